@@ -1,0 +1,205 @@
+//! `cargo run --release --example bench_prepare [ROWS]`
+//!
+//! Generates a customer file (default 1,000,000 rows, about 140 MB: email, GAID, IDFA and a
+//! free-text column), runs `prepare` on it through the library (the code the command runs),
+//! then `../shared/bench/python_reference.py` on the same file, and prints wall times,
+//! identities per second, the ratio and peak memory. `BENCH_RUST_ONLY=1` skips the reference
+//! (for profiling).
+
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use audience_desk::prepare::prepare;
+use audience_desk::source::{Preview, PreviewOptions};
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("AUDIENCE_DESK_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
+    let rows: u64 = std::env::args()
+        .nth(1)
+        .map(|n| n.parse())
+        .transpose()?
+        .unwrap_or(1_000_000);
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
+    fs::create_dir_all(&dir)?;
+    let file = dir.join(format!("customers-{rows}.csv"));
+    if !file.exists() {
+        eprintln!("generating {}", file.display());
+        generate(&file, rows)?;
+    }
+    let size = fs::metadata(&file)?.len();
+    println!("file: {} rows, {:.1} MB", rows, size as f64 / 1e6);
+
+    reset_peak_rss();
+    let baseline = peak_rss_kib();
+    let started = Instant::now();
+    let preview = Preview::load(&file, &PreviewOptions::default())?;
+    let plan = preview.scan_plan()?;
+    let report = prepare(
+        &plan,
+        &dir.join("out-rust"),
+        &mut |_| {},
+        &AtomicBool::new(false),
+    )?;
+    let ours = started.elapsed().as_secs_f64();
+    let peak_kib = peak_rss_kib().max(baseline);
+    let identities: u64 = report.summary.lists.iter().map(|l| l.valid).sum();
+    let unique: u64 = report.summary.lists.iter().map(|l| l.unique).sum();
+    let budget_mib = 64.0 + 48.0 * unique as f64 / (1024.0 * 1024.0);
+    println!(
+        "audience-desk prepare: {ours:.3} s, {:.1} M identities/s ({identities} identities, \
+         {unique} unique), peak RSS {:.1} MiB (budget {budget_mib:.1} MiB)",
+        identities as f64 / ours / 1e6,
+        peak_kib as f64 / 1024.0,
+    );
+
+    let reference =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/python_reference.py");
+    if std::env::var_os("BENCH_RUST_ONLY").is_some() {
+        return Ok(());
+    }
+    if !reference.exists() {
+        println!(
+            "python reference: skipped ({} not found)",
+            reference.display()
+        );
+        return Ok(());
+    }
+    let started = Instant::now();
+    let status = Command::new("python3")
+        .arg(&reference)
+        .arg(&file)
+        .arg(dir.join("out-python"))
+        .stdout(std::process::Stdio::null())
+        .status()?;
+    let python = started.elapsed().as_secs_f64();
+    anyhow::ensure!(status.success(), "python reference failed: {status}");
+    println!("python reference:      {python:.3} s");
+    println!("ratio: {:.1}x faster (goal: at least 20x)", python / ours);
+    same_output(&dir.join("out-rust"), &dir.join("out-python"))?;
+    println!("outputs agree: same digest sets for EMAIL, MAID and IDFA");
+    Ok(())
+}
+
+/// Both tools must produce the same sets (ours sorted, Python's in set order).
+fn same_output(ours: &Path, python: &Path) -> anyhow::Result<()> {
+    for name in ["EMAIL.txt", "MAID.txt", "IDFA.txt"] {
+        let read = |p: PathBuf| -> anyhow::Result<Vec<String>> {
+            let mut lines: Vec<String> = fs::read_to_string(p)?.lines().map(String::from).collect();
+            lines.sort_unstable();
+            Ok(lines)
+        };
+        anyhow::ensure!(
+            read(ours.join(name))? == read(python.join(name))?,
+            "{name} differs from the Python reference"
+        );
+    }
+    Ok(())
+}
+
+/// SplitMix64: a deterministic generator, so every run reads the same file.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn uuid(&mut self, upper: bool) -> String {
+        let (a, b) = (self.next(), self.next());
+        let s = format!(
+            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+            a >> 32,
+            (a >> 16) & 0xffff,
+            a & 0xffff,
+            b >> 48,
+            b & 0xffff_ffff_ffff
+        );
+        if upper { s.to_uppercase() } else { s }
+    }
+}
+
+fn generate(path: &Path, rows: u64) -> anyhow::Result<()> {
+    const FIRST: [&str; 8] = [
+        "Jane", "john", "MARIA", "li", "Ahmed", "olga", "Sam", "noor",
+    ];
+    const DOMAINS: [&str; 6] = [
+        "example.com",
+        "Mail.example.org",
+        "shop.example.net",
+        "EXAMPLE.CO.UK",
+        "corp.example.io",
+        "example.de",
+    ];
+    const NOTES: [&str; 4] = [
+        "newsletter signup, spring campaign",
+        "vip customer; prefers email",
+        "\"quoted, with comma\" note",
+        "returned order 2024-11, follow up",
+    ];
+    let mut rng = Rng(0x5EED);
+    let mut out = BufWriter::with_capacity(1 << 20, File::create(path)?);
+    writeln!(out, "Email Address,gaid,idfa,notes")?;
+    for i in 0..rows {
+        let r = rng.next();
+        // About 2% repeats of an earlier customer, 1% invalid emails, 1% empty GAIDs.
+        let n = if r % 50 == 0 && i > 0 {
+            rng.next() % i
+        } else {
+            i
+        };
+        let email = match r % 100 {
+            1 => "not-an-email".to_owned(),
+            _ => format!(
+                " {}.{}{}@{} ",
+                FIRST[(n % 8) as usize],
+                n,
+                if n % 3 == 0 { "+news" } else { "" },
+                DOMAINS[(n % 6) as usize]
+            ),
+        };
+        let gaid = if r % 100 == 2 {
+            String::new()
+        } else {
+            rng.uuid(n % 2 == 0)
+        };
+        let idfa = rng.uuid(n % 3 != 0);
+        let note = NOTES[(r % 4) as usize];
+        let note = if note.contains(',') && !note.starts_with('"') {
+            format!("\"{note}\"")
+        } else if note.starts_with('"') {
+            format!("\"{}\"", note.replace('"', "\"\""))
+        } else {
+            note.to_owned()
+        };
+        writeln!(out, "{email},{gaid},{idfa},{note}")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Linux: writing 5 to clear_refs resets the peak RSS, so the figure covers `prepare` only.
+fn reset_peak_rss() {
+    let _ = fs::write("/proc/self/clear_refs", "5");
+}
+
+fn peak_rss_kib() -> u64 {
+    fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}

@@ -1,0 +1,100 @@
+use std::sync::atomic::AtomicBool;
+
+use serde::Serialize;
+
+use super::args::FileArgs;
+use super::{progress, text};
+use crate::source::{Preview, SampleRow, Summary, scan};
+
+#[derive(Serialize)]
+struct Inspection<'a> {
+    #[serde(flatten)]
+    preview: &'a Preview,
+    summary: Option<Summary>,
+}
+
+pub fn run(args: &FileArgs, json: bool, rows: usize) -> anyhow::Result<()> {
+    let preview = Preview::load(&args.file, &args.preview_options(rows.max(100)))?;
+    if !json {
+        text::emit(&first_screen(&preview, rows))?;
+    }
+    let plan = preview.scan_plan();
+    let summary = match &plan {
+        Ok(plan) => {
+            let bar = progress::bar(preview.size, "counting");
+            let output = scan(
+                plan,
+                &mut |_| {},
+                &mut |p| progress::update(&bar, p),
+                &AtomicBool::new(false),
+            );
+            bar.finish_and_clear();
+            Some(output?.summary)
+        }
+        Err(_) => None,
+    };
+    if json {
+        let inspection = Inspection {
+            preview: &preview,
+            summary: summary.clone(),
+        };
+        text::emit(&(serde_json::to_string_pretty(&inspection)? + "\n"))?;
+    } else if let Some(summary) = &summary {
+        text::emit(&format!("\n{}", text::summary(summary)))?;
+    }
+    plan?;
+    Ok(())
+}
+
+fn first_screen(preview: &Preview, rows: usize) -> String {
+    let mut out = format!(
+        "File:    {} ({})\nFormat:  {}\n\nColumns:\n",
+        preview.path.display(),
+        text::bytes(preview.size),
+        preview.format
+    );
+    let name_width = preview
+        .columns
+        .iter()
+        .map(|c| c.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    for c in &preview.columns {
+        out += &format!(
+            "  {:>2}  {:<name_width$}  {:<12}  {}\n",
+            c.index + 1,
+            c.name,
+            c.namespace.as_str(),
+            c.reason
+        );
+    }
+    if preview.identity_columns().next().is_none() {
+        return out;
+    }
+    let shown: Vec<&SampleRow> = preview.rows.iter().take(rows).collect();
+    out += &format!(
+        "\nFirst {} rows (raw -> normalized -> SHA-256 -> status):\n",
+        shown.len()
+    );
+    for row in shown {
+        if let Some(problem) = row.problem {
+            out += &format!("  line {:<6} whole row rejected: {problem}\n", row.line);
+            continue;
+        }
+        for cell in &row.cells {
+            let name = &preview.columns[cell.column].name;
+            let arrow = match (&cell.normalized, &cell.digest) {
+                (Some(n), Some(d)) => format!(" -> {n} -> {}...", &d[..16]),
+                _ => String::new(),
+            };
+            out += &format!(
+                "  line {:<6} {:<name_width$}  {:?}{arrow}  [{}]\n",
+                row.line,
+                name,
+                cell.raw,
+                cell.status.label()
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,35 @@
+use std::sync::atomic::AtomicBool;
+
+use super::args::FileArgs;
+use super::{progress, text};
+use crate::prepare::prepare;
+use crate::source::Preview;
+
+pub fn run(args: &FileArgs, out: &std::path::Path) -> anyhow::Result<()> {
+    let preview = Preview::load(&args.file, &args.preview_options(0))?;
+    let plan = preview.scan_plan()?;
+    let bar = progress::bar(preview.size, "preparing");
+    let report = prepare(
+        &plan,
+        out,
+        &mut |p| progress::update(&bar, p),
+        &AtomicBool::new(false),
+    );
+    bar.finish_and_clear();
+    let report = report?;
+    let mut out = text::summary(&report.summary) + "\n";
+    for file in &report.files {
+        out += &format!(
+            "Wrote {} digests to {}\n",
+            text::group(file.digests),
+            file.path.display()
+        );
+    }
+    out += &format!(
+        "Wrote {} rejects to {}\n",
+        text::group(report.rejects),
+        report.rejects_path.display()
+    );
+    text::emit(&out)?;
+    Ok(())
+}

@@ -1,0 +1,3 @@
+pub fn run(_demo: bool) -> anyhow::Result<()> {
+    anyhow::bail!("not yet")
+}

@@ -1,0 +1,31 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use audience_desk::cli::{self, Cli};
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("AUDIENCE_DESK_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Cli::parse();
+    let result = match args.command {
+        None => audience_desk::gui::run(args.demo),
+        Some(command) => match command.into_gui() {
+            Ok(demo) => audience_desk::gui::run(demo || args.demo),
+            Err(command) => cli::run(command),
+        },
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // One line, causes joined, as the command-line contract asks.
+            eprintln!("audience-desk: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

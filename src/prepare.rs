@@ -1,0 +1,192 @@
+//! The dry run of an upload: write exactly the digests that would be sent, one file per list
+//! type, and a rejects report that names rows and reasons but never cell contents.
+
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use serde::Serialize;
+
+use crate::identity::ListType;
+use crate::source::{DigestList, Progress, Reject, ScanPlan, SourceError, Summary, scan};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PrepareError {
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    #[error("cannot write {}: {source}", path.display())]
+    Write { path: PathBuf, source: io::Error },
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PreparedFile {
+    pub list_type: ListType,
+    pub path: PathBuf,
+    pub digests: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PrepareReport {
+    pub summary: Summary,
+    pub files: Vec<PreparedFile>,
+    pub rejects_path: PathBuf,
+    pub rejects: u64,
+}
+
+/// The file a list type's digests go to.
+pub fn digest_file_name(list_type: ListType) -> String {
+    format!("{}.txt", list_type.as_str())
+}
+
+/// Runs the full pass and writes `out/EMAIL.txt`, `out/MAID.txt`, `out/IDFA.txt` (only the
+/// types present; stale ones from an earlier run are removed) and `out/rejects.csv`. Files are
+/// written under temporary names and renamed, so a failed run leaves no half-written output.
+pub fn prepare(
+    plan: &ScanPlan,
+    out: &Path,
+    on_progress: &mut dyn FnMut(Progress),
+    cancel: &AtomicBool,
+) -> Result<PrepareReport, PrepareError> {
+    let write_err = |path: &Path| {
+        let path = path.to_owned();
+        move |source| PrepareError::Write { path, source }
+    };
+    fs::create_dir_all(out).map_err(write_err(out))?;
+    let rejects_path = out.join("rejects.csv");
+    let rejects_tmp = out.join(".rejects.csv.partial");
+    let mut rejects = RejectsWriter::create(&rejects_tmp, plan)?;
+    let scanned = scan(plan, &mut |r| rejects.write(r), on_progress, cancel);
+    let rejects_count = rejects.finish()?;
+    let output = match scanned {
+        Ok(output) => output,
+        Err(e) => {
+            let _ = fs::remove_file(&rejects_tmp);
+            return Err(e.into());
+        }
+    };
+    let started = std::time::Instant::now();
+    // One writer per list type: the files are large and independent.
+    let files = std::thread::scope(|scope| {
+        let writers: Vec<_> = output
+            .lists
+            .iter()
+            .map(|list| scope.spawn(move || write_digests(out, list)))
+            .collect();
+        writers
+            .into_iter()
+            // Invariant: writing digests does not panic; a panic here is a bug to surface.
+            .map(|w| w.join().expect("digest writer thread"))
+            .collect::<Result<Vec<_>, _>>()
+    })?;
+    for list_type in ListType::ALL {
+        if !output.lists.iter().any(|l| l.list_type == list_type) {
+            let stale = out.join(digest_file_name(list_type));
+            if stale.exists() {
+                fs::remove_file(&stale).map_err(write_err(&stale))?;
+            }
+        }
+    }
+    fs::rename(&rejects_tmp, &rejects_path).map_err(write_err(&rejects_path))?;
+    tracing::debug!(
+        write_secs = started.elapsed().as_secs_f64(),
+        "digest files written"
+    );
+    Ok(PrepareReport {
+        summary: output.summary,
+        files,
+        rejects_path,
+        rejects: rejects_count,
+    })
+}
+
+fn write_digests(out: &Path, list: &DigestList) -> Result<PreparedFile, PrepareError> {
+    let path = out.join(digest_file_name(list.list_type));
+    let tmp = out.join(format!(".{}.partial", digest_file_name(list.list_type)));
+    let written = (|| {
+        let mut writer = BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
+        let mut hex = [0u8; 64];
+        for digest in list.digests() {
+            digest.write_hex(&mut hex);
+            writer.write_all(&hex)?;
+            writer.write_all(b"\n")?;
+        }
+        writer.flush()?;
+        drop(writer);
+        fs::rename(&tmp, &path)
+    })();
+    written.map_err(|source| PrepareError::Write {
+        path: path.clone(),
+        source,
+    })?;
+    Ok(PreparedFile {
+        list_type: list.list_type,
+        path,
+        digests: list.len() as u64,
+    })
+}
+
+/// Streams rejects as `row,column,reason`; remembers the first write error for `finish`.
+struct RejectsWriter {
+    path: PathBuf,
+    writer: csv::Writer<BufWriter<File>>,
+    columns: Vec<String>,
+    count: u64,
+    error: Option<csv::Error>,
+}
+
+impl RejectsWriter {
+    fn create(path: &Path, plan: &ScanPlan) -> Result<Self, PrepareError> {
+        let file = File::create(path).map_err(|source| PrepareError::Write {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut rejects = RejectsWriter {
+            path: path.to_owned(),
+            writer: csv::Writer::from_writer(BufWriter::new(file)),
+            columns: plan.columns.iter().map(|c| c.name.clone()).collect(),
+            count: 0,
+            error: None,
+        };
+        rejects.record(["row", "column", "reason"]);
+        Ok(rejects)
+    }
+
+    fn write(&mut self, reject: &Reject) {
+        self.count += 1;
+        let column = reject
+            .column
+            .and_then(|c| self.columns.get(c))
+            .map_or("", String::as_str)
+            .to_owned();
+        self.record([
+            reject.line.to_string().as_str(),
+            &column,
+            reject.reason.as_str(),
+        ]);
+    }
+
+    fn record(&mut self, fields: [&str; 3]) {
+        if self.error.is_none()
+            && let Err(e) = self.writer.write_record(fields)
+        {
+            self.error = Some(e);
+        }
+    }
+
+    fn finish(mut self) -> Result<u64, PrepareError> {
+        let flushed = self.writer.flush();
+        let failure = match (self.error.take(), flushed) {
+            (Some(e), _) => Some(io::Error::other(e.to_string())),
+            (None, Err(e)) => Some(e),
+            (None, Ok(())) => None,
+        };
+        match failure {
+            Some(source) => Err(PrepareError::Write {
+                path: self.path,
+                source,
+            }),
+            None => Ok(self.count),
+        }
+    }
+}

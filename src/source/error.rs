@@ -1,0 +1,68 @@
+use std::io;
+use std::path::PathBuf;
+
+/// Everything that can go wrong reading a customer file, phrased for the person who owns it.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("cannot read {}: {source}", path.display())]
+    Io { path: PathBuf, source: io::Error },
+
+    #[error("{} is empty: export the list again with at least one row", path.display())]
+    Empty { path: PathBuf },
+
+    #[error(
+        "{} looks like {kind}, not a text file: save it as CSV (UTF-8) and try again",
+        path.display()
+    )]
+    Binary { path: PathBuf, kind: &'static str },
+
+    #[error(
+        "line {line} of {} is not UTF-8 (byte 0x{byte:02X} in field {field}); it is probably \
+         Windows-1252 or Latin-1: save it as \"CSV UTF-8\" and try again",
+        path.display()
+    )]
+    NotUtf8 {
+        path: PathBuf,
+        line: u64,
+        field: usize,
+        byte: u8,
+    },
+
+    #[error(
+        "{} has no identity column (columns: {columns}); map one with \
+         --map COLUMN=email|email_sha256|gaid|idfa",
+        path.display()
+    )]
+    NoIdentityColumn { path: PathBuf, columns: String },
+
+    #[error("there is no column '{name}'; columns are: {available} (or use a 1-based number)")]
+    UnknownColumn { name: String, available: String },
+
+    #[error("'{0}' is not a mapping: write COLUMN=NAMESPACE, for example --map \"E-mail=email\"")]
+    BadMapping(String),
+
+    #[error("{0}")]
+    BadNamespace(#[from] crate::identity::ParseNamespaceError),
+
+    #[error("at most 255 identity columns can be mapped, not {0}")]
+    TooManyColumns(usize),
+
+    #[error("cannot parse line {line} of {}: {message}", path.display())]
+    Csv {
+        path: PathBuf,
+        line: u64,
+        message: String,
+    },
+
+    #[error("the pass over the file was cancelled")]
+    Cancelled,
+}
+
+impl SourceError {
+    pub(crate) fn io(path: &std::path::Path, source: io::Error) -> Self {
+        SourceError::Io {
+            path: path.to_owned(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! Reading customer files as streams: encoding, delimiter and header sniffing, column
+//! classification, the preview sample and the full streaming pass.
+
+mod columns;
+mod error;
+mod format;
+mod line_bound;
+mod mapping;
+mod open;
+mod preview;
+mod scan;
+
+pub use columns::Column;
+pub use error::SourceError;
+pub use format::{Delimiter, Format, TextEncoding};
+pub use line_bound::MAX_LINE_BYTES;
+pub use mapping::{ColumnRef, MapSpec};
+pub use preview::{CellStatus, Preview, PreviewOptions, SampleCell, SampleRow};
+pub use scan::{
+    ColumnCounts, DigestList, ListCounts, Progress, Reject, ScanOutput, ScanPlan, Summary, scan,
+};

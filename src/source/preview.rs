@@ -1,0 +1,289 @@
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::format::{field, is_blank, sniff_header};
+use super::open::{Head, read_head};
+use super::{Column, Delimiter, Format, MapSpec, ScanPlan, SourceError, columns};
+use crate::identity::{ListType, Namespace, Normalizer, Reason};
+
+/// Rows of the head used to guess column types.
+const CLASSIFY_ROWS: usize = 1000;
+
+#[derive(Clone, Debug)]
+pub struct PreviewOptions {
+    /// `None`: sniffed.
+    pub header: Option<bool>,
+    /// `None`: sniffed.
+    pub delimiter: Option<Delimiter>,
+    pub mappings: Vec<MapSpec>,
+    /// How many rows the preview shows.
+    pub sample_rows: usize,
+}
+
+impl Default for PreviewOptions {
+    fn default() -> Self {
+        PreviewOptions {
+            header: None,
+            delimiter: None,
+            mappings: Vec::new(),
+            sample_rows: 100,
+        }
+    }
+}
+
+/// What happened to one cell of the sample.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", content = "reason", rename_all = "snake_case")]
+pub enum CellStatus {
+    Valid,
+    /// A SHA-256 digest in the file, sent as is.
+    PreHashed,
+    Empty,
+    /// Valid, but the same digest came earlier in the sample.
+    Duplicate,
+    Invalid(Reason),
+}
+
+impl CellStatus {
+    pub fn label(self) -> String {
+        match self {
+            CellStatus::Valid => "valid".into(),
+            CellStatus::PreHashed => "valid (pre-hashed)".into(),
+            CellStatus::Empty => "empty".into(),
+            CellStatus::Duplicate => "duplicate".into(),
+            CellStatus::Invalid(reason) => format!("rejected: {reason}"),
+        }
+    }
+}
+
+/// One identity cell of the sample: raw, normalized, digest, status.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SampleCell {
+    /// Index into `Preview::columns`.
+    pub column: usize,
+    pub raw: String,
+    pub normalized: Option<String>,
+    pub digest: Option<String>,
+    #[serde(flatten)]
+    pub status: CellStatus,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SampleRow {
+    pub line: u64,
+    /// Set when the whole row is rejected (ragged); then `cells` is empty.
+    pub problem: Option<Reason>,
+    pub cells: Vec<SampleCell>,
+}
+
+/// The first screen of a file: its format, each column's namespace and why, and the first rows
+/// as they will be sent. Built from the head of the file only, so it is instant at any size.
+#[derive(Clone, Debug, Serialize)]
+pub struct Preview {
+    pub path: PathBuf,
+    pub size: u64,
+    pub format: Format,
+    pub width: usize,
+    pub columns: Vec<Column>,
+    pub rows: Vec<SampleRow>,
+    #[serde(skip)]
+    records: Vec<(u64, Vec<String>)>,
+    #[serde(skip)]
+    sample_rows: usize,
+}
+
+impl Preview {
+    pub fn load(path: &Path, options: &PreviewOptions) -> Result<Preview, SourceError> {
+        let Head {
+            encoding,
+            size,
+            text,
+        } = read_head(path)?;
+        let delimiter = options.delimiter.unwrap_or_else(|| Delimiter::sniff(&text));
+        let mut format = Format {
+            encoding,
+            delimiter,
+            has_header: false,
+            crlf: text.contains("\r\n"),
+        };
+        let mut records = parse_records(&format, &text);
+        let Some((_, first)) = records.first() else {
+            return Err(SourceError::Empty {
+                path: path.to_owned(),
+            });
+        };
+        format.has_header = options.header.unwrap_or_else(|| sniff_header(first));
+        let headers = format.has_header.then(|| records.remove(0).1);
+        let width = headers
+            .as_ref()
+            .map(Vec::len)
+            .unwrap_or_else(|| most_common_width(&records));
+        let sample: Vec<Vec<String>> = records
+            .iter()
+            .take(CLASSIFY_ROWS)
+            .map(|(_, r)| r.clone())
+            .collect();
+        let mut columns = columns::classify(headers.as_deref(), width, &sample);
+        for spec in &options.mappings {
+            spec.apply(&mut columns)?;
+        }
+        records.truncate(options.sample_rows);
+        let mut preview = Preview {
+            path: path.to_owned(),
+            size,
+            format,
+            width,
+            columns,
+            rows: Vec::new(),
+            records,
+            sample_rows: options.sample_rows,
+        };
+        preview.rows = preview.sample();
+        Ok(preview)
+    }
+
+    /// Maps a column to another namespace and recomputes the sample.
+    pub fn remap(&mut self, column: usize, namespace: Namespace) {
+        if let Some(c) = self.columns.get_mut(column) {
+            c.namespace = namespace;
+            c.reason = "set by you".into();
+            c.guessed = false;
+            self.rows = self.sample();
+        }
+    }
+
+    pub fn identity_columns(&self) -> impl Iterator<Item = &Column> {
+        self.columns
+            .iter()
+            .filter(|c| c.namespace != Namespace::Ignore)
+    }
+
+    /// The list types this mapping produces.
+    pub fn list_types(&self) -> Vec<ListType> {
+        let mut types: Vec<ListType> = self
+            .identity_columns()
+            .filter_map(|c| c.namespace.list_type())
+            .collect();
+        types.sort();
+        types.dedup();
+        types
+    }
+
+    /// The plan for the full pass; refuses a mapping with no identity column.
+    pub fn scan_plan(&self) -> Result<ScanPlan, SourceError> {
+        let columns: Vec<Column> = self.identity_columns().cloned().collect();
+        if columns.is_empty() {
+            return Err(SourceError::NoIdentityColumn {
+                path: self.path.clone(),
+                columns: self
+                    .columns
+                    .iter()
+                    .map(|c| format!("\"{}\"", c.name))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+        Ok(ScanPlan {
+            path: self.path.clone(),
+            format: self.format,
+            width: self.width,
+            columns,
+        })
+    }
+
+    fn sample(&self) -> Vec<SampleRow> {
+        let mut normalizer = Normalizer::new();
+        let mut seen = HashSet::new();
+        self.records
+            .iter()
+            .take(self.sample_rows)
+            .map(|(line, fields)| {
+                if fields.len() != self.width {
+                    return SampleRow {
+                        line: *line,
+                        problem: Some(Reason::RaggedRow),
+                        cells: Vec::new(),
+                    };
+                }
+                let cells = self
+                    .columns
+                    .iter()
+                    .filter(|c| c.namespace != Namespace::Ignore)
+                    .map(|c| {
+                        let raw = &fields[c.index];
+                        sample_cell(&mut normalizer, &mut seen, c, raw)
+                    })
+                    .collect();
+                SampleRow {
+                    line: *line,
+                    problem: None,
+                    cells,
+                }
+            })
+            .collect()
+    }
+}
+
+fn sample_cell(
+    normalizer: &mut Normalizer,
+    seen: &mut HashSet<(ListType, crate::identity::Digest)>,
+    column: &Column,
+    raw: &str,
+) -> SampleCell {
+    let mut cell = SampleCell {
+        column: column.index,
+        raw: raw.to_owned(),
+        normalized: None,
+        digest: None,
+        status: CellStatus::Empty,
+    };
+    match normalizer.apply(column.namespace, raw) {
+        Ok(None) => {}
+        Err(reason) => cell.status = CellStatus::Invalid(reason),
+        Ok(Some(normalized)) => {
+            let digest = normalized.digest();
+            cell.normalized = Some(normalized.to_text());
+            cell.digest = Some(digest.to_hex());
+            let fresh = column
+                .namespace
+                .list_type()
+                .is_none_or(|lt| seen.insert((lt, digest)));
+            cell.status = match normalized {
+                _ if !fresh => CellStatus::Duplicate,
+                crate::identity::Normalized::PreHashed(_) => CellStatus::PreHashed,
+                crate::identity::Normalized::Plain(_) => CellStatus::Valid,
+            };
+        }
+    }
+    cell
+}
+
+/// Parses the head; a record that fails to parse ends the sample rather than the preview.
+fn parse_records(format: &Format, text: &str) -> Vec<(u64, Vec<String>)> {
+    let mut reader = format.csv_reader(text.as_bytes());
+    reader
+        .byte_records()
+        .map_while(Result::ok)
+        .filter(|r| !is_blank(r))
+        .map(|r| {
+            let line = r.position().map_or(0, |p| p.line());
+            let fields = (0..r.len())
+                .map(|i| String::from_utf8_lossy(field(&r, i)).into_owned())
+                .collect();
+            (line, fields)
+        })
+        .collect()
+}
+
+fn most_common_width(records: &[(u64, Vec<String>)]) -> usize {
+    let mut counts = std::collections::BTreeMap::new();
+    for (_, r) in records.iter().take(CLASSIFY_ROWS) {
+        *counts.entry(r.len()).or_insert(0usize) += 1;
+    }
+    counts
+        .into_iter()
+        .max_by_key(|&(width, n)| (n, width))
+        .map_or(1, |(width, _)| width)
+}

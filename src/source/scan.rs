@@ -1,0 +1,587 @@
+//! The full streaming pass: one thread parses, the others normalize and hash, and the caller's
+//! thread merges results in file order. Memory is bounded by the chunks in flight plus 33 bytes
+//! per accepted identity.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+use serde::Serialize;
+
+use super::format::{field, is_blank};
+use super::line_bound::{CutLines, LineBound, MAX_LINE_BYTES};
+use super::open::open_stream;
+use super::{Column, Format, SourceError};
+use crate::identity::{Digest, ListType, Namespace, Normalizer, Reason};
+
+const CHUNK_ROWS: usize = 4096;
+const CHUNK_BYTES: usize = 1 << 20;
+
+/// What to read and how: built from a preview once its mapping is settled.
+#[derive(Clone, Debug)]
+pub struct ScanPlan {
+    pub path: PathBuf,
+    pub format: Format,
+    /// Fields every row must have; others are reported as ragged.
+    pub width: usize,
+    /// The identity columns, in file order (namespace is never `ignore`).
+    pub columns: Vec<Column>,
+}
+
+/// A rejected cell or row. Carries the line and column only, never the cell's content.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Reject {
+    /// Line of the file where the row starts (1-based, the header is line 1).
+    pub line: u64,
+    /// Index into the plan's columns; `None` when the whole row was rejected.
+    pub column: Option<usize>,
+    pub reason: Reason,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    pub bytes_read: u64,
+    pub total_bytes: u64,
+    pub rows: u64,
+}
+
+/// Measured counts for one identity column.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ColumnCounts {
+    pub name: String,
+    pub namespace: Option<Namespace>,
+    /// Accepted values, duplicates included.
+    pub valid: u64,
+    pub empty: u64,
+    pub invalid: BTreeMap<Reason, u64>,
+    /// Accepted values whose digest an earlier column, or this one, already had.
+    pub duplicates: u64,
+}
+
+impl ColumnCounts {
+    pub fn invalid_total(&self) -> u64 {
+        self.invalid.values().sum()
+    }
+}
+
+/// Counts for one customer list type.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ListCounts {
+    pub list_type: ListType,
+    pub valid: u64,
+    pub unique: u64,
+    pub duplicates: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Data rows read, header excluded.
+    pub rows: u64,
+    pub bytes: u64,
+    /// Rows rejected whole, by reason.
+    pub row_rejects: BTreeMap<Reason, u64>,
+    pub columns: Vec<ColumnCounts>,
+    pub lists: Vec<ListCounts>,
+}
+
+/// A digest and, in its last byte, the plan column it came from.
+type Entry = [u8; 33];
+
+/// Entries split by their first byte. Digests are uniformly random, so the 256 buckets come out
+/// even, each sorts in cache, and the buckets in order are the whole list in order.
+#[derive(Clone, Debug)]
+struct Buckets(Vec<Vec<Entry>>);
+
+impl Default for Buckets {
+    fn default() -> Self {
+        Buckets(vec![Vec::new(); 256])
+    }
+}
+
+impl Buckets {
+    fn extend(&mut self, entries: &[Entry]) {
+        for entry in entries {
+            self.0[entry[0] as usize].push(*entry);
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.0.iter().map(Vec::len).sum()
+    }
+
+    /// Sorts each bucket, drops repeated digests and counts them per column. Sorted by digest
+    /// then column, the first of equal digests is the leftmost column's, so each later one is
+    /// a duplicate in its own column.
+    fn sort_and_dedupe(&mut self, columns: usize) -> Vec<u64> {
+        let mut duplicates = vec![0u64; columns];
+        for bucket in &mut self.0 {
+            // Eight bytes almost always decide, and comparing a u64 beats a 33-byte memcmp.
+            bucket.sort_unstable_by(|a, b| key(a).cmp(&key(b)).then_with(|| a.cmp(b)));
+            for pair in bucket.windows(2) {
+                if pair[0][..32] == pair[1][..32] {
+                    duplicates[pair[1][32] as usize] += 1;
+                }
+            }
+            bucket.dedup_by(|b, a| a[..32] == b[..32]);
+        }
+        duplicates
+    }
+}
+
+/// The unique digests of one list type, in ascending order.
+#[derive(Clone, Debug)]
+pub struct DigestList {
+    pub list_type: ListType,
+    buckets: Buckets,
+}
+
+impl DigestList {
+    pub fn len(&self) -> usize {
+        self.buckets.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn digests(&self) -> impl Iterator<Item = Digest> + '_ {
+        self.buckets.0.iter().flatten().map(|e| {
+            let mut d = [0u8; 32];
+            d.copy_from_slice(&e[..32]);
+            Digest(d)
+        })
+    }
+}
+
+pub struct ScanOutput {
+    pub summary: Summary,
+    /// One list per list type that has at least one accepted identity.
+    pub lists: Vec<DigestList>,
+}
+
+/// Reads the whole file once. Rejects reach `on_reject` in file order; `on_progress` is called
+/// after every chunk; setting `cancel` stops the pass with `SourceError::Cancelled`.
+pub fn scan(
+    plan: &ScanPlan,
+    on_reject: &mut dyn FnMut(&Reject),
+    on_progress: &mut dyn FnMut(Progress),
+    cancel: &AtomicBool,
+) -> Result<ScanOutput, SourceError> {
+    if plan.columns.len() > 255 {
+        return Err(SourceError::TooManyColumns(plan.columns.len()));
+    }
+    let total_bytes = std::fs::metadata(&plan.path)
+        .map_err(|e| SourceError::io(&plan.path, e))?
+        .len();
+    let (stream, consumed) = open_stream(&plan.path, plan.format.encoding)?;
+    let workers = thread::available_parallelism().map_or(2, |n| n.get());
+    let namespaces: Vec<Namespace> = plan.columns.iter().map(|c| c.namespace).collect();
+
+    let started = std::time::Instant::now();
+    let mut merge = Merge::new(plan);
+    thread::scope(|scope| {
+        let (work_tx, work_rx) = mpsc::sync_channel::<Chunk>(workers * 2);
+        let (done_tx, done_rx) = mpsc::channel::<Result<Done, SourceError>>();
+        let work_rx = Arc::new(Mutex::new(work_rx));
+        for _ in 0..workers {
+            let (work_rx, done_tx, namespaces) = (work_rx.clone(), done_tx.clone(), &namespaces);
+            scope.spawn(move || hash_chunks(namespaces, &work_rx, &done_tx));
+        }
+        drop(work_rx);
+        let reader_done = done_tx.clone();
+        drop(done_tx);
+        scope.spawn(move || {
+            if let Err(e) = read_chunks(plan, stream, &consumed, &work_tx, cancel) {
+                let _ = reader_done.send(Err(e));
+            }
+        });
+        merge.run(done_rx, total_bytes, on_reject, on_progress, cancel)
+    })?;
+    let read_secs = started.elapsed().as_secs_f64();
+    let output = merge.finish();
+    tracing::debug!(
+        read_secs,
+        dedupe_secs = started.elapsed().as_secs_f64() - read_secs,
+        rows = output.summary.rows,
+        "scan finished"
+    );
+    Ok(output)
+}
+
+/// Rows of one chunk, with the text of their identity cells packed into one buffer.
+struct Chunk {
+    seq: u64,
+    bytes_read: u64,
+    rows: Vec<Row>,
+    text: Vec<u8>,
+    /// End offset in `text` of each identity cell of each accepted row, row-major.
+    ends: Vec<u32>,
+}
+
+struct Row {
+    line: u64,
+    problem: Option<Reason>,
+}
+
+impl Chunk {
+    fn new(seq: u64) -> Self {
+        Chunk {
+            seq,
+            bytes_read: 0,
+            rows: Vec::with_capacity(CHUNK_ROWS),
+            text: Vec::with_capacity(CHUNK_BYTES / 4),
+            ends: Vec::new(),
+        }
+    }
+
+    fn is_full(&self) -> bool {
+        self.rows.len() >= CHUNK_ROWS || self.text.len() >= CHUNK_BYTES
+    }
+}
+
+fn read_chunks(
+    plan: &ScanPlan,
+    stream: Box<dyn std::io::Read + Send>,
+    consumed: &AtomicU64,
+    work: &SyncSender<Chunk>,
+    cancel: &AtomicBool,
+) -> Result<(), SourceError> {
+    let (bounded, cut) = LineBound::new(stream, MAX_LINE_BYTES);
+    let mut reader = plan.format.csv_reader(bounded);
+    let mut record = csv::ByteRecord::new();
+    let mut header_pending = plan.format.has_header;
+    let mut chunk = Chunk::new(0);
+    loop {
+        let more = reader
+            .read_byte_record(&mut record)
+            .map_err(|e| csv_error(plan, &e))?;
+        if !more {
+            break;
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        check_utf8(plan, &record, line)?;
+        if is_blank(&record) || std::mem::take(&mut header_pending) {
+            continue;
+        }
+        let problem = row_problem(plan, &record, &cut, line, reader.position().line());
+        if problem.is_none() {
+            for column in &plan.columns {
+                chunk.text.extend_from_slice(field(&record, column.index));
+                // Invariant: a chunk is sent once its text passes 1 MiB, and every line is
+                // bounded to 1 MiB, so offsets stay far below u32::MAX.
+                chunk.ends.push(chunk.text.len() as u32);
+            }
+        }
+        chunk.rows.push(Row { line, problem });
+        if chunk.is_full() {
+            let next = Chunk::new(chunk.seq + 1);
+            if !send_chunk(std::mem::replace(&mut chunk, next), consumed, work, cancel)? {
+                return Ok(());
+            }
+        }
+    }
+    send_chunk(chunk, consumed, work, cancel)?;
+    Ok(())
+}
+
+/// False when the pass is over (cancelled or the consumers are gone).
+fn send_chunk(
+    mut chunk: Chunk,
+    consumed: &AtomicU64,
+    work: &SyncSender<Chunk>,
+    cancel: &AtomicBool,
+) -> Result<bool, SourceError> {
+    if cancel.load(Ordering::Relaxed) {
+        return Err(SourceError::Cancelled);
+    }
+    chunk.bytes_read = consumed.load(Ordering::Relaxed);
+    Ok(work.send(chunk).is_ok())
+}
+
+fn row_problem(
+    plan: &ScanPlan,
+    record: &csv::ByteRecord,
+    cut: &CutLines,
+    line: u64,
+    next_line: u64,
+) -> Option<Reason> {
+    if cut.take_within(line, next_line.max(line + 1)) {
+        Some(Reason::LineTooLong)
+    } else if record.len() != plan.width {
+        Some(Reason::RaggedRow)
+    } else {
+        None
+    }
+}
+
+fn check_utf8(plan: &ScanPlan, record: &csv::ByteRecord, line: u64) -> Result<(), SourceError> {
+    if std::str::from_utf8(record.as_slice()).is_ok() {
+        return Ok(());
+    }
+    let (field, byte) = record
+        .iter()
+        .enumerate()
+        .find_map(|(i, f)| {
+            std::str::from_utf8(f)
+                .err()
+                .map(|e| (i + 1, f[e.valid_up_to()]))
+        })
+        .unwrap_or((0, 0));
+    Err(SourceError::NotUtf8 {
+        path: plan.path.clone(),
+        line,
+        field,
+        byte,
+    })
+}
+
+fn csv_error(plan: &ScanPlan, error: &csv::Error) -> SourceError {
+    match error.kind() {
+        csv::ErrorKind::Io(e) => SourceError::Io {
+            path: plan.path.clone(),
+            source: std::io::Error::new(e.kind(), e.to_string()),
+        },
+        _ => SourceError::Csv {
+            path: plan.path.clone(),
+            line: error.position().map_or(0, |p| p.line()),
+            message: error.to_string(),
+        },
+    }
+}
+
+/// What a worker made of one chunk.
+struct Done {
+    seq: u64,
+    bytes_read: u64,
+    rows: u64,
+    rejects: Vec<Reject>,
+    tallies: Vec<Tally>,
+    entries: [Vec<Entry>; 3],
+}
+
+#[derive(Clone, Default)]
+struct Tally {
+    valid: u64,
+    empty: u64,
+    invalid: [u64; Reason::ALL.len()],
+}
+
+fn hash_chunks(
+    namespaces: &[Namespace],
+    work: &Mutex<Receiver<Chunk>>,
+    done: &Sender<Result<Done, SourceError>>,
+) {
+    let mut normalizer = Normalizer::new();
+    loop {
+        // Invariant: no code panics while holding this lock (it only receives).
+        let next = work.lock().expect("work queue lock").recv();
+        let Ok(chunk) = next else { return };
+        if done
+            .send(Ok(hash_chunk(namespaces, &mut normalizer, chunk)))
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
+fn hash_chunk(namespaces: &[Namespace], normalizer: &mut Normalizer, chunk: Chunk) -> Done {
+    let mut out = Done {
+        seq: chunk.seq,
+        bytes_read: chunk.bytes_read,
+        rows: chunk.rows.len() as u64,
+        rejects: Vec::new(),
+        tallies: vec![Tally::default(); namespaces.len()],
+        entries: Default::default(),
+    };
+    let mut cells = chunk.ends.iter();
+    let mut start = 0usize;
+    for row in &chunk.rows {
+        if let Some(reason) = row.problem {
+            out.rejects.push(Reject {
+                line: row.line,
+                column: None,
+                reason,
+            });
+            continue;
+        }
+        for (column, &namespace) in namespaces.iter().enumerate() {
+            // Invariant: the reader pushed one end per identity column of every accepted row.
+            let end = *cells.next().expect("one end per identity cell") as usize;
+            let raw = &chunk.text[start..end];
+            start = end;
+            // Invariant: the reader refused the file unless every record was valid UTF-8.
+            let raw = std::str::from_utf8(raw).expect("validated by the reader");
+            let tally = &mut out.tallies[column];
+            match normalizer.digest(namespace, raw) {
+                Ok(None) => tally.empty += 1,
+                Ok(Some(digest)) => {
+                    tally.valid += 1;
+                    let mut entry: Entry = [0u8; 33];
+                    entry[..32].copy_from_slice(&digest.0);
+                    entry[32] = column as u8;
+                    if let Some(list_type) = namespace.list_type() {
+                        out.entries[list_type.index()].push(entry);
+                    }
+                }
+                Err(reason) => {
+                    tally.invalid[reason as usize] += 1;
+                    out.rejects.push(Reject {
+                        line: row.line,
+                        column: Some(column),
+                        reason,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+fn key(entry: &Entry) -> u64 {
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&entry[1..9]);
+    u64::from_be_bytes(first)
+}
+
+/// Collects workers' results in file order.
+struct Merge {
+    summary: Summary,
+    tallies: Vec<Tally>,
+    entries: [Buckets; 3],
+    pending: BTreeMap<u64, Done>,
+    next_seq: u64,
+}
+
+impl Merge {
+    fn new(plan: &ScanPlan) -> Self {
+        Merge {
+            summary: Summary {
+                columns: plan
+                    .columns
+                    .iter()
+                    .map(|c| ColumnCounts {
+                        name: c.name.clone(),
+                        namespace: Some(c.namespace),
+                        ..ColumnCounts::default()
+                    })
+                    .collect(),
+                ..Summary::default()
+            },
+            tallies: vec![Tally::default(); plan.columns.len()],
+            entries: Default::default(),
+            pending: BTreeMap::new(),
+            next_seq: 0,
+        }
+    }
+
+    fn run(
+        &mut self,
+        done: Receiver<Result<Done, SourceError>>,
+        total_bytes: u64,
+        on_reject: &mut dyn FnMut(&Reject),
+        on_progress: &mut dyn FnMut(Progress),
+        cancel: &AtomicBool,
+    ) -> Result<(), SourceError> {
+        for result in done {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(SourceError::Cancelled);
+            }
+            let result = result?;
+            self.pending.insert(result.seq, result);
+            while let Some(next) = self.pending.remove(&self.next_seq) {
+                self.next_seq += 1;
+                self.absorb(next, on_reject);
+                on_progress(Progress {
+                    bytes_read: self.summary.bytes,
+                    total_bytes,
+                    rows: self.summary.rows,
+                });
+            }
+        }
+        self.summary.bytes = total_bytes;
+        on_progress(Progress {
+            bytes_read: total_bytes,
+            total_bytes,
+            rows: self.summary.rows,
+        });
+        Ok(())
+    }
+
+    fn absorb(&mut self, done: Done, on_reject: &mut dyn FnMut(&Reject)) {
+        self.summary.rows += done.rows;
+        self.summary.bytes = done.bytes_read;
+        for reject in &done.rejects {
+            if reject.column.is_none() {
+                *self.summary.row_rejects.entry(reject.reason).or_default() += 1;
+            }
+            on_reject(reject);
+        }
+        for (total, part) in self.tallies.iter_mut().zip(&done.tallies) {
+            total.valid += part.valid;
+            total.empty += part.empty;
+            for (t, p) in total.invalid.iter_mut().zip(part.invalid) {
+                *t += p;
+            }
+        }
+        for (all, part) in self.entries.iter_mut().zip(&done.entries) {
+            all.extend(part);
+        }
+    }
+
+    /// Sorts each list type's digests (in parallel), drops duplicates, and counts them against
+    /// the leftmost column that holds the identity.
+    fn finish(mut self) -> ScanOutput {
+        for (counts, tally) in self.summary.columns.iter_mut().zip(&self.tallies) {
+            counts.valid = tally.valid;
+            counts.empty = tally.empty;
+            counts.invalid = Reason::ALL
+                .into_iter()
+                .zip(tally.invalid)
+                .filter(|&(_, n)| n > 0)
+                .collect();
+        }
+        let entries = std::mem::take(&mut self.entries);
+        let columns = self.summary.columns.len();
+        let sorted: Vec<(ListType, Buckets, Vec<u64>)> = thread::scope(|scope| {
+            let handles: Vec<_> = ListType::ALL
+                .into_iter()
+                .zip(entries)
+                .filter(|(_, buckets)| buckets.len() > 0)
+                .map(|(list_type, mut buckets)| {
+                    scope.spawn(move || {
+                        let duplicates = buckets.sort_and_dedupe(columns);
+                        (list_type, buckets, duplicates)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                // Invariant: sorting and deduplicating byte arrays cannot panic.
+                .map(|h| h.join().expect("sort thread"))
+                .collect()
+        });
+        let mut lists = Vec::new();
+        for (list_type, buckets, duplicates) in sorted {
+            for (counts, n) in self.summary.columns.iter_mut().zip(&duplicates) {
+                counts.duplicates += n;
+            }
+            let duplicates: u64 = duplicates.iter().sum();
+            let unique = buckets.len() as u64;
+            self.summary.lists.push(ListCounts {
+                list_type,
+                valid: unique + duplicates,
+                unique,
+                duplicates,
+            });
+            lists.push(DigestList { list_type, buckets });
+        }
+        ScanOutput {
+            summary: self.summary,
+            lists,
+        }
+    }
+}
