@@ -104,15 +104,21 @@ fn write_digests(out: &Path, list: &DigestList) -> Result<PreparedFile, PrepareE
     let path = out.join(digest_file_name(list.list_type));
     let tmp = out.join(format!(".{}.partial", digest_file_name(list.list_type)));
     let written = (|| {
-        let mut writer = BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
-        let mut hex = [0u8; 64];
+        let mut file = File::create(&tmp)?;
+        // Lines are assembled in a buffer of whole lines and written in large blocks.
+        let mut block = Vec::with_capacity(65 * 4096);
+        let mut line = [b'\n'; 65];
         for digest in list.digests() {
-            digest.write_hex(&mut hex);
-            writer.write_all(&hex)?;
-            writer.write_all(b"\n")?;
+            let hex: &mut [u8; 64] = (&mut line[..64]).try_into().expect("64 of 65 bytes");
+            digest.write_hex(hex);
+            block.extend_from_slice(&line);
+            if block.len() == block.capacity() {
+                file.write_all(&block)?;
+                block.clear();
+            }
         }
-        writer.flush()?;
-        drop(writer);
+        file.write_all(&block)?;
+        drop(file);
         fs::rename(&tmp, &path)
     })();
     written.map_err(|source| PrepareError::Write {

@@ -2,7 +2,8 @@
 //! thread merges results in file order. Memory is bounded by the chunks in flight plus 33 bytes
 //! per accepted identity.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
@@ -57,7 +58,8 @@ pub struct ColumnCounts {
     pub valid: u64,
     pub empty: u64,
     pub invalid: BTreeMap<Reason, u64>,
-    /// Accepted values whose digest an earlier column, or this one, already had.
+    /// Accepted values whose digest already came earlier in the file, in any column of the
+    /// same list type.
     pub duplicates: u64,
 }
 
@@ -91,7 +93,7 @@ pub struct Summary {
 type Entry = [u8; 33];
 
 /// Entries split by their first byte. Digests are uniformly random, so the 256 buckets come out
-/// even, each sorts in cache, and the buckets in order are the whole list in order.
+/// even and each one deduplicates in cache.
 #[derive(Clone, Debug)]
 struct Buckets(Vec<Vec<Entry>>);
 
@@ -112,26 +114,51 @@ impl Buckets {
         self.0.iter().map(Vec::len).sum()
     }
 
-    /// Sorts each bucket, drops repeated digests and counts them per column. Sorted by digest
-    /// then column, the first of equal digests is the leftmost column's, so each later one is
-    /// a duplicate in its own column.
-    fn sort_and_dedupe(&mut self, columns: usize) -> Vec<u64> {
+    /// Drops repeated digests, keeping each one's first occurrence in file order, and counts
+    /// the repeats per column. One bucket at a time, so the set stays small and in cache.
+    fn dedupe(&mut self, columns: usize) -> Vec<u64> {
         let mut duplicates = vec![0u64; columns];
+        let mut seen: HashSet<[u8; 32], BuildHasherDefault<DigestHasher>> = HashSet::default();
         for bucket in &mut self.0 {
-            // Eight bytes almost always decide, and comparing a u64 beats a 33-byte memcmp.
-            bucket.sort_unstable_by(|a, b| key(a).cmp(&key(b)).then_with(|| a.cmp(b)));
-            for pair in bucket.windows(2) {
-                if pair[0][..32] == pair[1][..32] {
-                    duplicates[pair[1][32] as usize] += 1;
+            seen.clear();
+            seen.reserve(bucket.len());
+            bucket.retain(|entry| {
+                let mut digest = [0u8; 32];
+                digest.copy_from_slice(&entry[..32]);
+                let first = seen.insert(digest);
+                if !first {
+                    duplicates[entry[32] as usize] += 1;
                 }
-            }
-            bucket.dedup_by(|b, a| a[..32] == b[..32]);
+                first
+            });
         }
         duplicates
     }
 }
 
-/// The unique digests of one list type, in ascending order.
+/// Digests are uniformly random already: eight of their bytes are a perfect hash. Bytes 1..9
+/// are used because every digest in one bucket shares byte 0.
+#[derive(Default)]
+struct DigestHasher(u64);
+
+impl Hasher for DigestHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        if let Some(word) = bytes.get(1..9) {
+            let mut eight = [0u8; 8];
+            eight.copy_from_slice(word);
+            self.0 = u64::from_le_bytes(eight);
+        }
+    }
+
+    /// The length prefix a slice hashes first carries no information here.
+    fn write_usize(&mut self, _: usize) {}
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// The unique digests of one list type, grouped by first byte and in file order within.
 #[derive(Clone, Debug)]
 pub struct DigestList {
     pub list_type: ListType,
@@ -441,12 +468,6 @@ fn hash_chunk(namespaces: &[Namespace], normalizer: &mut Normalizer, chunk: Chun
     out
 }
 
-fn key(entry: &Entry) -> u64 {
-    let mut first = [0u8; 8];
-    first.copy_from_slice(&entry[1..9]);
-    u64::from_be_bytes(first)
-}
-
 /// Collects workers' results in file order.
 struct Merge {
     summary: Summary,
@@ -532,8 +553,8 @@ impl Merge {
         }
     }
 
-    /// Sorts each list type's digests (in parallel), drops duplicates, and counts them against
-    /// the leftmost column that holds the identity.
+    /// Drops duplicate digests of each list type (in parallel) and counts them against the
+    /// column where the identity came again.
     fn finish(mut self) -> ScanOutput {
         for (counts, tally) in self.summary.columns.iter_mut().zip(&self.tallies) {
             counts.valid = tally.valid;
@@ -553,14 +574,14 @@ impl Merge {
                 .filter(|(_, buckets)| buckets.len() > 0)
                 .map(|(list_type, mut buckets)| {
                     scope.spawn(move || {
-                        let duplicates = buckets.sort_and_dedupe(columns);
+                        let duplicates = buckets.dedupe(columns);
                         (list_type, buckets, duplicates)
                     })
                 })
                 .collect();
             handles
                 .into_iter()
-                // Invariant: sorting and deduplicating byte arrays cannot panic.
+                // Invariant: deduplicating byte arrays cannot panic.
                 .map(|h| h.join().expect("sort thread"))
                 .collect()
         });
