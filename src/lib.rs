@@ -4,6 +4,7 @@
 //! writes what would be sent; the command line (`cli`) and the desktop app (`gui`) drive them.
 
 pub mod cli;
+pub mod demo;
 pub mod gui;
 pub mod identity;
 pub mod prepare;

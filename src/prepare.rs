@@ -100,6 +100,28 @@ pub fn prepare(
     })
 }
 
+/// Runs the full pass and writes only the rejects report, to `target`: the GUI's export.
+pub fn write_rejects(
+    plan: &ScanPlan,
+    target: &Path,
+    cancel: &AtomicBool,
+) -> Result<u64, PrepareError> {
+    let tmp = target.with_extension("csv.partial");
+    let mut rejects = RejectsWriter::create(&tmp, plan)?;
+    let scanned = scan(plan, &mut |r| rejects.write(r), &mut |_| {}, cancel);
+    let count = rejects.finish();
+    if let Err(e) = scanned {
+        let _ = fs::remove_file(&tmp);
+        return Err(e.into());
+    }
+    let count = count?;
+    fs::rename(&tmp, target).map_err(|source| PrepareError::Write {
+        path: target.to_owned(),
+        source,
+    })?;
+    Ok(count)
+}
+
 fn write_digests(out: &Path, list: &DigestList) -> Result<PreparedFile, PrepareError> {
     let path = out.join(digest_file_name(list.list_type));
     let tmp = out.join(format!(".{}.partial", digest_file_name(list.list_type)));

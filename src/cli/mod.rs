@@ -4,7 +4,7 @@ mod args;
 mod inspect;
 mod prepare;
 mod progress;
-mod text;
+pub mod text;
 
 pub use args::{Cli, Command, FileArgs};
 

@@ -1,3 +1,41 @@
-pub fn run(_demo: bool) -> anyhow::Result<()> {
-    anyhow::bail!("not yet")
+//! The desktop app. Views draw state and return actions; the app applies actions by starting
+//! background tasks, whose events it drains at the start of every frame. No file or network
+//! I/O happens on the UI thread.
+
+mod app;
+mod picker;
+mod preview_view;
+mod state;
+mod tasks;
+
+pub use app::{Action, App};
+pub use picker::{FilePicker, FixedPicker, RfdPicker};
+pub use state::{FileState, ScanState, State};
+
+use std::sync::Arc;
+
+/// Opens the window and runs until it is closed.
+pub fn run(demo: bool) -> anyhow::Result<()> {
+    let options = eframe::NativeOptions {
+        viewport: eframe::egui::ViewportBuilder::default()
+            .with_title("Audience Desk")
+            .with_app_id("audience-desk")
+            .with_inner_size([1200.0, 800.0])
+            .with_min_inner_size([720.0, 480.0])
+            .with_drag_and_drop(true),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "Audience Desk",
+        options,
+        Box::new(move |cc| {
+            let mut app = App::new(Arc::new(RfdPicker));
+            app.restore(cc.storage);
+            if demo {
+                app.start_demo(&cc.egui_ctx)?;
+            }
+            Ok(Box::new(app))
+        }),
+    )
+    .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
 }

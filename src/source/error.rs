@@ -47,13 +47,6 @@ pub enum SourceError {
     #[error("at most 255 identity columns can be mapped, not {0}")]
     TooManyColumns(usize),
 
-    #[error("cannot parse line {line} of {}: {message}", path.display())]
-    Csv {
-        path: PathBuf,
-        line: u64,
-        message: String,
-    },
-
     #[error("the pass over the file was cancelled")]
     Cancelled,
 }

@@ -128,22 +128,8 @@ pub struct Format {
     pub crlf: bool,
 }
 
-impl Format {
-    /// The parser ends records at `\n` only: with CRLF as terminator the csv crate reports
-    /// every record after the first one line early, and rejects must name the right line.
-    /// The `\r` this leaves at the end of a record is removed by [`field`].
-    pub(crate) fn csv_reader<R: std::io::Read>(&self, inner: R) -> csv::Reader<R> {
-        csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .delimiter(self.delimiter.byte())
-            .terminator(csv::Terminator::Any(b'\n'))
-            .buffer_capacity(1 << 18)
-            .from_reader(inner)
-    }
-}
-
-/// A record's field without the `\r` of a CRLF line ending.
+/// A record's field without the `\r` of a CRLF line ending. Records end at `\n` only (CRLF as
+/// terminator would make the csv crate report lines one early), which leaves the `\r` behind.
 pub(crate) fn field(record: &csv::ByteRecord, index: usize) -> &[u8] {
     let value = &record[index];
     if index + 1 == record.len() {

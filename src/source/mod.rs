@@ -8,6 +8,7 @@ mod line_bound;
 mod mapping;
 mod open;
 mod preview;
+mod records;
 mod scan;
 
 pub use columns::Column;

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::format::{field, is_blank, sniff_header};
 use super::open::{Head, read_head};
+use super::records::RecordReader;
 use super::{Column, Delimiter, Format, MapSpec, ScanPlan, SourceError, columns};
 use crate::identity::{ListType, Namespace, Normalizer, Reason};
 
@@ -260,21 +261,22 @@ fn sample_cell(
     cell
 }
 
-/// Parses the head; a record that fails to parse ends the sample rather than the preview.
+/// Parses the head with the reader the full pass uses, so lines and fields agree.
 fn parse_records(format: &Format, text: &str) -> Vec<(u64, Vec<String>)> {
-    let mut reader = format.csv_reader(text.as_bytes());
-    reader
-        .byte_records()
-        .map_while(Result::ok)
-        .filter(|r| !is_blank(r))
-        .map(|r| {
-            let line = r.position().map_or(0, |p| p.line());
-            let fields = (0..r.len())
-                .map(|i| String::from_utf8_lossy(field(&r, i)).into_owned())
-                .collect();
-            (line, fields)
-        })
-        .collect()
+    let mut reader = RecordReader::new(text.as_bytes(), format.delimiter.byte());
+    let mut record = csv::ByteRecord::new();
+    let mut records = Vec::new();
+    // Reading from memory cannot fail.
+    while let Ok(Some(span)) = reader.read(&mut record) {
+        if is_blank(&record) {
+            continue;
+        }
+        let fields = (0..record.len())
+            .map(|i| String::from_utf8_lossy(field(&record, i)).into_owned())
+            .collect();
+        records.push((span.line, fields));
+    }
+    records
 }
 
 fn most_common_width(records: &[(u64, Vec<String>)]) -> usize {

@@ -15,6 +15,7 @@ use serde::Serialize;
 use super::format::{field, is_blank};
 use super::line_bound::{CutLines, LineBound, MAX_LINE_BYTES};
 use super::open::open_stream;
+use super::records::{RecordReader, Span};
 use super::{Column, Format, SourceError};
 use crate::identity::{Digest, ListType, Namespace, Normalizer, Reason};
 
@@ -277,23 +278,19 @@ fn read_chunks(
     cancel: &AtomicBool,
 ) -> Result<(), SourceError> {
     let (bounded, cut) = LineBound::new(stream, MAX_LINE_BYTES);
-    let mut reader = plan.format.csv_reader(bounded);
+    let mut reader = RecordReader::new(bounded, plan.format.delimiter.byte());
     let mut record = csv::ByteRecord::new();
     let mut header_pending = plan.format.has_header;
     let mut chunk = Chunk::new(0);
-    loop {
-        let more = reader
-            .read_byte_record(&mut record)
-            .map_err(|e| csv_error(plan, &e))?;
-        if !more {
-            break;
-        }
-        let line = record.position().map_or(0, |p| p.line());
+    while let Some(Span { line, next_line }) = reader
+        .read(&mut record)
+        .map_err(|e| SourceError::io(&plan.path, e))?
+    {
         check_utf8(plan, &record, line)?;
         if is_blank(&record) || std::mem::take(&mut header_pending) {
             continue;
         }
-        let problem = row_problem(plan, &record, &cut, line, reader.position().line());
+        let problem = row_problem(plan, &record, &cut, line, next_line);
         if problem.is_none() {
             for column in &plan.columns {
                 chunk.text.extend_from_slice(field(&record, column.index));
@@ -363,20 +360,6 @@ fn check_utf8(plan: &ScanPlan, record: &csv::ByteRecord, line: u64) -> Result<()
         field,
         byte,
     })
-}
-
-fn csv_error(plan: &ScanPlan, error: &csv::Error) -> SourceError {
-    match error.kind() {
-        csv::ErrorKind::Io(e) => SourceError::Io {
-            path: plan.path.clone(),
-            source: std::io::Error::new(e.kind(), e.to_string()),
-        },
-        _ => SourceError::Csv {
-            path: plan.path.clone(),
-            line: error.position().map_or(0, |p| p.line()),
-            message: error.to_string(),
-        },
-    }
 }
 
 /// What a worker made of one chunk.

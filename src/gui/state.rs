@@ -1,0 +1,66 @@
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use crate::source::{Preview, Progress, Summary};
+
+/// Everything the views draw. Changed only by the app, from actions and task events.
+#[derive(Default)]
+pub struct State {
+    pub file: FileState,
+    /// A message for the user that is not tied to one screen, shown until dismissed.
+    pub notice: Option<Notice>,
+    pub demo: bool,
+}
+
+pub struct Notice {
+    pub text: String,
+    pub is_error: bool,
+}
+
+#[derive(Default)]
+pub enum FileState {
+    #[default]
+    Empty,
+    Loading(PathBuf),
+    Failed {
+        path: PathBuf,
+        error: String,
+    },
+    Loaded(Box<Loaded>),
+}
+
+pub struct Loaded {
+    pub preview: Preview,
+    pub scan: ScanState,
+    /// Counts every restart of the full pass; events from older passes are ignored.
+    pub generation: u64,
+}
+
+pub enum ScanState {
+    /// The mapping has no identity column; the message says how to map one.
+    NoIdentity(String),
+    Running {
+        progress: Progress,
+        cancel: Arc<AtomicBool>,
+    },
+    Done(Box<Summary>),
+    Failed(String),
+    Cancelled,
+}
+
+impl State {
+    pub fn loaded(&self) -> Option<&Loaded> {
+        match &self.file {
+            FileState::Loaded(loaded) => Some(loaded),
+            _ => None,
+        }
+    }
+
+    pub fn loaded_mut(&mut self) -> Option<&mut Loaded> {
+        match &mut self.file {
+            FileState::Loaded(loaded) => Some(loaded),
+            _ => None,
+        }
+    }
+}
