@@ -4,8 +4,13 @@
 //! writes what would be sent; the command line (`cli`) and the desktop app (`gui`) drive them.
 
 pub mod cli;
+pub mod core;
 pub mod demo;
 pub mod gui;
+pub mod home;
 pub mod identity;
+pub mod pinterest;
 pub mod prepare;
+pub mod sim;
 pub mod source;
+pub mod store;

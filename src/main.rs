@@ -15,9 +15,9 @@ fn main() -> ExitCode {
     let args = Cli::parse();
     let result = match args.command {
         None => audience_desk::gui::run(args.demo),
-        Some(command) => match command.into_gui() {
-            Ok(demo) => audience_desk::gui::run(demo || args.demo),
-            Err(command) => cli::run(command),
+        Some(command) => match command.gui_demo() {
+            Some(demo) => audience_desk::gui::run(demo || args.demo),
+            None => cli::run(command),
         },
     };
     match result {

@@ -39,6 +39,37 @@ pub enum Command {
         #[arg(long, default_value_t = 10, value_name = "N")]
         rows: usize,
     },
+    /// Keep connections: a name, a Pinterest Ad Account ID, and optionally app credentials.
+    Connection {
+        #[command(subcommand)]
+        action: ConnectionCommand,
+    },
+    /// Log in to Pinterest in the browser for a connection and store its tokens.
+    ///
+    /// Opens the authorize page with $BROWSER (or the system's browser) and prints its address;
+    /// a listener on the redirect URI (default http://localhost:8085/) receives the answer.
+    Connect {
+        /// The connection's name.
+        name: String,
+        /// Seconds to wait for the browser.
+        #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+        timeout: u64,
+    },
+    /// The ad accounts the connection's login reaches, with the user's roles on each.
+    Accounts {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Customer lists and audiences of the connection's ad account.
+    Lists {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the built-in Pinterest simulator in the foreground (for trying things out and
+    /// tests; nothing leaves the machine).
+    Sim(SimArgs),
     /// Write exactly what an upload would send: DIR/EMAIL.txt, DIR/MAID.txt, DIR/IDFA.txt (one
     /// SHA-256 hex digest per line, deduplicated) and DIR/rejects.csv (row, column, reason).
     Prepare {
@@ -48,6 +79,86 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConnectionCommand {
+    /// Add a connection.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// The Pinterest Ad Account ID (digits only, at most 18).
+        #[arg(long = "ad-account-id", value_name = "ID")]
+        ad_account_id: String,
+        #[arg(long, default_value = "")]
+        description: String,
+        /// The Pinterest app's ID; without it PINTEREST_APP_ID is used.
+        #[arg(long, value_name = "ID")]
+        app_id: Option<String>,
+        /// Read the app secret from standard input and keep it in the secret store (never on
+        /// the command line, where other users could see it).
+        #[arg(long)]
+        app_secret_stdin: bool,
+    },
+    /// List connections with their token state and expiry.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a connection.
+    Edit {
+        name: String,
+        #[arg(long, value_name = "NEW_NAME")]
+        rename: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+        #[arg(long = "ad-account-id", value_name = "ID")]
+        ad_account_id: Option<String>,
+        #[arg(long, value_name = "ID")]
+        app_id: Option<String>,
+        #[arg(long)]
+        app_secret_stdin: bool,
+    },
+    /// Remove a connection, its tokens and its stored secret.
+    Remove { name: String },
+}
+
+/// The simulator's settings and faults.
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 4010)]
+    pub port: u16,
+    #[arg(long, env = "PINTEREST_APP_ID", default_value = "1500000")]
+    pub app_id: String,
+    #[arg(
+        long,
+        env = "PINTEREST_APP_SECRET",
+        default_value = "sim-secret",
+        hide_env_values = true
+    )]
+    pub app_secret: String,
+    /// Redirect URIs registered on the simulated app (repeat for several).
+    #[arg(long = "redirect-uri", default_value = "http://localhost:8085/")]
+    pub redirect_uris: Vec<String>,
+    /// Access-token lifetime in seconds.
+    #[arg(long, default_value_t = 30 * 24 * 3600)]
+    pub access_token_lifetime: i64,
+    /// Calls per minute per user before 429 code 8.
+    #[arg(long, value_name = "CALLS")]
+    pub rate_limit: Option<u32>,
+    /// Share of API calls answered with a 5xx (0 to 1).
+    #[arg(long, default_value_t = 0.0)]
+    pub error_rate: f64,
+    /// Milliseconds added to every API call.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Records per request beyond which a call is refused with a 400.
+    #[arg(long)]
+    pub max_records: Option<usize>,
+    /// The authorize page declines, as when the user clicks Cancel.
+    #[arg(long)]
+    pub decline_consent: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -103,10 +214,11 @@ fn parse_delimiter(text: &str) -> Result<Delimiter, String> {
 }
 
 impl Command {
-    pub fn into_gui(self) -> Result<bool, Command> {
+    /// `Some(demo)` for the `gui` command.
+    pub fn gui_demo(&self) -> Option<bool> {
         match self {
-            Command::Gui { demo } => Ok(demo),
-            other => Err(other),
+            Command::Gui { demo } => Some(*demo),
+            _ => None,
         }
     }
 }

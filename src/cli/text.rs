@@ -34,6 +34,23 @@ pub fn bytes(n: u64) -> String {
     }
 }
 
+/// "in 29 days", "in 3 hours", "2 days ago": an instant relative to now.
+pub fn relative(at: i64) -> String {
+    let delta = at - crate::home::now();
+    let span = delta.unsigned_abs();
+    let amount = match span {
+        0..60 => format!("{span} seconds"),
+        60..7200 => format!("{} minutes", span / 60),
+        7200..172_800 => format!("{} hours", span / 3600),
+        _ => format!("{} days", span / 86_400),
+    };
+    if delta >= 0 {
+        format!("in {amount}")
+    } else {
+        format!("{amount} ago")
+    }
+}
+
 /// The counts table: per column, per reason, per list type.
 pub fn summary(summary: &Summary) -> String {
     let mut out = format!("Rows read: {}\n", group(summary.rows));

@@ -1,0 +1,293 @@
+//! Connections, the browser login, and what the login reaches.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::args::{ConnectionCommand, SimArgs};
+use super::text::{emit, relative};
+use crate::core::{AccessReport, Core};
+use crate::pinterest::{ConnectionStatus, open_in_browser};
+use crate::sim::{Faults, SimConfig};
+use crate::store::{Connection, ConnectionUpdate, NewConnection};
+
+fn open_core() -> anyhow::Result<Core> {
+    let core = Core::open()?;
+    if let Some(notice) = &core.notice {
+        eprintln!("{notice}");
+    }
+    Ok(core)
+}
+
+fn read_secret() -> anyhow::Result<String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("Pinterest app secret: ");
+        std::io::stderr().flush()?;
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line)?;
+    let secret = line.trim().to_owned();
+    anyhow::ensure!(!secret.is_empty(), "no app secret on standard input");
+    Ok(secret)
+}
+
+pub fn manage(action: ConnectionCommand) -> anyhow::Result<()> {
+    let core = open_core()?;
+    match action {
+        ConnectionCommand::Add {
+            name,
+            ad_account_id,
+            description,
+            app_id,
+            app_secret_stdin,
+        } => {
+            let secret = app_secret_stdin.then(read_secret).transpose()?;
+            let new = NewConnection {
+                name,
+                description,
+                ad_account_id,
+                app_id,
+            };
+            let connection = core.add_connection(&new, secret.as_deref())?;
+            emit(&format!(
+                "Added '{}' for ad account {}. Next: audience-desk connect {}\n",
+                connection.name, connection.ad_account_id, connection.name
+            ))?;
+        }
+        ConnectionCommand::List { json } => list(&core, json)?,
+        ConnectionCommand::Edit {
+            name,
+            rename,
+            description,
+            ad_account_id,
+            app_id,
+            app_secret_stdin,
+        } => {
+            let secret = app_secret_stdin.then(read_secret).transpose()?;
+            let update = ConnectionUpdate {
+                name: rename,
+                description,
+                ad_account_id,
+                app_id: app_id.map(Some),
+            };
+            let connection = core.update_connection(&name, &update, secret.as_deref())?;
+            emit(&format!("Updated '{}'.\n", connection.name))?;
+        }
+        ConnectionCommand::Remove { name } => {
+            let connection = core.remove_connection(&name)?;
+            emit(&format!(
+                "Removed '{}' with its tokens and stored secret.\n",
+                connection.name
+            ))?;
+        }
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct Listed {
+    #[serde(flatten)]
+    connection: Connection,
+    status: ConnectionStatus,
+}
+
+fn list(core: &Core, json: bool) -> anyhow::Result<()> {
+    let mut listed = Vec::new();
+    for connection in core.connections()? {
+        let status = core.status(&connection.name)?;
+        listed.push(Listed { connection, status });
+    }
+    if json {
+        return Ok(emit(&(serde_json::to_string_pretty(&listed)? + "\n"))?);
+    }
+    if listed.is_empty() {
+        return Ok(emit(
+            "No connections yet. Add one: audience-desk connection add --name NAME --ad-account-id ID\n",
+        )?);
+    }
+    let mut out = format!(
+        "{:<20} {:<19} {:<19} {:<16} {:<16} {}\n",
+        "NAME", "AD ACCOUNT", "STATE", "ACCESS EXPIRES", "REFRESH EXPIRES", "DESCRIPTION"
+    );
+    for Listed { connection, status } in &listed {
+        out += &format!(
+            "{:<20} {:<19} {:<19} {:<16} {:<16} {}\n",
+            connection.name,
+            connection.ad_account_id,
+            status.state.label(),
+            status.access_expires_at.map(relative).unwrap_or_default(),
+            status.refresh_expires_at.map(relative).unwrap_or_default(),
+            connection.description
+        );
+        if let Some(message) = &status.message {
+            out += &format!("    {message}\n");
+        }
+    }
+    Ok(emit(&out)?)
+}
+
+pub async fn connect(name: &str, timeout: u64) -> anyhow::Result<()> {
+    let core = open_core()?;
+    let report = core
+        .connect(
+            name,
+            |url| {
+                eprintln!("Opening Pinterest's login page in your browser. If it does not open, visit:\n  {url}");
+                open_in_browser(url.as_str())
+            },
+            Duration::from_secs(timeout),
+        )
+        .await?;
+    let status = core.status(name)?;
+    emit(&describe_access(name, &report, &status))?;
+    if let Some(problem) = report.problem {
+        anyhow::bail!("connected, but {problem}");
+    }
+    Ok(())
+}
+
+fn describe_access(name: &str, report: &AccessReport, status: &ConnectionStatus) -> String {
+    let mut out = format!(
+        "Connected '{name}' as {}.\n",
+        report.user.username.as_deref().unwrap_or("(unknown user)")
+    );
+    if let Some(account) = &report.ad_account {
+        out += &format!(
+            "Ad account {} ({}): roles {}\n",
+            account.id,
+            account.name.as_deref().unwrap_or("unnamed"),
+            account.permissions.join(", ")
+        );
+    }
+    if let (Some(access), Some(refresh)) = (status.access_expires_at, status.refresh_expires_at) {
+        out += &format!(
+            "The access token expires {}; it is refreshed automatically before then. Without \
+             use, the login lapses {}.\n",
+            relative(access),
+            relative(refresh)
+        );
+    }
+    out
+}
+
+pub async fn accounts(name: &str, json: bool) -> anyhow::Result<()> {
+    let core = open_core()?;
+    let client = core.client(name)?;
+    let wanted = client.session().connection().ad_account_id.clone();
+    let accounts = client.ad_accounts().await?;
+    if json {
+        return Ok(emit(&(serde_json::to_string_pretty(&accounts)? + "\n"))?);
+    }
+    let mut out = format!(
+        "  {:<19} {:<28} {:<16} {:<8} {}\n",
+        "ID", "NAME", "OWNER", "CURRENCY", "YOUR ROLES"
+    );
+    for a in &accounts {
+        out += &format!(
+            "{} {:<19} {:<28} {:<16} {:<8} {}\n",
+            if a.id == wanted { "*" } else { " " },
+            a.id,
+            a.name.as_deref().unwrap_or(""),
+            a.owner
+                .as_ref()
+                .and_then(|o| o.username.as_deref())
+                .unwrap_or(""),
+            a.currency.as_deref().unwrap_or(""),
+            a.permissions.join(", ")
+        );
+    }
+    if !accounts.iter().any(|a| a.id == wanted) {
+        out += &format!("\nThe connection's ad account {wanted} is not among them.\n");
+    } else {
+        out += "\n* the connection's ad account\n";
+    }
+    Ok(emit(&out)?)
+}
+
+#[derive(Serialize)]
+struct ListsAndAudiences {
+    customer_lists: Vec<crate::pinterest::CustomerList>,
+    audiences: Vec<crate::pinterest::Audience>,
+}
+
+pub async fn lists(name: &str, json: bool) -> anyhow::Result<()> {
+    let core = open_core()?;
+    let client = core.client(name)?;
+    let ad = client.session().connection().ad_account_id.clone();
+    let found = ListsAndAudiences {
+        customer_lists: client.customer_lists(&ad).await?,
+        audiences: client.audiences(&ad).await?,
+    };
+    if json {
+        return Ok(emit(&(serde_json::to_string_pretty(&found)? + "\n"))?);
+    }
+    let n = |v: Option<u64>| v.map_or(String::new(), super::text::group);
+    let mut out = format!("Customer lists of ad account {ad}:\n");
+    out += &format!(
+        "  {:<16} {:<32} {:<11} {:>8} {:>12} {:>12}\n",
+        "ID", "NAME", "STATUS", "BATCHES", "UPLOADED", "REMOVED"
+    );
+    for l in &found.customer_lists {
+        out += &format!(
+            "  {:<16} {:<32} {:<11} {:>8} {:>12} {:>12}\n",
+            l.id,
+            l.name.as_deref().unwrap_or(""),
+            l.status.as_deref().unwrap_or(""),
+            n(l.num_batches),
+            n(l.num_uploaded_user_records),
+            n(l.num_removed_user_records)
+        );
+    }
+    if found.customer_lists.is_empty() {
+        out += "  (none)\n";
+    }
+    out += "\nAudiences:\n";
+    out += &format!(
+        "  {:<16} {:<32} {:<13} {:>10} {}\n",
+        "ID", "NAME", "STATUS", "SIZE", "CUSTOMER LIST"
+    );
+    for a in &found.audiences {
+        out += &format!(
+            "  {:<16} {:<32} {:<13} {:>10} {}\n",
+            a.id,
+            a.name.as_deref().unwrap_or(""),
+            a.status.as_deref().unwrap_or(""),
+            a.size.map_or(
+                "pending".to_owned(),
+                |s| super::text::group(s.max(0) as u64)
+            ),
+            a.rule
+                .as_ref()
+                .and_then(|r| r.customer_list_id.as_deref())
+                .unwrap_or("")
+        );
+    }
+    if found.audiences.is_empty() {
+        out += "  (none)\n";
+    }
+    out += "\nCounters grow with every upload call, even for people already in (or absent from) \
+            a list: they are not membership counts.\n";
+    Ok(emit(&out)?)
+}
+
+pub async fn sim(args: SimArgs) -> anyhow::Result<()> {
+    let config = SimConfig {
+        app_id: args.app_id,
+        app_secret: args.app_secret,
+        redirect_uris: args.redirect_uris,
+        access_token_lifetime: args.access_token_lifetime,
+        refresh_token_lifetime: 60 * 24 * 3600,
+        faults: Faults {
+            rate_limit_per_minute: args.rate_limit,
+            server_error_rate: args.error_rate.clamp(0.0, 1.0),
+            latency_ms: args.latency_ms,
+            max_records: args.max_records,
+            decline_consent: args.decline_consent,
+            ..Faults::default()
+        },
+    };
+    crate::sim::serve_foreground(config, args.port).await?;
+    Ok(())
+}

@@ -1,0 +1,218 @@
+//! The app core both faces use: local state, connections, their sessions and clients. No
+//! egui, no terminal.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::pinterest::{
+    self, AdAccount, Client, ConnectionStatus, Endpoints, PinterestError, RateLimiter, RateLimits,
+    Session, UserAccount, audience_roles,
+};
+use crate::store::{
+    Connection, ConnectionUpdate, NewConnection, SecretStore, Store, StoreError, open_secrets,
+};
+
+pub struct Core {
+    pub home: PathBuf,
+    pub store: Arc<Mutex<Store>>,
+    pub secrets: Arc<dyn SecretStore>,
+    pub endpoints: Endpoints,
+    pub limits: RateLimits,
+    /// Said once: where secrets are kept when no keyring is reachable.
+    pub notice: Option<String>,
+    /// One session per connection, so every caller shares its refresh lock.
+    sessions: Mutex<HashMap<i64, Arc<Session>>>,
+    /// One limiter per connection's token, shared by everything that uses it.
+    limiters: Mutex<HashMap<i64, Arc<RateLimiter>>>,
+}
+
+/// What a connection can do on its ad account, checked against Pinterest.
+#[derive(Clone, Debug, Serialize)]
+pub struct AccessReport {
+    pub user: UserAccount,
+    pub ad_account: Option<AdAccount>,
+    /// The user's roles that allow uploads (`OWNER`, `ADMIN`, `AUDIENCE_MANAGER`).
+    pub upload_roles: Vec<String>,
+    /// A sentence for the user when something is wrong.
+    pub problem: Option<String>,
+}
+
+impl Core {
+    /// Local state under `AUDIENCE_DESK_HOME`, endpoints from the environment, secrets in the
+    /// keyring unless `AUDIENCE_DESK_SECRETS=file`.
+    pub fn open() -> anyhow::Result<Core> {
+        let home = crate::home::home_dir();
+        let try_keyring = std::env::var("AUDIENCE_DESK_SECRETS").map_or(true, |v| v != "file");
+        let (secrets, notice) = open_secrets(&home, try_keyring);
+        Ok(Core::with(&home, Endpoints::from_env()?, secrets, notice)?)
+    }
+
+    pub fn with(
+        home: &Path,
+        endpoints: Endpoints,
+        secrets: Arc<dyn SecretStore>,
+        notice: Option<String>,
+    ) -> Result<Core, StoreError> {
+        Ok(Core {
+            home: home.to_owned(),
+            store: Arc::new(Mutex::new(Store::open(home)?)),
+            secrets,
+            endpoints,
+            limits: RateLimits::default(),
+            notice,
+            sessions: Mutex::default(),
+            limiters: Mutex::default(),
+        })
+    }
+
+    fn store(&self) -> std::sync::MutexGuard<'_, Store> {
+        // Invariant: store calls do not panic while holding the lock.
+        self.store.lock().expect("store lock")
+    }
+
+    pub fn connections(&self) -> Result<Vec<Connection>, StoreError> {
+        self.store().connections()
+    }
+
+    pub fn connection(&self, name: &str) -> Result<Connection, StoreError> {
+        self.store().connection(name)
+    }
+
+    pub fn add_connection(
+        &self,
+        new: &NewConnection,
+        app_secret: Option<&str>,
+    ) -> Result<Connection, PinterestError> {
+        let connection = self.store().add_connection(new)?;
+        if let Some(secret) = app_secret {
+            self.secrets
+                .set(&pinterest::app_secret_key(connection.id), secret)?;
+        }
+        Ok(connection)
+    }
+
+    pub fn update_connection(
+        &self,
+        name: &str,
+        update: &ConnectionUpdate,
+        app_secret: Option<&str>,
+    ) -> Result<Connection, PinterestError> {
+        let connection = self.store().update_connection(name, update)?;
+        if let Some(secret) = app_secret {
+            self.secrets
+                .set(&pinterest::app_secret_key(connection.id), secret)?;
+        }
+        self.forget_session(connection.id);
+        Ok(connection)
+    }
+
+    /// Removes the connection, its token records and its secrets.
+    pub fn remove_connection(&self, name: &str) -> Result<Connection, PinterestError> {
+        let connection = self.store().remove_connection(name)?;
+        for key in pinterest::secret_keys(&connection) {
+            self.secrets.delete(&key)?;
+        }
+        self.forget_session(connection.id);
+        Ok(connection)
+    }
+
+    fn forget_session(&self, id: i64) {
+        self.sessions.lock().expect("sessions lock").remove(&id);
+    }
+
+    pub fn session(&self, name: &str) -> Result<Arc<Session>, PinterestError> {
+        let connection = self.connection(name)?;
+        let mut sessions = self.sessions.lock().expect("sessions lock");
+        if let Some(session) = sessions.get(&connection.id)
+            && session.connection() == &connection
+        {
+            return Ok(session.clone());
+        }
+        let app = Session::resolve_app(&connection, self.secrets.as_ref())?;
+        let session = Arc::new(Session::new(
+            connection.clone(),
+            self.store.clone(),
+            self.secrets.clone(),
+            self.endpoints.clone(),
+            app,
+        ));
+        sessions.insert(connection.id, session.clone());
+        Ok(session)
+    }
+
+    pub fn client(&self, name: &str) -> Result<Client, PinterestError> {
+        let session = self.session(name)?;
+        let limiter = self
+            .limiters
+            .lock()
+            .expect("limiters lock")
+            .entry(session.connection().id)
+            .or_insert_with(|| Arc::new(RateLimiter::new(self.limits)))
+            .clone();
+        Ok(Client::new(session, limiter))
+    }
+
+    pub fn status(&self, name: &str) -> Result<ConnectionStatus, PinterestError> {
+        self.session(name)?.status()
+    }
+
+    /// The browser login: `open` gets the authorize URL once the callback listener is up.
+    pub async fn connect(
+        &self,
+        name: &str,
+        open: impl FnOnce(&url::Url) -> Result<(), PinterestError>,
+        timeout: Duration,
+    ) -> Result<AccessReport, PinterestError> {
+        let session = self.session(name)?;
+        let app = session.app()?;
+        let request = pinterest::authorize_url(&self.endpoints, &app.app_id);
+        let pinterest::Callback::Code(code) =
+            pinterest::wait_for_callback(&self.endpoints.redirect, &request.state, timeout, || {
+                open(&request.url)
+            })
+            .await?;
+        session.exchange_code(&code).await?;
+        self.check_access(name).await
+    }
+
+    /// Who the token belongs to, and whether it may upload to the connection's ad account.
+    pub async fn check_access(&self, name: &str) -> Result<AccessReport, PinterestError> {
+        let client = self.client(name)?;
+        let wanted = client.session().connection().ad_account_id.clone();
+        let user = client.user_account().await?;
+        let accounts = client.ad_accounts().await?;
+        let ad_account = accounts.into_iter().find(|a| a.id == wanted);
+        let upload_roles: Vec<String> = ad_account
+            .iter()
+            .flat_map(|a| a.permissions.iter())
+            .filter(|p| audience_roles().contains(&p.as_str()))
+            .cloned()
+            .collect();
+        let problem = match &ad_account {
+            None => Some(format!(
+                "the ad account {wanted} is not among the accounts this login reaches; check the \
+                 Ad Account ID, or log in as a user with access to it"
+            )),
+            Some(a) if upload_roles.is_empty() => Some(format!(
+                "the user's roles on ad account {wanted} ({}) do not allow uploads; ask its \
+                 owner for Audience access (OWNER, ADMIN or AUDIENCE_MANAGER)",
+                if a.permissions.is_empty() {
+                    "none".to_owned()
+                } else {
+                    a.permissions.join(", ")
+                }
+            )),
+            Some(_) => None,
+        };
+        Ok(AccessReport {
+            user,
+            ad_account,
+            upload_roles,
+            problem,
+        })
+    }
+}

@@ -1,0 +1,391 @@
+//! Typed calls to the v5 endpoints, through the token's rate limiter, with retries.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::models::ErrorBody;
+use super::rate_limit::{RateLimiter, RequestKind};
+use super::{
+    AdAccount, ApiError, Audience, CustomerList, CustomerListUpdate, NewAudience, NewCustomerList,
+    Page, PinterestError, Session, UserAccount,
+};
+
+/// How hard to try before giving up.
+#[derive(Clone, Copy, Debug)]
+pub struct RetryPolicy {
+    pub max_attempts: u32,
+    pub base_delay: Duration,
+    /// The longest single wait, a server's rate-limit reset included.
+    pub max_delay: Duration,
+    pub request_timeout: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 6,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(60),
+            request_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Exponential backoff with jitter: half the step is fixed, half random, so callers that
+    /// failed together do not retry together.
+    fn backoff(&self, attempt: u32) -> Duration {
+        let step = self
+            .base_delay
+            .saturating_mul(1 << attempt.saturating_sub(1).min(16))
+            .min(self.max_delay);
+        step / 2 + step.mul_f64(rand::random::<f64>() / 2.0)
+    }
+}
+
+/// Measured counts, for progress displays.
+#[derive(Debug, Default)]
+pub struct ClientStats {
+    pub requests: AtomicU64,
+    pub retries: AtomicU64,
+    pub rate_limited: AtomicU64,
+    pub rate_limit_wait_ms: AtomicU64,
+}
+
+/// Whether a request may be sent again after an answer that leaves its effect unknown.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Replay {
+    /// Reads and membership updates: sending twice does no harm.
+    Safe,
+    /// Creations: a second send after a timeout or server error could create a twin.
+    OnlyIfNotReceived,
+}
+
+pub struct Client {
+    http: reqwest::Client,
+    session: Arc<Session>,
+    limiter: Arc<RateLimiter>,
+    retry: RetryPolicy,
+    pub stats: Arc<ClientStats>,
+}
+
+impl Client {
+    pub fn new(session: Arc<Session>, limiter: Arc<RateLimiter>) -> Self {
+        Client {
+            http: session.http().clone(),
+            session,
+            limiter,
+            retry: RetryPolicy::default(),
+            stats: Arc::default(),
+        }
+    }
+
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    pub fn session(&self) -> &Arc<Session> {
+        &self.session
+    }
+
+    pub async fn user_account(&self) -> Result<UserAccount, PinterestError> {
+        self.get("/user_account", &[]).await
+    }
+
+    /// Every ad account the token reaches, shared ones included, all pages.
+    pub async fn ad_accounts(&self) -> Result<Vec<AdAccount>, PinterestError> {
+        self.all_pages(
+            "/ad_accounts",
+            &[("include_shared_accounts", "true".into())],
+        )
+        .await
+    }
+
+    pub async fn ad_account(&self, id: &str) -> Result<AdAccount, PinterestError> {
+        self.get(&format!("/ad_accounts/{id}"), &[]).await
+    }
+
+    pub async fn customer_lists(
+        &self,
+        ad_account: &str,
+    ) -> Result<Vec<CustomerList>, PinterestError> {
+        self.all_pages(&format!("/ad_accounts/{ad_account}/customer_lists"), &[])
+            .await
+    }
+
+    pub async fn customer_list(
+        &self,
+        ad_account: &str,
+        id: &str,
+    ) -> Result<CustomerList, PinterestError> {
+        self.get(
+            &format!("/ad_accounts/{ad_account}/customer_lists/{id}"),
+            &[],
+        )
+        .await
+    }
+
+    pub async fn create_customer_list(
+        &self,
+        ad_account: &str,
+        list: &NewCustomerList,
+    ) -> Result<CustomerList, PinterestError> {
+        let path = format!("/ad_accounts/{ad_account}/customer_lists");
+        self.call(
+            Method::POST,
+            &path,
+            &[],
+            Some(list),
+            Replay::OnlyIfNotReceived,
+        )
+        .await
+    }
+
+    pub async fn update_customer_list(
+        &self,
+        ad_account: &str,
+        id: &str,
+        update: &CustomerListUpdate,
+    ) -> Result<CustomerList, PinterestError> {
+        let path = format!("/ad_accounts/{ad_account}/customer_lists/{id}");
+        self.call(Method::PATCH, &path, &[], Some(update), Replay::Safe)
+            .await
+    }
+
+    pub async fn audiences(&self, ad_account: &str) -> Result<Vec<Audience>, PinterestError> {
+        self.all_pages(&format!("/ad_accounts/{ad_account}/audiences"), &[])
+            .await
+    }
+
+    pub async fn audience(&self, ad_account: &str, id: &str) -> Result<Audience, PinterestError> {
+        self.get(&format!("/ad_accounts/{ad_account}/audiences/{id}"), &[])
+            .await
+    }
+
+    pub async fn create_audience(
+        &self,
+        ad_account: &str,
+        audience: &NewAudience,
+    ) -> Result<Audience, PinterestError> {
+        let path = format!("/ad_accounts/{ad_account}/audiences");
+        self.call(
+            Method::POST,
+            &path,
+            &[],
+            Some(audience),
+            Replay::OnlyIfNotReceived,
+        )
+        .await
+    }
+
+    async fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<T, PinterestError> {
+        self.call::<T, ()>(Method::GET, path, query, None, Replay::Safe)
+            .await
+    }
+
+    async fn all_pages<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<Vec<T>, PinterestError> {
+        let mut items = Vec::new();
+        let mut bookmark: Option<String> = None;
+        loop {
+            let mut q: Vec<(&str, String)> = query.to_vec();
+            q.push(("page_size", "250".into()));
+            if let Some(b) = &bookmark {
+                q.push(("bookmark", b.clone()));
+            }
+            let page: Page<T> = self.get(path, &q).await?;
+            items.extend(page.items);
+            match page.bookmark.filter(|b| !b.is_empty()) {
+                Some(next) => bookmark = Some(next),
+                None => return Ok(items),
+            }
+        }
+    }
+
+    async fn call<T: DeserializeOwned, B: Serialize>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&B>,
+        replay: Replay,
+    ) -> Result<T, PinterestError> {
+        let url = self.session.endpoints().api_url(path);
+        let kind = if method == Method::GET {
+            RequestKind::Read
+        } else {
+            RequestKind::Write
+        };
+        let mut attempt = 0;
+        let mut refreshed = false;
+        loop {
+            attempt += 1;
+            let waited = self.limiter.acquire(kind).await;
+            self.stats
+                .rate_limit_wait_ms
+                .fetch_add(waited.as_millis() as u64, Ordering::Relaxed);
+            let token = self.session.access_token().await?;
+            let mut request = self
+                .http
+                .request(method.clone(), url.clone())
+                .bearer_auth(&token)
+                .timeout(self.retry.request_timeout);
+            if !query.is_empty() {
+                request = request.query(query);
+            }
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            self.stats.requests.fetch_add(1, Ordering::Relaxed);
+            let response = match request.send().await {
+                Ok(response) => response,
+                Err(e) => {
+                    let not_received = e.is_connect();
+                    if attempt < self.retry.max_attempts && (replay == Replay::Safe || not_received)
+                    {
+                        tracing::warn!(%path, attempt, "request failed, retrying: {e}");
+                        self.stats.retries.fetch_add(1, Ordering::Relaxed);
+                        tokio::time::sleep(self.retry.backoff(attempt)).await;
+                        continue;
+                    }
+                    return Err(PinterestError::Network {
+                        url: url.to_string(),
+                        message: e.to_string(),
+                    });
+                }
+            };
+            let status = response.status();
+            if status.is_success() {
+                return response
+                    .json::<T>()
+                    .await
+                    .map_err(|e| PinterestError::Decode {
+                        context: format!("{method} {path}"),
+                        message: e.to_string(),
+                    });
+            }
+            let reset = rate_limit_reset(response.headers());
+            let error = api_error(response).await;
+            tracing::warn!(
+                %path,
+                status = error.status,
+                code = ?error.code,
+                request_id = ?error.request_id,
+                attempt,
+                "Pinterest refused a request"
+            );
+            match status {
+                StatusCode::UNAUTHORIZED if !refreshed && error.code != Some(3) => {
+                    refreshed = true;
+                    attempt -= 1;
+                    self.session.refresh_after_rejection(&token).await?;
+                }
+                StatusCode::TOO_MANY_REQUESTS if attempt < self.retry.max_attempts => {
+                    self.stats.rate_limited.fetch_add(1, Ordering::Relaxed);
+                    self.stats.retries.fetch_add(1, Ordering::Relaxed);
+                    let wait = reset
+                        .map(|r| r.min(self.retry.max_delay))
+                        .unwrap_or_else(|| self.retry.backoff(attempt));
+                    self.limiter.pause_for(wait).await;
+                }
+                s if s.is_server_error()
+                    && replay == Replay::Safe
+                    && attempt < self.retry.max_attempts =>
+                {
+                    self.stats.retries.fetch_add(1, Ordering::Relaxed);
+                    tokio::time::sleep(self.retry.backoff(attempt)).await;
+                }
+                _ => return Err(PinterestError::Api(error)),
+            }
+        }
+    }
+}
+
+/// Reads Pinterest's error body and request id from a failed answer.
+pub(super) async fn api_error(response: reqwest::Response) -> ApiError {
+    let status = response.status().as_u16();
+    let request_id = response
+        .headers()
+        .get("x-pinterest-rid")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let text = response.text().await.unwrap_or_default();
+    match serde_json::from_str::<ErrorBody>(&text) {
+        Ok(body) => ApiError {
+            status,
+            code: Some(body.code),
+            message: body.message,
+            request_id,
+        },
+        Err(_) => ApiError {
+            status,
+            code: None,
+            message: if text.trim().is_empty() {
+                "no details given".into()
+            } else {
+                text.chars().take(300).collect()
+            },
+            request_id,
+        },
+    }
+}
+
+/// `x-ratelimit-reset`: seconds until the window resets, or a Unix time. Pinterest does not
+/// document it, so both readings are accepted, and a bit of jitter is added.
+fn rate_limit_reset(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value: f64 = headers
+        .get("x-ratelimit-reset")?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    let seconds = if value > 1e9 {
+        value - crate::home::now() as f64
+    } else {
+        value
+    };
+    let seconds = seconds.clamp(0.0, 300.0) + rand::random::<f64>() * 0.25;
+    Some(Duration::from_secs_f64(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let policy = RetryPolicy::default();
+        for attempt in 1..20 {
+            let d = policy.backoff(attempt);
+            assert!(d <= policy.max_delay, "{attempt}: {d:?}");
+            let step = (policy.base_delay * (1 << (attempt - 1).min(16))).min(policy.max_delay);
+            assert!(d >= step / 2, "{attempt}: {d:?}");
+        }
+    }
+
+    #[test]
+    fn reset_header_in_seconds_or_epoch() {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-ratelimit-reset", "12".parse().unwrap());
+        let d = rate_limit_reset(&headers).unwrap().as_secs_f64();
+        assert!((12.0..12.3).contains(&d), "{d}");
+        let epoch = crate::home::now() + 30;
+        headers.insert("x-ratelimit-reset", epoch.to_string().parse().unwrap());
+        let d = rate_limit_reset(&headers).unwrap().as_secs_f64();
+        assert!((28.0..31.0).contains(&d), "{d}");
+    }
+}

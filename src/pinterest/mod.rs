@@ -1,0 +1,23 @@
+//! The only code that speaks HTTP to Pinterest: typed v5 requests and responses, OAuth, the
+//! token lifecycle, one rate limiter per token, and retries.
+
+mod client;
+mod endpoints;
+mod error;
+mod models;
+mod oauth;
+mod rate_limit;
+mod session;
+
+pub use client::{Client, ClientStats, RetryPolicy};
+pub use endpoints::{AppCredentials, Endpoints};
+pub use error::{ApiError, PinterestError};
+pub use models::{
+    AdAccount, AdAccountOwner, Audience, AudienceRule, CustomerList, CustomerListUpdate,
+    NewAudience, NewCustomerList, Operation, Page, TokenResponse, UserAccount,
+};
+pub use oauth::{AuthorizeRequest, Callback, authorize_url, open_in_browser, wait_for_callback};
+pub use rate_limit::{RateLimiter, RateLimits, RequestKind};
+pub use session::{
+    ConnectionState, ConnectionStatus, Session, app_secret_key, audience_roles, secret_keys,
+};

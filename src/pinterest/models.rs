@@ -1,0 +1,191 @@
+//! The v5 request and response bodies the app uses. Responses are read leniently (Pinterest
+//! adds fields); requests carry exactly the documented fields.
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::identity::ListType;
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct UserAccount {
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub account_type: Option<String>,
+    #[serde(default)]
+    pub id: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    #[serde(default)]
+    pub bookmark: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct AdAccountOwner {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub username: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct AdAccount {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub owner: Option<AdAccountOwner>,
+    #[serde(default)]
+    pub country: Option<String>,
+    #[serde(default)]
+    pub currency: Option<String>,
+    #[serde(default)]
+    pub permissions: Vec<String>,
+}
+
+/// Pinterest documents these counters as "number"; they are whole, but a `12.0` must not
+/// fail the whole answer.
+fn count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    let value = Option::<serde_json::Number>::deserialize(d)?;
+    Ok(value.and_then(|n| n.as_u64().or_else(|| n.as_f64().map(|f| f.max(0.0) as u64))))
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct CustomerList {
+    pub id: String,
+    #[serde(default)]
+    pub ad_account_id: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "count")]
+    pub created_time: Option<u64>,
+    #[serde(default, deserialize_with = "count")]
+    pub updated_time: Option<u64>,
+    #[serde(default, deserialize_with = "count")]
+    pub num_batches: Option<u64>,
+    #[serde(default, deserialize_with = "count")]
+    pub num_uploaded_user_records: Option<u64>,
+    #[serde(default, deserialize_with = "count")]
+    pub num_removed_user_records: Option<u64>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub exceptions: Option<serde_json::Value>,
+}
+
+/// `POST /ad_accounts/{id}/customer_lists`: the first batch goes in with the list.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct NewCustomerList {
+    pub name: String,
+    /// One comma-separated string of digests.
+    pub records: String,
+    pub list_type: ListType,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Operation {
+    Add,
+    Remove,
+}
+
+/// `PATCH /ad_accounts/{id}/customer_lists/{list_id}`.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct CustomerListUpdate {
+    pub operation_type: Operation,
+    pub records: String,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct AudienceRule {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_list_id: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct Audience {
+    pub id: String,
+    #[serde(default)]
+    pub ad_account_id: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub audience_type: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub rule: Option<AudienceRule>,
+    #[serde(default)]
+    pub size: Option<i64>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub created_timestamp: Option<i64>,
+    #[serde(default)]
+    pub updated_timestamp: Option<i64>,
+}
+
+/// `POST /ad_accounts/{id}/audiences` for a customer list.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct NewAudience {
+    pub name: String,
+    pub audience_type: &'static str,
+    pub rule: AudienceRule,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+impl NewAudience {
+    pub fn for_customer_list(
+        name: &str,
+        customer_list_id: &str,
+        description: Option<String>,
+    ) -> Self {
+        NewAudience {
+            name: name.to_owned(),
+            audience_type: "CUSTOMER_LIST",
+            rule: AudienceRule {
+                customer_list_id: Some(customer_list_id.to_owned()),
+            },
+            description,
+        }
+    }
+}
+
+/// `POST /oauth/token`'s answer. Secrets inside: never printed.
+#[derive(Clone, Deserialize, Serialize, PartialEq)]
+pub struct TokenResponse {
+    pub access_token: String,
+    #[serde(default)]
+    pub refresh_token: Option<String>,
+    #[serde(default)]
+    pub token_type: Option<String>,
+    pub expires_in: i64,
+    #[serde(default)]
+    pub refresh_token_expires_in: Option<i64>,
+    #[serde(default)]
+    pub refresh_token_expires_at: Option<i64>,
+    #[serde(default)]
+    pub scope: Option<String>,
+}
+
+impl std::fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenResponse")
+            .field("expires_in", &self.expires_in)
+            .field("refresh_token_expires_in", &self.refresh_token_expires_in)
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Pinterest's error body: `{"code": int, "message": str}`.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct ErrorBody {
+    pub code: i64,
+    pub message: String,
+}

@@ -1,0 +1,401 @@
+//! One connection's tokens: where they are, when they expire, refreshing them before they do,
+//! and saying plainly when Pinterest requires a new login.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::client::api_error;
+use super::{AppCredentials, Endpoints, PinterestError, TokenResponse};
+use crate::home::now;
+use crate::store::{Connection, SecretStore, Store, TokenInfo};
+
+/// Refresh tokens live 60 days when Pinterest does not say otherwise.
+const DEFAULT_REFRESH_LIFETIME: i64 = 60 * 24 * 3600;
+
+/// Roles on an ad account that may upload customer lists.
+pub fn audience_roles() -> [&'static str; 3] {
+    ["OWNER", "ADMIN", "AUDIENCE_MANAGER"]
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionState {
+    NotConnected,
+    Connected,
+    Refreshing,
+    ReconnectRequired,
+}
+
+impl ConnectionState {
+    pub fn label(self) -> &'static str {
+        match self {
+            ConnectionState::NotConnected => "not connected",
+            ConnectionState::Connected => "connected",
+            ConnectionState::Refreshing => "refreshing",
+            ConnectionState::ReconnectRequired => "reconnect required",
+        }
+    }
+}
+
+/// What the app shows for a connection, live.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ConnectionStatus {
+    pub state: ConnectionState,
+    pub access_expires_at: Option<i64>,
+    pub refresh_expires_at: Option<i64>,
+    pub connected_at: Option<i64>,
+    pub last_refresh_at: Option<i64>,
+    /// Why a reconnect is required.
+    pub message: Option<String>,
+}
+
+impl ConnectionStatus {
+    pub fn from_info(info: Option<&TokenInfo>, refreshing: bool) -> ConnectionStatus {
+        let Some(info) = info else {
+            return ConnectionStatus {
+                state: ConnectionState::NotConnected,
+                access_expires_at: None,
+                refresh_expires_at: None,
+                connected_at: None,
+                last_refresh_at: None,
+                message: None,
+            };
+        };
+        let state = if info.reconnect_reason.is_some() || now() >= info.refresh_expires_at {
+            ConnectionState::ReconnectRequired
+        } else if refreshing {
+            ConnectionState::Refreshing
+        } else {
+            ConnectionState::Connected
+        };
+        let message = info.reconnect_reason.clone().or_else(|| {
+            (state == ConnectionState::ReconnectRequired)
+                .then(|| "the refresh token expired".to_owned())
+        });
+        ConnectionStatus {
+            state,
+            access_expires_at: Some(info.access_expires_at),
+            refresh_expires_at: Some(info.refresh_expires_at),
+            connected_at: Some(info.connected_at),
+            last_refresh_at: info.last_refresh_at,
+            message,
+        }
+    }
+}
+
+fn access_key(connection: &Connection) -> String {
+    format!("connection/{}/access", connection.id)
+}
+
+fn refresh_key(connection: &Connection) -> String {
+    format!("connection/{}/refresh", connection.id)
+}
+
+/// Where a connection's own app secret is kept, when the user stored one.
+pub fn app_secret_key(connection_id: i64) -> String {
+    format!("connection/{connection_id}/app-secret")
+}
+
+/// The secrets a connection leaves behind, to delete with it.
+pub fn secret_keys(connection: &Connection) -> [String; 3] {
+    [
+        access_key(connection),
+        refresh_key(connection),
+        app_secret_key(connection.id),
+    ]
+}
+
+pub struct Session {
+    connection: Connection,
+    store: Arc<Mutex<Store>>,
+    secrets: Arc<dyn SecretStore>,
+    endpoints: Endpoints,
+    app: Option<AppCredentials>,
+    http: reqwest::Client,
+    /// Refresh when the access token has less than this left.
+    refresh_margin: Duration,
+    refresh_lock: tokio::sync::Mutex<()>,
+    refreshing: AtomicBool,
+}
+
+impl Session {
+    pub fn new(
+        connection: Connection,
+        store: Arc<Mutex<Store>>,
+        secrets: Arc<dyn SecretStore>,
+        endpoints: Endpoints,
+        app: Option<AppCredentials>,
+    ) -> Session {
+        Session {
+            connection,
+            store,
+            secrets,
+            endpoints,
+            app,
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .connect_timeout(Duration::from_secs(15))
+                .build()
+                .unwrap_or_default(),
+            refresh_margin: Duration::from_secs(5 * 24 * 3600),
+            refresh_lock: tokio::sync::Mutex::new(()),
+            refreshing: AtomicBool::new(false),
+        }
+    }
+
+    pub fn with_refresh_margin(mut self, margin: Duration) -> Self {
+        self.refresh_margin = margin;
+        self
+    }
+
+    /// The app credentials for a connection: its own, else `PINTEREST_APP_ID` and
+    /// `PINTEREST_APP_SECRET`.
+    pub fn resolve_app(
+        connection: &Connection,
+        secrets: &dyn SecretStore,
+    ) -> Result<Option<AppCredentials>, PinterestError> {
+        let env = |name| std::env::var(name).ok().filter(|v: &String| !v.is_empty());
+        let app_id = connection
+            .app_id
+            .clone()
+            .or_else(|| env("PINTEREST_APP_ID"));
+        let secret = match secrets.get(&app_secret_key(connection.id))? {
+            Some(secret) => Some(secret),
+            None => env("PINTEREST_APP_SECRET"),
+        };
+        Ok(app_id
+            .zip(secret)
+            .map(|(app_id, app_secret)| AppCredentials { app_id, app_secret }))
+    }
+
+    pub fn connection(&self) -> &Connection {
+        &self.connection
+    }
+
+    pub fn endpoints(&self) -> &Endpoints {
+        &self.endpoints
+    }
+
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    pub fn app(&self) -> Result<&AppCredentials, PinterestError> {
+        self.app.as_ref().ok_or_else(|| {
+            PinterestError::Config(format!(
+                "no Pinterest app credentials for '{}': set PINTEREST_APP_ID and \
+                 PINTEREST_APP_SECRET, or store them with `audience-desk connection edit {} \
+                 --app-id ID --app-secret-stdin`",
+                self.connection.name, self.connection.name
+            ))
+        })
+    }
+
+    fn info(&self) -> Result<Option<TokenInfo>, PinterestError> {
+        // Invariant: the store lock is never held across a panic-prone call.
+        Ok(self
+            .store
+            .lock()
+            .expect("store lock")
+            .token_info(self.connection.id)?)
+    }
+
+    pub fn status(&self) -> Result<ConnectionStatus, PinterestError> {
+        Ok(ConnectionStatus::from_info(
+            self.info()?.as_ref(),
+            self.refreshing.load(Ordering::Relaxed),
+        ))
+    }
+
+    fn reconnect_required(&self, reason: String) -> PinterestError {
+        PinterestError::ReconnectRequired {
+            connection: self.connection.name.clone(),
+            reason,
+        }
+    }
+
+    fn not_connected(&self) -> PinterestError {
+        PinterestError::NotConnected {
+            connection: self.connection.name.clone(),
+        }
+    }
+
+    /// A valid access token, refreshed first when it is within the margin of expiry.
+    pub async fn access_token(&self) -> Result<String, PinterestError> {
+        let info = self.info()?.ok_or_else(|| self.not_connected())?;
+        if let Some(reason) = info.reconnect_reason {
+            return Err(self.reconnect_required(reason));
+        }
+        let margin = self.refresh_margin.as_secs() as i64;
+        if now() + margin >= info.access_expires_at {
+            match self.refresh(None).await {
+                Ok(()) => {}
+                // A refresh that failed for a passing reason leaves a still-valid token usable.
+                Err(e @ (PinterestError::Network { .. } | PinterestError::Api(_)))
+                    if now() < info.access_expires_at =>
+                {
+                    tracing::warn!(connection = %self.connection.name, "early refresh failed: {e}");
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        self.secrets
+            .get(&access_key(&self.connection))?
+            .ok_or_else(|| self.not_connected())
+    }
+
+    /// Called after Pinterest refused `rejected` with a 401: refresh once, unless another
+    /// caller already replaced that token.
+    pub async fn refresh_after_rejection(&self, rejected: &str) -> Result<(), PinterestError> {
+        self.refresh(Some(rejected)).await
+    }
+
+    /// Exchanges the refresh token for new tokens. One refresh at a time per connection; a
+    /// caller that waited for another's refresh does not refresh again.
+    async fn refresh(&self, rejected: Option<&str>) -> Result<(), PinterestError> {
+        let _one_at_a_time = self.refresh_lock.lock().await;
+        let info = self.info()?.ok_or_else(|| self.not_connected())?;
+        if let Some(reason) = info.reconnect_reason {
+            return Err(self.reconnect_required(reason));
+        }
+        let current = self.secrets.get(&access_key(&self.connection))?;
+        let already_done = match rejected {
+            Some(rejected) => current.as_deref() != Some(rejected),
+            None => now() + (self.refresh_margin.as_secs() as i64) < info.access_expires_at,
+        };
+        if already_done {
+            return Ok(());
+        }
+        if now() >= info.refresh_expires_at {
+            let reason = "the refresh token expired (Pinterest requires a new login every 60 \
+                          days without use)"
+                .to_owned();
+            self.mark_reconnect(&info, &reason)?;
+            return Err(self.reconnect_required(reason));
+        }
+        let refresh = self
+            .secrets
+            .get(&refresh_key(&self.connection))?
+            .ok_or_else(|| self.not_connected())?;
+        self.refreshing.store(true, Ordering::Relaxed);
+        let answer = self
+            .token_call(&[("grant_type", "refresh_token"), ("refresh_token", &refresh)])
+            .await;
+        self.refreshing.store(false, Ordering::Relaxed);
+        match answer {
+            Ok(tokens) => {
+                tracing::info!(connection = %self.connection.name, "access token refreshed");
+                self.save(&tokens, info.connected_at, Some(now()), Some(&info))
+            }
+            Err(PinterestError::Api(e)) if matches!(e.status, 400 | 401 | 403) => {
+                let reason = format!("Pinterest refused the refresh token ({e})");
+                self.mark_reconnect(&info, &reason)?;
+                Err(self.reconnect_required(reason))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Completes a browser login: trades the callback's code for tokens and stores them.
+    pub async fn exchange_code(&self, code: &str) -> Result<(), PinterestError> {
+        let redirect = self.endpoints.redirect.to_string();
+        let tokens = self
+            .token_call(&[
+                ("grant_type", "authorization_code"),
+                ("code", code),
+                ("redirect_uri", &redirect),
+                ("continuous_refresh", "true"),
+            ])
+            .await?;
+        if tokens.refresh_token.is_none() {
+            return Err(PinterestError::OAuth(
+                "Pinterest sent no refresh token, so the connection could not renew itself; \
+                 check that the app has continuous refresh"
+                    .into(),
+            ));
+        }
+        self.save(&tokens, now(), None, None)
+    }
+
+    async fn token_call(&self, form: &[(&str, &str)]) -> Result<TokenResponse, PinterestError> {
+        let app = self.app()?;
+        let url = self.endpoints.api_url("/oauth/token");
+        let response = self
+            .http
+            .post(url.clone())
+            .basic_auth(&app.app_id, Some(&app.app_secret))
+            .form(form)
+            .timeout(Duration::from_secs(60))
+            .send()
+            .await
+            .map_err(|e| PinterestError::Network {
+                url: url.to_string(),
+                message: e.to_string(),
+            })?;
+        if !response.status().is_success() {
+            return Err(PinterestError::Api(api_error(response).await));
+        }
+        response
+            .json::<TokenResponse>()
+            .await
+            .map_err(|e| PinterestError::Decode {
+                context: "POST /oauth/token".into(),
+                message: e.to_string(),
+            })
+    }
+
+    /// Stores new tokens. The refresh token goes first: after a crash between the writes the
+    /// stored refresh token is the live one, and the next start simply refreshes again.
+    fn save(
+        &self,
+        tokens: &TokenResponse,
+        connected_at: i64,
+        last_refresh_at: Option<i64>,
+        previous: Option<&TokenInfo>,
+    ) -> Result<(), PinterestError> {
+        let issued = now();
+        let refresh_expires_at = match (&tokens.refresh_token, previous) {
+            (None, Some(previous)) => previous.refresh_expires_at,
+            _ => tokens.refresh_token_expires_at.unwrap_or(
+                issued
+                    + tokens
+                        .refresh_token_expires_in
+                        .unwrap_or(DEFAULT_REFRESH_LIFETIME),
+            ),
+        };
+        if let Some(refresh) = &tokens.refresh_token {
+            self.secrets.set(&refresh_key(&self.connection), refresh)?;
+        }
+        self.secrets
+            .set(&access_key(&self.connection), &tokens.access_token)?;
+        let info = TokenInfo {
+            access_expires_at: issued + tokens.expires_in,
+            refresh_expires_at,
+            scope: tokens.scope.clone().unwrap_or_default(),
+            connected_at,
+            last_refresh_at,
+            reconnect_reason: None,
+        };
+        self.store
+            .lock()
+            .expect("store lock")
+            .save_token_info(self.connection.id, &info)?;
+        Ok(())
+    }
+
+    fn mark_reconnect(&self, info: &TokenInfo, reason: &str) -> Result<(), PinterestError> {
+        tracing::warn!(connection = %self.connection.name, "reconnect required: {reason}");
+        let info = TokenInfo {
+            reconnect_reason: Some(reason.to_owned()),
+            ..info.clone()
+        };
+        self.store
+            .lock()
+            .expect("store lock")
+            .save_token_info(self.connection.id, &info)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,94 @@
+//! Trouble on demand: rate limits, server errors, latency, a records cap.
+
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use super::data::error_response;
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Faults {
+    /// Calls per minute per user before answering 429 code 8.
+    pub rate_limit_per_minute: Option<u32>,
+    /// Share (0 to 1) of API calls answered with a 5xx.
+    pub server_error_rate: f64,
+    /// Added to every API call.
+    pub latency_ms: u64,
+    /// Records per create or update call beyond which the call is refused with a 400.
+    pub max_records: Option<usize>,
+    /// The authorize page answers `error=access_denied`, as when the user clicks Cancel.
+    pub decline_consent: bool,
+    /// The next this-many API calls are answered with `fail_status` (deterministic faults
+    /// for tests); counts down.
+    pub fail_next: u32,
+    /// 429 (with code 8 and rate-limit headers), or a 5xx status; 503 when unset.
+    pub fail_status: Option<u16>,
+}
+
+/// Runs before every `/v5` API handler (not the token endpoint): latency, then the rate limit,
+/// then random server errors.
+pub async fn inject(State(shared): State<AppState>, request: Request, next: Next) -> Response {
+    let faults = {
+        let mut config = shared.config.lock().expect("sim config");
+        let faults = config.faults.clone();
+        config.faults.fail_next = faults.fail_next.saturating_sub(1);
+        faults
+    };
+    if faults.fail_next > 0 {
+        return match faults.fail_status.unwrap_or(503) {
+            429 => rate_limited(1, 1),
+            status => error_response(
+                StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE),
+                i64::from(status),
+                "Injected failure (simulator fail_next)",
+            ),
+        };
+    }
+    if faults.latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
+    }
+    if let Some(limit) = faults.rate_limit_per_minute {
+        let user = request
+            .headers()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let verdict = shared
+            .data
+            .lock()
+            .expect("sim data")
+            .count_call(&user, limit);
+        if let Err(reset_secs) = verdict {
+            return rate_limited(limit, reset_secs);
+        }
+    }
+    if faults.server_error_rate > 0.0 && rand::random::<f64>() < faults.server_error_rate {
+        return error_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            503,
+            "Service temporarily unavailable (injected by the simulator)",
+        );
+    }
+    next.run(request).await
+}
+
+/// 429 code 8 with the `x-ratelimit-*` headers some Pinterest answers carry.
+fn rate_limited(limit: u32, reset_secs: u64) -> Response {
+    let mut response = error_response(
+        StatusCode::TOO_MANY_REQUESTS,
+        8,
+        "You have exceeded your rate limit. Try again later.",
+    );
+    let headers = response.headers_mut();
+    headers.insert("x-ratelimit-limit", HeaderValue::from(limit));
+    headers.insert("x-ratelimit-remaining", HeaderValue::from(0));
+    headers.insert("x-ratelimit-reset", HeaderValue::from(reset_secs));
+    response
+}

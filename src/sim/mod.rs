@@ -1,0 +1,191 @@
+//! A Pinterest v5 simulator for the endpoints Audience Desk uses, on loopback: OAuth with
+//! refresh rotation, user account, ad accounts with permissions, customer lists with real
+//! membership, audiences, strict request checks, fault injection, and a request log. Tests,
+//! `audience-desk sim` and demo mode run it; nothing in it reaches the network.
+
+mod api;
+mod auth;
+mod data;
+mod faults;
+mod requests;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use serde::{Deserialize, Serialize};
+use tokio::sync::oneshot;
+use url::Url;
+
+pub use data::{ListSnapshot, LogEntry};
+pub use faults::Faults;
+
+use data::Data;
+
+/// Who may log in, and how long tokens live.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SimConfig {
+    pub app_id: String,
+    pub app_secret: String,
+    /// Redirect URIs registered on the simulated app; an authorize or token call must use one
+    /// of them exactly.
+    pub redirect_uris: Vec<String>,
+    pub access_token_lifetime: i64,
+    pub refresh_token_lifetime: i64,
+    pub faults: Faults,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            app_id: "1500000".into(),
+            app_secret: "sim-secret".into(),
+            redirect_uris: vec!["http://localhost:8085/".into()],
+            access_token_lifetime: 30 * 24 * 3600,
+            refresh_token_lifetime: 60 * 24 * 3600,
+            faults: Faults::default(),
+        }
+    }
+}
+
+/// The ad account the simulated user owns.
+pub const OWNED_AD_ACCOUNT: &str = "549755885175";
+/// An ad account shared with the simulated user with read-only (analyst) access.
+pub const SHARED_AD_ACCOUNT: &str = "549755885176";
+
+pub(crate) struct Shared {
+    pub config: Mutex<SimConfig>,
+    pub data: Mutex<Data>,
+}
+
+pub(crate) type AppState = Arc<Shared>;
+
+/// A running simulator. Dropping it stops the server.
+pub struct SimHandle {
+    pub url: Url,
+    pub address: SocketAddr,
+    shared: AppState,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl SimHandle {
+    /// Binds 127.0.0.1:`port` (0 picks a free port) and serves on the current Tokio runtime.
+    pub async fn start(config: SimConfig, port: u16) -> std::io::Result<SimHandle> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+        let address = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            config: Mutex::new(config),
+            data: Mutex::new(Data::seeded()),
+        });
+        let app = router(shared.clone());
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        let url = Url::parse(&format!("http://{address}")).expect("a socket address is a URL");
+        Ok(SimHandle {
+            url,
+            address,
+            shared,
+            stop: Some(stop),
+        })
+    }
+
+    pub fn set_faults(&self, faults: Faults) {
+        self.shared.config.lock().expect("sim config").faults = faults;
+    }
+
+    pub fn faults(&self) -> Faults {
+        self.shared
+            .config
+            .lock()
+            .expect("sim config")
+            .faults
+            .clone()
+    }
+
+    pub fn set_access_token_lifetime(&self, seconds: i64) {
+        self.shared
+            .config
+            .lock()
+            .expect("sim config")
+            .access_token_lifetime = seconds;
+    }
+
+    /// Every access token stops working now, as after a password change.
+    pub fn expire_access_tokens(&self) {
+        self.shared
+            .data
+            .lock()
+            .expect("sim data")
+            .expire_access_tokens();
+    }
+
+    /// Every refresh token is refused from now on: only a new browser login helps.
+    pub fn revoke_refresh_tokens(&self) {
+        self.shared
+            .data
+            .lock()
+            .expect("sim data")
+            .revoke_refresh_tokens();
+    }
+
+    pub fn lists(&self) -> Vec<ListSnapshot> {
+        self.shared.data.lock().expect("sim data").snapshots()
+    }
+
+    pub fn log(&self) -> Vec<LogEntry> {
+        self.shared.data.lock().expect("sim data").log.clone()
+    }
+}
+
+impl Drop for SimHandle {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+fn router(shared: AppState) -> Router {
+    let api = api::routes().route_layer(axum::middleware::from_fn_with_state(
+        shared.clone(),
+        faults::inject,
+    ));
+    Router::new()
+        .route("/oauth/", axum::routing::get(auth::authorize))
+        .route("/v5/oauth/token", axum::routing::post(auth::token))
+        .nest("/v5", api)
+        .merge(data::control_routes())
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            data::record,
+        ))
+        .with_state(shared)
+}
+
+/// `audience-desk sim`: serves until interrupted, printing where.
+pub async fn serve_foreground(config: SimConfig, port: u16) -> std::io::Result<()> {
+    let handle = SimHandle::start(config.clone(), port).await?;
+    println!("Pinterest simulator on {}", handle.url);
+    println!(
+        "  app id {} / secret {}; redirect URIs: {}",
+        config.app_id,
+        config.app_secret,
+        config.redirect_uris.join(", ")
+    );
+    println!(
+        "  point the app at it: PINTEREST_API_URI={0} PINTEREST_OAUTH_URI={0}",
+        handle.url.as_str().trim_end_matches('/')
+    );
+    println!(
+        "  state: {0}_sim/state  log: {0}_sim/log  faults: POST {0}_sim/faults",
+        handle.url
+    );
+    tokio::signal::ctrl_c().await?;
+    Ok(())
+}

@@ -1,0 +1,48 @@
+//! Schema versions. Each entry runs once, in order; `PRAGMA user_version` records how many ran.
+//! Never edit a released entry: add a new one.
+
+const MIGRATIONS: &[&str] = &[
+    // 1: connections and what is known of their tokens (the tokens live in the secret store).
+    "CREATE TABLE connections (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        description TEXT NOT NULL DEFAULT '',
+        ad_account_id TEXT NOT NULL,
+        app_id TEXT,
+        created_at INTEGER NOT NULL
+    );
+    CREATE TABLE tokens (
+        connection_id INTEGER PRIMARY KEY REFERENCES connections(id) ON DELETE CASCADE,
+        access_expires_at INTEGER NOT NULL,
+        refresh_expires_at INTEGER NOT NULL,
+        scope TEXT NOT NULL,
+        connected_at INTEGER NOT NULL,
+        last_refresh_at INTEGER,
+        reconnect_reason TEXT
+    );",
+];
+
+pub fn apply(db: &mut rusqlite::Connection) -> rusqlite::Result<()> {
+    let done: i64 = db.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(done as usize) {
+        let tx = db.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn migrations_run_once() {
+        let mut db = rusqlite::Connection::open_in_memory().unwrap();
+        super::apply(&mut db).unwrap();
+        super::apply(&mut db).unwrap();
+        let version: i64 = db
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version as usize, super::MIGRATIONS.len());
+    }
+}

@@ -1,0 +1,255 @@
+//! Tokens and app secrets. The OS keyring when one is reachable; otherwise a file readable by
+//! the owner only (mode 0600) in the home directory, which the app says once.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+const SERVICE: &str = "audience-desk";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error("the system keyring refused: {0}")]
+    Keyring(String),
+    #[error("cannot use the secrets file {}: {source}", path.display())]
+    File {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the secrets file {} is damaged: {message}; remove it and connect again", path.display())]
+    Corrupt { path: PathBuf, message: String },
+}
+
+/// Where secrets go. Keys are stable names such as `connection/3/refresh`.
+pub trait SecretStore: Send + Sync {
+    fn get(&self, key: &str) -> Result<Option<String>, SecretError>;
+    fn set(&self, key: &str, value: &str) -> Result<(), SecretError>;
+    fn delete(&self, key: &str) -> Result<(), SecretError>;
+    /// Where the secrets are, for the user.
+    fn describe(&self) -> String;
+}
+
+/// The OS keyring (Secret Service, Keychain, Credential Manager).
+pub struct KeyringSecrets;
+
+impl KeyringSecrets {
+    /// `None` when no keyring is reachable (a headless box without a D-Bus session).
+    pub fn probe() -> Option<KeyringSecrets> {
+        keyring::Entry::store_status().as_ref().ok()?;
+        keyring::Entry::new(SERVICE, "probe").ok()?;
+        Some(KeyringSecrets)
+    }
+
+    fn entry(key: &str) -> Result<keyring::Entry, SecretError> {
+        keyring::Entry::new(SERVICE, key).map_err(|e| SecretError::Keyring(e.to_string()))
+    }
+}
+
+impl SecretStore for KeyringSecrets {
+    fn get(&self, key: &str) -> Result<Option<String>, SecretError> {
+        match Self::entry(key)?.get_password() {
+            Ok(value) => Ok(Some(value)),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(SecretError::Keyring(e.to_string())),
+        }
+    }
+
+    fn set(&self, key: &str, value: &str) -> Result<(), SecretError> {
+        Self::entry(key)?
+            .set_password(value)
+            .map_err(|e| SecretError::Keyring(e.to_string()))
+    }
+
+    fn delete(&self, key: &str) -> Result<(), SecretError> {
+        match Self::entry(key)?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(SecretError::Keyring(e.to_string())),
+        }
+    }
+
+    fn describe(&self) -> String {
+        "the system keyring".into()
+    }
+}
+
+/// A JSON map in a file only its owner can read. Every write replaces the file atomically.
+pub struct FileSecrets {
+    path: PathBuf,
+    lock: Mutex<()>,
+}
+
+impl FileSecrets {
+    pub fn new(path: PathBuf) -> Self {
+        FileSecrets {
+            path,
+            lock: Mutex::new(()),
+        }
+    }
+
+    fn file_error(&self, source: std::io::Error) -> SecretError {
+        SecretError::File {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn load(&self) -> Result<BTreeMap<String, String>, SecretError> {
+        match fs::read(&self.path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| SecretError::Corrupt {
+                path: self.path.clone(),
+                message: e.to_string(),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
+            Err(e) => Err(self.file_error(e)),
+        }
+    }
+
+    fn save(&self, map: &BTreeMap<String, String>) -> Result<(), SecretError> {
+        let tmp = self.path.with_extension("json.partial");
+        let bytes = serde_json::to_vec_pretty(map).map_err(|e| SecretError::Corrupt {
+            path: self.path.clone(),
+            message: e.to_string(),
+        })?;
+        let mut file = owner_only(&tmp).map_err(|e| self.file_error(e))?;
+        file.write_all(&bytes).map_err(|e| self.file_error(e))?;
+        file.sync_all().map_err(|e| self.file_error(e))?;
+        fs::rename(&tmp, &self.path).map_err(|e| self.file_error(e))
+    }
+
+    fn update(
+        &self,
+        change: impl FnOnce(&mut BTreeMap<String, String>),
+    ) -> Result<(), SecretError> {
+        // Invariant: nothing panics while the lock is held except on a bug.
+        let _guard = self.lock.lock().expect("secrets file lock");
+        let mut map = self.load()?;
+        change(&mut map);
+        self.save(&map)
+    }
+}
+
+#[cfg(unix)]
+fn owner_only(path: &Path) -> std::io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn owner_only(path: &Path) -> std::io::Result<fs::File> {
+    fs::File::create(path)
+}
+
+impl SecretStore for FileSecrets {
+    fn get(&self, key: &str) -> Result<Option<String>, SecretError> {
+        let _guard = self.lock.lock().expect("secrets file lock");
+        Ok(self.load()?.get(key).cloned())
+    }
+
+    fn set(&self, key: &str, value: &str) -> Result<(), SecretError> {
+        self.update(|map| {
+            map.insert(key.to_owned(), value.to_owned());
+        })
+    }
+
+    fn delete(&self, key: &str) -> Result<(), SecretError> {
+        self.update(|map| {
+            map.remove(key);
+        })
+    }
+
+    fn describe(&self) -> String {
+        format!("{} (readable by you only)", self.path.display())
+    }
+}
+
+/// Secrets that live as long as the process: tests and demo mode.
+#[derive(Default)]
+pub struct MemorySecrets(Mutex<BTreeMap<String, String>>);
+
+impl SecretStore for MemorySecrets {
+    fn get(&self, key: &str) -> Result<Option<String>, SecretError> {
+        Ok(self
+            .0
+            .lock()
+            .expect("memory secrets lock")
+            .get(key)
+            .cloned())
+    }
+
+    fn set(&self, key: &str, value: &str) -> Result<(), SecretError> {
+        self.0
+            .lock()
+            .expect("memory secrets lock")
+            .insert(key.to_owned(), value.to_owned());
+        Ok(())
+    }
+
+    fn delete(&self, key: &str) -> Result<(), SecretError> {
+        self.0.lock().expect("memory secrets lock").remove(key);
+        Ok(())
+    }
+
+    fn describe(&self) -> String {
+        "memory (gone when the app closes)".into()
+    }
+}
+
+/// The keyring when reachable and wanted, else the 0600 file. The second value is a notice to
+/// show the user once per home directory.
+pub fn open_secrets(home: &Path, try_keyring: bool) -> (Arc<dyn SecretStore>, Option<String>) {
+    if try_keyring && let Some(keyring) = KeyringSecrets::probe() {
+        return (Arc::new(keyring), None);
+    }
+    let file = FileSecrets::new(home.join("secrets.json"));
+    let marker = home.join(".secrets-file-notice");
+    let notice = (!marker.exists()).then(|| {
+        let _ = fs::create_dir_all(home).and_then(|()| fs::write(&marker, b"shown\n"));
+        format!(
+            "No system keyring is reachable, so tokens and secrets are kept in {}.",
+            file.describe()
+        )
+    });
+    (Arc::new(file), notice)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_secrets_round_trip_with_owner_only_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let secrets = FileSecrets::new(dir.path().join("secrets.json"));
+        assert_eq!(secrets.get("a").unwrap(), None);
+        secrets.set("a", "1").unwrap();
+        secrets.set("b", "2").unwrap();
+        secrets.delete("a").unwrap();
+        assert_eq!(secrets.get("a").unwrap(), None);
+        assert_eq!(secrets.get("b").unwrap().as_deref(), Some("2"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(dir.path().join("secrets.json"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn the_file_notice_is_shown_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, first) = open_secrets(dir.path(), false);
+        let (_, second) = open_secrets(dir.path(), false);
+        assert!(first.unwrap().contains("secrets.json"));
+        assert!(second.is_none());
+    }
+}

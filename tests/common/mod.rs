@@ -1,0 +1,83 @@
+//! Shared set-up: a simulator on loopback and a core pointed at it, in a temporary home.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use audience_desk::core::Core;
+use audience_desk::pinterest::{Endpoints, PinterestError, RetryPolicy};
+use audience_desk::sim::{OWNED_AD_ACCOUNT, SimConfig, SimHandle};
+use audience_desk::store::{FileSecrets, NewConnection};
+use url::Url;
+
+pub struct World {
+    pub sim: SimHandle,
+    pub core: Core,
+    pub home: tempfile::TempDir,
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub async fn world() -> World {
+    world_with(|_| {}).await
+}
+
+pub async fn world_with(adjust: impl FnOnce(&mut SimConfig)) -> World {
+    let redirect = Url::parse(&format!("http://localhost:{}/", free_port())).unwrap();
+    let mut config = SimConfig {
+        redirect_uris: vec![redirect.to_string()],
+        ..SimConfig::default()
+    };
+    adjust(&mut config);
+    let sim = SimHandle::start(config.clone(), 0).await.unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(FileSecrets::new(home.path().join("secrets.json")));
+    let core = Core::with(
+        home.path(),
+        Endpoints::simulator(&sim.url, redirect),
+        secrets,
+        None,
+    )
+    .unwrap();
+    let connection = NewConnection {
+        name: "EU".into(),
+        description: "test".into(),
+        ad_account_id: OWNED_AD_ACCOUNT.into(),
+        app_id: Some(config.app_id.clone()),
+    };
+    core.add_connection(&connection, Some(&config.app_secret))
+        .unwrap();
+    World { sim, core, home }
+}
+
+/// What a browser does with the authorize URL: follow the redirects to the callback.
+pub fn browser(url: &Url) -> Result<(), PinterestError> {
+    let url = url.clone();
+    tokio::spawn(async move {
+        let _ = reqwest::get(url).await;
+    });
+    Ok(())
+}
+
+pub async fn connect(world: &World) -> Result<(), PinterestError> {
+    world
+        .core
+        .connect("EU", browser, Duration::from_secs(10))
+        .await
+        .map(drop)
+}
+
+pub fn quick_retries() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 3,
+        base_delay: Duration::from_millis(10),
+        max_delay: Duration::from_millis(50),
+        request_timeout: Duration::from_secs(5),
+    }
+}
