@@ -1,0 +1,240 @@
+//! The connection commands as a user runs them, against the simulator, with a `BROWSER`
+//! helper that follows the login redirects the way a browser would.
+
+mod common;
+
+use std::process::{Command, Output};
+
+use audience_desk::sim::{OWNED_AD_ACCOUNT, SimConfig, SimHandle};
+use serde_json::Value;
+
+struct Env {
+    sim: SimHandle,
+    home: tempfile::TempDir,
+    redirect: String,
+    browser: std::path::PathBuf,
+}
+
+impl Env {
+    async fn new() -> Env {
+        let redirect = format!("http://localhost:{}/", common::free_port());
+        let sim = SimHandle::start(
+            SimConfig {
+                redirect_uris: vec![redirect.clone()],
+                ..SimConfig::default()
+            },
+            0,
+        )
+        .await
+        .unwrap();
+        let home = tempfile::tempdir().unwrap();
+        let browser = home.path().join("browser.py");
+        std::fs::write(
+            &browser,
+            "#!/usr/bin/env python3\nimport sys, urllib.request\nurllib.request.urlopen(sys.argv[1]).read()\n",
+        )
+        .unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        Env {
+            sim,
+            home,
+            redirect,
+            browser,
+        }
+    }
+
+    async fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_audience-desk"));
+        let api = self.sim.url.as_str().trim_end_matches('/').to_owned();
+        command
+            .args(args)
+            .env("AUDIENCE_DESK_HOME", self.home.path())
+            .env("AUDIENCE_DESK_SECRETS", "file")
+            .env("PINTEREST_API_URI", &api)
+            .env("PINTEREST_OAUTH_URI", &api)
+            .env("PINTEREST_REDIRECT_URI", &self.redirect)
+            .env("BROWSER", &self.browser)
+            .env_remove("PINTEREST_APP_ID")
+            .env_remove("PINTEREST_APP_SECRET")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let input = stdin.map(str::to_owned);
+        tokio::task::spawn_blocking(move || {
+            let mut child = command.spawn().unwrap();
+            if let Some(input) = input {
+                use std::io::Write;
+                child
+                    .stdin
+                    .take()
+                    .unwrap()
+                    .write_all(input.as_bytes())
+                    .unwrap();
+            }
+            child.wait_with_output().unwrap()
+        })
+        .await
+        .unwrap()
+    }
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn python_available() -> bool {
+    let found = Command::new("python3").arg("--version").output().is_ok();
+    if !found && std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("python3 is needed for the BROWSER helper");
+    }
+    found
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn add_connect_and_look_around() {
+    if !python_available() {
+        eprintln!("skipping: no python3 for the BROWSER helper");
+        return;
+    }
+    let env = Env::new().await;
+    let out = env
+        .run(
+            &[
+                "connection",
+                "add",
+                "--name",
+                "EU",
+                "--ad-account-id",
+                OWNED_AD_ACCOUNT,
+                "--description",
+                "Europe",
+                "--app-id",
+                "1500000",
+                "--app-secret-stdin",
+            ],
+            Some("sim-secret\n"),
+        )
+        .await;
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("keyring"),
+        "the secrets-file notice: {}",
+        text(&out)
+    );
+
+    let out = env.run(&["connect", "EU", "--timeout", "20"], None).await;
+    assert!(out.status.success(), "{}", text(&out));
+    let said = text(&out);
+    assert!(said.contains("Connected 'EU' as sim_admin"), "{said}");
+    assert!(said.contains("roles OWNER"), "{said}");
+    assert!(
+        !said.contains("pina_") && !said.contains("pinr_"),
+        "no token is printed"
+    );
+
+    let out = env.run(&["connection", "list", "--json"], None).await;
+    let listed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(listed[0]["name"], "EU");
+    assert_eq!(listed[0]["status"]["state"], "connected");
+
+    let out = env.run(&["accounts", "EU", "--json"], None).await;
+    let accounts: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(accounts.as_array().unwrap().len(), 2);
+    assert_eq!(accounts[0]["permissions"][0], "OWNER");
+
+    let out = env.run(&["lists", "EU", "--json"], None).await;
+    assert!(out.status.success(), "{}", text(&out));
+    let lists: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(lists["customer_lists"].as_array().unwrap().len(), 0);
+
+    // Secrets stay out of the database and out of listings.
+    let db = std::fs::read(env.home.path().join("audience-desk.db")).unwrap();
+    assert!(!String::from_utf8_lossy(&db).contains("sim-secret"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let secrets = std::fs::metadata(env.home.path().join("secrets.json")).unwrap();
+        assert_eq!(secrets.permissions().mode() & 0o777, 0o600);
+    }
+
+    let out = env
+        .run(&["connection", "edit", "EU", "--rename", "Europe"], None)
+        .await;
+    assert!(out.status.success(), "{}", text(&out));
+    let out = env.run(&["connection", "remove", "Europe"], None).await;
+    assert!(out.status.success(), "{}", text(&out));
+    let secrets = std::fs::read_to_string(env.home.path().join("secrets.json")).unwrap();
+    assert_eq!(
+        secrets.trim(),
+        "{}",
+        "removing a connection removes its secrets"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mistakes_get_one_line_and_a_failing_exit() {
+    let env = Env::new().await;
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &[
+                "connection",
+                "add",
+                "--name",
+                "X",
+                "--ad-account-id",
+                "act_123",
+            ],
+            "digits only",
+        ),
+        (&["connect", "Nobody"], "no connection named 'Nobody'"),
+        (&["accounts", "Nobody"], "no connections yet"),
+        (&["lists", "Nobody", "--json"], "connection add"),
+    ];
+    for (args, expected) in cases {
+        let out = env.run(args, None).await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert_eq!(
+            stderr
+                .lines()
+                .filter(|l| l.starts_with("audience-desk:"))
+                .count(),
+            1
+        );
+    }
+    let out = env
+        .run(
+            &[
+                "connection",
+                "add",
+                "--name",
+                "EU",
+                "--ad-account-id",
+                OWNED_AD_ACCOUNT,
+            ],
+            None,
+        )
+        .await;
+    assert!(out.status.success());
+    let out = env.run(&["lists", "EU"], None).await;
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not connected yet"),
+        "{}",
+        text(&out)
+    );
+    let out = env.run(&["connect", "EU"], None).await;
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("PINTEREST_APP_ID"),
+        "missing app credentials are explained: {}",
+        text(&out)
+    );
+}
