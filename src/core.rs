@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::pinterest::{
     self, AdAccount, Client, ConnectionStatus, Endpoints, PinterestError, RateLimiter, RateLimits,
-    Session, UserAccount, audience_roles,
+    RetryPolicy, Session, UserAccount, audience_roles,
 };
 use crate::store::{
     Connection, ConnectionUpdate, NewConnection, SecretStore, Store, StoreError, open_secrets,
@@ -22,6 +22,7 @@ pub struct Core {
     pub secrets: Arc<dyn SecretStore>,
     pub endpoints: Endpoints,
     pub limits: RateLimits,
+    pub retry: RetryPolicy,
     /// Said once: where secrets are kept when no keyring is reachable.
     pub notice: Option<String>,
     /// One session per connection, so every caller shares its refresh lock.
@@ -63,6 +64,7 @@ impl Core {
             secrets,
             endpoints,
             limits: RateLimits::default(),
+            retry: RetryPolicy::default(),
             notice,
             sessions: Mutex::default(),
             limiters: Mutex::default(),
@@ -153,7 +155,7 @@ impl Core {
             .entry(session.connection().id)
             .or_insert_with(|| Arc::new(RateLimiter::new(self.limits)))
             .clone();
-        Ok(Client::new(session, limiter))
+        Ok(Client::new(session, limiter).with_retry(self.retry))
     }
 
     pub fn status(&self, name: &str) -> Result<ConnectionStatus, PinterestError> {

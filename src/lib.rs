@@ -14,3 +14,4 @@ pub mod prepare;
 pub mod sim;
 pub mod source;
 pub mod store;
+pub mod sync;

@@ -67,6 +67,57 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Upload a file into customer lists (one per list type), with an audience for each new list.
+    ///
+    /// The plan (rows, valid, rejected, duplicates; per list what is added, removed, unchanged)
+    /// is printed first; every batch is journaled, so an interrupted upload continues with
+    /// `audience-desk resume JOB_ID`.
+    Upload {
+        #[command(flatten)]
+        file: FileArgs,
+        /// The connection to upload through.
+        #[arg(long)]
+        connection: String,
+        /// Create new lists with this name ("NAME (EMAIL)" etc. when the file has several types).
+        #[arg(
+            long,
+            value_name = "LISTNAME",
+            conflicts_with = "list",
+            required_unless_present = "list"
+        )]
+        new_list: Option<String>,
+        /// Update this existing customer list.
+        #[arg(long, value_name = "LIST_ID")]
+        list: Option<String>,
+        /// add: add the file's identities; remove: remove them; mirror: make the list hold
+        /// exactly the file (removes only what this app added before).
+        #[arg(long, value_enum, default_value_t = ModeArg::Add)]
+        mode: ModeArg,
+        /// Do not wrap new lists in CUSTOMER_LIST audiences.
+        #[arg(long)]
+        no_audience: bool,
+        /// Print the plan and send nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Records per request (at most about 15,000, the 1 MB cap).
+        #[arg(long, default_value_t = crate::sync::DEFAULT_BATCH_SIZE, value_name = "N")]
+        batch_size: usize,
+        /// Write calls per minute for this token (Pinterest Standard access allows 400).
+        #[arg(long, default_value_t = 400, value_name = "CALLS")]
+        writes_per_minute: u32,
+    },
+    /// Recent and unfinished upload jobs.
+    Jobs {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Continue an interrupted, failed or cancelled upload where it stopped.
+    Resume {
+        job_id: i64,
+        /// Write calls per minute for this token.
+        #[arg(long, default_value_t = 400, value_name = "CALLS")]
+        writes_per_minute: u32,
+    },
     /// Run the built-in Pinterest simulator in the foreground (for trying things out and
     /// tests; nothing leaves the machine).
     Sim(SimArgs),
@@ -159,6 +210,13 @@ pub struct SimArgs {
     /// The authorize page declines, as when the user clicks Cancel.
     #[arg(long)]
     pub decline_consent: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ModeArg {
+    Add,
+    Remove,
+    Mirror,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

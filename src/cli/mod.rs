@@ -6,6 +6,7 @@ mod inspect;
 mod prepare;
 mod progress;
 pub mod text;
+mod upload;
 
 pub use args::{Cli, Command, ConnectionCommand, FileArgs, SimArgs};
 
@@ -22,6 +23,45 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Accounts { name, json } => runtime()?.block_on(connections::accounts(&name, json)),
         Command::Lists { name, json } => runtime()?.block_on(connections::lists(&name, json)),
         Command::Sim(args) => runtime()?.block_on(connections::sim(args)),
+        Command::Upload {
+            file,
+            connection,
+            new_list,
+            list,
+            mode,
+            no_audience,
+            dry_run,
+            batch_size,
+            writes_per_minute,
+        } => {
+            let target = match (new_list, list) {
+                (Some(name), _) => crate::sync::Target::NewList(name),
+                (None, Some(id)) => crate::sync::Target::List(id),
+                (None, None) => anyhow::bail!("name the target: --new-list NAME or --list ID"),
+            };
+            let spec = crate::sync::JobSpec {
+                mode: match mode {
+                    args::ModeArg::Add => crate::sync::Mode::Add,
+                    args::ModeArg::Remove => crate::sync::Mode::Remove,
+                    args::ModeArg::Mirror => crate::sync::Mode::Mirror,
+                },
+                target,
+                create_audience: !no_audience,
+                batch_size,
+            };
+            runtime()?.block_on(upload::upload(
+                &file,
+                &connection,
+                spec,
+                dry_run,
+                writes_per_minute,
+            ))
+        }
+        Command::Jobs { json } => upload::jobs(json),
+        Command::Resume {
+            job_id,
+            writes_per_minute,
+        } => runtime()?.block_on(upload::resume(job_id, writes_per_minute)),
     }
 }
 

@@ -38,15 +38,16 @@ struct Bucket {
 }
 
 impl Bucket {
-    /// Starts with a tenth of a minute's calls: enough to start quickly, never a burst that
-    /// would trip the server's own window.
+    /// A burst of a twentieth of the minute's calls, and a rate that fills the rest: no
+    /// sliding 60-second window ever sees more than `per_minute` calls, so the server's own
+    /// limit is never tripped, while 95% of it is used.
     fn new(per_minute: u32) -> Self {
         let per_minute = f64::from(per_minute.max(1));
-        let capacity = (per_minute / 10.0).max(1.0);
+        let capacity = (per_minute / 20.0).floor().max(1.0);
         Bucket {
             capacity,
             tokens: capacity,
-            per_second: per_minute / 60.0,
+            per_second: ((per_minute - capacity) / 60.0).max(1.0 / 60.0),
             updated: Instant::now(),
         }
     }
@@ -131,12 +132,12 @@ mod tests {
             reads_per_minute: 600,
         });
         let started = Instant::now();
-        // The first six go at once (a tenth of a minute), then one a second.
-        for _ in 0..16 {
+        // Three go at once (a twentieth of a minute), then 57 a minute.
+        for _ in 0..60 {
             limiter.acquire(RequestKind::Write).await;
         }
         let elapsed = started.elapsed().as_secs_f64();
-        assert!((9.5..10.5).contains(&elapsed), "{elapsed}");
+        assert!((59.5..60.5).contains(&elapsed), "{elapsed}");
     }
 
     #[tokio::test(start_paused = true)]

@@ -20,6 +20,47 @@ const MIGRATIONS: &[&str] = &[
         last_refresh_at INTEGER,
         reconnect_reason TEXT
     );",
+    // 2: upload jobs, their batch journal, and the ledger of what this app added to each list.
+    "CREATE TABLE jobs (
+        id INTEGER PRIMARY KEY,
+        connection TEXT NOT NULL,
+        ad_account_id TEXT NOT NULL,
+        file TEXT NOT NULL,
+        spec TEXT NOT NULL,
+        state TEXT NOT NULL,
+        message TEXT,
+        summary TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        heartbeat_at INTEGER
+    );
+    CREATE TABLE job_lists (
+        job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        list_type TEXT NOT NULL,
+        list_name TEXT NOT NULL,
+        list_id TEXT,
+        audience_id TEXT,
+        PRIMARY KEY (job_id, list_type)
+    );
+    CREATE TABLE batches (
+        id INTEGER PRIMARY KEY,
+        job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        list_type TEXT NOT NULL,
+        operation TEXT NOT NULL,
+        state TEXT NOT NULL,
+        records INTEGER NOT NULL,
+        digests BLOB NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE INDEX batches_by_job ON batches (job_id, state);
+    CREATE TABLE ledger (
+        ad_account_id TEXT NOT NULL,
+        list_id TEXT NOT NULL,
+        digest BLOB NOT NULL,
+        PRIMARY KEY (ad_account_id, list_id, digest)
+    ) WITHOUT ROWID;",
 ];
 
 pub fn apply(db: &mut rusqlite::Connection) -> rusqlite::Result<()> {

@@ -2,6 +2,7 @@
 //! and the secret store for tokens and app secrets.
 
 mod connections;
+mod jobs;
 mod migrations;
 mod secrets;
 
@@ -9,6 +10,9 @@ use std::path::{Path, PathBuf};
 
 pub use connections::{
     Connection, ConnectionUpdate, NewConnection, TokenInfo, validate_ad_account_id,
+};
+pub use jobs::{
+    Batch, BatchOp, BatchState, JobList, JobRow, JobState, JournalCounts, PlannedBatch,
 };
 pub use secrets::{
     FileSecrets, KeyringSecrets, MemorySecrets, SecretError, SecretStore, open_secrets,

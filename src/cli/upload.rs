@@ -1,0 +1,259 @@
+//! Uploads from the command line: the plan, a progress bar, the summary, and resume.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use tokio::sync::watch;
+
+use super::args::FileArgs;
+use super::progress;
+use super::text::{emit, group};
+use crate::core::Core;
+use crate::store::JobState;
+use crate::sync::{Control, JobProgress, JobReport, JobSpec, Mode, Plan, plan_upload, run_job};
+
+fn open_core(writes_per_minute: u32) -> anyhow::Result<Core> {
+    let mut core = Core::open()?;
+    if let Some(notice) = &core.notice {
+        eprintln!("{notice}");
+    }
+    core.limits.writes_per_minute = writes_per_minute.max(1);
+    Ok(core)
+}
+
+pub async fn upload(
+    file: &FileArgs,
+    connection: &str,
+    spec: JobSpec,
+    dry_run: bool,
+    writes_per_minute: u32,
+) -> anyhow::Result<()> {
+    let core = open_core(writes_per_minute)?;
+    let preview = crate::source::Preview::load(&file.file, &file.preview_options(0))?;
+    let bar = progress::bar(preview.size, "reading");
+    let plan = plan_upload(&core, connection, &preview, spec, &mut |p| {
+        progress::update(&bar, p)
+    });
+    bar.finish_and_clear();
+    let plan = plan?;
+    emit(&describe_plan(&plan))?;
+    if dry_run {
+        return Ok(emit("Dry run: nothing was sent.\n")?);
+    }
+    if plan.is_empty() {
+        return Ok(emit(
+            "Nothing to send: the lists already match the file.\n",
+        )?);
+    }
+    let job = plan.create_job(&core)?;
+    emit(&format!(
+        "Job {job} started; if it stops, continue it with `audience-desk resume {job}`.\n"
+    ))?;
+    drive(&core, job).await
+}
+
+pub async fn resume(job: i64, writes_per_minute: u32) -> anyhow::Result<()> {
+    let core = open_core(writes_per_minute)?;
+    emit(&format!("Resuming job {job}.\n"))?;
+    drive(&core, job).await
+}
+
+/// Runs a job with a progress bar; Ctrl-C interrupts it cleanly (resumable).
+async fn drive(core: &Core, job: i64) -> anyhow::Result<()> {
+    let control = Arc::new(Control::default());
+    let (sender, mut receiver) = watch::channel(JobProgress::new(job));
+    let bar = ProgressBar::new(1);
+    // Invariant: the template is a literal that indicatif accepts.
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} records, eta {eta}")
+            .expect("valid progress template")
+            .progress_chars("=> "),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    let watcher = {
+        let bar = bar.clone();
+        tokio::spawn(async move {
+            while receiver.changed().await.is_ok() {
+                let p = receiver.borrow().clone();
+                bar.set_length(p.records_total.max(1));
+                bar.set_position(p.records_acked);
+                let mut message = p.state.label().to_owned();
+                if p.retries > 0 {
+                    message += &format!(", {} retries", p.retries);
+                }
+                bar.set_message(message);
+                if p.state == JobState::WaitingForReconnect
+                    && let Some(m) = &p.message
+                {
+                    bar.println(m);
+                }
+            }
+        })
+    };
+    let interrupt = {
+        let control = control.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("\nStopping after the batches in flight...");
+                control.interrupt();
+            }
+        })
+    };
+    let result = run_job(core, job, control, sender).await;
+    interrupt.abort();
+    let _ = watcher.await;
+    bar.finish_and_clear();
+    let report = result?;
+    emit(&describe_report(&report))?;
+    match report.progress.state {
+        JobState::Completed => Ok(()),
+        state => anyhow::bail!(
+            "job {job} did not complete ({}){}",
+            state.label(),
+            report
+                .progress
+                .message
+                .map(|m| format!(": {m}"))
+                .unwrap_or_default()
+        ),
+    }
+}
+
+pub fn describe_plan(plan: &Plan) -> String {
+    let s = &plan.summary;
+    let invalid: u64 = s.columns.iter().map(|c| c.invalid_total()).sum();
+    let duplicates: u64 = s.columns.iter().map(|c| c.duplicates).sum();
+    let mut out = format!(
+        "{}: {} rows; {} invalid cells, {} rows rejected whole, {} duplicates.\n",
+        plan.file.display(),
+        group(s.rows),
+        group(invalid),
+        group(s.row_rejects.values().sum()),
+        group(duplicates)
+    );
+    let verb = match plan.spec.mode {
+        Mode::Add => "add",
+        Mode::Remove => "remove",
+        Mode::Mirror => "mirror",
+    };
+    out += &format!(
+        "Plan ({verb}, batches of up to {} records) for ad account {} via '{}':\n",
+        group(plan.records_per_batch() as u64),
+        plan.ad_account_id,
+        plan.connection
+    );
+    for list in &plan.lists {
+        out += &format!(
+            "  {:<5} {:<40} to add {:>10}  to remove {:>10}  unchanged {:>10}\n",
+            list.list_type.as_str(),
+            match &list.list_id {
+                Some(_) => list.name.clone(),
+                None => format!("new list \"{}\"", list.name),
+            },
+            group(list.adds as u64),
+            group(list.removes as u64),
+            group(list.unchanged as u64)
+        );
+    }
+    for warning in &plan.warnings {
+        out += &format!("Warning: {warning}\n");
+    }
+    out
+}
+
+fn describe_report(report: &JobReport) -> String {
+    let p = &report.progress;
+    let mut out = format!(
+        "Job {}: {}. {} of {} records acknowledged in {} of {} batches; {} retries, {} rate-limit \
+         answers, {:.1} s waiting on the rate limit.\n",
+        p.job_id,
+        p.state.label(),
+        group(p.records_acked),
+        group(p.records_total),
+        group(p.batches_acked),
+        group(p.batches_total),
+        p.retries,
+        p.rate_limited,
+        p.rate_limit_wait_ms as f64 / 1000.0
+    );
+    if let Some(message) = &p.message {
+        out += &format!("{message}\n");
+    }
+    for list in &report.lists {
+        out += &format!(
+            "  {:<5} {} (list {}, {})",
+            list.list_type.as_str(),
+            list.name,
+            list.list_id.as_deref().unwrap_or("not created"),
+            list.list_status.as_deref().unwrap_or("status unknown")
+        );
+        if let Some(audience) = &list.audience_id {
+            out += &format!(
+                "; audience {audience} {}{}",
+                list.audience_status.as_deref().unwrap_or(""),
+                list.audience_size
+                    .map(|s| format!(", size {}", group(s.max(0) as u64)))
+                    .unwrap_or_default()
+            );
+        }
+        out.push('\n');
+    }
+    if report
+        .lists
+        .iter()
+        .any(|l| l.list_status.as_deref() == Some("TOO_SMALL"))
+    {
+        out += "A list under 100 matched Pinterest users is TOO_SMALL and cannot be targeted; \
+                matching can take up to 24 hours.\n";
+    }
+    out
+}
+
+pub fn jobs(json: bool) -> anyhow::Result<()> {
+    let core = Core::open()?;
+    let store = core.store.lock().expect("store lock");
+    let jobs = store.jobs(50, 30)?;
+    if json {
+        let mut listed = Vec::new();
+        for job in &jobs {
+            let counts = store.journal_counts(job.id)?;
+            let lists = store.job_lists(job.id)?;
+            listed.push(serde_json::json!({
+                "id": job.id,
+                "connection": job.connection,
+                "ad_account_id": job.ad_account_id,
+                "file": job.file,
+                "state": job.state,
+                "message": job.message,
+                "created_at": job.created_at,
+                "updated_at": job.updated_at,
+                "counts": counts,
+                "lists": lists,
+            }));
+        }
+        return Ok(emit(&(serde_json::to_string_pretty(&listed)? + "\n"))?);
+    }
+    if jobs.is_empty() {
+        return Ok(emit("No upload jobs yet.\n")?);
+    }
+    let mut out = format!(
+        "{:>5}  {:<22} {:<14} {:>21}  {}\n",
+        "JOB", "STATE", "CONNECTION", "RECORDS ACKED", "FILE"
+    );
+    for job in &jobs {
+        let counts = store.journal_counts(job.id)?;
+        out += &format!(
+            "{:>5}  {:<22} {:<14} {:>21}  {}\n",
+            job.id,
+            job.state.label(),
+            job.connection,
+            format!("{}/{}", group(counts.records_acked), group(counts.records)),
+            job.file
+        );
+        if job.state.is_unfinished() && job.state != JobState::Running {
+            out += &format!("       resume with: audience-desk resume {}\n", job.id);
+        }
+    }
+    Ok(emit(&out)?)
+}

@@ -1,0 +1,490 @@
+//! The upload journal: jobs, each batch's state before and after its call, the lists and
+//! audiences a job made, and the ledger of digests this app added to each list. Digests and
+//! counts only: no identity in plain text is ever stored.
+
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use super::{Store, StoreError};
+use crate::identity::{Digest, ListType};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    Running,
+    Paused,
+    WaitingForReconnect,
+    /// The process stopped (crash, kill, power loss) while the job ran; `resume` continues it.
+    Interrupted,
+    Completed,
+    Failed,
+    Cancelled,
+}
+
+impl JobState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Running => "running",
+            JobState::Paused => "paused",
+            JobState::WaitingForReconnect => "waiting_for_reconnect",
+            JobState::Interrupted => "interrupted",
+            JobState::Completed => "completed",
+            JobState::Failed => "failed",
+            JobState::Cancelled => "cancelled",
+        }
+    }
+
+    fn parse(text: &str) -> JobState {
+        match text {
+            "running" => JobState::Running,
+            "paused" => JobState::Paused,
+            "waiting_for_reconnect" => JobState::WaitingForReconnect,
+            "completed" => JobState::Completed,
+            "failed" => JobState::Failed,
+            "cancelled" => JobState::Cancelled,
+            _ => JobState::Interrupted,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            JobState::WaitingForReconnect => "waiting for reconnect",
+            other => other.as_str(),
+        }
+    }
+
+    /// Whether `resume` has anything to do.
+    pub fn is_unfinished(self) -> bool {
+        !matches!(self, JobState::Completed | JobState::Cancelled)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BatchOp {
+    /// The list's creation, carrying its first records.
+    Create,
+    Add,
+    Remove,
+}
+
+impl BatchOp {
+    fn as_str(self) -> &'static str {
+        match self {
+            BatchOp::Create => "CREATE",
+            BatchOp::Add => "ADD",
+            BatchOp::Remove => "REMOVE",
+        }
+    }
+
+    fn parse(text: &str) -> BatchOp {
+        match text {
+            "CREATE" => BatchOp::Create,
+            "REMOVE" => BatchOp::Remove,
+            _ => BatchOp::Add,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum BatchState {
+    Pending,
+    /// Journaled just before the call: after a crash, its outcome is unknown and it is sent
+    /// again (membership updates are idempotent).
+    Sending,
+    Acked,
+    /// Replaced by two halves after Pinterest refused it as too large.
+    Split,
+}
+
+impl BatchState {
+    fn as_str(self) -> &'static str {
+        match self {
+            BatchState::Pending => "pending",
+            BatchState::Sending => "sending",
+            BatchState::Acked => "acked",
+            BatchState::Split => "split",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Batch {
+    pub id: i64,
+    pub list_type: ListType,
+    pub op: BatchOp,
+    pub state: BatchState,
+    pub digests: Vec<Digest>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct JobRow {
+    pub id: i64,
+    pub connection: String,
+    pub ad_account_id: String,
+    pub file: String,
+    /// The job's settings as JSON (`sync::JobSpec`).
+    pub spec: String,
+    pub state: JobState,
+    pub message: Option<String>,
+    pub summary: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct JobList {
+    pub list_type: ListType,
+    pub list_name: String,
+    pub list_id: Option<String>,
+    pub audience_id: Option<String>,
+}
+
+/// Counts of a job's batches and records by state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct JournalCounts {
+    pub batches: u64,
+    pub batches_acked: u64,
+    pub records: u64,
+    pub records_acked: u64,
+}
+
+fn list_type(text: &str) -> ListType {
+    match text {
+        "MAID" => ListType::Maid,
+        "IDFA" => ListType::Idfa,
+        _ => ListType::Email,
+    }
+}
+
+fn pack(digests: &[Digest]) -> Vec<u8> {
+    digests.iter().flat_map(|d| d.0).collect()
+}
+
+fn unpack(bytes: &[u8]) -> Vec<Digest> {
+    bytes
+        .chunks_exact(32)
+        .map(|c| {
+            let mut d = [0u8; 32];
+            d.copy_from_slice(c);
+            Digest(d)
+        })
+        .collect()
+}
+
+/// A job's batches as planned: list type, operation, digests.
+pub type PlannedBatch = (ListType, BatchOp, Vec<Digest>);
+
+impl Store {
+    /// Records a job and its whole batch plan in one transaction.
+    pub fn create_job(
+        &mut self,
+        job: &JobRow,
+        lists: &[JobList],
+        batches: &[PlannedBatch],
+    ) -> Result<i64, StoreError> {
+        let now = crate::home::now();
+        let tx = self.db.transaction()?;
+        tx.execute(
+            "INSERT INTO jobs (connection, ad_account_id, file, spec, state, created_at,
+                               updated_at, heartbeat_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6)",
+            params![
+                job.connection,
+                job.ad_account_id,
+                job.file,
+                job.spec,
+                JobState::Running.as_str(),
+                now
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        for list in lists {
+            tx.execute(
+                "INSERT INTO job_lists (job_id, list_type, list_name, list_id, audience_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    id,
+                    list.list_type.as_str(),
+                    list.list_name,
+                    list.list_id,
+                    list.audience_id
+                ],
+            )?;
+        }
+        {
+            let mut insert = tx.prepare(
+                "INSERT INTO batches (job_id, list_type, operation, state, records, digests,
+                                      updated_at)
+                 VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6)",
+            )?;
+            for (list_type, op, digests) in batches {
+                insert.execute(params![
+                    id,
+                    list_type.as_str(),
+                    op.as_str(),
+                    digests.len() as i64,
+                    pack(digests),
+                    now
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(id)
+    }
+
+    pub fn job(&self, id: i64) -> Result<Option<JobRow>, StoreError> {
+        Ok(self
+            .db
+            .query_row(
+                &format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1"),
+                [id],
+                job_row,
+            )
+            .optional()?)
+    }
+
+    /// Recent jobs first. A job still marked running whose heartbeat stopped more than
+    /// `stale_after` seconds ago is reported as interrupted.
+    pub fn jobs(&self, limit: usize, stale_after: i64) -> Result<Vec<JobRow>, StoreError> {
+        let mut stmt = self.db.prepare(&format!(
+            "SELECT {JOB_COLUMNS}, heartbeat_at FROM jobs ORDER BY id DESC LIMIT ?1"
+        ))?;
+        let now = crate::home::now();
+        let rows = stmt.query_map([limit as i64], |row| {
+            let mut job = job_row(row)?;
+            let heartbeat: Option<i64> = row.get(10)?;
+            let live = matches!(job.state, JobState::Running | JobState::WaitingForReconnect);
+            if live && heartbeat.is_none_or(|h| now - h > stale_after) {
+                job.state = JobState::Interrupted;
+            }
+            Ok(job)
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn set_job_state(
+        &self,
+        id: i64,
+        state: JobState,
+        message: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.db.execute(
+            "UPDATE jobs SET state = ?2, message = ?3, updated_at = ?4, heartbeat_at = ?4
+             WHERE id = ?1",
+            params![id, state.as_str(), message, crate::home::now()],
+        )?;
+        Ok(())
+    }
+
+    pub fn heartbeat(&self, id: i64) -> Result<(), StoreError> {
+        self.db.execute(
+            "UPDATE jobs SET heartbeat_at = ?2 WHERE id = ?1",
+            params![id, crate::home::now()],
+        )?;
+        Ok(())
+    }
+
+    pub fn set_job_summary(&self, id: i64, summary: &str) -> Result<(), StoreError> {
+        self.db.execute(
+            "UPDATE jobs SET summary = ?2, updated_at = ?3 WHERE id = ?1",
+            params![id, summary, crate::home::now()],
+        )?;
+        Ok(())
+    }
+
+    pub fn job_lists(&self, id: i64) -> Result<Vec<JobList>, StoreError> {
+        let mut stmt = self.db.prepare(
+            "SELECT list_type, list_name, list_id, audience_id FROM job_lists
+             WHERE job_id = ?1 ORDER BY list_type",
+        )?;
+        let rows = stmt.query_map([id], |row| {
+            Ok(JobList {
+                list_type: list_type(&row.get::<_, String>(0)?),
+                list_name: row.get(1)?,
+                list_id: row.get(2)?,
+                audience_id: row.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn set_job_list(
+        &self,
+        id: i64,
+        list_type: ListType,
+        list_id: Option<&str>,
+        audience_id: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.db.execute(
+            "UPDATE job_lists SET list_id = COALESCE(?3, list_id),
+                                  audience_id = COALESCE(?4, audience_id)
+             WHERE job_id = ?1 AND list_type = ?2",
+            params![id, list_type.as_str(), list_id, audience_id],
+        )?;
+        Ok(())
+    }
+
+    /// Batches not yet acknowledged, in plan order.
+    pub fn open_batches(&self, id: i64) -> Result<Vec<Batch>, StoreError> {
+        let mut stmt = self.db.prepare(
+            "SELECT id, list_type, operation, state, digests FROM batches
+             WHERE job_id = ?1 AND state IN ('pending', 'sending') ORDER BY id",
+        )?;
+        let rows = stmt.query_map([id], |row| {
+            let state: String = row.get(3)?;
+            Ok(Batch {
+                id: row.get(0)?,
+                list_type: list_type(&row.get::<_, String>(1)?),
+                op: BatchOp::parse(&row.get::<_, String>(2)?),
+                state: if state == "sending" {
+                    BatchState::Sending
+                } else {
+                    BatchState::Pending
+                },
+                digests: unpack(&row.get::<_, Vec<u8>>(4)?),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn mark_batch(&self, batch: i64, state: BatchState) -> Result<(), StoreError> {
+        self.db.execute(
+            "UPDATE batches SET state = ?2, attempts = attempts + (?2 = 'sending'),
+                                updated_at = ?3 WHERE id = ?1",
+            params![batch, state.as_str(), crate::home::now()],
+        )?;
+        Ok(())
+    }
+
+    /// A CREATE batch whose list turned out to exist already is sent as an ADD.
+    pub fn make_batch_add(&self, batch: i64) -> Result<(), StoreError> {
+        self.db.execute(
+            "UPDATE batches SET operation = 'ADD' WHERE id = ?1",
+            [batch],
+        )?;
+        Ok(())
+    }
+
+    /// Acknowledges a batch and updates the ledger in the same transaction, so the ledger
+    /// never disagrees with the journal.
+    pub fn ack_batch(
+        &mut self,
+        batch: &Batch,
+        ad_account_id: &str,
+        list_id: &str,
+    ) -> Result<(), StoreError> {
+        let tx = self.db.transaction()?;
+        tx.execute(
+            "UPDATE batches SET state = 'acked', updated_at = ?2 WHERE id = ?1",
+            params![batch.id, crate::home::now()],
+        )?;
+        {
+            let sql = match batch.op {
+                BatchOp::Remove => {
+                    "DELETE FROM ledger WHERE ad_account_id = ?1 AND list_id = ?2 AND digest = ?3"
+                }
+                _ => {
+                    "INSERT OR IGNORE INTO ledger (ad_account_id, list_id, digest)
+                      VALUES (?1, ?2, ?3)"
+                }
+            };
+            let mut stmt = tx.prepare(sql)?;
+            for digest in &batch.digests {
+                stmt.execute(params![ad_account_id, list_id, &digest.0[..]])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Replaces a batch the API refused as too large with its two halves, and returns them.
+    pub fn split_batch(&mut self, job: i64, batch: &Batch) -> Result<Vec<Batch>, StoreError> {
+        let (first, second) = batch.digests.split_at(batch.digests.len() / 2);
+        // The first half keeps the operation, so a CREATE still opens its list.
+        let rest = match batch.op {
+            BatchOp::Remove => BatchOp::Remove,
+            _ => BatchOp::Add,
+        };
+        let now = crate::home::now();
+        let tx = self.db.transaction()?;
+        tx.execute(
+            "UPDATE batches SET state = 'split', updated_at = ?2 WHERE id = ?1",
+            params![batch.id, now],
+        )?;
+        let mut halves = Vec::new();
+        for (op, half) in [(batch.op, first), (rest, second)] {
+            tx.execute(
+                "INSERT INTO batches (job_id, list_type, operation, state, records, digests,
+                                      updated_at)
+                 VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6)",
+                params![
+                    job,
+                    batch.list_type.as_str(),
+                    op.as_str(),
+                    half.len() as i64,
+                    pack(half),
+                    now
+                ],
+            )?;
+            halves.push(Batch {
+                id: tx.last_insert_rowid(),
+                list_type: batch.list_type,
+                op,
+                state: BatchState::Pending,
+                digests: half.to_vec(),
+            });
+        }
+        tx.commit()?;
+        Ok(halves)
+    }
+
+    pub fn journal_counts(&self, id: i64) -> Result<JournalCounts, StoreError> {
+        Ok(self.db.query_row(
+            "SELECT COUNT(*), COALESCE(SUM(state = 'acked'), 0), COALESCE(SUM(records), 0),
+                    COALESCE(SUM(CASE WHEN state = 'acked' THEN records ELSE 0 END), 0)
+             FROM batches WHERE job_id = ?1 AND state != 'split'",
+            [id],
+            |row| {
+                Ok(JournalCounts {
+                    batches: row.get::<_, i64>(0)? as u64,
+                    batches_acked: row.get::<_, i64>(1)? as u64,
+                    records: row.get::<_, i64>(2)? as u64,
+                    records_acked: row.get::<_, i64>(3)? as u64,
+                })
+            },
+        )?)
+    }
+
+    /// The digests this app added to a list and has not removed.
+    pub fn ledger(&self, ad_account_id: &str, list_id: &str) -> Result<Vec<Digest>, StoreError> {
+        let mut stmt = self
+            .db
+            .prepare("SELECT digest FROM ledger WHERE ad_account_id = ?1 AND list_id = ?2")?;
+        let rows = stmt.query_map(params![ad_account_id, list_id], |row| {
+            row.get::<_, Vec<u8>>(0)
+        })?;
+        let mut digests = Vec::new();
+        for bytes in rows {
+            digests.extend(unpack(&bytes?));
+        }
+        Ok(digests)
+    }
+}
+
+const JOB_COLUMNS: &str =
+    "id, connection, ad_account_id, file, spec, state, message, summary, created_at, updated_at";
+
+fn job_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<JobRow> {
+    Ok(JobRow {
+        id: row.get(0)?,
+        connection: row.get(1)?,
+        ad_account_id: row.get(2)?,
+        file: row.get(3)?,
+        spec: row.get(4)?,
+        state: JobState::parse(&row.get::<_, String>(5)?),
+        message: row.get(6)?,
+        summary: row.get(7)?,
+        created_at: row.get(8)?,
+        updated_at: row.get(9)?,
+    })
+}

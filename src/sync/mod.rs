@@ -1,0 +1,11 @@
+//! Upload jobs: a plan of batches journaled in SQLite before anything is sent, then sent with
+//! bounded concurrency through the token's rate limiter, each batch journaled before and after
+//! its call so a crash loses nothing and a resume repeats at most the batches in flight.
+
+mod plan;
+mod progress;
+mod runner;
+
+pub use plan::{DEFAULT_BATCH_SIZE, JobSpec, ListPlan, Mode, Plan, SyncError, Target, plan_upload};
+pub use progress::{Control, JobProgress, JobReport, ListReport};
+pub use runner::run_job;

@@ -1,0 +1,118 @@
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::Notify;
+
+use crate::identity::ListType;
+use crate::store::JobState;
+
+/// Pause, resume and cancel, from any thread.
+#[derive(Default)]
+pub struct Control {
+    paused: AtomicBool,
+    cancelled: AtomicBool,
+    interrupted: AtomicBool,
+    wake: Notify,
+}
+
+impl Control {
+    pub fn pause(&self) {
+        self.paused.store(true, Ordering::SeqCst);
+    }
+
+    pub fn resume(&self) {
+        self.paused.store(false, Ordering::SeqCst);
+        self.wake.notify_waiters();
+    }
+
+    /// Stops sending: batches in flight finish and are journaled; the rest stay pending.
+    pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::SeqCst);
+        self.wake.notify_waiters();
+    }
+
+    /// Like cancel, but the job is left `interrupted`, for `resume` (Ctrl-C on the command
+    /// line, closing the app).
+    pub fn interrupt(&self) {
+        self.interrupted.store(true, Ordering::SeqCst);
+        self.cancel();
+    }
+
+    pub fn is_interrupted(&self) -> bool {
+        self.interrupted.load(Ordering::SeqCst)
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::SeqCst)
+    }
+
+    pub fn is_paused(&self) -> bool {
+        self.paused.load(Ordering::SeqCst)
+    }
+
+    /// Returns once not paused (or cancelled).
+    pub async fn wait_while_paused(&self) {
+        while self.is_paused() && !self.is_cancelled() {
+            let woken = self.wake.notified();
+            if !self.is_paused() || self.is_cancelled() {
+                break;
+            }
+            let _ = tokio::time::timeout(std::time::Duration::from_millis(500), woken).await;
+        }
+    }
+}
+
+/// A job's live state: every number is measured.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct JobProgress {
+    pub job_id: i64,
+    pub state: JobState,
+    pub batches_total: u64,
+    pub batches_acked: u64,
+    pub records_total: u64,
+    pub records_acked: u64,
+    pub retries: u64,
+    pub rate_limited: u64,
+    pub rate_limit_wait_ms: u64,
+    pub records_per_second: f64,
+    pub eta_seconds: Option<f64>,
+    pub message: Option<String>,
+}
+
+impl JobProgress {
+    pub fn new(job_id: i64) -> Self {
+        JobProgress {
+            job_id,
+            state: JobState::Running,
+            batches_total: 0,
+            batches_acked: 0,
+            records_total: 0,
+            records_acked: 0,
+            retries: 0,
+            rate_limited: 0,
+            rate_limit_wait_ms: 0,
+            records_per_second: 0.0,
+            eta_seconds: None,
+            message: None,
+        }
+    }
+}
+
+/// One list's outcome, as Pinterest reports it after the upload.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ListReport {
+    pub list_type: ListType,
+    pub name: String,
+    pub list_id: Option<String>,
+    pub list_status: Option<String>,
+    pub audience_id: Option<String>,
+    pub audience_status: Option<String>,
+    pub audience_size: Option<i64>,
+}
+
+/// The end of a job: what was and was not sent.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct JobReport {
+    pub progress: JobProgress,
+    pub lists: Vec<ListReport>,
+}

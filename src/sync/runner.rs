@@ -1,0 +1,578 @@
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use super::plan::{JobSpec, SyncError, Target};
+use super::progress::{Control, JobProgress, JobReport, ListReport};
+use crate::core::Core;
+use crate::identity::{Digest, ListType};
+use crate::pinterest::{
+    Client, ConnectionState, CustomerListUpdate, NewAudience, NewCustomerList, Operation,
+    PinterestError,
+};
+use crate::store::{Batch, BatchOp, BatchState, JobList, JobState, Store};
+
+/// Batches in flight at once; the rate limiter paces them.
+const CONCURRENCY: usize = 4;
+/// A batch refused as too large is halved down to this size, then the job fails.
+const SPLIT_FLOOR: usize = 50;
+
+fn records(digests: &[Digest]) -> String {
+    let mut out = String::with_capacity(digests.len() * 65);
+    let mut hex = [0u8; 64];
+    for (i, digest) in digests.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        digest.write_hex(&mut hex);
+        out.extend(hex.iter().map(|&b| b as char));
+    }
+    out
+}
+
+fn too_large(error: &PinterestError) -> bool {
+    error.api().is_some_and(|e| {
+        let message = e.message.to_lowercase();
+        e.status == 413
+            || (e.status == 400
+                && ["too many records", "too large", "too many", "exceeds"]
+                    .iter()
+                    .any(|m| message.contains(m)))
+    })
+}
+
+/// How often a creation whose outcome is unknown is checked and tried again.
+const UNKNOWN_OUTCOME_TRIES: u64 = 8;
+
+/// A server error or a lost connection: the request may or may not have taken effect.
+fn outcome_unknown(error: &PinterestError) -> bool {
+    matches!(error, PinterestError::Network { .. }) || error.api().is_some_and(|e| e.status >= 500)
+}
+
+enum Created {
+    New(String),
+    /// Found by name after an unknown outcome.
+    Adopted(String),
+    /// Refused as too large: split it.
+    Split,
+}
+
+enum Outcome {
+    Acked,
+    Split(Vec<Batch>),
+    Reconnect(Batch),
+    Failed(Batch, PinterestError),
+}
+
+struct Job {
+    id: i64,
+    connection: String,
+    ad: String,
+    spec: JobSpec,
+    file: String,
+    store: Arc<Mutex<Store>>,
+    client: Arc<Client>,
+    control: Arc<Control>,
+    progress: watch::Sender<JobProgress>,
+    started: Instant,
+    acked_at_start: u64,
+}
+
+/// Runs (or resumes) a journaled job until it completes, fails, is cancelled or interrupted.
+/// Progress is published on `progress`; the final report is also saved with the job.
+pub async fn run_job(
+    core: &Core,
+    job_id: i64,
+    control: Arc<Control>,
+    progress: watch::Sender<JobProgress>,
+) -> Result<JobReport, SyncError> {
+    let row = core
+        .store
+        .lock()
+        .expect("store lock")
+        .job(job_id)?
+        .ok_or(SyncError::NoSuchJob(job_id))?;
+    if row.state == JobState::Completed {
+        return Err(SyncError::Invalid(format!(
+            "job {job_id} is already complete"
+        )));
+    }
+    let spec: JobSpec =
+        serde_json::from_str(&row.spec).map_err(|e| SyncError::Invalid(e.to_string()))?;
+    let job = Job {
+        id: job_id,
+        connection: row.connection.clone(),
+        ad: row.ad_account_id.clone(),
+        spec,
+        file: row.file.clone(),
+        store: core.store.clone(),
+        client: Arc::new(core.client(&row.connection)?),
+        control,
+        progress,
+        started: Instant::now(),
+        acked_at_start: 0,
+    };
+    job.run(core).await
+}
+
+impl Job {
+    fn store(&self) -> std::sync::MutexGuard<'_, Store> {
+        // Invariant: store calls do not panic while holding the lock.
+        self.store.lock().expect("store lock")
+    }
+
+    fn set_state(&self, state: JobState, message: Option<String>) -> Result<(), SyncError> {
+        self.store()
+            .set_job_state(self.id, state, message.as_deref())?;
+        self.publish(|p| {
+            p.state = state;
+            p.message = message;
+        })
+    }
+
+    /// Refreshes the measured counts and sends them to whoever watches.
+    fn publish(&self, change: impl FnOnce(&mut JobProgress)) -> Result<(), SyncError> {
+        let counts = self.store().journal_counts(self.id)?;
+        let stats = &self.client.stats;
+        let elapsed = self.started.elapsed().as_secs_f64().max(1e-3);
+        let this_run = counts.records_acked.saturating_sub(self.acked_at_start);
+        self.progress.send_modify(|p| {
+            p.batches_total = counts.batches;
+            p.batches_acked = counts.batches_acked;
+            p.records_total = counts.records;
+            p.records_acked = counts.records_acked;
+            p.retries = stats.retries.load(Ordering::Relaxed);
+            p.rate_limited = stats.rate_limited.load(Ordering::Relaxed);
+            p.rate_limit_wait_ms = stats.rate_limit_wait_ms.load(Ordering::Relaxed);
+            p.records_per_second = this_run as f64 / elapsed;
+            p.eta_seconds = (p.records_per_second > 0.0).then(|| {
+                counts.records.saturating_sub(counts.records_acked) as f64 / p.records_per_second
+            });
+            change(p);
+        });
+        Ok(())
+    }
+
+    async fn run(mut self, core: &Core) -> Result<JobReport, SyncError> {
+        let acked = self.store().journal_counts(self.id)?.records_acked;
+        self.acked_at_start = acked;
+        self.set_state(JobState::Running, None)?;
+        let outcome = self.send_everything(core).await;
+        let (mut state, mut message) = match &outcome {
+            Ok(()) if self.control.is_interrupted() => (
+                JobState::Interrupted,
+                Some(format!(
+                    "interrupted; continue with `audience-desk resume {}`",
+                    self.id
+                )),
+            ),
+            Ok(()) if self.control.is_cancelled() => {
+                let counts = self.store().journal_counts(self.id)?;
+                (
+                    JobState::Cancelled,
+                    Some(format!(
+                        "cancelled: {} of {} records were sent and acknowledged; {} were not sent",
+                        counts.records_acked,
+                        counts.records,
+                        counts.records - counts.records_acked
+                    )),
+                )
+            }
+            Ok(()) => (JobState::Completed, None),
+            Err(e) => (JobState::Failed, Some(e.to_string())),
+        };
+        let lists = match state {
+            JobState::Completed => match self.finish_lists().await {
+                Ok(lists) => lists,
+                Err(e) => {
+                    state = JobState::Failed;
+                    message = Some(format!("all records were sent, but {e}; resume to retry"));
+                    self.list_reports(None)?
+                }
+            },
+            _ => self.list_reports(None)?,
+        };
+        self.set_state(state, message)?;
+        let report = JobReport {
+            progress: self.progress.borrow().clone(),
+            lists,
+        };
+        if let Ok(json) = serde_json::to_string(&report) {
+            self.store().set_job_summary(self.id, &json)?;
+        }
+        outcome.map(|()| report)
+    }
+
+    /// Creates the lists that do not exist yet, then sends every open batch.
+    async fn send_everything(&self, core: &Core) -> Result<(), SyncError> {
+        let mut list_ids: HashMap<ListType, String> = HashMap::new();
+        let lists = self.store().job_lists(self.id)?;
+        for list in lists {
+            if let Some(id) = list.list_id {
+                list_ids.insert(list.list_type, id);
+            }
+        }
+        let mut queue: VecDeque<Batch> = self.store().open_batches(self.id)?.into();
+        // Each list's CREATE goes first and alone: the other batches need its id.
+        while let Some(position) = queue.iter().position(|b| b.op == BatchOp::Create) {
+            if self.control.is_cancelled() {
+                return Ok(());
+            }
+            let Some(batch) = queue.remove(position) else {
+                break;
+            };
+            let list = self.job_list(batch.list_type)?;
+            let adopted = match batch.state {
+                BatchState::Sending => self.find_list(&batch, &list).await?,
+                _ => None,
+            };
+            let outcome = match adopted {
+                Some(id) => Created::Adopted(id),
+                None => self.create_list(core, &batch, &list).await?,
+            };
+            match outcome {
+                Created::New(id) => {
+                    list_ids.insert(batch.list_type, id);
+                }
+                // The list exists but whether it holds this batch is unknown: send it as an
+                // ADD, which is harmless if it does.
+                Created::Adopted(id) => {
+                    list_ids.insert(batch.list_type, id);
+                    self.store().make_batch_add(batch.id)?;
+                    queue.push_front(Batch {
+                        op: BatchOp::Add,
+                        ..batch
+                    });
+                }
+                Created::Split => {
+                    // Split: the halves go back in front, the CREATE half first.
+                    let halves = self.store().split_batch(self.id, &batch)?;
+                    for half in halves.into_iter().rev() {
+                        queue.push_front(half);
+                    }
+                }
+            }
+        }
+        self.send_updates(core, queue, &list_ids).await
+    }
+
+    fn job_list(&self, list_type: ListType) -> Result<JobList, SyncError> {
+        self.store()
+            .job_lists(self.id)?
+            .into_iter()
+            .find(|l| l.list_type == list_type)
+            .ok_or_else(|| SyncError::Invalid(format!("job {} has no {list_type} list", self.id)))
+    }
+
+    /// After a CREATE whose outcome is unknown (a crash, a timeout, a server error), the list
+    /// may exist: find it by name instead of making a twin.
+    async fn find_list(&self, batch: &Batch, list: &JobList) -> Result<Option<String>, SyncError> {
+        let existing = self.client.customer_lists(&self.ad).await?;
+        let found = existing
+            .into_iter()
+            .find(|l| l.name.as_deref() == Some(list.list_name.as_str()))
+            .map(|l| l.id);
+        if let Some(id) = &found {
+            self.store()
+                .set_job_list(self.id, batch.list_type, Some(id), None)?;
+        }
+        Ok(found)
+    }
+
+    async fn create_list(
+        &self,
+        core: &Core,
+        batch: &Batch,
+        list: &JobList,
+    ) -> Result<Created, SyncError> {
+        let mut unknown = 0;
+        loop {
+            self.store().mark_batch(batch.id, BatchState::Sending)?;
+            let request = NewCustomerList {
+                name: list.list_name.clone(),
+                records: records(&batch.digests),
+                list_type: batch.list_type,
+            };
+            match self.client.create_customer_list(&self.ad, &request).await {
+                Ok(created) => {
+                    let mut store = self.store();
+                    store.set_job_list(self.id, batch.list_type, Some(&created.id), None)?;
+                    store.ack_batch(batch, &self.ad, &created.id)?;
+                    drop(store);
+                    self.publish(|_| {})?;
+                    return Ok(Created::New(created.id));
+                }
+                Err(e) if too_large(&e) && batch.digests.len() > SPLIT_FLOOR => {
+                    return Ok(Created::Split);
+                }
+                Err(e) if outcome_unknown(&e) && unknown < UNKNOWN_OUTCOME_TRIES => {
+                    unknown += 1;
+                    tracing::warn!(
+                        job = self.id,
+                        "list creation outcome unknown, checking: {e}"
+                    );
+                    tokio::time::sleep(Duration::from_millis(200 * unknown)).await;
+                    if let Some(id) = self.find_list(batch, list).await? {
+                        return Ok(Created::Adopted(id));
+                    }
+                }
+                Err(PinterestError::ReconnectRequired { reason, .. }) => {
+                    self.store().mark_batch(batch.id, BatchState::Pending)?;
+                    self.wait_for_reconnect(core, reason).await?;
+                    if self.control.is_cancelled() {
+                        return Err(SyncError::Invalid("cancelled while waiting".into()));
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    async fn send_updates(
+        &self,
+        core: &Core,
+        mut queue: VecDeque<Batch>,
+        list_ids: &HashMap<ListType, String>,
+    ) -> Result<(), SyncError> {
+        let mut running: JoinSet<Outcome> = JoinSet::new();
+        let mut failure: Option<PinterestError> = None;
+        let mut heartbeat = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            let stop = self.control.is_cancelled() || failure.is_some();
+            if !stop && self.control.is_paused() && running.is_empty() {
+                self.set_state(JobState::Paused, None)?;
+                self.control.wait_while_paused().await;
+                self.set_state(JobState::Running, None)?;
+                continue;
+            }
+            while !stop && !self.control.is_paused() && running.len() < CONCURRENCY {
+                let Some(batch) = queue.pop_front() else {
+                    break;
+                };
+                let Some(list_id) = list_ids.get(&batch.list_type).cloned() else {
+                    return Err(SyncError::Invalid(format!(
+                        "job {} has no {} list to send to",
+                        self.id, batch.list_type
+                    )));
+                };
+                running.spawn(send_batch(
+                    self.client.clone(),
+                    self.store.clone(),
+                    self.id,
+                    self.ad.clone(),
+                    list_id,
+                    batch,
+                ));
+            }
+            if running.is_empty() {
+                break;
+            }
+            tokio::select! {
+                joined = running.join_next() => {
+                    let Some(joined) = joined else { continue };
+                    let outcome = joined.map_err(|e| SyncError::Invalid(format!("a batch task failed: {e}")))?;
+                    match outcome {
+                        Outcome::Acked => {}
+                        Outcome::Split(halves) => {
+                            for half in halves.into_iter().rev() {
+                                queue.push_front(half);
+                            }
+                        }
+                        Outcome::Reconnect(batch) => {
+                            queue.push_front(batch);
+                            // Let the other batches in flight land first.
+                            while let Some(other) = running.join_next().await {
+                                if let Ok(Outcome::Reconnect(b)) = other {
+                                    queue.push_front(b);
+                                }
+                            }
+                            let reason = self.connection_message(core);
+                            self.wait_for_reconnect(core, reason).await?;
+                        }
+                        Outcome::Failed(batch, error) => {
+                            queue.push_front(batch);
+                            failure.get_or_insert(error);
+                        }
+                    }
+                    self.publish(|_| {})?;
+                }
+                _ = heartbeat.tick() => {
+                    self.store().heartbeat(self.id)?;
+                    self.publish(|_| {})?;
+                }
+            }
+        }
+        match failure {
+            Some(error) => Err(error.into()),
+            None => Ok(()),
+        }
+    }
+
+    fn connection_message(&self, core: &Core) -> String {
+        core.status(&self.connection)
+            .ok()
+            .and_then(|s| s.message)
+            .unwrap_or_else(|| "Pinterest refused the login".into())
+    }
+
+    /// Waits, without sending, until the user has connected again (or cancels).
+    async fn wait_for_reconnect(&self, core: &Core, reason: String) -> Result<(), SyncError> {
+        self.set_state(
+            JobState::WaitingForReconnect,
+            Some(format!(
+                "waiting for reconnect: {reason}. Run `audience-desk connect {}` (or Reconnect \
+                 in the app); the job continues where it stopped",
+                self.connection
+            )),
+        )?;
+        let mut heartbeat = Instant::now();
+        loop {
+            if self.control.is_cancelled() {
+                return Ok(());
+            }
+            let state = core.status(&self.connection)?.state;
+            if state == ConnectionState::Connected {
+                break;
+            }
+            if heartbeat.elapsed() > Duration::from_secs(5) {
+                self.store().heartbeat(self.id)?;
+                heartbeat = Instant::now();
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        self.set_state(JobState::Running, None)
+    }
+
+    /// Wraps new lists in audiences, then asks Pinterest for every list's status.
+    async fn finish_lists(&self) -> Result<Vec<ListReport>, SyncError> {
+        if self.spec.create_audience && matches!(self.spec.target, Target::NewList(_)) {
+            // Bound first: a lock guard in a `for` head would live through the loop.
+            let lists = self.store().job_lists(self.id)?;
+            for list in lists {
+                let (Some(list_id), None) = (&list.list_id, &list.audience_id) else {
+                    continue;
+                };
+                let id = self.create_audience(&list.list_name, list_id).await?;
+                self.store()
+                    .set_job_list(self.id, list.list_type, None, Some(&id))?;
+            }
+        }
+        let mut statuses = HashMap::new();
+        let lists = self.store().job_lists(self.id)?;
+        for list in lists {
+            let list_status = match &list.list_id {
+                Some(id) => self
+                    .client
+                    .customer_list(&self.ad, id)
+                    .await
+                    .ok()
+                    .and_then(|l| l.status),
+                None => None,
+            };
+            let audience = match &list.audience_id {
+                Some(id) => self.client.audience(&self.ad, id).await.ok(),
+                None => None,
+            };
+            statuses.insert(list.list_type, (list_status, audience));
+        }
+        self.list_reports(Some(statuses))
+    }
+
+    /// Wraps a list in a CUSTOMER_LIST audience, unless one with that name and list exists
+    /// (after a crash or an answer that was lost).
+    async fn create_audience(&self, name: &str, list_id: &str) -> Result<String, SyncError> {
+        let mut unknown = 0;
+        loop {
+            let existing = self.client.audiences(&self.ad).await?;
+            let found = existing.into_iter().find(|a| {
+                a.name.as_deref() == Some(name)
+                    && a.rule.as_ref().and_then(|r| r.customer_list_id.as_deref()) == Some(list_id)
+            });
+            if let Some(audience) = found {
+                return Ok(audience.id);
+            }
+            let description = Some(format!("Uploaded by Audience Desk from {}", self.file));
+            let request = NewAudience::for_customer_list(name, list_id, description);
+            match self.client.create_audience(&self.ad, &request).await {
+                Ok(audience) => return Ok(audience.id),
+                Err(e) if outcome_unknown(&e) && unknown < UNKNOWN_OUTCOME_TRIES => {
+                    unknown += 1;
+                    tokio::time::sleep(Duration::from_millis(200 * unknown)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn list_reports(
+        &self,
+        statuses: Option<HashMap<ListType, (Option<String>, Option<crate::pinterest::Audience>)>>,
+    ) -> Result<Vec<ListReport>, SyncError> {
+        let mut statuses = statuses.unwrap_or_default();
+        Ok(self
+            .store()
+            .job_lists(self.id)?
+            .into_iter()
+            .map(|list| {
+                let (list_status, audience) = statuses.remove(&list.list_type).unwrap_or_default();
+                ListReport {
+                    list_type: list.list_type,
+                    name: list.list_name,
+                    list_id: list.list_id,
+                    list_status,
+                    audience_id: list.audience_id,
+                    audience_status: audience.as_ref().and_then(|a| a.status.clone()),
+                    audience_size: audience.and_then(|a| a.size),
+                }
+            })
+            .collect())
+    }
+}
+
+/// Sends one membership update, journaled before and after the call.
+async fn send_batch(
+    client: Arc<Client>,
+    store: Arc<Mutex<Store>>,
+    job: i64,
+    ad: String,
+    list_id: String,
+    batch: Batch,
+) -> Outcome {
+    let lock = || store.lock().expect("store lock");
+    if let Err(e) = lock().mark_batch(batch.id, BatchState::Sending) {
+        return Outcome::Failed(batch, PinterestError::Store(e));
+    }
+    let operation_type = match batch.op {
+        BatchOp::Remove => Operation::Remove,
+        _ => Operation::Add,
+    };
+    let update = CustomerListUpdate {
+        operation_type,
+        records: records(&batch.digests),
+    };
+    match client.update_customer_list(&ad, &list_id, &update).await {
+        Ok(_) => match lock().ack_batch(&batch, &ad, &list_id) {
+            Ok(()) => Outcome::Acked,
+            Err(e) => Outcome::Failed(batch, PinterestError::Store(e)),
+        },
+        Err(e) if too_large(&e) && batch.digests.len() > SPLIT_FLOOR => {
+            match lock().split_batch(job, &batch) {
+                Ok(halves) => Outcome::Split(halves),
+                Err(e) => Outcome::Failed(batch, PinterestError::Store(e)),
+            }
+        }
+        Err(PinterestError::ReconnectRequired { .. }) => {
+            let _ = lock().mark_batch(batch.id, BatchState::Pending);
+            Outcome::Reconnect(batch)
+        }
+        Err(e) => {
+            let _ = lock().mark_batch(batch.id, BatchState::Pending);
+            Outcome::Failed(batch, e)
+        }
+    }
+}

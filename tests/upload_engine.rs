@@ -1,0 +1,423 @@
+//! Upload jobs against the simulator under trouble: every scenario ends with the simulator's
+//! membership compared to the expected digest set, computed here with `sha2`.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use audience_desk::pinterest::RetryPolicy;
+use audience_desk::sim::Faults;
+use audience_desk::source::{Preview, PreviewOptions};
+use audience_desk::store::JobState;
+use audience_desk::sync::{
+    Control, JobProgress, JobReport, JobSpec, Mode, Target, plan_upload, run_job,
+};
+use sha2::{Digest as _, Sha256};
+use tokio::sync::watch;
+
+fn expected(range: std::ops::Range<u32>) -> BTreeSet<String> {
+    range
+        .map(|i| hex::encode(Sha256::digest(format!("user{i}@example.com").as_bytes())))
+        .collect()
+}
+
+/// A file of `range` users, with the mess a real export has.
+fn write_file(
+    dir: &std::path::Path,
+    name: &str,
+    range: std::ops::Range<u32>,
+) -> std::path::PathBuf {
+    let mut text = String::from("Email,Notes\n");
+    for i in range {
+        text += &format!("  User{i}@Example.COM ,\"row, {i}\"\n");
+    }
+    text += "not-an-email,x\n";
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn quick(world: &mut common::World) {
+    world.core.retry = RetryPolicy {
+        max_attempts: 12,
+        base_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(30),
+        request_timeout: Duration::from_secs(10),
+    };
+    world.core.limits.writes_per_minute = 100_000;
+    world.core.limits.reads_per_minute = 100_000;
+}
+
+fn spec(target: Target, mode: Mode, batch_size: usize) -> JobSpec {
+    JobSpec {
+        mode,
+        target,
+        create_audience: true,
+        batch_size,
+    }
+}
+
+async fn start(world: &common::World, file: &std::path::Path, spec: JobSpec) -> i64 {
+    let preview = Preview::load(file, &PreviewOptions::default()).unwrap();
+    let plan = plan_upload(&world.core, "EU", &preview, spec, &mut |_| {}).unwrap();
+    plan.create_job(&world.core).unwrap()
+}
+
+async fn run(
+    world: &common::World,
+    job: i64,
+    control: Arc<Control>,
+) -> (JobReport, watch::Receiver<JobProgress>) {
+    let (sender, receiver) = watch::channel(JobProgress::new(job));
+    let report = run_job(&world.core, job, control, sender).await.unwrap();
+    (report, receiver)
+}
+
+fn members(world: &common::World, list_id: &str) -> BTreeSet<String> {
+    world
+        .sim
+        .lists()
+        .into_iter()
+        .find(|l| l.id == list_id)
+        .map(|l| l.members)
+        .unwrap_or_default()
+}
+
+fn list_id(report: &JobReport) -> String {
+    report.lists[0].list_id.clone().unwrap()
+}
+
+async fn ready() -> (common::World, tempfile::TempDir) {
+    let mut world = common::world().await;
+    quick(&mut world);
+    common::connect(&world).await.unwrap();
+    (world, tempfile::tempdir().unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn add_then_mirror_a_changed_file() {
+    let (world, dir) = ready().await;
+    let first = write_file(dir.path(), "a.csv", 0..1000);
+    let job = start(
+        &world,
+        &first,
+        spec(Target::NewList("Spring".into()), Mode::Add, 150),
+    )
+    .await;
+    let (report, _) = run(&world, job, Arc::default()).await;
+    assert_eq!(report.progress.state, JobState::Completed);
+    assert_eq!(report.progress.records_acked, 1000);
+    let list = list_id(&report);
+    assert_eq!(members(&world, &list), expected(0..1000));
+    assert_eq!(report.lists[0].audience_status.as_deref(), Some("READY"));
+    assert_eq!(report.lists[0].audience_size, Some(1000));
+    // The first batch went in the create call.
+    let creates = world
+        .sim
+        .log()
+        .iter()
+        .filter(|e| e.method == "POST" && e.path.ends_with("customer_lists"))
+        .count();
+    assert_eq!(creates, 1);
+
+    let second = write_file(dir.path(), "b.csv", 300..1300);
+    let preview = Preview::load(&second, &PreviewOptions::default()).unwrap();
+    let plan = plan_upload(
+        &world.core,
+        "EU",
+        &preview,
+        spec(Target::List(list.clone()), Mode::Mirror, 150),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            plan.lists[0].adds,
+            plan.lists[0].removes,
+            plan.lists[0].unchanged
+        ),
+        (300, 300, 700)
+    );
+    let job = plan.create_job(&world.core).unwrap();
+    let (report, _) = run(&world, job, Arc::default()).await;
+    assert_eq!(report.progress.state, JobState::Completed);
+    assert_eq!(members(&world, &list), expected(300..1300));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn storms_of_429_and_random_5xx_lose_nothing() {
+    let (world, dir) = ready().await;
+    world.sim.set_faults(Faults {
+        server_error_rate: 0.3,
+        fail_next: 4,
+        fail_status: Some(429),
+        ..Faults::default()
+    });
+    let file = write_file(dir.path(), "a.csv", 0..2000);
+    let job = start(
+        &world,
+        &file,
+        spec(Target::NewList("Storm".into()), Mode::Add, 100),
+    )
+    .await;
+    let (report, _) = run(&world, job, Arc::default()).await;
+    assert_eq!(
+        report.progress.state,
+        JobState::Completed,
+        "{:?}",
+        report.progress.message
+    );
+    assert!(report.progress.retries >= 4, "{:?}", report.progress);
+    assert!(report.progress.rate_limited >= 4);
+    assert_eq!(members(&world, &list_id(&report)), expected(0..2000));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_that_expires_mid_job_is_refreshed() {
+    let (world, dir) = ready().await;
+    world.sim.set_faults(Faults {
+        latency_ms: 20,
+        ..Faults::default()
+    });
+    let file = write_file(dir.path(), "a.csv", 0..1500);
+    let job = start(
+        &world,
+        &file,
+        spec(Target::NewList("Expiry".into()), Mode::Add, 50),
+    )
+    .await;
+    let sim_url = world.sim.url.clone();
+    let expire = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        reqwest::Client::new()
+            .post(sim_url.join("/_sim/expire-tokens").unwrap())
+            .send()
+            .await
+            .unwrap();
+    });
+    let (report, _) = run(&world, job, Arc::default()).await;
+    expire.await.unwrap();
+    assert_eq!(report.progress.state, JobState::Completed);
+    let refreshes = world
+        .sim
+        .log()
+        .iter()
+        .filter(|e| {
+            e.request
+                .as_ref()
+                .is_some_and(|r| r["grant_type"] == "refresh_token")
+        })
+        .count();
+    assert_eq!(refreshes, 1, "one refresh, shared by the batches in flight");
+    assert_eq!(members(&world, &list_id(&report)), expected(0..1500));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_refresh_token_waits_for_a_reconnect_then_completes() {
+    let (world, dir) = ready().await;
+    world.sim.set_faults(Faults {
+        latency_ms: 20,
+        ..Faults::default()
+    });
+    let file = write_file(dir.path(), "a.csv", 0..1500);
+    let job = start(
+        &world,
+        &file,
+        spec(Target::NewList("Reconnect".into()), Mode::Add, 50),
+    )
+    .await;
+    let world = Arc::new(world);
+    let (sender, mut receiver) = watch::channel(JobProgress::new(job));
+    let runner = {
+        let world = world.clone();
+        tokio::spawn(async move { run_job(&world.core, job, Arc::default(), sender).await })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    world.sim.revoke_refresh_tokens();
+    world.sim.expire_access_tokens();
+    receiver
+        .wait_for(|p| p.state == JobState::WaitingForReconnect)
+        .await
+        .unwrap();
+    let waiting = receiver.borrow().clone();
+    assert!(
+        waiting
+            .message
+            .unwrap()
+            .contains("audience-desk connect EU")
+    );
+    assert!(waiting.records_acked < 1500);
+    common::connect(&world).await.unwrap();
+    let report = runner.await.unwrap().unwrap();
+    assert_eq!(report.progress.state, JobState::Completed);
+    assert_eq!(members(&world, &list_id(&report)), expected(0..1500));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_batch_refused_as_too_large_is_split() {
+    let (world, dir) = ready().await;
+    world.sim.set_faults(Faults {
+        max_records: Some(120),
+        ..Faults::default()
+    });
+    let file = write_file(dir.path(), "a.csv", 0..1000);
+    let job = start(
+        &world,
+        &file,
+        spec(Target::NewList("Split".into()), Mode::Add, 500),
+    )
+    .await;
+    let (report, _) = run(&world, job, Arc::default()).await;
+    assert_eq!(
+        report.progress.state,
+        JobState::Completed,
+        "{:?}",
+        report.progress.message
+    );
+    assert_eq!(members(&world, &list_id(&report)), expected(0..1000));
+    let refused = world.sim.log().iter().filter(|e| e.status == 400).count();
+    assert!(refused >= 2, "the 500-record batches were refused first");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cancel_keeps_the_journal_true() {
+    let (world, dir) = ready().await;
+    world.sim.set_faults(Faults {
+        latency_ms: 30,
+        ..Faults::default()
+    });
+    let file = write_file(dir.path(), "a.csv", 0..3000);
+    let job = start(
+        &world,
+        &file,
+        spec(Target::NewList("Cancel".into()), Mode::Add, 50),
+    )
+    .await;
+    let world = Arc::new(world);
+    let control = Arc::new(Control::default());
+    let (sender, mut receiver) = watch::channel(JobProgress::new(job));
+    let runner = {
+        let (world, control) = (world.clone(), control.clone());
+        tokio::spawn(async move { run_job(&world.core, job, control, sender).await })
+    };
+    receiver.wait_for(|p| p.records_acked >= 300).await.unwrap();
+    control.cancel();
+    let report = runner.await.unwrap().unwrap();
+    assert_eq!(report.progress.state, JobState::Cancelled);
+    let acked = report.progress.records_acked;
+    assert!(acked < 3000, "{acked}");
+    assert!(
+        report
+            .progress
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("were not sent")
+    );
+    // What Pinterest holds is exactly what the journal says was acknowledged.
+    let list = list_id(&report);
+    let held = members(&world, &list);
+    assert_eq!(held.len() as u64, acked);
+    let ledger: BTreeSet<String> = world
+        .core
+        .store
+        .lock()
+        .unwrap()
+        .ledger(audience_desk::sim::OWNED_AD_ACCOUNT, &list)
+        .unwrap()
+        .iter()
+        .map(|d| d.to_hex())
+        .collect();
+    assert_eq!(held, ledger);
+    // Resuming the cancelled job finishes it.
+    let (report, _) = run(&world, job, Arc::default()).await;
+    assert_eq!(report.progress.state, JobState::Completed);
+    assert_eq!(members(&world, &list), expected(0..3000));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pause_holds_sending_until_resumed() {
+    let (world, dir) = ready().await;
+    world.sim.set_faults(Faults {
+        latency_ms: 20,
+        ..Faults::default()
+    });
+    let file = write_file(dir.path(), "a.csv", 0..2000);
+    let job = start(
+        &world,
+        &file,
+        spec(Target::NewList("Pause".into()), Mode::Add, 50),
+    )
+    .await;
+    let world = Arc::new(world);
+    let control = Arc::new(Control::default());
+    let (sender, mut receiver) = watch::channel(JobProgress::new(job));
+    let runner = {
+        let (world, control) = (world.clone(), control.clone());
+        tokio::spawn(async move { run_job(&world.core, job, control, sender).await })
+    };
+    receiver.wait_for(|p| p.records_acked >= 200).await.unwrap();
+    control.pause();
+    receiver
+        .wait_for(|p| p.state == JobState::Paused)
+        .await
+        .unwrap();
+    let held = receiver.borrow().records_acked;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        receiver.borrow().records_acked,
+        held,
+        "nothing is sent while paused"
+    );
+    control.resume();
+    let report = runner.await.unwrap().unwrap();
+    assert_eq!(report.progress.state, JobState::Completed);
+    assert_eq!(members(&world, &list_id(&report)), expected(0..2000));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plans_refuse_what_cannot_work() {
+    let (world, dir) = ready().await;
+    let file = write_file(dir.path(), "a.csv", 0..10);
+    let preview = Preview::load(&file, &PreviewOptions::default()).unwrap();
+    let small = plan_upload(
+        &world.core,
+        "EU",
+        &preview,
+        spec(Target::NewList("S".into()), Mode::Add, 100),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert!(
+        small.warnings[0].contains("at least 100"),
+        "{:?}",
+        small.warnings
+    );
+    let error = plan_upload(
+        &world.core,
+        "EU",
+        &preview,
+        spec(Target::NewList("S".into()), Mode::Remove, 100),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(error.to_string().contains("--list"), "{error}");
+    let two = dir.path().join("two.csv");
+    std::fs::write(
+        &two,
+        "email,gaid\na@b.com,38400000-8cf0-11bd-b23e-10b96e40000d\n",
+    )
+    .unwrap();
+    let preview = Preview::load(&two, &PreviewOptions::default()).unwrap();
+    let error = plan_upload(
+        &world.core,
+        "EU",
+        &preview,
+        spec(Target::List("123".into()), Mode::Add, 100),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(error.to_string().contains("EMAIL and MAID"), "{error}");
+}
