@@ -30,11 +30,12 @@ impl Default for RateLimits {
     }
 }
 
+/// Times are seconds since the limiter was made, so the arithmetic is plain floats.
 struct Bucket {
     capacity: f64,
     tokens: f64,
     per_second: f64,
-    updated: Instant,
+    updated: f64,
 }
 
 impl Bucket {
@@ -48,27 +49,29 @@ impl Bucket {
             capacity,
             tokens: capacity,
             per_second: ((per_minute - capacity) / 60.0).max(1.0 / 60.0),
-            updated: Instant::now(),
+            updated: 0.0,
         }
     }
 
     /// Takes a token, or says how long until one is there.
-    fn take(&mut self, now: Instant) -> Option<Duration> {
-        let elapsed = now.saturating_duration_since(self.updated).as_secs_f64();
+    fn take(&mut self, now: f64) -> Option<Duration> {
+        let elapsed = (now - self.updated).max(0.0);
         self.tokens = (self.tokens + elapsed * self.per_second).min(self.capacity);
         self.updated = now;
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
             None
         } else {
-            Some(Duration::from_secs_f64(
-                (1.0 - self.tokens) / self.per_second,
-            ))
+            // At least a millisecond: a wait that rounds to nothing would not move the clock
+            // and the caller would spin.
+            let wait = Duration::from_secs_f64((1.0 - self.tokens) / self.per_second);
+            Some(wait.max(Duration::from_millis(1)))
         }
     }
 }
 
 struct Inner {
+    origin: Instant,
     reads: Bucket,
     writes: Bucket,
     paused_until: Option<Instant>,
@@ -82,6 +85,7 @@ impl RateLimiter {
     pub fn new(limits: RateLimits) -> Self {
         RateLimiter {
             inner: Mutex::new(Inner {
+                origin: Instant::now(),
                 reads: Bucket::new(limits.reads_per_minute),
                 writes: Bucket::new(limits.writes_per_minute),
                 paused_until: None,
@@ -96,11 +100,12 @@ impl RateLimiter {
             let wait = {
                 let mut inner = self.inner.lock().await;
                 let now = Instant::now();
+                let seconds = (now - inner.origin).as_secs_f64();
                 match inner.paused_until.filter(|&until| until > now) {
                     Some(until) => Some(until - now),
                     None => match kind {
-                        RequestKind::Read => inner.reads.take(now),
-                        RequestKind::Write => inner.writes.take(now),
+                        RequestKind::Read => inner.reads.take(seconds),
+                        RequestKind::Write => inner.writes.take(seconds),
                     },
                 }
             };
@@ -125,26 +130,37 @@ impl RateLimiter {
 mod tests {
     use super::*;
 
-    #[tokio::test(start_paused = true)]
-    async fn spaces_calls_to_the_limit() {
-        let limiter = RateLimiter::new(RateLimits {
-            writes_per_minute: 60,
-            reads_per_minute: 600,
-        });
-        let started = Instant::now();
-        // Three go at once (a twentieth of a minute), then 57 a minute.
-        for _ in 0..60 {
-            limiter.acquire(RequestKind::Write).await;
+    /// Drives a bucket with a simulated clock: when it says wait, time moves by that much.
+    fn time_for(calls: usize, per_minute: u32) -> f64 {
+        let mut bucket = Bucket::new(per_minute);
+        let mut now = 0.0;
+        let mut done = 0;
+        while done < calls {
+            match bucket.take(now) {
+                None => done += 1,
+                Some(wait) => now += wait.as_secs_f64(),
+            }
         }
-        let elapsed = started.elapsed().as_secs_f64();
-        assert!((59.5..60.5).contains(&elapsed), "{elapsed}");
+        now
     }
 
-    #[tokio::test(start_paused = true)]
+    #[test]
+    fn no_minute_ever_sees_more_than_the_limit() {
+        // A burst of three (a twentieth of 60), then 57 a minute: 60 calls take a minute.
+        let sixty = time_for(60, 60);
+        assert!((59.0..61.0).contains(&sixty), "{sixty}");
+        // 600 a minute: the 601st call comes after the first minute.
+        assert!(time_for(601, 600) >= 60.0);
+        // And the rate is 95% of the limit over a long run.
+        let per_minute = 6000.0 / time_for(6000, 600) * 60.0;
+        assert!((565.0..=600.0).contains(&per_minute), "{per_minute}");
+    }
+
+    #[tokio::test]
     async fn a_pause_holds_every_caller() {
         let limiter = RateLimiter::new(RateLimits::default());
-        limiter.pause_for(Duration::from_secs(30)).await;
+        limiter.pause_for(Duration::from_millis(150)).await;
         let waited = limiter.acquire(RequestKind::Read).await;
-        assert!(waited >= Duration::from_secs(30), "{waited:?}");
+        assert!(waited >= Duration::from_millis(140), "{waited:?}");
     }
 }
