@@ -47,7 +47,7 @@ impl Env {
         }
     }
 
-    async fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
+    fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_audience-desk"));
         let api = self.sim.url.as_str().trim_end_matches('/').to_owned();
         command
@@ -63,6 +63,11 @@ impl Env {
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped());
+        command
+    }
+
+    async fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut command = self.command(args);
         let input = stdin.map(str::to_owned);
         tokio::task::spawn_blocking(move || {
             let mut child = command.spawn().unwrap();
@@ -237,4 +242,97 @@ async fn mistakes_get_one_line_and_a_failing_exit() {
         "missing app credentials are explained: {}",
         text(&out)
     );
+}
+
+async fn connected(env: &Env) {
+    let out = env
+        .run(
+            &[
+                "connection",
+                "add",
+                "--name",
+                "EU",
+                "--ad-account-id",
+                OWNED_AD_ACCOUNT,
+                "--app-id",
+                "1500000",
+                "--app-secret-stdin",
+            ],
+            Some("sim-secret\n"),
+        )
+        .await;
+    assert!(out.status.success(), "{}", text(&out));
+    let out = env.run(&["connect", "EU", "--timeout", "20"], None).await;
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_upload_killed_mid_way_resumes_without_loss() {
+    if !python_available() {
+        eprintln!("skipping: no python3 for the BROWSER helper");
+        return;
+    }
+    let env = Env::new().await;
+    connected(&env).await;
+    let file = env.home.path().join("customers.csv");
+    let mut csv = String::from("email\n");
+    for i in 0..3000 {
+        csv += &format!("User{i}@Example.com\n");
+    }
+    std::fs::write(&file, csv).unwrap();
+    env.sim.set_faults(audience_desk::sim::Faults {
+        latency_ms: 40,
+        ..Default::default()
+    });
+    let file = file.to_str().unwrap().to_owned();
+    let mut child = env
+        .command(&[
+            "upload",
+            &file,
+            "--connection",
+            "EU",
+            "--new-list",
+            "Killed",
+            "--batch-size",
+            "50",
+        ])
+        .spawn()
+        .unwrap();
+    // Wait until some batches are acknowledged, then pull the plug.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let job = loop {
+        let out = env.run(&["jobs", "--json"], None).await;
+        let jobs: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        if let Some(job) = jobs.get(0)
+            && job["counts"]["records_acked"].as_u64().unwrap_or(0) >= 300
+        {
+            break job["id"].as_i64().unwrap();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the upload never got going"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    child.kill().unwrap();
+    let _ = child.wait();
+    let members_before = env.sim.lists()[0].members.len();
+    assert!(
+        members_before < 3000,
+        "killed before the end: {members_before}"
+    );
+
+    let out = env.run(&["resume", &job.to_string()], None).await;
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("completed"), "{}", text(&out));
+    let expected: std::collections::BTreeSet<String> = (0..3000)
+        .map(|i| audience_desk::identity::sha256(&format!("user{i}@example.com")).to_hex())
+        .collect();
+    let lists = env.sim.lists();
+    assert_eq!(lists.len(), 1, "no twin list after the crash");
+    assert_eq!(lists[0].members, expected);
+    let out = env.run(&["jobs", "--json"], None).await;
+    let jobs: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(jobs[0]["state"], "completed");
+    assert_eq!(jobs[0]["counts"]["records_acked"], 3000);
 }
