@@ -23,6 +23,9 @@ pub struct Core {
     pub endpoints: Endpoints,
     pub limits: RateLimits,
     pub retry: RetryPolicy,
+    /// Refresh an access token when it has less than this left (default 5 days;
+    /// `AUDIENCE_DESK_REFRESH_MARGIN_DAYS` sets it).
+    pub refresh_margin: Duration,
     /// Said once: where secrets are kept when no keyring is reachable.
     pub notice: Option<String>,
     /// One session per connection, so every caller shares its refresh lock.
@@ -40,6 +43,17 @@ pub struct AccessReport {
     pub upload_roles: Vec<String>,
     /// A sentence for the user when something is wrong.
     pub problem: Option<String>,
+}
+
+const DEFAULT_REFRESH_MARGIN_DAYS: f64 = 5.0;
+
+fn refresh_margin_from_env() -> Duration {
+    let days = std::env::var("AUDIENCE_DESK_REFRESH_MARGIN_DAYS")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|d| d.is_finite() && *d >= 0.0)
+        .unwrap_or(DEFAULT_REFRESH_MARGIN_DAYS);
+    Duration::from_secs_f64(days * 86_400.0)
 }
 
 impl Core {
@@ -65,6 +79,7 @@ impl Core {
             endpoints,
             limits: RateLimits::default(),
             retry: RetryPolicy::default(),
+            refresh_margin: refresh_margin_from_env(),
             notice,
             sessions: Mutex::default(),
             limiters: Mutex::default(),
@@ -135,13 +150,16 @@ impl Core {
             return Ok(session.clone());
         }
         let app = Session::resolve_app(&connection, self.secrets.as_ref())?;
-        let session = Arc::new(Session::new(
-            connection.clone(),
-            self.store.clone(),
-            self.secrets.clone(),
-            self.endpoints.clone(),
-            app,
-        ));
+        let session = Arc::new(
+            Session::new(
+                connection.clone(),
+                self.store.clone(),
+                self.secrets.clone(),
+                self.endpoints.clone(),
+                app,
+            )
+            .with_refresh_margin(self.refresh_margin),
+        );
         sessions.insert(connection.id, session.clone());
         Ok(session)
     }

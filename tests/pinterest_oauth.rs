@@ -266,3 +266,23 @@ async fn a_missing_ad_account_role_is_explained() {
     let report = world.core.check_access("EU").await.unwrap();
     assert!(report.problem.unwrap().contains("not among the accounts"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_refresh_margin_is_a_setting() {
+    let mut world = world_with(|c| c.access_token_lifetime = 4 * 86_400).await;
+    world.core.refresh_margin = Duration::from_secs(3600);
+    connect(&world).await.unwrap();
+    let before = refresh_token(&world).unwrap();
+    world
+        .core
+        .client("EU")
+        .unwrap()
+        .user_account()
+        .await
+        .unwrap();
+    assert_eq!(
+        refresh_token(&world).unwrap(),
+        before,
+        "four days left is outside a one-hour margin"
+    );
+}
