@@ -38,11 +38,12 @@ pub fn bytes(n: u64) -> String {
 pub fn relative(at: i64) -> String {
     let delta = at - crate::home::now();
     let span = delta.unsigned_abs();
+    // Rounded to the nearest unit: a token issued a moment ago expires "in 30 days".
     let amount = match span {
         0..60 => format!("{span} seconds"),
-        60..7200 => format!("{} minutes", span / 60),
-        7200..172_800 => format!("{} hours", span / 3600),
-        _ => format!("{} days", span / 86_400),
+        60..7200 => format!("{} minutes", (span + 30) / 60),
+        7200..172_800 => format!("{} hours", (span + 1800) / 3600),
+        _ => format!("{} days", (span + 43_200) / 86_400),
     };
     if delta >= 0 {
         format!("in {amount}")

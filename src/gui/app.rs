@@ -4,10 +4,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use eframe::egui;
 
+use std::time::{Duration, Instant};
+
+use super::connections_view;
 use super::picker::FilePicker;
 use super::preview_view;
-use super::state::{FileState, Loaded, Notice, ScanState, State};
-use super::tasks::{Event, Tasks};
+use super::state::{
+    ConnectState, ConnectionForm, FileState, Loaded, Notice, ScanState, State, View,
+};
+use super::tasks::{Event, Opener, Tasks};
+use crate::core::Core;
 use crate::identity::Namespace;
 
 /// What the user asked for, as views report it.
@@ -19,6 +25,16 @@ pub enum Action {
     CancelScan,
     ExportRejects,
     DismissNotice,
+    SelectConnection(String),
+    NewConnection,
+    EditForm(ConnectionForm),
+    SaveConnection,
+    AskDelete,
+    CancelDelete,
+    DeleteConnection(String),
+    Connect(String),
+    CancelConnect,
+    ShowUpload,
 }
 
 /// The desktop app's state and its background tasks.
@@ -26,6 +42,11 @@ pub struct App {
     pub state: State,
     tasks: Tasks,
     picker: Arc<dyn FilePicker>,
+    core: Option<Arc<Core>>,
+    runtime: Option<tokio::runtime::Runtime>,
+    opener: Opener,
+    connect_task: Option<tokio::task::AbortHandle>,
+    statuses_loaded_at: Option<Instant>,
     /// A file to open on the first frame (the last session's), once a context exists.
     pending_open: Option<PathBuf>,
 }
@@ -38,8 +59,47 @@ impl App {
             state: State::default(),
             tasks: Tasks::default(),
             picker,
+            core: None,
+            runtime: None,
+            opener: Arc::new(|url: &url::Url| crate::pinterest::open_in_browser(url.as_str())),
+            connect_task: None,
+            statuses_loaded_at: None,
             pending_open: None,
         }
+    }
+
+    /// The app on its core (local state and Pinterest), with the way it opens the login page.
+    pub fn with_core(
+        picker: Arc<dyn FilePicker>,
+        core: anyhow::Result<Core>,
+        opener: Option<Opener>,
+    ) -> Self {
+        let mut app = App::new(picker);
+        if let Some(opener) = opener {
+            app.opener = opener;
+        }
+        match core.and_then(|core| {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?;
+            Ok((core, runtime))
+        }) {
+            Ok((core, runtime)) => {
+                if let Some(notice) = &core.notice {
+                    app.state.notice = Some(Notice {
+                        text: notice.clone(),
+                        is_error: false,
+                    });
+                }
+                app.core = Some(Arc::new(core));
+                app.runtime = Some(runtime);
+            }
+            Err(e) => {
+                app.state.core_error = Some(format!("Local state could not be opened: {e:#}"))
+            }
+        }
+        app
     }
 
     /// Reopens the last file of the previous session, when it still exists.
@@ -60,6 +120,16 @@ impl App {
     pub fn logic(&mut self, ctx: &egui::Context) {
         if let Some(path) = self.pending_open.take() {
             self.apply(Action::OpenFile(path), ctx);
+        }
+        // Connection states and countdowns, read off the UI thread once a second.
+        if let Some(core) = &self.core
+            && self
+                .statuses_loaded_at
+                .is_none_or(|t| t.elapsed() >= Duration::from_secs(1))
+        {
+            self.statuses_loaded_at = Some(Instant::now());
+            self.tasks.load_connections(ctx, core.clone());
+            ctx.request_repaint_after(Duration::from_secs(1));
         }
         for event in self.tasks.drain() {
             self.on_event(event, ctx);
@@ -118,8 +188,19 @@ impl App {
                 });
             }
         });
-        egui::CentralPanel::default().show(ui, |ui| {
-            actions.extend(preview_view::show(ui, &self.state.file));
+        egui::Panel::left("connections")
+            .resizable(true)
+            .default_size(240.0)
+            .show(ui, |ui| {
+                actions.extend(connections_view::side_panel(ui, &self.state));
+            });
+        egui::CentralPanel::default().show(ui, |ui| match self.state.view {
+            View::Upload => actions.extend(preview_view::show(ui, &self.state.file)),
+            View::Connection => {
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    actions.extend(connections_view::connection_screen(ui, &self.state));
+                });
+            }
         });
         let ctx = ui.ctx().clone();
         for action in actions {
@@ -149,6 +230,58 @@ impl App {
                 }
             }
             Action::DismissNotice => self.state.notice = None,
+            Action::SelectConnection(name) => {
+                if let Some(row) = self
+                    .state
+                    .connections
+                    .iter()
+                    .find(|r| r.connection.name == name)
+                {
+                    self.state.form = connections_view::form_for(row);
+                }
+                self.state.selected = Some(name);
+                self.state.view = View::Connection;
+                self.state.confirm_delete = false;
+            }
+            Action::NewConnection => {
+                self.state.form = ConnectionForm::default();
+                self.state.selected = None;
+                self.state.view = View::Connection;
+            }
+            Action::EditForm(form) => self.state.form = form,
+            Action::SaveConnection => {
+                if let Some(core) = &self.core {
+                    self.tasks
+                        .save_connection(ctx, core.clone(), self.state.form.clone());
+                }
+            }
+            Action::AskDelete => self.state.confirm_delete = true,
+            Action::CancelDelete => self.state.confirm_delete = false,
+            Action::DeleteConnection(name) => {
+                if let Some(core) = &self.core {
+                    self.tasks.delete_connection(ctx, core.clone(), name);
+                }
+                self.state.confirm_delete = false;
+            }
+            Action::Connect(name) => {
+                if let (Some(core), Some(runtime)) = (&self.core, &self.runtime) {
+                    self.state.connect = ConnectState::Waiting(name.clone());
+                    self.connect_task = Some(self.tasks.connect(
+                        ctx,
+                        runtime,
+                        core.clone(),
+                        name,
+                        self.opener.clone(),
+                    ));
+                }
+            }
+            Action::CancelConnect => {
+                if let Some(task) = self.connect_task.take() {
+                    task.abort();
+                }
+                self.state.connect = ConnectState::Idle;
+            }
+            Action::ShowUpload => self.state.view = View::Upload,
         }
     }
 
@@ -190,6 +323,43 @@ impl App {
                         Err(error) => ScanState::Failed(error),
                     };
                 }
+            }
+            Event::Connections(rows) => self.state.connections = rows,
+            Event::Saved(result) => match result {
+                Ok(name) => {
+                    self.statuses_loaded_at = None;
+                    self.state.form.editing = Some(name.clone());
+                    self.state.form.app_secret.clear();
+                    self.state.form.error = None;
+                    self.state.selected = Some(name.clone());
+                    self.state.notice = Some(Notice {
+                        text: format!("Saved '{name}'."),
+                        is_error: false,
+                    });
+                }
+                Err(error) => self.state.form.error = Some(error),
+            },
+            Event::Deleted(result) => {
+                self.statuses_loaded_at = None;
+                match result {
+                    Ok(name) => {
+                        self.state.form = ConnectionForm::default();
+                        self.state.selected = None;
+                        self.state.notice = Some(Notice {
+                            text: format!("Deleted '{name}' with its tokens."),
+                            is_error: false,
+                        });
+                    }
+                    Err(error) => self.state.form.error = Some(error),
+                }
+            }
+            Event::Connected { name, result } => {
+                self.connect_task = None;
+                self.statuses_loaded_at = None;
+                self.state.connect = match result {
+                    Ok(summary) => ConnectState::Done { name, summary },
+                    Err(error) => ConnectState::Failed { name, error },
+                };
             }
             Event::RejectsExported(result) => {
                 self.state.notice = Some(match result {

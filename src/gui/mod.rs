@@ -3,6 +3,7 @@
 //! I/O happens on the UI thread.
 
 mod app;
+mod connections_view;
 mod picker;
 mod preview_view;
 mod state;
@@ -10,7 +11,8 @@ mod tasks;
 
 pub use app::{Action, App};
 pub use picker::{FilePicker, FixedPicker, RfdPicker};
-pub use state::{FileState, ScanState, State};
+pub use state::{ConnectState, FileState, ScanState, State, View};
+pub use tasks::Opener;
 
 use std::sync::Arc;
 
@@ -29,7 +31,7 @@ pub fn run(demo: bool) -> anyhow::Result<()> {
         "Audience Desk",
         options,
         Box::new(move |cc| {
-            let mut app = App::new(Arc::new(RfdPicker));
+            let mut app = App::with_core(Arc::new(RfdPicker), crate::core::Core::open(), None);
             app.restore(cc.storage);
             if demo {
                 app.start_demo(&cc.egui_ctx)?;

@@ -9,8 +9,12 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use eframe::egui;
 
 use super::picker::FilePicker;
+use super::state::{ConnectionForm, ConnectionRow};
+use crate::core::Core;
+use crate::pinterest::PinterestError;
 use crate::prepare::{PrepareError, write_rejects};
 use crate::source::{Preview, PreviewOptions, Progress, ScanPlan, Summary, scan};
+use crate::store::{ConnectionUpdate, NewConnection};
 
 pub enum Event {
     Picked(PathBuf),
@@ -27,7 +31,17 @@ pub enum Event {
         result: Result<Summary, String>,
     },
     RejectsExported(Result<(PathBuf, u64), String>),
+    Connections(Vec<ConnectionRow>),
+    Saved(Result<String, String>),
+    Deleted(Result<String, String>),
+    Connected {
+        name: String,
+        result: Result<String, String>,
+    },
 }
+
+/// Opens the login page; the browser by default, a stand-in in tests.
+pub type Opener = Arc<dyn Fn(&url::Url) -> Result<(), PinterestError> + Send + Sync>;
 
 pub struct Tasks {
     sender: Sender<Event>,
@@ -98,6 +112,102 @@ impl Tasks {
             .map_err(|e| e.to_string());
             emit(Event::ScanFinished { generation, result });
         });
+    }
+
+    pub fn load_connections(&self, ctx: &egui::Context, core: Arc<Core>) {
+        self.spawn(ctx, move |emit| {
+            let Ok(connections) = core.connections() else {
+                return;
+            };
+            let rows = connections
+                .into_iter()
+                .filter_map(|connection| {
+                    let status = core.status(&connection.name).ok()?;
+                    Some(ConnectionRow { connection, status })
+                })
+                .collect();
+            emit(Event::Connections(rows));
+        });
+    }
+
+    pub fn save_connection(&self, ctx: &egui::Context, core: Arc<Core>, form: ConnectionForm) {
+        self.spawn(ctx, move |emit| {
+            let secret = Some(form.app_secret.trim()).filter(|s| !s.is_empty());
+            let app_id = Some(form.app_id.trim().to_owned()).filter(|s| !s.is_empty());
+            let result = match &form.editing {
+                None => core.add_connection(
+                    &NewConnection {
+                        name: form.name.trim().to_owned(),
+                        description: form.description.clone(),
+                        ad_account_id: form.ad_account_id.trim().to_owned(),
+                        app_id,
+                    },
+                    secret,
+                ),
+                Some(original) => core.update_connection(
+                    original,
+                    &ConnectionUpdate {
+                        name: Some(form.name.trim().to_owned()),
+                        description: Some(form.description.clone()),
+                        ad_account_id: Some(form.ad_account_id.trim().to_owned()),
+                        app_id: Some(app_id),
+                    },
+                    secret,
+                ),
+            };
+            emit(Event::Saved(
+                result.map(|c| c.name).map_err(|e| e.to_string()),
+            ));
+        });
+    }
+
+    pub fn delete_connection(&self, ctx: &egui::Context, core: Arc<Core>, name: String) {
+        self.spawn(ctx, move |emit| {
+            let result = core.remove_connection(&name).map(|c| c.name);
+            emit(Event::Deleted(result.map_err(|e| e.to_string())));
+        });
+    }
+
+    /// The browser login, on the async runtime; the handle cancels it.
+    pub fn connect(
+        &self,
+        ctx: &egui::Context,
+        runtime: &tokio::runtime::Runtime,
+        core: Arc<Core>,
+        name: String,
+        opener: Opener,
+    ) -> tokio::task::AbortHandle {
+        let sender = self.sender.clone();
+        let ctx = ctx.clone();
+        runtime
+            .spawn(async move {
+                let open = move |url: &url::Url| opener(url);
+                let result = core
+                    .connect(&name, open, std::time::Duration::from_secs(300))
+                    .await
+                    .map(|report| {
+                        let mut summary = format!(
+                            "Connected as {}.",
+                            report.user.username.as_deref().unwrap_or("an unknown user")
+                        );
+                        if let Some(account) = &report.ad_account {
+                            summary += &format!(
+                                " Ad account {} ({}), roles: {}.",
+                                account.id,
+                                account.name.as_deref().unwrap_or("unnamed"),
+                                account.permissions.join(", ")
+                            );
+                        }
+                        if let Some(problem) = &report.problem {
+                            summary += &format!(" But {problem}.");
+                        }
+                        summary
+                    })
+                    .map_err(|e| e.to_string());
+                let _ = sender.send(Event::Connected { name, result });
+                ctx.request_repaint();
+            })
+            .abort_handle()
     }
 
     pub fn export_rejects(&self, ctx: &egui::Context, plan: ScanPlan, picker: Arc<dyn FilePicker>) {

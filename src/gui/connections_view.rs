@@ -1,0 +1,215 @@
+//! The connections side panel and the connection screen: settings, login, token countdown.
+
+use eframe::egui::{self, RichText};
+
+use super::app::Action;
+use super::state::{ConnectState, ConnectionForm, ConnectionRow, State, View};
+use crate::cli::text::relative;
+use crate::pinterest::ConnectionState;
+use crate::store::validate_ad_account_id;
+
+/// One line a connection's state reads as, with the token countdown when connected.
+pub fn state_line(row: &ConnectionRow) -> String {
+    let status = &row.status;
+    match status.state {
+        ConnectionState::Connected => match status.access_expires_at {
+            Some(at) => format!("connected, token expires {}", relative(at)),
+            None => "connected".into(),
+        },
+        other => other.label().to_owned(),
+    }
+}
+
+pub fn side_panel(ui: &mut egui::Ui, state: &State) -> Vec<Action> {
+    let mut actions = Vec::new();
+    ui.heading("Connections");
+    if let Some(error) = &state.core_error {
+        ui.colored_label(ui.visuals().error_fg_color, error);
+        return actions;
+    }
+    for row in &state.connections {
+        let selected = state.view == View::Connection
+            && state.selected.as_deref() == Some(row.connection.name.as_str());
+        let response = ui.selectable_label(selected, RichText::new(&row.connection.name).strong());
+        if response.clicked() {
+            actions.push(Action::SelectConnection(row.connection.name.clone()));
+        }
+        let color = match row.status.state {
+            ConnectionState::Connected => ui.visuals().text_color(),
+            ConnectionState::Refreshing => ui.visuals().warn_fg_color,
+            _ => ui.visuals().error_fg_color,
+        };
+        ui.label(RichText::new(state_line(row)).small().color(color));
+        ui.add_space(4.0);
+    }
+    if state.connections.is_empty() {
+        ui.label("No connections yet.");
+    }
+    ui.separator();
+    if ui.button("New connection").clicked() {
+        actions.push(Action::NewConnection);
+    }
+    if ui.button("Preview a file").clicked() {
+        actions.push(Action::ShowUpload);
+    }
+    actions
+}
+
+pub fn connection_screen(ui: &mut egui::Ui, state: &State) -> Vec<Action> {
+    let mut actions = Vec::new();
+    let form = &state.form;
+    ui.heading(match &form.editing {
+        Some(name) => format!("Connection: {name}"),
+        None => "New connection".to_owned(),
+    });
+    ui.add_space(6.0);
+    let mut edited = form.clone();
+    egui::Grid::new("connection_form")
+        .num_columns(2)
+        .spacing([12.0, 8.0])
+        .show(ui, |ui| {
+            text_row(ui, "Name", &mut edited.name, false);
+            text_row(ui, "Description", &mut edited.description, false);
+            text_row(ui, "Ad Account ID", &mut edited.ad_account_id, false);
+            ui.label("");
+            match validate_ad_account_id(edited.ad_account_id.trim()) {
+                Ok(()) => ui.label(RichText::new("digits only, as in Ads Manager").small()),
+                Err(reason) if !edited.ad_account_id.is_empty() => {
+                    ui.colored_label(ui.visuals().error_fg_color, reason)
+                }
+                Err(_) => ui.label(RichText::new("digits only, as in Ads Manager").small()),
+            };
+            ui.end_row();
+            text_row(ui, "App ID", &mut edited.app_id, false);
+            text_row(ui, "App secret", &mut edited.app_secret, true);
+        });
+    if edited != *form {
+        actions.push(Action::EditForm(edited.clone()));
+    }
+    if form.editing.is_some() && form.app_secret.is_empty() {
+        ui.label(
+            RichText::new(
+                "Leave the secret empty to keep the stored one (or PINTEREST_APP_SECRET).",
+            )
+            .small(),
+        );
+    }
+    if let Some(error) = &form.error {
+        ui.colored_label(ui.visuals().error_fg_color, error);
+    }
+    ui.horizontal(|ui| {
+        let valid = !edited.name.trim().is_empty()
+            && validate_ad_account_id(edited.ad_account_id.trim()).is_ok();
+        if ui.add_enabled(valid, egui::Button::new("Save")).clicked() {
+            actions.push(Action::SaveConnection);
+        }
+        if let Some(name) = &form.editing {
+            if state.confirm_delete {
+                ui.label(format!("Delete '{name}' and its tokens?"));
+                if ui.button("Yes, delete").clicked() {
+                    actions.push(Action::DeleteConnection(name.clone()));
+                }
+                if ui.button("Keep it").clicked() {
+                    actions.push(Action::CancelDelete);
+                }
+            } else if ui.button("Delete...").clicked() {
+                actions.push(Action::AskDelete);
+            }
+        }
+    });
+    let Some(name) = &form.editing else {
+        return actions;
+    };
+    ui.separator();
+    let row = state
+        .connections
+        .iter()
+        .find(|r| &r.connection.name == name);
+    if let Some(row) = row {
+        show_tokens(ui, row);
+    }
+    match &state.connect {
+        ConnectState::Waiting(who) if who == name => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("Waiting for the login in your browser...");
+                if ui.button("Cancel").clicked() {
+                    actions.push(Action::CancelConnect);
+                }
+            });
+        }
+        other => {
+            if let ConnectState::Done { name: who, summary } = other
+                && who == name
+            {
+                ui.label(summary);
+            }
+            if let ConnectState::Failed { name: who, error } = other
+                && who == name
+            {
+                ui.colored_label(ui.visuals().error_fg_color, error);
+            }
+            let label = match row.map(|r| r.status.state) {
+                Some(ConnectionState::NotConnected) | None => "Connect",
+                _ => "Reconnect",
+            };
+            if ui
+                .button(label)
+                .on_hover_text("Opens Pinterest's login page in your browser")
+                .clicked()
+            {
+                actions.push(Action::Connect(name.clone()));
+            }
+        }
+    }
+    actions
+}
+
+fn text_row(ui: &mut egui::Ui, label: &str, value: &mut String, secret: bool) {
+    let label = ui.label(label);
+    ui.add(
+        egui::TextEdit::singleline(value)
+            .password(secret)
+            .desired_width(320.0),
+    )
+    .labelled_by(label.id);
+    ui.end_row();
+}
+
+fn show_tokens(ui: &mut egui::Ui, row: &ConnectionRow) {
+    let status = &row.status;
+    ui.label(RichText::new(state_line(row)).strong());
+    if let Some(message) = &status.message {
+        ui.colored_label(ui.visuals().error_fg_color, message);
+    }
+    egui::Grid::new("tokens").num_columns(2).show(ui, |ui| {
+        let when = |at: Option<i64>| at.map(relative).unwrap_or_else(|| "-".into());
+        ui.label("Access token expires");
+        ui.label(when(status.access_expires_at));
+        ui.end_row();
+        ui.label("Login lapses unless used");
+        ui.label(when(status.refresh_expires_at));
+        ui.end_row();
+        ui.label("Last automatic refresh");
+        ui.label(
+            status
+                .last_refresh_at
+                .map(relative)
+                .unwrap_or_else(|| "none yet".into()),
+        );
+        ui.end_row();
+    });
+}
+
+/// The form for a connection as stored.
+pub fn form_for(row: &ConnectionRow) -> ConnectionForm {
+    ConnectionForm {
+        editing: Some(row.connection.name.clone()),
+        name: row.connection.name.clone(),
+        description: row.connection.description.clone(),
+        ad_account_id: row.connection.ad_account_id.clone(),
+        app_id: row.connection.app_id.clone().unwrap_or_default(),
+        app_secret: String::new(),
+        error: None,
+    }
+}

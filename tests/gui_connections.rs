@@ -1,0 +1,140 @@
+//! The connection screens through kittest, on the real core, against the simulator.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use audience_desk::core::Core;
+use audience_desk::gui::{App, FixedPicker, Opener};
+use audience_desk::pinterest::Endpoints;
+use audience_desk::sim::{OWNED_AD_ACCOUNT, SimConfig, SimHandle};
+use audience_desk::store::FileSecrets;
+use eframe::egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+
+fn step_until(
+    harness: &mut Harness<'_, App>,
+    what: &str,
+    found: impl Fn(&Harness<'_, App>) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !found(harness) {
+        assert!(Instant::now() < deadline, "never saw: {what}");
+        harness.step();
+        std::thread::sleep(Duration::from_millis(30));
+    }
+}
+
+fn type_into(harness: &mut Harness<'_, App>, label: &str, text: &str) {
+    let role = if label == "App secret" {
+        Role::PasswordInput
+    } else {
+        Role::TextInput
+    };
+    harness.get_by_role_and_label(role, label).focus();
+    harness.step();
+    harness.get_by_role_and_label(role, label).type_text(text);
+    harness.step();
+}
+
+#[test]
+fn create_connect_and_see_the_countdown_and_a_reconnect() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let redirect = url::Url::parse(&format!("http://localhost:{}/", common::free_port())).unwrap();
+    let sim = runtime
+        .block_on(SimHandle::start(
+            SimConfig {
+                redirect_uris: vec![redirect.to_string()],
+                ..SimConfig::default()
+            },
+            0,
+        ))
+        .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let core = Core::with(
+        home.path(),
+        Endpoints::simulator(&sim.url, redirect),
+        Arc::new(FileSecrets::new(home.path().join("secrets.json"))),
+        None,
+    )
+    .map_err(anyhow::Error::from);
+    // The stand-in browser: follows the login redirects to the app's listener.
+    let browser: Opener = Arc::new(|url: &url::Url| {
+        let url = url.clone();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Runtime::new().unwrap();
+            rt.block_on(async { reqwest::get(url).await.map(drop) })
+                .ok();
+        });
+        Ok(())
+    });
+    let app = App::with_core(Arc::new(FixedPicker(None)), core, Some(browser));
+    let mut harness = Harness::builder()
+        .with_size([1200.0, 800.0])
+        .build_ui_state(
+            |ui, app: &mut App| {
+                app.logic(ui.ctx());
+                app.show(ui);
+            },
+            app,
+        );
+    harness.run_steps(2);
+    harness.get_by_label("New connection").click();
+    harness.run_steps(2);
+    type_into(&mut harness, "Name", "EU");
+    type_into(&mut harness, "Ad Account ID", "12ab");
+    harness.get_by_label_contains("must be digits only");
+    harness
+        .get_by_role_and_label(Role::TextInput, "Ad Account ID")
+        .focus();
+    harness.step();
+    for _ in 0..4 {
+        harness.key_press(eframe::egui::Key::Backspace);
+        harness.step();
+    }
+    type_into(&mut harness, "Ad Account ID", OWNED_AD_ACCOUNT);
+    type_into(&mut harness, "App ID", "1500000");
+    type_into(&mut harness, "App secret", "sim-secret");
+    assert!(
+        harness.query_by_label("sim-secret").is_none(),
+        "the secret is masked"
+    );
+    harness.get_by_label("Save").click();
+    step_until(&mut harness, "the saved connection", |h| {
+        h.query_by_label_contains("Saved 'EU'").is_some()
+    });
+    step_until(&mut harness, "its state", |h| {
+        h.query_all_by_label("not connected").next().is_some()
+    });
+
+    harness.get_by_label("Connect").click();
+    step_until(&mut harness, "the login result", |h| {
+        h.query_by_label_contains("Connected as sim_admin")
+            .is_some()
+    });
+    harness.get_by_label_contains("roles: OWNER");
+    step_until(&mut harness, "the countdown", |h| {
+        h.query_all_by_label_contains("token expires in 30 days")
+            .next()
+            .is_some()
+    });
+
+    // Pinterest refuses the refresh token: the next call marks the connection.
+    sim.revoke_refresh_tokens();
+    sim.expire_access_tokens();
+    let core = Core::with(
+        home.path(),
+        Endpoints::simulator(&sim.url, url::Url::parse("http://localhost:1/").unwrap()),
+        Arc::new(FileSecrets::new(home.path().join("secrets.json"))),
+        None,
+    )
+    .unwrap();
+    let refused = runtime.block_on(async { core.client("EU").unwrap().user_account().await });
+    assert!(refused.is_err());
+    step_until(&mut harness, "reconnect required", |h| {
+        h.query_all_by_label("reconnect required").next().is_some()
+    });
+    harness.get_by_label("Reconnect");
+}
