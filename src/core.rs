@@ -56,6 +56,28 @@ fn refresh_margin_from_env() -> Duration {
     Duration::from_secs_f64(days * 86_400.0)
 }
 
+impl AccessReport {
+    /// "Connected as USER. Ad account ID (NAME), roles: R." and the problem, if any.
+    pub fn summary(&self) -> String {
+        let mut text = format!(
+            "Connected as {}.",
+            self.user.username.as_deref().unwrap_or("an unknown user")
+        );
+        if let Some(account) = &self.ad_account {
+            text += &format!(
+                " Ad account {} ({}), roles: {}.",
+                account.id,
+                account.name.as_deref().unwrap_or("unnamed"),
+                account.permissions.join(", ")
+            );
+        }
+        if let Some(problem) = &self.problem {
+            text += &format!(" But {problem}.");
+        }
+        text
+    }
+}
+
 impl Core {
     /// Local state under `AUDIENCE_DESK_HOME`, endpoints from the environment, secrets in the
     /// keyring unless `AUDIENCE_DESK_SECRETS=file`.

@@ -71,15 +71,7 @@ fn create_connect_and_see_the_countdown_and_a_reconnect() {
         Ok(())
     });
     let app = App::with_core(Arc::new(FixedPicker(None)), core, Some(browser));
-    let mut harness = Harness::builder()
-        .with_size([1200.0, 800.0])
-        .build_ui_state(
-            |ui, app: &mut App| {
-                app.logic(ui.ctx());
-                app.show(ui);
-            },
-            app,
-        );
+    let mut harness = common::harness(app);
     harness.run_steps(2);
     harness.get_by_label("New connection").click();
     harness.run_steps(2);

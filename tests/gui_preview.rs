@@ -1,5 +1,7 @@
 //! The desktop app's preview, driven through its accessibility tree as a user would.
 
+mod common;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,16 +25,7 @@ fn sample(dir: &tempfile::TempDir) -> PathBuf {
 }
 
 fn harness(file: Option<PathBuf>) -> Harness<'static, App> {
-    let app = App::new(Arc::new(FixedPicker(file)));
-    Harness::builder()
-        .with_size([1200.0, 800.0])
-        .build_ui_state(
-            |ui, app: &mut App| {
-                app.logic(ui.ctx());
-                app.show(ui);
-            },
-            app,
-        )
+    common::harness(App::new(Arc::new(FixedPicker(file))))
 }
 
 /// Steps until the full pass over the file is done (it runs on a background thread).

@@ -141,26 +141,15 @@ pub async fn connect(name: &str, timeout: u64) -> anyhow::Result<()> {
         )
         .await?;
     let status = core.status(name)?;
-    emit(&describe_access(name, &report, &status))?;
+    emit(&describe_access(&report, &status))?;
     if let Some(problem) = report.problem {
         anyhow::bail!("connected, but {problem}");
     }
     Ok(())
 }
 
-fn describe_access(name: &str, report: &AccessReport, status: &ConnectionStatus) -> String {
-    let mut out = format!(
-        "Connected '{name}' as {}.\n",
-        report.user.username.as_deref().unwrap_or("(unknown user)")
-    );
-    if let Some(account) = &report.ad_account {
-        out += &format!(
-            "Ad account {} ({}): roles {}\n",
-            account.id,
-            account.name.as_deref().unwrap_or("unnamed"),
-            account.permissions.join(", ")
-        );
-    }
+fn describe_access(report: &AccessReport, status: &ConnectionStatus) -> String {
+    let mut out = report.summary() + "\n";
     if let (Some(access), Some(refresh)) = (status.access_expires_at, status.refresh_expires_at) {
         out += &format!(
             "The access token expires {}; it is refreshed automatically before then. Without \

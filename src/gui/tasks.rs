@@ -185,24 +185,7 @@ impl Tasks {
                 let result = core
                     .connect(&name, open, std::time::Duration::from_secs(300))
                     .await
-                    .map(|report| {
-                        let mut summary = format!(
-                            "Connected as {}.",
-                            report.user.username.as_deref().unwrap_or("an unknown user")
-                        );
-                        if let Some(account) = &report.ad_account {
-                            summary += &format!(
-                                " Ad account {} ({}), roles: {}.",
-                                account.id,
-                                account.name.as_deref().unwrap_or("unnamed"),
-                                account.permissions.join(", ")
-                            );
-                        }
-                        if let Some(problem) = &report.problem {
-                            summary += &format!(" But {problem}.");
-                        }
-                        summary
-                    })
+                    .map(|report| report.summary())
                     .map_err(|e| e.to_string());
                 let _ = sender.send(Event::Connected { name, result });
                 ctx.request_repaint();

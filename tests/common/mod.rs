@@ -81,3 +81,18 @@ pub fn quick_retries() -> RetryPolicy {
         request_timeout: Duration::from_secs(5),
     }
 }
+
+/// The desktop app in a kittest harness, drawn as the window draws it.
+pub fn harness(
+    app: audience_desk::gui::App,
+) -> egui_kittest::Harness<'static, audience_desk::gui::App> {
+    egui_kittest::Harness::builder()
+        .with_size([1200.0, 800.0])
+        .build_ui_state(
+            |ui, app: &mut audience_desk::gui::App| {
+                app.logic(ui.ctx());
+                app.show(ui);
+            },
+            app,
+        )
+}
