@@ -113,6 +113,15 @@ fn create_connect_and_see_the_countdown_and_a_reconnect() {
             .is_some()
     });
 
+    // The ad account's lists, fetched in the background.
+    harness.get_by_label("Lists and audiences").click();
+    step_until(&mut harness, "the lists", |h| {
+        h.query_by_label("Customer lists").is_some()
+            && h.query_all_by_label("None yet.").count() == 2
+    });
+    harness.get_by_label("EU").click();
+    harness.run_steps(2);
+
     // Pinterest refuses the refresh token: the next call marks the connection.
     sim.revoke_refresh_tokens();
     sim.expire_access_tokens();

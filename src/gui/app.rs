@@ -6,11 +6,12 @@ use eframe::egui;
 
 use std::time::{Duration, Instant};
 
+use super::audiences_view;
 use super::connections_view;
 use super::picker::FilePicker;
 use super::preview_view;
 use super::state::{
-    ConnectState, ConnectionForm, FileState, Loaded, Notice, ScanState, State, View,
+    ConnectState, ConnectionForm, FileState, ListsState, Loaded, Notice, ScanState, State, View,
 };
 use super::tasks::{Event, Opener, Tasks};
 use crate::core::Core;
@@ -35,6 +36,7 @@ pub enum Action {
     Connect(String),
     CancelConnect,
     ShowUpload,
+    LoadLists(String),
 }
 
 /// The desktop app's state and its background tasks.
@@ -201,6 +203,11 @@ impl App {
                     actions.extend(connections_view::connection_screen(ui, &self.state));
                 });
             }
+            View::Audiences => {
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    actions.extend(audiences_view::show(ui, &self.state));
+                });
+            }
         });
         let ctx = ui.ctx().clone();
         for action in actions {
@@ -282,6 +289,14 @@ impl App {
                 self.state.connect = ConnectState::Idle;
             }
             Action::ShowUpload => self.state.view = View::Upload,
+            Action::LoadLists(name) => {
+                if let (Some(core), Some(runtime)) = (&self.core, &self.runtime) {
+                    self.state.lists = ListsState::Loading(name.clone());
+                    self.state.selected = Some(name.clone());
+                    self.state.view = View::Audiences;
+                    self.tasks.load_lists(ctx, runtime, core.clone(), name);
+                }
+            }
         }
     }
 
@@ -325,6 +340,18 @@ impl App {
                 }
             }
             Event::Connections(rows) => self.state.connections = rows,
+            Event::Lists { name, result } => {
+                if matches!(&self.state.lists, ListsState::Loading(n) if *n == name) {
+                    self.state.lists = match result {
+                        Ok((customer_lists, audiences)) => ListsState::Loaded {
+                            connection: name,
+                            customer_lists,
+                            audiences,
+                        },
+                        Err(error) => ListsState::Failed(error),
+                    };
+                }
+            }
             Event::Saved(result) => match result {
                 Ok(name) => {
                     self.statuses_loaded_at = None;

@@ -153,13 +153,18 @@ pub fn connection_screen(ui: &mut egui::Ui, state: &State) -> Vec<Action> {
                 Some(ConnectionState::NotConnected) | None => "Connect",
                 _ => "Reconnect",
             };
-            if ui
-                .button(label)
-                .on_hover_text("Opens Pinterest's login page in your browser")
-                .clicked()
-            {
-                actions.push(Action::Connect(name.clone()));
-            }
+            ui.horizontal(|ui| {
+                if ui
+                    .button(label)
+                    .on_hover_text("Opens Pinterest's login page in your browser")
+                    .clicked()
+                {
+                    actions.push(Action::Connect(name.clone()));
+                }
+                if ui.button("Lists and audiences").clicked() {
+                    actions.push(Action::LoadLists(name.clone()));
+                }
+            });
         }
     }
     actions

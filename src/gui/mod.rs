@@ -3,6 +3,7 @@
 //! I/O happens on the UI thread.
 
 mod app;
+mod audiences_view;
 mod connections_view;
 mod picker;
 mod preview_view;

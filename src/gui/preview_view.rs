@@ -94,7 +94,10 @@ fn show_mapping(ui: &mut egui::Ui, loaded: &Loaded, actions: &mut Vec<Action>) {
             } else {
                 RichText::new(&column.reason)
             };
-            ui.label(reason);
+            // Cut to the column's width; the whole reason shows on hover.
+            let width = ui.available_width().max(160.0);
+            let height = ui.text_style_height(&egui::TextStyle::Body);
+            ui.add_sized([width, height], egui::Label::new(reason).truncate());
             ui.end_row();
         }
     });

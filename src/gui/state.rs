@@ -11,6 +11,21 @@ pub enum View {
     #[default]
     Upload,
     Connection,
+    Audiences,
+}
+
+/// The ad account's lists and audiences, as last fetched.
+#[derive(Clone, Debug, Default)]
+pub enum ListsState {
+    #[default]
+    Idle,
+    Loading(String),
+    Loaded {
+        connection: String,
+        customer_lists: Vec<crate::pinterest::CustomerList>,
+        audiences: Vec<crate::pinterest::Audience>,
+    },
+    Failed(String),
 }
 
 #[derive(Clone, Debug)]
@@ -55,6 +70,7 @@ pub struct State {
     pub form: ConnectionForm,
     pub confirm_delete: bool,
     pub connect: ConnectState,
+    pub lists: ListsState,
     /// Set when local state could not be opened; the connection screens say so.
     pub core_error: Option<String>,
     pub file: FileState,

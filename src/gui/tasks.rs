@@ -38,7 +38,16 @@ pub enum Event {
         name: String,
         result: Result<String, String>,
     },
+    Lists {
+        name: String,
+        result: Result<ListsAndAudiences, String>,
+    },
 }
+
+pub type ListsAndAudiences = (
+    Vec<crate::pinterest::CustomerList>,
+    Vec<crate::pinterest::Audience>,
+);
 
 /// Opens the login page; the browser by default, a stand-in in tests.
 pub type Opener = Arc<dyn Fn(&url::Url) -> Result<(), PinterestError> + Send + Sync>;
@@ -191,6 +200,29 @@ impl Tasks {
                 ctx.request_repaint();
             })
             .abort_handle()
+    }
+
+    pub fn load_lists(
+        &self,
+        ctx: &egui::Context,
+        runtime: &tokio::runtime::Runtime,
+        core: Arc<Core>,
+        name: String,
+    ) {
+        let sender = self.sender.clone();
+        let ctx = ctx.clone();
+        runtime.spawn(async move {
+            let fetched = async {
+                let client = core.client(&name)?;
+                let ad = client.session().connection().ad_account_id.clone();
+                let lists = client.customer_lists(&ad).await?;
+                let audiences = client.audiences(&ad).await?;
+                Ok::<_, PinterestError>((lists, audiences))
+            };
+            let result = fetched.await.map_err(|e| e.to_string());
+            let _ = sender.send(Event::Lists { name, result });
+            ctx.request_repaint();
+        });
     }
 
     pub fn export_rejects(&self, ctx: &egui::Context, plan: ScanPlan, picker: Arc<dyn FilePicker>) {

@@ -68,7 +68,7 @@ pub(crate) fn classify(
             if let Some(ns) = header.and_then(|h| namespace_for_header(h)) {
                 return Column {
                     index,
-                    reason: format!("the header \"{}\" is a known name for {ns}", name.trim()),
+                    reason: format!("header \"{}\" means {ns}", name.trim()),
                     name,
                     namespace: ns,
                     guessed: false,

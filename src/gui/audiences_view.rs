@@ -1,0 +1,98 @@
+//! The customer lists and audiences of a connection's ad account.
+
+use eframe::egui;
+
+use super::app::Action;
+use super::state::{ListsState, State};
+use crate::cli::text::group;
+
+pub fn show(ui: &mut egui::Ui, state: &State) -> Vec<Action> {
+    let mut actions = Vec::new();
+    let Some(name) = &state.selected else {
+        ui.label("Pick a connection on the left.");
+        return actions;
+    };
+    ui.horizontal(|ui| {
+        ui.heading(format!("Lists and audiences: {name}"));
+        if ui.button("Refresh").clicked() {
+            actions.push(Action::LoadLists(name.clone()));
+        }
+    });
+    match &state.lists {
+        ListsState::Idle => {
+            ui.label("Not loaded yet.");
+        }
+        ListsState::Loading(_) => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("Asking Pinterest...");
+            });
+        }
+        ListsState::Failed(error) => {
+            ui.colored_label(ui.visuals().error_fg_color, error);
+        }
+        ListsState::Loaded {
+            customer_lists,
+            audiences,
+            ..
+        } => {
+            ui.strong("Customer lists");
+            egui::Grid::new("customer_lists")
+                .striped(true)
+                .show(ui, |ui| {
+                    for title in ["ID", "Name", "Status", "Batches", "Uploaded", "Removed"] {
+                        ui.strong(title);
+                    }
+                    ui.end_row();
+                    let n = |v: Option<u64>| v.map_or(String::new(), group);
+                    for l in customer_lists {
+                        ui.label(&l.id);
+                        ui.label(l.name.as_deref().unwrap_or(""));
+                        ui.label(l.status.as_deref().unwrap_or(""));
+                        ui.label(n(l.num_batches));
+                        ui.label(n(l.num_uploaded_user_records));
+                        ui.label(n(l.num_removed_user_records));
+                        ui.end_row();
+                    }
+                });
+            if customer_lists.is_empty() {
+                ui.label("None yet.");
+            }
+            ui.label(
+                egui::RichText::new(
+                    "Counters grow with every upload call, even for people already in the list: \
+                     they are not membership counts.",
+                )
+                .small(),
+            );
+            ui.add_space(8.0);
+            ui.strong("Audiences");
+            egui::Grid::new("audiences").striped(true).show(ui, |ui| {
+                for title in ["ID", "Name", "Status", "Size", "Customer list"] {
+                    ui.strong(title);
+                }
+                ui.end_row();
+                for a in audiences {
+                    ui.label(&a.id);
+                    ui.label(a.name.as_deref().unwrap_or(""));
+                    ui.label(a.status.as_deref().unwrap_or(""));
+                    ui.label(
+                        a.size
+                            .map_or("pending".to_owned(), |s| group(s.max(0) as u64)),
+                    );
+                    ui.label(
+                        a.rule
+                            .as_ref()
+                            .and_then(|r| r.customer_list_id.as_deref())
+                            .unwrap_or(""),
+                    );
+                    ui.end_row();
+                }
+            });
+            if audiences.is_empty() {
+                ui.label("None yet.");
+            }
+        }
+    }
+    actions
+}
