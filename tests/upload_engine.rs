@@ -113,6 +113,17 @@ async fn add_then_mirror_a_changed_file() {
     assert_eq!(members(&world, &list), expected(0..1000));
     assert_eq!(report.lists[0].audience_status.as_deref(), Some("READY"));
     assert_eq!(report.lists[0].audience_size, Some(1000));
+    let audience_call = world
+        .sim
+        .log()
+        .into_iter()
+        .find(|e| e.method == "POST" && e.path.ends_with("/audiences"))
+        .unwrap();
+    assert_eq!(
+        audience_call.request.unwrap()["description"],
+        "Uploaded by Audience Desk from a.csv",
+        "no local path leaves the machine"
+    );
     // The first batch went in the create call.
     let creates = world
         .sim
