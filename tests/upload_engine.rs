@@ -109,6 +109,12 @@ async fn add_then_mirror_a_changed_file() {
     let (report, _) = run(&world, job, Arc::default()).await;
     assert_eq!(report.progress.state, JobState::Completed);
     assert_eq!(report.progress.records_acked, 1000);
+    assert_eq!(report.progress.rows_read, 1001);
+    assert_eq!(report.progress.valid, 1000);
+    assert_eq!(
+        report.progress.invalid[&audience_desk::identity::Reason::NotAnEmail],
+        1
+    );
     let list = list_id(&report);
     assert_eq!(members(&world, &list), expected(0..1000));
     assert_eq!(report.lists[0].audience_status.as_deref(), Some("READY"));

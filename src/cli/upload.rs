@@ -180,6 +180,24 @@ fn describe_report(report: &JobReport) -> String {
     if let Some(message) = &p.message {
         out += &format!("{message}\n");
     }
+    if p.rows_read > 0 {
+        let invalid: Vec<String> = p
+            .invalid
+            .iter()
+            .map(|(r, n)| format!("{r} {}", group(*n)))
+            .collect();
+        out += &format!(
+            "The file: {} rows, {} valid values, {} duplicates{}.\n",
+            group(p.rows_read),
+            group(p.valid),
+            group(p.duplicates),
+            if invalid.is_empty() {
+                String::new()
+            } else {
+                format!("; rejected: {}", invalid.join(", "))
+            }
+        );
+    }
     for list in &report.lists {
         out += &format!(
             "  {:<5} {} (list {}, {})",

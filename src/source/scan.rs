@@ -10,7 +10,7 @@ use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::format::{field, is_blank};
 use super::line_bound::{CutLines, LineBound, MAX_LINE_BYTES};
@@ -51,7 +51,7 @@ pub struct Progress {
 }
 
 /// Measured counts for one identity column.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ColumnCounts {
     pub name: String,
     pub namespace: Option<Namespace>,
@@ -71,7 +71,7 @@ impl ColumnCounts {
 }
 
 /// Counts for one customer list type.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListCounts {
     pub list_type: ListType,
     pub valid: u64,
@@ -79,7 +79,7 @@ pub struct ListCounts {
     pub duplicates: u64,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
     /// Data rows read, header excluded.
     pub rows: u64,

@@ -127,6 +127,8 @@ pub struct JobRow {
     pub state: JobState,
     pub message: Option<String>,
     pub summary: Option<String>,
+    /// The file's counts from the planning pass, as JSON (`source::Summary`).
+    pub scan: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -185,15 +187,16 @@ impl Store {
         let now = crate::home::now();
         let tx = self.db.transaction()?;
         tx.execute(
-            "INSERT INTO jobs (connection, ad_account_id, file, spec, state, created_at,
+            "INSERT INTO jobs (connection, ad_account_id, file, spec, state, scan, created_at,
                                updated_at, heartbeat_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?7)",
             params![
                 job.connection,
                 job.ad_account_id,
                 job.file,
                 job.spec,
                 JobState::Running.as_str(),
+                job.scan,
                 now
             ],
         )?;
@@ -252,7 +255,7 @@ impl Store {
         let now = crate::home::now();
         let rows = stmt.query_map([limit as i64], |row| {
             let mut job = job_row(row)?;
-            let heartbeat: Option<i64> = row.get(10)?;
+            let heartbeat: Option<i64> = row.get(11)?;
             let live = matches!(job.state, JobState::Running | JobState::WaitingForReconnect);
             if live && heartbeat.is_none_or(|h| now - h > stale_after) {
                 job.state = JobState::Interrupted;
@@ -471,8 +474,8 @@ impl Store {
     }
 }
 
-const JOB_COLUMNS: &str =
-    "id, connection, ad_account_id, file, spec, state, message, summary, created_at, updated_at";
+const JOB_COLUMNS: &str = "id, connection, ad_account_id, file, spec, state, message, summary, \
+                           created_at, updated_at, scan";
 
 fn job_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<JobRow> {
     Ok(JobRow {
@@ -486,5 +489,6 @@ fn job_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<JobRow> {
         summary: row.get(7)?,
         created_at: row.get(8)?,
         updated_at: row.get(9)?,
+        scan: row.get(10)?,
     })
 }

@@ -61,6 +61,8 @@ const MIGRATIONS: &[&str] = &[
         digest BLOB NOT NULL,
         PRIMARY KEY (ad_account_id, list_id, digest)
     ) WITHOUT ROWID;",
+    // 3: what the file held (rows, invalid by reason, duplicates), kept with the job.
+    "ALTER TABLE jobs ADD COLUMN scan TEXT;",
 ];
 
 pub fn apply(db: &mut rusqlite::Connection) -> rusqlite::Result<()> {

@@ -249,6 +249,7 @@ impl Plan {
             state: JobState::Running,
             message: None,
             summary: None,
+            scan: serde_json::to_string(&self.summary).ok(),
             created_at: 0,
             updated_at: 0,
         };

@@ -3,7 +3,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 
-use crate::identity::ListType;
+use std::collections::BTreeMap;
+
+use crate::identity::{ListType, Reason};
+use crate::source::Summary;
 use crate::store::JobState;
 
 /// Pause, resume and cancel, from any thread.
@@ -67,6 +70,16 @@ impl Control {
 pub struct JobProgress {
     pub job_id: i64,
     pub state: JobState,
+    /// From the planning pass over the file: data rows read, accepted values, rejected cells
+    /// and rows by reason, and repeated identities.
+    #[serde(default)]
+    pub rows_read: u64,
+    #[serde(default)]
+    pub valid: u64,
+    #[serde(default)]
+    pub invalid: BTreeMap<Reason, u64>,
+    #[serde(default)]
+    pub duplicates: u64,
     pub batches_total: u64,
     pub batches_acked: u64,
     pub records_total: u64,
@@ -84,6 +97,10 @@ impl JobProgress {
         JobProgress {
             job_id,
             state: JobState::Running,
+            rows_read: 0,
+            valid: 0,
+            invalid: BTreeMap::new(),
+            duplicates: 0,
             batches_total: 0,
             batches_acked: 0,
             records_total: 0,
@@ -115,4 +132,21 @@ pub struct ListReport {
 pub struct JobReport {
     pub progress: JobProgress,
     pub lists: Vec<ListReport>,
+}
+
+impl JobProgress {
+    /// Takes the file's counts from the planning pass.
+    pub fn with_scan(mut self, scan: &Summary) -> Self {
+        self.rows_read = scan.rows;
+        self.valid = scan.columns.iter().map(|c| c.valid).sum();
+        self.duplicates = scan.columns.iter().map(|c| c.duplicates).sum();
+        let mut invalid = scan.row_rejects.clone();
+        for column in &scan.columns {
+            for (reason, n) in &column.invalid {
+                *invalid.entry(*reason).or_default() += n;
+            }
+        }
+        self.invalid = invalid;
+        self
+    }
 }

@@ -103,6 +103,13 @@ pub async fn run_job(
     }
     let spec: JobSpec =
         serde_json::from_str(&row.spec).map_err(|e| SyncError::Invalid(e.to_string()))?;
+    let scan: Option<crate::source::Summary> = row
+        .scan
+        .as_deref()
+        .and_then(|s| serde_json::from_str(s).ok());
+    if let Some(scan) = &scan {
+        progress.send_modify(|p| *p = p.clone().with_scan(scan));
+    }
     let job = Job {
         id: job_id,
         connection: row.connection.clone(),
