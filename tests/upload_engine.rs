@@ -89,6 +89,43 @@ fn list_id(report: &JobReport) -> String {
     report.lists[0].list_id.clone().unwrap()
 }
 
+/// A job running in the background, with its controls and live progress.
+struct Running {
+    world: Arc<common::World>,
+    control: Arc<Control>,
+    progress: watch::Receiver<JobProgress>,
+    task: tokio::task::JoinHandle<Result<JobReport, audience_desk::sync::SyncError>>,
+}
+
+/// Plans `users` into a new list in batches of 50 with `latency_ms` per call, and starts it.
+async fn spawn_job(name: &str, users: std::ops::Range<u32>, latency_ms: u64) -> Running {
+    let (world, dir) = ready().await;
+    world.sim.set_faults(Faults {
+        latency_ms,
+        ..Faults::default()
+    });
+    let file = write_file(dir.path(), "a.csv", users);
+    let job = start(
+        &world,
+        &file,
+        spec(Target::NewList(name.into()), Mode::Add, 50),
+    )
+    .await;
+    let world = Arc::new(world);
+    let control = Arc::new(Control::default());
+    let (sender, progress) = watch::channel(JobProgress::new(job));
+    let task = {
+        let (world, control) = (world.clone(), control.clone());
+        tokio::spawn(async move { run_job(&world.core, job, control, sender).await })
+    };
+    Running {
+        world,
+        control,
+        progress,
+        task,
+    }
+}
+
 async fn ready() -> (common::World, tempfile::TempDir) {
     let mut world = common::world().await;
     quick(&mut world);
@@ -233,32 +270,20 @@ async fn a_token_that_expires_mid_job_is_refreshed() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_refused_refresh_token_waits_for_a_reconnect_then_completes() {
-    let (world, dir) = ready().await;
-    world.sim.set_faults(Faults {
-        latency_ms: 20,
-        ..Faults::default()
-    });
-    let file = write_file(dir.path(), "a.csv", 0..1500);
-    let job = start(
-        &world,
-        &file,
-        spec(Target::NewList("Reconnect".into()), Mode::Add, 50),
-    )
-    .await;
-    let world = Arc::new(world);
-    let (sender, mut receiver) = watch::channel(JobProgress::new(job));
-    let runner = {
-        let world = world.clone();
-        tokio::spawn(async move { run_job(&world.core, job, Arc::default(), sender).await })
-    };
+    let Running {
+        world,
+        mut progress,
+        task,
+        ..
+    } = spawn_job("Reconnect", 0..1500, 20).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     world.sim.revoke_refresh_tokens();
     world.sim.expire_access_tokens();
-    receiver
+    progress
         .wait_for(|p| p.state == JobState::WaitingForReconnect)
         .await
         .unwrap();
-    let waiting = receiver.borrow().clone();
+    let waiting = progress.borrow().clone();
     assert!(
         waiting
             .message
@@ -267,7 +292,7 @@ async fn a_refused_refresh_token_waits_for_a_reconnect_then_completes() {
     );
     assert!(waiting.records_acked < 1500);
     common::connect(&world).await.unwrap();
-    let report = runner.await.unwrap().unwrap();
+    let report = task.await.unwrap().unwrap();
     assert_eq!(report.progress.state, JobState::Completed);
     assert_eq!(members(&world, &list_id(&report)), expected(0..1500));
 }
@@ -300,28 +325,16 @@ async fn a_batch_refused_as_too_large_is_split() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn cancel_keeps_the_journal_true() {
-    let (world, dir) = ready().await;
-    world.sim.set_faults(Faults {
-        latency_ms: 30,
-        ..Faults::default()
-    });
-    let file = write_file(dir.path(), "a.csv", 0..3000);
-    let job = start(
-        &world,
-        &file,
-        spec(Target::NewList("Cancel".into()), Mode::Add, 50),
-    )
-    .await;
-    let world = Arc::new(world);
-    let control = Arc::new(Control::default());
-    let (sender, mut receiver) = watch::channel(JobProgress::new(job));
-    let runner = {
-        let (world, control) = (world.clone(), control.clone());
-        tokio::spawn(async move { run_job(&world.core, job, control, sender).await })
-    };
-    receiver.wait_for(|p| p.records_acked >= 300).await.unwrap();
+    let Running {
+        world,
+        control,
+        mut progress,
+        task,
+    } = spawn_job("Cancel", 0..3000, 30).await;
+    progress.wait_for(|p| p.records_acked >= 300).await.unwrap();
     control.cancel();
-    let report = runner.await.unwrap().unwrap();
+    let report = task.await.unwrap().unwrap();
+    let job = report.progress.job_id;
     assert_eq!(report.progress.state, JobState::Cancelled);
     let acked = report.progress.records_acked;
     assert!(acked < 3000, "{acked}");
@@ -356,40 +369,27 @@ async fn cancel_keeps_the_journal_true() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn pause_holds_sending_until_resumed() {
-    let (world, dir) = ready().await;
-    world.sim.set_faults(Faults {
-        latency_ms: 20,
-        ..Faults::default()
-    });
-    let file = write_file(dir.path(), "a.csv", 0..2000);
-    let job = start(
-        &world,
-        &file,
-        spec(Target::NewList("Pause".into()), Mode::Add, 50),
-    )
-    .await;
-    let world = Arc::new(world);
-    let control = Arc::new(Control::default());
-    let (sender, mut receiver) = watch::channel(JobProgress::new(job));
-    let runner = {
-        let (world, control) = (world.clone(), control.clone());
-        tokio::spawn(async move { run_job(&world.core, job, control, sender).await })
-    };
-    receiver.wait_for(|p| p.records_acked >= 200).await.unwrap();
+    let Running {
+        world,
+        control,
+        mut progress,
+        task,
+    } = spawn_job("Pause", 0..2000, 20).await;
+    progress.wait_for(|p| p.records_acked >= 200).await.unwrap();
     control.pause();
-    receiver
+    progress
         .wait_for(|p| p.state == JobState::Paused)
         .await
         .unwrap();
-    let held = receiver.borrow().records_acked;
+    let held = progress.borrow().records_acked;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
-        receiver.borrow().records_acked,
+        progress.borrow().records_acked,
         held,
         "nothing is sent while paused"
     );
     control.resume();
-    let report = runner.await.unwrap().unwrap();
+    let report = task.await.unwrap().unwrap();
     assert_eq!(report.progress.state, JobState::Completed);
     assert_eq!(members(&world, &list_id(&report)), expected(0..2000));
 }
