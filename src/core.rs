@@ -212,7 +212,7 @@ impl Core {
         let session = self.session(name)?;
         let app = session.app()?;
         let request = pinterest::authorize_url(&self.endpoints, &app.app_id);
-        let pinterest::Callback::Code(code) =
+        let code =
             pinterest::wait_for_callback(&self.endpoints.redirect, &request.state, timeout, || {
                 open(&request.url)
             })

@@ -95,11 +95,10 @@ fn messy_expectations() -> (Vec<String>, Vec<String>, Vec<String>, Vec<String>) 
     (emails, maids, idfas, rejects)
 }
 
-#[test]
-fn prepare_writes_exactly_the_expected_digests_and_rejects() {
-    let case = Case::new();
-    let file = case.file("messy.csv", MESSY.as_bytes());
-    let output = case.prepare(&file, &[]);
+/// Prepares `file` and checks the digest files and the rejects report against the
+/// expectations for `MESSY`; returns what `prepare` printed.
+fn prepare_matches_messy(case: &Case, file: &Path) -> String {
+    let output = case.prepare(file, &[]);
     assert!(output.status.success(), "{output:?}");
     let (emails, maids, idfas, rejects) = messy_expectations();
     assert_eq!(lines(&case.out().join("EMAIL.txt")), set(&emails));
@@ -109,7 +108,14 @@ fn prepare_writes_exactly_the_expected_digests_and_rejects() {
     assert_eq!(report.lines().collect::<Vec<_>>(), rejects);
     // The report names rows and reasons, never cell contents.
     assert!(!report.contains("not-an-email") && !report.contains("0cc175b9"));
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn prepare_writes_exactly_the_expected_digests_and_rejects() {
+    let case = Case::new();
+    let file = case.file("messy.csv", MESSY.as_bytes());
+    let stdout = prepare_matches_messy(&case, &file);
     assert!(
         stdout.contains("EMAIL 3") && stdout.contains("MAID 1"),
         "{stdout}"
@@ -123,14 +129,7 @@ fn utf16_files_are_converted() {
     let mut le = vec![0xFF, 0xFE];
     le.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
     let file = case.file("utf16.csv", &le);
-    let output = case.prepare(&file, &[]);
-    assert!(output.status.success(), "{output:?}");
-    let (emails, maids, idfas, rejects) = messy_expectations();
-    assert_eq!(lines(&case.out().join("EMAIL.txt")), set(&emails));
-    assert_eq!(lines(&case.out().join("MAID.txt")), set(&maids));
-    assert_eq!(lines(&case.out().join("IDFA.txt")), set(&idfas));
-    let report = fs::read_to_string(case.out().join("rejects.csv")).unwrap();
-    assert_eq!(report.lines().collect::<Vec<_>>(), rejects);
+    prepare_matches_messy(&case, &file);
 }
 
 #[test]

@@ -131,16 +131,7 @@ async fn an_expired_access_token_is_refreshed_and_the_new_refresh_token_kept() {
     let status = world.core.status("EU").unwrap();
     assert!(status.last_refresh_at.is_some());
     // The old refresh token is dead at the simulator: only the stored one works.
-    let refreshes = world
-        .sim
-        .log()
-        .iter()
-        .filter(|e| {
-            e.request
-                .as_ref()
-                .is_some_and(|r| r["grant_type"] == "refresh_token")
-        })
-        .count();
+    let refreshes = common::refresh_calls(&world.sim);
     assert_eq!(refreshes, 1);
     world.sim.expire_access_tokens();
     client.user_account().await.unwrap();

@@ -89,6 +89,28 @@ fn list_id(report: &JobReport) -> String {
     report.lists[0].list_id.clone().unwrap()
 }
 
+/// Uploads `users` into a new list under `faults` and checks the job completed.
+async fn upload_under(
+    faults: Faults,
+    name: &str,
+    users: std::ops::Range<u32>,
+    batch_size: usize,
+) -> (common::World, JobReport) {
+    let (world, dir) = ready().await;
+    world.sim.set_faults(faults);
+    let file = write_file(dir.path(), "a.csv", users);
+    let target = Target::NewList(name.into());
+    let job = start(&world, &file, spec(target, Mode::Add, batch_size)).await;
+    let (report, _) = run(&world, job, Arc::default()).await;
+    assert_eq!(
+        report.progress.state,
+        JobState::Completed,
+        "{:?}",
+        report.progress.message
+    );
+    (world, report)
+}
+
 /// A job running in the background, with its controls and live progress.
 struct Running {
     world: Arc<common::World>,
@@ -202,27 +224,13 @@ async fn add_then_mirror_a_changed_file() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn storms_of_429_and_random_5xx_lose_nothing() {
-    let (world, dir) = ready().await;
-    world.sim.set_faults(Faults {
+    let faults = Faults {
         server_error_rate: 0.3,
         fail_next: 4,
         fail_status: Some(429),
         ..Faults::default()
-    });
-    let file = write_file(dir.path(), "a.csv", 0..2000);
-    let job = start(
-        &world,
-        &file,
-        spec(Target::NewList("Storm".into()), Mode::Add, 100),
-    )
-    .await;
-    let (report, _) = run(&world, job, Arc::default()).await;
-    assert_eq!(
-        report.progress.state,
-        JobState::Completed,
-        "{:?}",
-        report.progress.message
-    );
+    };
+    let (world, report) = upload_under(faults, "Storm", 0..2000, 100).await;
     assert!(report.progress.retries >= 4, "{:?}", report.progress);
     assert!(report.progress.rate_limited >= 4);
     assert_eq!(members(&world, &list_id(&report)), expected(0..2000));
@@ -254,16 +262,7 @@ async fn a_token_that_expires_mid_job_is_refreshed() {
     let (report, _) = run(&world, job, Arc::default()).await;
     expire.await.unwrap();
     assert_eq!(report.progress.state, JobState::Completed);
-    let refreshes = world
-        .sim
-        .log()
-        .iter()
-        .filter(|e| {
-            e.request
-                .as_ref()
-                .is_some_and(|r| r["grant_type"] == "refresh_token")
-        })
-        .count();
+    let refreshes = common::refresh_calls(&world.sim);
     assert_eq!(refreshes, 1, "one refresh, shared by the batches in flight");
     assert_eq!(members(&world, &list_id(&report)), expected(0..1500));
 }
@@ -299,25 +298,11 @@ async fn a_refused_refresh_token_waits_for_a_reconnect_then_completes() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_batch_refused_as_too_large_is_split() {
-    let (world, dir) = ready().await;
-    world.sim.set_faults(Faults {
+    let faults = Faults {
         max_records: Some(120),
         ..Faults::default()
-    });
-    let file = write_file(dir.path(), "a.csv", 0..1000);
-    let job = start(
-        &world,
-        &file,
-        spec(Target::NewList("Split".into()), Mode::Add, 500),
-    )
-    .await;
-    let (report, _) = run(&world, job, Arc::default()).await;
-    assert_eq!(
-        report.progress.state,
-        JobState::Completed,
-        "{:?}",
-        report.progress.message
-    );
+    };
+    let (world, report) = upload_under(faults, "Split", 0..1000, 500).await;
     assert_eq!(members(&world, &list_id(&report)), expected(0..1000));
     let refused = world.sim.log().iter().filter(|e| e.status == 400).count();
     assert!(refused >= 2, "the 500-record batches were refused first");

@@ -344,7 +344,6 @@ impl App {
                 if matches!(&self.state.lists, ListsState::Loading(n) if *n == name) {
                     self.state.lists = match result {
                         Ok((customer_lists, audiences)) => ListsState::Loaded {
-                            connection: name,
                             customer_lists,
                             audiences,
                         },

@@ -21,7 +21,6 @@ pub enum ListsState {
     Idle,
     Loading(String),
     Loaded {
-        connection: String,
         customer_lists: Vec<crate::pinterest::CustomerList>,
         audiences: Vec<crate::pinterest::Audience>,
     },

@@ -59,13 +59,8 @@ pub fn open_in_browser(url: &str) -> Result<(), PinterestError> {
     }
 }
 
-/// What came back to the redirect URI.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Callback {
-    Code(String),
-}
-
-type Outcome = Result<Callback, PinterestError>;
+/// The authorization code that came back to the redirect URI, or why none did.
+type Outcome = Result<String, PinterestError>;
 
 struct Shared {
     path: String,
@@ -74,14 +69,15 @@ struct Shared {
     done: Mutex<bool>,
 }
 
-/// Listens on the redirect URI (loopback only) and waits for one callback, at most `timeout`.
+/// Listens on the redirect URI (loopback only) and waits for one callback, at most `timeout`,
+/// returning its authorization code.
 /// `ready` runs once the port is bound: open the browser there.
 pub async fn wait_for_callback(
     redirect: &Url,
     state: &str,
     timeout: Duration,
     ready: impl FnOnce() -> Result<(), PinterestError>,
-) -> Result<Callback, PinterestError> {
+) -> Outcome {
     let address = loopback_address(redirect)?;
     let listener = tokio::net::TcpListener::bind(address).await.map_err(|e| {
         if e.kind() == std::io::ErrorKind::AddrInUse {
@@ -207,7 +203,7 @@ fn judge(
     }
     match params.get("code").filter(|c| !c.is_empty()) {
         Some(code) => (
-            Ok(Callback::Code(code.clone())),
+            Ok(code.clone()),
             "Connected",
             "Audience Desk received the login. You can close this tab.",
         ),
@@ -260,9 +256,7 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect()
         };
-        assert!(
-            matches!(judge("s", &p(&[("code", "c"), ("state", "s")])).0, Ok(Callback::Code(c)) if c == "c")
-        );
+        assert!(matches!(judge("s", &p(&[("code", "c"), ("state", "s")])).0, Ok(c) if c == "c"));
         assert!(judge("s", &p(&[("code", "c"), ("state", "x")])).0.is_err());
         assert!(judge("s", &p(&[("code", "c")])).0.is_err());
         let declined = judge("s", &p(&[("error", "access_denied"), ("state", "s")])).0;

@@ -71,6 +71,18 @@ fn validate_name(name: &str) -> Result<(), String> {
     }
 }
 
+/// A write that broke the unique-name constraint means the name is taken.
+fn name_is_free(written: rusqlite::Result<usize>, name: &str) -> Result<(), StoreError> {
+    match written {
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            Err(StoreError::DuplicateName(name.to_owned()))
+        }
+        other => other.map(drop).map_err(StoreError::from),
+    }
+}
+
 fn row_to_connection(row: &rusqlite::Row<'_>) -> rusqlite::Result<Connection> {
     Ok(Connection {
         id: row.get(0)?,
@@ -99,17 +111,8 @@ impl Store {
                 crate::home::now()
             ],
         );
-        match inserted {
-            Err(rusqlite::Error::SqliteFailure(e, _))
-                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
-            {
-                Err(StoreError::DuplicateName(new.name.clone()))
-            }
-            other => {
-                other?;
-                self.connection(&new.name)
-            }
-        }
+        name_is_free(inserted, &new.name)?;
+        self.connection(&new.name)
     }
 
     pub fn connections(&self) -> Result<Vec<Connection>, StoreError> {
@@ -169,17 +172,8 @@ impl Store {
                 current.id
             ],
         );
-        match updated {
-            Err(rusqlite::Error::SqliteFailure(e, _))
-                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
-            {
-                Err(StoreError::DuplicateName(current.name))
-            }
-            other => {
-                other?;
-                Ok(current)
-            }
-        }
+        name_is_free(updated, &current.name)?;
+        Ok(current)
     }
 
     /// Removes the connection and what is known of its tokens; the caller removes its secrets.

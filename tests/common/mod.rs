@@ -96,3 +96,15 @@ pub fn harness(
             app,
         )
 }
+
+/// How many refresh-token grants the simulator answered.
+pub fn refresh_calls(sim: &SimHandle) -> usize {
+    sim.log()
+        .iter()
+        .filter(|e| {
+            e.request
+                .as_ref()
+                .is_some_and(|r| r["grant_type"] == "refresh_token")
+        })
+        .count()
+}
