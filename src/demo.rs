@@ -1,19 +1,112 @@
-//! What demo mode and first-time users get to try without a file of their own.
+//! Demo mode: the built-in simulator on loopback, a demo connection with the simulator's app
+//! credentials, and a sample file, so the whole flow can be tried without a Pinterest app.
+//! Nothing leaves the machine: every request goes to 127.0.0.1.
 
 use std::fs;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 
-/// Writes a sample customer file (mixed case, whitespace, pre-hashed and invalid values,
-/// duplicates, zero advertising IDs) and returns its path.
-pub fn write_sample_file() -> std::io::Result<PathBuf> {
+use url::Url;
+
+use crate::core::Core;
+use crate::pinterest::{Endpoints, PinterestError};
+use crate::sim::{Faults, OWNED_AD_ACCOUNT, SimConfig, SimHandle};
+use crate::store::{MemorySecrets, NewConnection, StoreError};
+
+/// The demo connection's name.
+pub const CONNECTION: &str = "Demo shop";
+/// Rows in the demo's sample file: enough for an upload that takes a few seconds.
+pub const SAMPLE_ROWS: u32 = 50_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error("cannot prepare the demo files: {0}")]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Pinterest(#[from] PinterestError),
+}
+
+/// A running demo: the simulator (stopped when this is dropped) and the sample file.
+pub struct Demo {
+    pub sim: SimHandle,
+    pub sample: PathBuf,
+}
+
+fn free_loopback_port() -> std::io::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+/// Starts the simulator on the current Tokio runtime; returns it with a core pointed at it,
+/// in a home of its own, holding the demo connection.
+pub async fn start() -> Result<(Demo, Core), DemoError> {
+    let redirect = Url::parse(&format!("http://localhost:{}/", free_loopback_port()?))
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    let config = SimConfig {
+        redirect_uris: vec![redirect.to_string()],
+        // A little latency so progress can be watched, as on a real network.
+        faults: Faults {
+            latency_ms: 150,
+            ..Faults::default()
+        },
+        ..SimConfig::default()
+    };
+    let sim = SimHandle::start(config.clone(), 0).await?;
+    // A fresh home per demo run: the user's own connections and jobs are never touched.
+    let home = std::env::temp_dir()
+        .join("audience-desk-demo")
+        .join(format!("home-{}", std::process::id()));
+    if home.exists() {
+        fs::remove_dir_all(&home)?;
+    }
+    fs::create_dir_all(&home)?;
+    let mut core = Core::with(
+        &home,
+        Endpoints::simulator(&sim.url, redirect),
+        Arc::new(MemorySecrets::default()),
+        None,
+    )?;
+    // Slow enough that the jobs screen shows a job at work.
+    core.limits.writes_per_minute = 60;
+    core.add_connection(
+        &NewConnection {
+            name: CONNECTION.into(),
+            description: "The built-in simulator; nothing leaves this machine".into(),
+            ad_account_id: OWNED_AD_ACCOUNT.into(),
+            app_id: Some(config.app_id.clone()),
+        },
+        Some(&config.app_secret),
+    )?;
+    let sample = write_sample_file(SAMPLE_ROWS)?;
+    Ok((Demo { sim, sample }, core))
+}
+
+/// What a browser does with the simulator's login page, which consents at once: follow its
+/// redirect to the app's callback listener. Must be called on a Tokio runtime.
+pub fn follow_login(url: &Url) -> Result<(), PinterestError> {
+    let url = url.clone();
+    tokio::spawn(async move {
+        if let Err(e) = reqwest::get(url).await {
+            tracing::warn!("the demo login did not reach the callback: {e}");
+        }
+    });
+    Ok(())
+}
+
+/// Writes a sample customer file of `rows` rows (mixed case, whitespace, pre-hashed and
+/// invalid values, duplicates, zero advertising IDs) and returns its path.
+pub fn write_sample_file(rows: u32) -> std::io::Result<PathBuf> {
     let dir = std::env::temp_dir().join("audience-desk-demo");
     fs::create_dir_all(&dir)?;
     let path = dir.join("sample-customers.csv");
     let mut out = BufWriter::new(fs::File::create(&path)?);
     writeln!(out, "Email Address,GAID,IDFA,First name,Notes")?;
     let names = ["Jane", "omar", "LI", "Ana", "Sam", "Priya", "Noah", "Mia"];
-    for i in 0u32..2500 {
+    for i in 0u32..rows {
         let name = names[i as usize % names.len()];
         let email = match i % 50 {
             7 => "not-an-email".to_owned(),

@@ -8,14 +8,21 @@ use crate::cli::text::group;
 
 pub fn show(ui: &mut egui::Ui, state: &State) -> Vec<Action> {
     let mut actions = Vec::new();
-    let Some(name) = &state.selected else {
+    // The lists on screen name their connection; the upload form may have fetched another's.
+    let shown = match &state.lists {
+        ListsState::Loading(name)
+        | ListsState::Loaded { name, .. }
+        | ListsState::Failed { name, .. } => Some(name),
+        ListsState::Idle => state.selected.as_ref(),
+    };
+    let Some(name) = shown else {
         ui.label("Pick a connection on the left.");
         return actions;
     };
     ui.horizontal(|ui| {
         ui.heading(format!("Lists and audiences: {name}"));
         if ui.button("Refresh").clicked() {
-            actions.push(Action::LoadLists(name.clone()));
+            actions.push(Action::ShowLists(name.clone()));
         }
     });
     match &state.lists {
@@ -28,7 +35,7 @@ pub fn show(ui: &mut egui::Ui, state: &State) -> Vec<Action> {
                 ui.label("Asking Pinterest...");
             });
         }
-        ListsState::Failed(error) => {
+        ListsState::Failed { error, .. } => {
             ui.colored_label(ui.visuals().error_fg_color, error);
         }
         ListsState::Loaded {

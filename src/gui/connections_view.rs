@@ -49,9 +49,6 @@ pub fn side_panel(ui: &mut egui::Ui, state: &State) -> Vec<Action> {
     if ui.button("New connection").clicked() {
         actions.push(Action::NewConnection);
     }
-    if ui.button("Preview a file").clicked() {
-        actions.push(Action::ShowUpload);
-    }
     actions
 }
 
@@ -162,7 +159,7 @@ pub fn connection_screen(ui: &mut egui::Ui, state: &State) -> Vec<Action> {
                     actions.push(Action::Connect(name.clone()));
                 }
                 if ui.button("Lists and audiences").clicked() {
-                    actions.push(Action::LoadLists(name.clone()));
+                    actions.push(Action::ShowLists(name.clone()));
                 }
             });
         }

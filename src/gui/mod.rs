@@ -5,14 +5,19 @@
 mod app;
 mod audiences_view;
 mod connections_view;
+mod jobs_view;
+mod notify;
 mod picker;
 mod preview_view;
 mod state;
 mod tasks;
+mod upload_view;
 
 pub use app::{Action, App};
 pub use picker::{FilePicker, FixedPicker, RfdPicker};
-pub use state::{ConnectState, FileState, ScanState, State, View};
+pub use state::{
+    ConnectState, FileState, JobsState, PlanState, ScanState, State, UploadForm, View,
+};
 pub use tasks::Opener;
 
 use std::sync::Arc;
@@ -32,11 +37,13 @@ pub fn run(demo: bool) -> anyhow::Result<()> {
         "Audience Desk",
         options,
         Box::new(move |cc| {
-            let mut app = App::with_core(Arc::new(RfdPicker), crate::core::Core::open(), None);
+            let mut app = if demo {
+                App::demo(Arc::new(RfdPicker))
+            } else {
+                App::with_core(Arc::new(RfdPicker), crate::core::Core::open(), None)
+            };
+            app.desktop_notifications = true;
             app.restore(cc.storage);
-            if demo {
-                app.start_demo(&cc.egui_ctx)?;
-            }
             Ok(Box::new(app))
         }),
     )

@@ -2,9 +2,15 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
 use crate::pinterest::ConnectionStatus;
 use crate::source::{Preview, Progress, Summary};
 use crate::store::Connection;
+use crate::store::{JobRow, JournalCounts};
+use crate::sync::{Control, JobProgress, JobReport, Mode, Plan};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum View {
@@ -12,6 +18,85 @@ pub enum View {
     Upload,
     Connection,
     Audiences,
+    Jobs,
+}
+
+impl View {
+    /// The views the keyboard cycles through (Ctrl+1..4), in toolbar order.
+    pub const ALL: [View; 4] = [View::Upload, View::Jobs, View::Audiences, View::Connection];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            View::Upload => "Upload",
+            View::Jobs => "Jobs",
+            View::Audiences => "Audiences",
+            View::Connection => "Connection",
+        }
+    }
+}
+
+/// Where an upload goes, as the user set it; remembered between sessions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadForm {
+    pub connection: Option<String>,
+    pub new_list: bool,
+    pub list_name: String,
+    /// The existing list picked from the ad account's lists.
+    pub list_id: Option<String>,
+    pub mode: Mode,
+    pub create_audience: bool,
+}
+
+impl Default for UploadForm {
+    fn default() -> Self {
+        UploadForm {
+            connection: None,
+            new_list: true,
+            list_name: String::new(),
+            list_id: None,
+            mode: Mode::Add,
+            create_audience: true,
+        }
+    }
+}
+
+/// The dry run or the planning pass before a start.
+#[derive(Default)]
+pub enum PlanState {
+    #[default]
+    Idle,
+    Planning {
+        progress: Progress,
+        /// Starts the job once planned; a dry run stops at the plan.
+        start: bool,
+    },
+    Ready(Box<Plan>),
+    Failed(String),
+}
+
+/// A job this app runs now: its live progress and the handle that pauses or stops it.
+pub struct LiveJob {
+    pub progress: JobProgress,
+    pub control: Arc<Control>,
+    pub started: std::time::Instant,
+}
+
+/// A job as the jobs screen lists it: the stored row, its report when it has ended, and the
+/// live state when this app runs it.
+pub struct JobEntry {
+    pub row: JobRow,
+    pub counts: JournalCounts,
+    pub report: Option<JobReport>,
+}
+
+#[derive(Default)]
+pub struct JobsState {
+    pub entries: Vec<JobEntry>,
+    pub live: BTreeMap<i64, LiveJob>,
+    /// Records per second of the jobs run in this session, sampled about once a second:
+    /// (seconds since the job started here, rate).
+    pub throughput: BTreeMap<i64, Vec<[f64; 2]>>,
+    pub selected: Option<i64>,
 }
 
 /// The ad account's lists and audiences, as last fetched.
@@ -21,10 +106,14 @@ pub enum ListsState {
     Idle,
     Loading(String),
     Loaded {
+        name: String,
         customer_lists: Vec<crate::pinterest::CustomerList>,
         audiences: Vec<crate::pinterest::Audience>,
     },
-    Failed(String),
+    Failed {
+        name: String,
+        error: String,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -76,6 +165,9 @@ pub struct State {
     /// A message for the user that is not tied to one screen, shown until dismissed.
     pub notice: Option<Notice>,
     pub demo: bool,
+    pub upload: UploadForm,
+    pub plan: PlanState,
+    pub jobs: JobsState,
 }
 
 pub struct Notice {

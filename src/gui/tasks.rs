@@ -9,12 +9,18 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use eframe::egui;
 
 use super::picker::FilePicker;
-use super::state::{ConnectionForm, ConnectionRow};
+use super::state::{ConnectionForm, ConnectionRow, JobEntry};
 use crate::core::Core;
 use crate::pinterest::PinterestError;
 use crate::prepare::{PrepareError, write_rejects};
 use crate::source::{Preview, PreviewOptions, Progress, ScanPlan, Summary, scan};
 use crate::store::{ConnectionUpdate, NewConnection};
+use crate::sync::{Control, JobProgress, JobReport, JobSpec, Plan, plan_upload, run_job};
+
+/// Jobs the jobs screen lists: the most recent first.
+const JOBS_LISTED: usize = 50;
+/// A running job whose heartbeat is older than this is shown as interrupted.
+const STALE_AFTER_SECONDS: i64 = 30;
 
 pub enum Event {
     Picked(PathBuf),
@@ -41,6 +47,14 @@ pub enum Event {
     Lists {
         name: String,
         result: Result<ListsAndAudiences, String>,
+    },
+    PlanProgress(Progress),
+    /// The plan, and the journaled job when the user asked to start it.
+    Planned(Result<(Box<Plan>, Option<i64>), String>),
+    Jobs(Vec<JobEntry>),
+    JobEnded {
+        job: i64,
+        result: Result<JobReport, String>,
     },
 }
 
@@ -80,6 +94,24 @@ impl Tasks {
             };
             work(&emit);
         });
+    }
+
+    /// Like `spawn`, for async work on the runtime; the handle cancels it.
+    fn spawn_async(
+        &self,
+        ctx: &egui::Context,
+        runtime: &tokio::runtime::Runtime,
+        work: impl Future<Output = Event> + Send + 'static,
+    ) -> tokio::task::AbortHandle {
+        let sender = self.sender.clone();
+        let ctx = ctx.clone();
+        runtime
+            .spawn(async move {
+                let event = work.await;
+                let _ = sender.send(event);
+                ctx.request_repaint();
+            })
+            .abort_handle()
     }
 
     pub fn pick_file(&self, ctx: &egui::Context, picker: Arc<dyn FilePicker>) {
@@ -186,20 +218,15 @@ impl Tasks {
         name: String,
         opener: Opener,
     ) -> tokio::task::AbortHandle {
-        let sender = self.sender.clone();
-        let ctx = ctx.clone();
-        runtime
-            .spawn(async move {
-                let open = move |url: &url::Url| opener(url);
-                let result = core
-                    .connect(&name, open, std::time::Duration::from_secs(300))
-                    .await
-                    .map(|report| report.summary())
-                    .map_err(|e| e.to_string());
-                let _ = sender.send(Event::Connected { name, result });
-                ctx.request_repaint();
-            })
-            .abort_handle()
+        self.spawn_async(ctx, runtime, async move {
+            let open = move |url: &url::Url| opener(url);
+            let result = core
+                .connect(&name, open, std::time::Duration::from_secs(300))
+                .await
+                .map(|report| report.summary())
+                .map_err(|e| e.to_string());
+            Event::Connected { name, result }
+        })
     }
 
     pub fn load_lists(
@@ -209,9 +236,7 @@ impl Tasks {
         core: Arc<Core>,
         name: String,
     ) {
-        let sender = self.sender.clone();
-        let ctx = ctx.clone();
-        runtime.spawn(async move {
+        self.spawn_async(ctx, runtime, async move {
             let fetched = async {
                 let client = core.client(&name)?;
                 let ad = client.session().connection().ad_account_id.clone();
@@ -220,8 +245,100 @@ impl Tasks {
                 Ok::<_, PinterestError>((lists, audiences))
             };
             let result = fetched.await.map_err(|e| e.to_string());
-            let _ = sender.send(Event::Lists { name, result });
-            ctx.request_repaint();
+            Event::Lists { name, result }
+        });
+    }
+
+    /// Reads the file once for the plan; when `start`, journals the job too.
+    pub fn plan(
+        &self,
+        ctx: &egui::Context,
+        core: Arc<Core>,
+        preview: Preview,
+        connection: String,
+        spec: JobSpec,
+        start: bool,
+    ) {
+        self.spawn(ctx, move |emit| {
+            let mut last = std::time::Instant::now();
+            let planned = plan_upload(&core, &connection, &preview, spec, &mut |progress| {
+                if last.elapsed() >= std::time::Duration::from_millis(100) {
+                    last = std::time::Instant::now();
+                    emit(Event::PlanProgress(progress));
+                }
+            });
+            let result = planned.and_then(|plan| {
+                let job = if start && !plan.is_empty() {
+                    Some(plan.create_job(&core)?)
+                } else {
+                    None
+                };
+                Ok((Box::new(plan), job))
+            });
+            emit(Event::Planned(result.map_err(|e| e.to_string())));
+        });
+    }
+
+    /// Runs (or resumes) a journaled job on the async runtime; progress goes to `progress`.
+    pub fn run_job(
+        &self,
+        ctx: &egui::Context,
+        runtime: &tokio::runtime::Runtime,
+        core: Arc<Core>,
+        job: i64,
+        control: Arc<Control>,
+        progress: tokio::sync::watch::Sender<JobProgress>,
+    ) {
+        self.spawn_async(ctx, runtime, async move {
+            let result = run_job(&core, job, control, progress)
+                .await
+                .map_err(|e| e.to_string());
+            Event::JobEnded { job, result }
+        });
+    }
+
+    pub fn load_jobs(&self, ctx: &egui::Context, core: Arc<Core>) {
+        self.spawn(ctx, move |emit| {
+            let store = core.store.lock().expect("store lock");
+            let Ok(rows) = store.jobs(JOBS_LISTED, STALE_AFTER_SECONDS) else {
+                return;
+            };
+            let entries = rows
+                .into_iter()
+                .filter_map(|row| {
+                    let counts = store.journal_counts(row.id).ok()?;
+                    let report = row
+                        .summary
+                        .as_deref()
+                        .and_then(|s| serde_json::from_str(s).ok());
+                    Some(JobEntry {
+                        row,
+                        counts,
+                        report,
+                    })
+                })
+                .collect();
+            drop(store);
+            emit(Event::Jobs(entries));
+        });
+    }
+
+    /// Refreshes the access tokens that are within the margin of expiry, so a connection
+    /// stays usable while the app is open without anyone reconnecting.
+    pub fn keep_fresh(
+        &self,
+        runtime: &tokio::runtime::Runtime,
+        core: Arc<Core>,
+        names: Vec<String>,
+    ) {
+        runtime.spawn(async move {
+            for name in names {
+                if let Ok(session) = core.session(&name)
+                    && let Err(e) = session.access_token().await
+                {
+                    tracing::warn!(connection = %name, "automatic refresh failed: {e}");
+                }
+            }
         });
     }
 

@@ -56,14 +56,8 @@ pub async fn world_with(adjust: impl FnOnce(&mut SimConfig)) -> World {
     World { sim, core, home }
 }
 
-/// What a browser does with the authorize URL: follow the redirects to the callback.
-pub fn browser(url: &Url) -> Result<(), PinterestError> {
-    let url = url.clone();
-    tokio::spawn(async move {
-        let _ = reqwest::get(url).await;
-    });
-    Ok(())
-}
+/// What a browser does with the simulator's login page: follow the redirects to the callback.
+pub use audience_desk::demo::follow_login as browser;
 
 pub async fn connect(world: &World) -> Result<(), PinterestError> {
     world

@@ -1,0 +1,294 @@
+//! Running and past upload jobs: progress, counts, controls, throughput and the summary.
+
+use eframe::egui::{self, RichText};
+use egui_plot::{Line, Plot, PlotPoints};
+
+use super::app::Action;
+use super::state::{JobEntry, JobsState, LiveJob};
+use crate::cli::text::group;
+use crate::store::JobState;
+use crate::sync::{JobProgress, JobReport};
+
+/// The progress to draw: live when this app runs the job, else its saved report, else what
+/// the journal says.
+pub fn progress_of(entry: &JobEntry, live: Option<&LiveJob>) -> JobProgress {
+    if let Some(live) = live {
+        return live.progress.clone();
+    }
+    let mut progress = entry
+        .report
+        .as_ref()
+        .map(|r| r.progress.clone())
+        .unwrap_or_else(|| JobProgress::new(entry.row.id));
+    progress.state = entry.row.state;
+    progress.batches_total = entry.counts.batches;
+    progress.batches_acked = entry.counts.batches_acked;
+    progress.records_total = entry.counts.records;
+    progress.records_acked = entry.counts.records_acked;
+    if entry.row.message.is_some() {
+        progress.message = entry.row.message.clone();
+    }
+    // Nothing is sending: no time left to tell.
+    progress.eta_seconds = None;
+    progress.records_per_second = 0.0;
+    progress
+}
+
+fn file_name(path: &str) -> &str {
+    std::path::Path::new(path)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(path)
+}
+
+fn fraction(p: &JobProgress) -> f32 {
+    if p.records_total == 0 {
+        return if p.state == JobState::Completed {
+            1.0
+        } else {
+            0.0
+        };
+    }
+    (p.records_acked as f64 / p.records_total as f64) as f32
+}
+
+fn duration(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    match s {
+        0..60 => format!("{s} s"),
+        60..3600 => format!("{} min {} s", s / 60, s % 60),
+        _ => format!("{} h {} min", s / 3600, (s % 3600) / 60),
+    }
+}
+
+pub fn show(ui: &mut egui::Ui, jobs: &JobsState) -> Vec<Action> {
+    let mut actions = Vec::new();
+    ui.heading("Jobs");
+    for entry in &jobs.entries {
+        let live = jobs.live.contains_key(&entry.row.id);
+        if !live && entry.row.state == JobState::Interrupted {
+            ui.horizontal_wrapped(|ui| {
+                ui.colored_label(
+                    ui.visuals().warn_fg_color,
+                    format!(
+                        "Job {} stopped while it ran (the app or the machine closed). Nothing \
+                         acknowledged is sent twice.",
+                        entry.row.id
+                    ),
+                );
+                if ui.button(format!("Resume job {}", entry.row.id)).clicked() {
+                    actions.push(Action::ResumeJob(entry.row.id));
+                }
+            });
+        }
+    }
+    if jobs.entries.is_empty() {
+        ui.label("No upload jobs yet. Load a file and start an upload on the Upload screen.");
+        return actions;
+    }
+    egui::Panel::left("job_list")
+        .resizable(true)
+        .default_size(300.0)
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                for entry in &jobs.entries {
+                    let id = entry.row.id;
+                    let p = progress_of(entry, jobs.live.get(&id));
+                    let text = format!(
+                        "Job {id}: {} ({})",
+                        file_name(&entry.row.file),
+                        p.state.label()
+                    );
+                    if ui
+                        .selectable_label(jobs.selected == Some(id), text)
+                        .clicked()
+                    {
+                        actions.push(Action::SelectJob(id));
+                    }
+                    ui.add(
+                        egui::ProgressBar::new(fraction(&p))
+                            .desired_height(6.0)
+                            .desired_width(ui.available_width()),
+                    );
+                    ui.add_space(4.0);
+                }
+            });
+        });
+    let selected = jobs
+        .selected
+        .and_then(|id| jobs.entries.iter().find(|e| e.row.id == id))
+        .or(jobs.entries.first());
+    if let Some(entry) = selected {
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            let id = entry.row.id;
+            let throughput = jobs.throughput.get(&id);
+            detail(ui, entry, jobs.live.get(&id), throughput, &mut actions);
+        });
+    }
+    actions
+}
+
+fn detail(
+    ui: &mut egui::Ui,
+    entry: &JobEntry,
+    live: Option<&LiveJob>,
+    throughput: Option<&Vec<[f64; 2]>>,
+    actions: &mut Vec<Action>,
+) {
+    let id = entry.row.id;
+    let p = progress_of(entry, live);
+    ui.heading(format!("Job {id}: {}", p.state.label()));
+    ui.label(format!(
+        "{} to ad account {} via '{}'",
+        entry.row.file, entry.row.ad_account_id, entry.row.connection
+    ));
+    ui.add_space(4.0);
+    let percent = fraction(&p) * 100.0;
+    ui.add(egui::ProgressBar::new(fraction(&p)).text(format!(
+        "{} of {} records ({percent:.0}%)",
+        group(p.records_acked),
+        group(p.records_total)
+    )));
+    ui.horizontal(|ui| match live {
+        Some(live) => {
+            if live.control.is_paused() {
+                if ui.button("Resume").clicked() {
+                    actions.push(Action::ResumeJob(id));
+                }
+            } else if ui
+                .button("Pause")
+                .on_hover_text("Batches in flight finish; nothing more is sent until you resume")
+                .clicked()
+            {
+                actions.push(Action::PauseJob(id));
+            }
+            if ui
+                .button("Cancel")
+                .on_hover_text("Stop sending (Esc); what was acknowledged stays in the list")
+                .clicked()
+            {
+                actions.push(Action::CancelJob(id));
+            }
+        }
+        None if p.state.is_unfinished()
+            && ui
+                .button("Resume")
+                .on_hover_text("Send the batches not yet acknowledged")
+                .clicked() =>
+        {
+            actions.push(Action::ResumeJob(id));
+        }
+        None => {}
+    });
+    if let Some(message) = &p.message {
+        let color = match p.state {
+            JobState::Failed | JobState::WaitingForReconnect => ui.visuals().error_fg_color,
+            _ => ui.visuals().text_color(),
+        };
+        ui.colored_label(color, message);
+    }
+
+    ui.add_space(6.0);
+    egui::Grid::new(("job_counts", id))
+        .striped(true)
+        .show(ui, |ui| {
+            let mut row = |label: &str, value: String| {
+                ui.label(label);
+                ui.label(value);
+                ui.end_row();
+            };
+            row(
+                "Batches",
+                format!("{} of {}", group(p.batches_acked), group(p.batches_total)),
+            );
+            row("Retries", group(p.retries));
+            row(
+                "Rate-limit waits",
+                format!(
+                    "{} answers, {} waiting",
+                    group(p.rate_limited),
+                    duration(p.rate_limit_wait_ms as f64 / 1000.0)
+                ),
+            );
+            if live.is_some() {
+                row(
+                    "Throughput",
+                    format!("{} records/s", group(p.records_per_second.round() as u64)),
+                );
+                row(
+                    "Time left",
+                    p.eta_seconds.map_or("working it out".into(), duration),
+                );
+            }
+            if p.rows_read > 0 {
+                row("Rows in the file", group(p.rows_read));
+                row("Valid values", group(p.valid));
+                row("Duplicates", group(p.duplicates));
+                for (reason, n) in &p.invalid {
+                    row(&format!("Rejected: {reason}"), group(*n));
+                }
+            }
+        });
+
+    if let Some(throughput) = throughput {
+        ui.add_space(6.0);
+        ui.strong("Throughput (records per second)");
+        Plot::new(("throughput", id))
+            .height(140.0)
+            .include_y(0.0)
+            .allow_drag(false)
+            .allow_zoom(false)
+            .allow_scroll(false)
+            .x_axis_label("seconds")
+            .show(ui, |plot| {
+                plot.line(Line::new("records/s", PlotPoints::from(throughput.clone())));
+            });
+    }
+    if let Some(report) = &entry.report {
+        summary(ui, report);
+    }
+}
+
+fn summary(ui: &mut egui::Ui, report: &JobReport) {
+    ui.add_space(6.0);
+    ui.strong("Lists and audiences");
+    egui::Grid::new(("job_lists", report.progress.job_id))
+        .striped(true)
+        .show(ui, |ui| {
+            for title in ["Type", "List", "Status", "Audience", "Size"] {
+                ui.strong(title);
+            }
+            ui.end_row();
+            for list in &report.lists {
+                ui.label(list.list_type.as_str());
+                ui.label(format!(
+                    "{} ({})",
+                    list.name,
+                    list.list_id.as_deref().unwrap_or("not created")
+                ));
+                ui.label(list.list_status.as_deref().unwrap_or("unknown"));
+                ui.label(match &list.audience_id {
+                    Some(id) => format!("{id} {}", list.audience_status.as_deref().unwrap_or("")),
+                    None => "none".into(),
+                });
+                ui.label(
+                    list.audience_size
+                        .map_or("pending".into(), |s| group(s.max(0) as u64)),
+                );
+                ui.end_row();
+            }
+        });
+    if report
+        .lists
+        .iter()
+        .any(|l| l.list_status.as_deref() == Some("TOO_SMALL"))
+    {
+        ui.label(
+            RichText::new(
+                "A list under 100 matched Pinterest users is TOO_SMALL and cannot be targeted; \
+                 matching can take up to 24 hours.",
+            )
+            .small(),
+        );
+    }
+}

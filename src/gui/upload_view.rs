@@ -1,0 +1,272 @@
+//! Where the loaded file goes: connection, list, mode and audience; the dry run's plan; start.
+
+use eframe::egui::{self, RichText};
+
+use super::app::Action;
+use super::state::{ListsState, PlanState, ScanState, State, UploadForm};
+use crate::cli::text::group;
+use crate::pinterest::ConnectionState;
+use crate::sync::{Mode, Plan};
+
+/// Why the upload cannot start yet, as a sentence with what to do; `None` when it can.
+pub fn blocker(state: &State) -> Option<String> {
+    let form = &state.upload;
+    let Some(loaded) = state.loaded() else {
+        return Some("Open a customer file first.".into());
+    };
+    if let ScanState::NoIdentity(reason) = &loaded.scan {
+        return Some(reason.clone());
+    }
+    let Some(name) = &form.connection else {
+        return Some(if state.connections.is_empty() {
+            "Add a connection on the left first.".into()
+        } else {
+            "Pick the connection to send with.".into()
+        });
+    };
+    match state
+        .connections
+        .iter()
+        .find(|r| &r.connection.name == name)
+    {
+        None => {
+            return Some(format!(
+                "The connection '{name}' no longer exists; pick another."
+            ));
+        }
+        Some(row) if row.status.state == ConnectionState::NotConnected => {
+            return Some(format!("Connect '{name}' first (select it on the left)."));
+        }
+        Some(_) => {}
+    }
+    if form.new_list && form.list_name.trim().is_empty() {
+        return Some("Name the new list.".into());
+    }
+    if !form.new_list && form.list_id.is_none() {
+        return Some("Pick the list to update, or choose a new list.".into());
+    }
+    if form.new_list && form.mode == Mode::Remove {
+        return Some("Removing from a new list does nothing; pick an existing list.".into());
+    }
+    None
+}
+
+pub fn show(ui: &mut egui::Ui, state: &State) -> Vec<Action> {
+    let mut actions = Vec::new();
+    let mut form = state.upload.clone();
+    ui.heading("Send to Pinterest");
+    let busy = matches!(state.plan, PlanState::Planning { .. });
+
+    let label = ui.label("Connection");
+    egui::ComboBox::from_id_salt("upload_connection")
+        .selected_text(form.connection.as_deref().unwrap_or("pick one"))
+        .width(ui.available_width())
+        .show_ui(ui, |ui| {
+            for row in &state.connections {
+                let name = &row.connection.name;
+                ui.selectable_value(&mut form.connection, Some(name.clone()), name);
+            }
+        })
+        .response
+        .labelled_by(label.id);
+
+    ui.add_space(6.0);
+    ui.label("Customer list");
+    ui.horizontal(|ui| {
+        ui.radio_value(&mut form.new_list, true, "New list");
+        ui.radio_value(&mut form.new_list, false, "Existing list");
+    });
+    if form.new_list {
+        let label = ui.label("List name");
+        ui.add(
+            egui::TextEdit::singleline(&mut form.list_name)
+                .hint_text("e.g. Newsletter subscribers")
+                .desired_width(f32::INFINITY),
+        )
+        .labelled_by(label.id);
+        ui.label(
+            RichText::new("A file with several identity types makes one list per type.").small(),
+        );
+    } else {
+        existing_list(ui, state, &mut form, &mut actions);
+    }
+
+    ui.add_space(6.0);
+    ui.label("Mode");
+    ui.horizontal(|ui| {
+        ui.radio_value(&mut form.mode, Mode::Add, "Add")
+            .on_hover_text("Add the file's people to the list");
+        ui.radio_value(&mut form.mode, Mode::Remove, "Remove")
+            .on_hover_text("Remove the file's people from the list");
+        ui.radio_value(&mut form.mode, Mode::Mirror, "Mirror")
+            .on_hover_text(
+                "Make the list hold exactly the file: add what is new, remove what this app \
+             added before and the file no longer has",
+            );
+    });
+    ui.checkbox(
+        &mut form.create_audience,
+        "Create an audience from each new list",
+    );
+
+    if form != state.upload {
+        actions.push(Action::EditUpload(form));
+    }
+
+    ui.add_space(8.0);
+    let blocked = blocker(state);
+    ui.horizontal(|ui| {
+        let enabled = blocked.is_none() && !busy;
+        if ui
+            .add_enabled(enabled, egui::Button::new("Dry run"))
+            .on_hover_text("Work out what would be sent; nothing leaves the machine")
+            .clicked()
+        {
+            actions.push(Action::Plan { start: false });
+        }
+        if ui
+            .add_enabled(
+                enabled,
+                egui::Button::new(RichText::new("Start upload").strong()),
+            )
+            .on_hover_text("Plan, then send in the background (Ctrl+Enter)")
+            .clicked()
+        {
+            actions.push(Action::Plan { start: true });
+        }
+    });
+    if let Some(reason) = blocked {
+        ui.label(
+            RichText::new(reason)
+                .small()
+                .color(ui.visuals().warn_fg_color),
+        );
+    }
+
+    ui.add_space(8.0);
+    match &state.plan {
+        PlanState::Idle => {}
+        PlanState::Planning { progress, start } => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(format!(
+                    "{} {} rows...",
+                    if *start {
+                        "Planning the upload:"
+                    } else {
+                        "Dry run:"
+                    },
+                    group(progress.rows)
+                ));
+            });
+        }
+        PlanState::Failed(error) => {
+            ui.colored_label(ui.visuals().error_fg_color, error);
+        }
+        PlanState::Ready(plan) => show_plan(ui, plan),
+    }
+    actions
+}
+
+fn existing_list(
+    ui: &mut egui::Ui,
+    state: &State,
+    form: &mut UploadForm,
+    actions: &mut Vec<Action>,
+) {
+    let Some(connection) = form.connection.clone() else {
+        ui.label(RichText::new("Pick a connection to see its lists.").small());
+        return;
+    };
+    match &state.lists {
+        ListsState::Loaded {
+            name,
+            customer_lists,
+            ..
+        } if *name == connection => {
+            let selected = form
+                .list_id
+                .as_ref()
+                .map(|id| {
+                    customer_lists
+                        .iter()
+                        .find(|l| &l.id == id)
+                        .and_then(|l| l.name.clone())
+                        .map_or_else(|| format!("list {id}"), |n| format!("{n} ({id})"))
+                })
+                .unwrap_or_else(|| "pick a list".into());
+            let label = ui.label("List");
+            egui::ComboBox::from_id_salt("upload_list")
+                .selected_text(selected)
+                .width(ui.available_width())
+                .show_ui(ui, |ui| {
+                    for list in customer_lists {
+                        let text = format!(
+                            "{} ({}, {})",
+                            list.name.as_deref().unwrap_or("unnamed"),
+                            list.id,
+                            list.status.as_deref().unwrap_or("status unknown")
+                        );
+                        ui.selectable_value(&mut form.list_id, Some(list.id.clone()), text);
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+            if customer_lists.is_empty() {
+                ui.label(RichText::new("The ad account has no customer lists yet.").small());
+            }
+            if ui.small_button("Refresh lists").clicked() {
+                actions.push(Action::LoadLists(connection));
+            }
+        }
+        ListsState::Loading(name) if *name == connection => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("Fetching the ad account's lists...");
+            });
+        }
+        ListsState::Failed { name, error } if *name == connection => {
+            ui.colored_label(ui.visuals().error_fg_color, error);
+            if ui.small_button("Try again").clicked() {
+                actions.push(Action::LoadLists(connection));
+            }
+        }
+        _ => actions.push(Action::LoadLists(connection)),
+    }
+}
+
+fn show_plan(ui: &mut egui::Ui, plan: &Plan) {
+    ui.strong(format!(
+        "Plan for ad account {} via '{}'",
+        plan.ad_account_id, plan.connection
+    ));
+    egui::Grid::new("plan").striped(true).show(ui, |ui| {
+        for title in ["Type", "List", "Add", "Remove", "Unchanged"] {
+            ui.strong(title);
+        }
+        ui.end_row();
+        for list in &plan.lists {
+            ui.label(list.list_type.as_str());
+            ui.label(match &list.list_id {
+                Some(_) => list.name.clone(),
+                None => format!("new: {}", list.name),
+            });
+            ui.label(group(list.adds as u64));
+            ui.label(group(list.removes as u64));
+            ui.label(group(list.unchanged as u64));
+            ui.end_row();
+        }
+    });
+    let records: usize = plan.lists.iter().map(|l| l.adds + l.removes).sum();
+    ui.label(format!(
+        "{} records in batches of up to {}.",
+        group(records as u64),
+        group(plan.records_per_batch() as u64)
+    ));
+    for warning in &plan.warnings {
+        ui.label(RichText::new(format!("Warning: {warning}")).color(ui.visuals().warn_fg_color));
+    }
+    if plan.is_empty() {
+        ui.label("Nothing to send: the lists already match the file.");
+    }
+}
