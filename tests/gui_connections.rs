@@ -3,7 +3,6 @@
 mod common;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use audience_desk::core::Core;
 use audience_desk::gui::{App, FixedPicker, Opener};
@@ -13,19 +12,6 @@ use audience_desk::store::FileSecrets;
 use eframe::egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-
-fn step_until(
-    harness: &mut Harness<'_, App>,
-    what: &str,
-    found: impl Fn(&Harness<'_, App>) -> bool,
-) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !found(harness) {
-        assert!(Instant::now() < deadline, "never saw: {what}");
-        harness.step();
-        std::thread::sleep(Duration::from_millis(30));
-    }
-}
 
 fn type_into(harness: &mut Harness<'_, App>, label: &str, text: &str) {
     let role = if label == "App secret" {
@@ -94,20 +80,21 @@ fn create_connect_and_see_the_countdown_and_a_reconnect() {
         "the secret is masked"
     );
     harness.get_by_label("Save").click();
-    step_until(&mut harness, "the saved connection", |h| {
+    common::step_until(&mut harness, "the saved connection", |h| {
         h.query_by_label_contains("Saved 'EU'").is_some()
     });
-    step_until(&mut harness, "its state", |h| {
+    common::step_until(&mut harness, "its state", |h| {
         h.query_all_by_label("not connected").next().is_some()
     });
 
     harness.get_by_label("Connect").click();
-    step_until(&mut harness, "the login result", |h| {
+    common::step_until(&mut harness, "the login result", |h| {
         h.query_by_label_contains("Connected as sim_admin")
             .is_some()
     });
     harness.get_by_label_contains("roles: OWNER");
-    step_until(&mut harness, "the countdown", |h| {
+    harness.check_accessibility();
+    common::step_until(&mut harness, "the countdown", |h| {
         h.query_all_by_label_contains("token expires in 30 days")
             .next()
             .is_some()
@@ -115,7 +102,7 @@ fn create_connect_and_see_the_countdown_and_a_reconnect() {
 
     // The ad account's lists, fetched in the background.
     harness.get_by_label("Lists and audiences").click();
-    step_until(&mut harness, "the lists", |h| {
+    common::step_until(&mut harness, "the lists", |h| {
         h.query_by_label("Customer lists").is_some()
             && h.query_all_by_label("None yet.").count() == 2
     });
@@ -134,8 +121,9 @@ fn create_connect_and_see_the_countdown_and_a_reconnect() {
     .unwrap();
     let refused = runtime.block_on(async { core.client("EU").unwrap().user_account().await });
     assert!(refused.is_err());
-    step_until(&mut harness, "reconnect required", |h| {
+    common::step_until(&mut harness, "reconnect required", |h| {
         h.query_all_by_label("reconnect required").next().is_some()
     });
     harness.get_by_label("Reconnect");
+    harness.check_accessibility();
 }

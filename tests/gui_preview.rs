@@ -66,6 +66,7 @@ fn open_a_file_see_the_preview_and_remap_a_column() {
     harness.get_by_label("rejected: not an email");
     harness.get_by_label("EMAIL 300");
     harness.get_by_label("MAID 300");
+    harness.check_accessibility();
 
     // The device column: mapped to ignore, its list disappears from the counts.
     harness.get_by_label("2. device").click();

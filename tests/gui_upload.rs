@@ -1,0 +1,172 @@
+//! The upload flow through kittest, on the real core, against the simulator: a dry run that
+//! sends nothing, an upload that completes with the right counts and members, and an
+//! interrupted job offered for resume.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use audience_desk::gui::{App, FixedPicker};
+use audience_desk::store::JobState;
+use eframe::egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use sha2::{Digest, Sha256};
+
+const PEOPLE: usize = 250;
+
+/// 250 distinct emails in messy case, one repeat and one bad value.
+fn customers(dir: &tempfile::TempDir) -> (PathBuf, BTreeSet<String>) {
+    let path = dir.path().join("newsletter.csv");
+    let mut text = String::from("email,name\n");
+    let mut expected = BTreeSet::new();
+    for i in 0..PEOPLE {
+        text += &format!(" Person{i}@Example.com ,n{i}\n");
+        expected.insert(hex::encode(Sha256::digest(format!(
+            "person{i}@example.com"
+        ))));
+    }
+    text += "PERSON7@example.com,again\nnot-an-email,bad\n";
+    std::fs::write(&path, text).unwrap();
+    (path, expected)
+}
+
+fn open_file(harness: &mut Harness<'_, App>) {
+    harness.key_press_modifiers(eframe::egui::Modifiers::COMMAND, eframe::egui::Key::O);
+    common::step_until(harness, "the counts", |h| {
+        h.query_by_label_contains("rows read").is_some()
+    });
+}
+
+fn pick_connection(harness: &mut Harness<'_, App>) {
+    harness
+        .get_by_role_and_label(Role::ComboBox, "Connection")
+        .click();
+    harness.run_steps(2);
+    // The side panel names the connection too; the list's entry is drawn last.
+    harness.get_all_by_label("EU").last().unwrap().click();
+    harness.run_steps(2);
+}
+
+#[test]
+fn dry_run_then_upload_and_resume_an_interrupted_job() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let world = runtime.block_on(common::world());
+    runtime.block_on(common::connect(&world)).unwrap();
+    let common::World { sim, core, home } = world;
+    let dir = tempfile::tempdir().unwrap();
+    let (file, expected) = customers(&dir);
+    let app = App::with_core(Arc::new(FixedPicker(Some(file))), Ok(core), None);
+    let mut harness = common::harness(app);
+    harness.run_steps(2);
+    open_file(&mut harness);
+    harness.get_by_label("Dry run");
+    harness.get_by_label_contains("Pick the connection to send with.");
+
+    pick_connection(&mut harness);
+    harness
+        .get_by_role_and_label(Role::TextInput, "List name")
+        .focus();
+    harness.step();
+    harness
+        .get_by_role_and_label(Role::TextInput, "List name")
+        .type_text("Newsletter");
+    harness.run_steps(2);
+
+    // The dry run: the plan on screen, nothing sent.
+    harness.get_by_label("Dry run").click();
+    common::step_until(&mut harness, "the plan", |h| {
+        h.query_by_label_contains("Plan for ad account").is_some()
+    });
+    harness.get_by_label("new: Newsletter");
+    harness.get_by_label(&PEOPLE.to_string());
+    harness.get_by_label_contains(&format!("{PEOPLE} records in batches"));
+    harness.check_accessibility();
+    assert!(sim.lists().is_empty(), "a dry run sends nothing");
+
+    // The upload, from the keyboard: it runs in the background and the jobs screen shows it.
+    harness.key_press_modifiers(eframe::egui::Modifiers::COMMAND, eframe::egui::Key::Enter);
+    common::step_until(&mut harness, "the completed job", |h| {
+        h.query_by_label("Job 1: completed").is_some()
+    });
+    harness.get_by_label(&format!("{PEOPLE} of {PEOPLE} records (100%)"));
+    harness.get_by_label_contains("Job 1 completed");
+    // The file's counts: 252 rows, one repeat, one rejected value.
+    harness.get_by_label("252");
+    harness.get_by_label("Rejected: not an email");
+    let lists = sim.lists();
+    assert_eq!(lists.len(), 1);
+    assert_eq!(lists[0].name, "Newsletter");
+    assert_eq!(lists[0].members, expected);
+    harness.get_by_label_contains(&format!("Newsletter ({})", lists[0].id));
+    harness.check_accessibility();
+
+    // A job left interrupted (as after a crash) is offered for resume, and finishes.
+    let job = {
+        let summary = harness.state().state.loaded().unwrap().preview.clone();
+        let core = audience_desk::core::Core::with(
+            home.path(),
+            audience_desk::pinterest::Endpoints::simulator(
+                &sim.url,
+                url::Url::parse("http://localhost:1/").unwrap(),
+            ),
+            Arc::new(audience_desk::store::FileSecrets::new(
+                home.path().join("secrets.json"),
+            )),
+            None,
+        )
+        .unwrap();
+        let spec = audience_desk::sync::JobSpec {
+            mode: audience_desk::sync::Mode::Add,
+            target: audience_desk::sync::Target::NewList("Second".into()),
+            create_audience: false,
+            batch_size: 100,
+        };
+        let plan =
+            audience_desk::sync::plan_upload(&core, "EU", &summary, spec, &mut |_| {}).unwrap();
+        let job = plan.create_job(&core).unwrap();
+        core.store
+            .lock()
+            .unwrap()
+            .set_job_state(job, JobState::Interrupted, None)
+            .unwrap();
+        job
+    };
+    let resume = format!("Resume job {job}");
+    common::step_until(&mut harness, "the resume offer", |h| {
+        h.query_by_label(&resume).is_some()
+    });
+    harness.get_by_label(&resume).click();
+    common::step_until(&mut harness, "the resumed job", |h| {
+        h.query_by_label(&format!("Job {job}: completed")).is_some()
+    });
+    let second = sim
+        .lists()
+        .into_iter()
+        .find(|l| l.name == "Second")
+        .unwrap();
+    assert_eq!(second.members, expected);
+    assert_eq!(second.num_batches, 3, "batches of 100: nothing sent twice");
+}
+
+#[test]
+fn demo_mode_connects_to_the_built_in_simulator_and_plans_the_sample() {
+    let mut harness = common::harness(App::demo(Arc::new(FixedPicker(None))));
+    harness.get_by_label_contains("Demo mode");
+    common::step_until(&mut harness, "the demo login", |h| {
+        h.query_all_by_label_contains("token expires in 30 days")
+            .next()
+            .is_some()
+    });
+    common::step_until(&mut harness, "the sample's counts", |h| {
+        h.query_by_label_contains("50,000 rows read").is_some()
+    });
+    harness.get_by_label("Dry run").click();
+    common::step_until(&mut harness, "the plan", |h| {
+        h.query_by_label_contains("Plan for ad account").is_some()
+    });
+    harness.get_by_label("new: Demo customers (EMAIL)");
+    harness.check_accessibility();
+}
