@@ -13,7 +13,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use audience_desk::core::Core;
-use audience_desk::pinterest::{Endpoints, PinterestError};
+use audience_desk::demo::follow_login as browser;
+use audience_desk::pinterest::Endpoints;
 use audience_desk::sim::{Faults, OWNED_AD_ACCOUNT, SimConfig, SimHandle};
 use audience_desk::source::{Preview, PreviewOptions};
 use audience_desk::store::{JobState, MemorySecrets, NewConnection};
@@ -21,13 +22,6 @@ use audience_desk::sync::{Control, JobProgress, JobSpec, Mode, Target, plan_uplo
 use tokio::sync::watch;
 use url::Url;
 
-fn browser(url: &Url) -> Result<(), PinterestError> {
-    let url = url.clone();
-    tokio::spawn(async move {
-        let _ = reqwest::get(url).await;
-    });
-    Ok(())
-}
 
 async fn setup(
     dir: &std::path::Path,

@@ -103,7 +103,13 @@ pub fn write_sample_file(rows: u32) -> std::io::Result<PathBuf> {
     let dir = std::env::temp_dir().join("audience-desk-demo");
     fs::create_dir_all(&dir)?;
     let path = dir.join("sample-customers.csv");
-    let mut out = BufWriter::new(fs::File::create(&path)?);
+    write_sample(&path, rows)?;
+    Ok(path)
+}
+
+/// Writes the sample customer file of `rows` rows at `path`.
+pub fn write_sample(path: &std::path::Path, rows: u32) -> std::io::Result<()> {
+    let mut out = BufWriter::new(fs::File::create(path)?);
     writeln!(out, "Email Address,GAID,IDFA,First name,Notes")?;
     let names = ["Jane", "omar", "LI", "Ana", "Sam", "Priya", "Noah", "Mia"];
     for i in 0u32..rows {
@@ -140,6 +146,5 @@ pub fn write_sample_file(rows: u32) -> std::io::Result<PathBuf> {
         };
         writeln!(out, "{email},{gaid},{idfa},{name},\"signed up, row {i}\"")?;
     }
-    out.flush()?;
-    Ok(path)
+    out.flush()
 }

@@ -6,7 +6,7 @@ use egui_extras::{Column as TableColumn, TableBuilder};
 use super::app::Action;
 use super::state::{FileState, Loaded, ScanState};
 use crate::identity::Namespace;
-use crate::source::{CellStatus, Summary};
+use crate::source::{CellStatus, Preview, Summary};
 
 pub fn show(ui: &mut egui::Ui, file: &FileState) -> Vec<Action> {
     let mut actions = Vec::new();
@@ -54,12 +54,21 @@ fn show_loaded(ui: &mut egui::Ui, loaded: &Loaded, actions: &mut Vec<Action>) {
         ));
     });
     ui.separator();
-    ui.columns(2, |columns| {
-        columns[0].strong("Columns");
-        show_mapping(&mut columns[0], loaded, actions);
-        columns[1].strong("Counts");
-        show_scan(&mut columns[1], &loaded.scan, actions);
-    });
+    // Side by side when there is room; the counts go under the mapping on a narrow window.
+    if ui.available_width() >= 900.0 {
+        ui.columns(2, |columns| {
+            columns[0].strong("Columns");
+            show_mapping(&mut columns[0], loaded, actions);
+            columns[1].strong("Counts");
+            show_scan(&mut columns[1], &loaded.scan, actions);
+        });
+    } else {
+        ui.strong("Columns");
+        show_mapping(ui, loaded, actions);
+        ui.add_space(4.0);
+        ui.strong("Counts");
+        show_scan(ui, &loaded.scan, actions);
+    }
     ui.separator();
     ui.strong(format!(
         "First {} rows: raw -> normalized -> SHA-256 -> status",
@@ -69,6 +78,8 @@ fn show_loaded(ui: &mut egui::Ui, loaded: &Loaded, actions: &mut Vec<Action>) {
 }
 
 fn show_mapping(ui: &mut egui::Ui, loaded: &Loaded, actions: &mut Vec<Action>) {
+    // What is left of the column after the name and the selector; the reason is cut to it.
+    let reason_width = (ui.available_width() - 280.0).max(120.0);
     egui::Grid::new("mapping").striped(true).show(ui, |ui| {
         for column in &loaded.preview.columns {
             let label = ui.label(format!("{}. {}", column.index + 1, column.name));
@@ -95,9 +106,12 @@ fn show_mapping(ui: &mut egui::Ui, loaded: &Loaded, actions: &mut Vec<Action>) {
                 RichText::new(&column.reason)
             };
             // Cut to the column's width; the whole reason shows on hover.
-            let width = ui.available_width().max(160.0);
             let height = ui.text_style_height(&egui::TextStyle::Body);
-            ui.add_sized([width, height], egui::Label::new(reason).truncate());
+            ui.allocate_ui_with_layout(
+                egui::vec2(reason_width, height),
+                egui::Layout::left_to_right(egui::Align::Center),
+                |ui| ui.add(egui::Label::new(reason).truncate()),
+            );
             ui.end_row();
         }
     });
@@ -186,7 +200,7 @@ fn show_summary(ui: &mut egui::Ui, summary: &Summary) {
 fn show_sample(ui: &mut egui::Ui, loaded: &Loaded) {
     let preview = &loaded.preview;
     // One table row per identity cell, or per whole-row problem.
-    let cells: Vec<(u64, Option<&crate::source::SampleCell>, Option<String>)> = preview
+    let cells: Vec<SampleRow<'_>> = preview
         .rows
         .iter()
         .flat_map(|row| {
@@ -199,14 +213,23 @@ fn show_sample(ui: &mut egui::Ui, loaded: &Loaded) {
         })
         .collect();
     let row_height = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
+    // Rows have one height: a cell never wraps onto a second line, it is cut.
+    ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
+    // Wider than a narrow window: the table scrolls sideways rather than losing columns.
+    egui::ScrollArea::horizontal().show(ui, |ui| show_table(ui, preview, &cells, row_height));
+}
+
+type SampleRow<'a> = (u64, Option<&'a crate::source::SampleCell>, Option<String>);
+
+fn show_table(ui: &mut egui::Ui, preview: &Preview, cells: &[SampleRow<'_>], row_height: f32) {
     TableBuilder::new(ui)
         .striped(true)
         .resizable(true)
         .column(TableColumn::auto().at_least(48.0))
         .column(TableColumn::auto().at_least(100.0))
-        .column(TableColumn::initial(220.0).clip(true))
-        .column(TableColumn::initial(220.0).clip(true))
         .column(TableColumn::initial(200.0).clip(true))
+        .column(TableColumn::initial(200.0).clip(true))
+        .column(TableColumn::initial(180.0).clip(true))
         .column(TableColumn::remainder())
         .header(row_height, |mut header| {
             for title in ["Line", "Column", "Raw", "Normalized", "SHA-256", "Status"] {
