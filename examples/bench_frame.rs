@@ -83,13 +83,16 @@ fn main() -> anyhow::Result<()> {
             app,
         );
     step_until(&mut harness, "the demo login", |app| {
-        app.state.connections.iter().any(|r| r.status.access_expires_at.is_some())
+        app.state
+            .connections
+            .iter()
+            .any(|r| r.status.access_expires_at.is_some())
     });
     harness.key_press_modifiers(Modifiers::COMMAND, Key::O);
     let counted = |app: &App| {
-        app.state.loaded().is_some_and(|l| {
-            l.preview.path == big && matches!(l.scan, ScanState::Done(_))
-        })
+        app.state
+            .loaded()
+            .is_some_and(|l| l.preview.path == big && matches!(l.scan, ScanState::Done(_)))
     };
     let opened = Instant::now();
     step_until(&mut harness, "the file's counts", counted);
@@ -97,7 +100,10 @@ fn main() -> anyhow::Result<()> {
         "Preview and full count of the file: {:.2} s (in the background)",
         opened.elapsed().as_secs_f64()
     );
-    let mut ok = report("Upload screen, 1M-row preview, idle", measure(&mut harness, 2));
+    let mut ok = report(
+        "Upload screen, 1M-row preview, idle",
+        measure(&mut harness, 2),
+    );
 
     harness.key_press_modifiers(Modifiers::COMMAND, Key::Enter);
     let planning = Instant::now();
@@ -113,7 +119,10 @@ fn main() -> anyhow::Result<()> {
         harness.step();
         planning_frames.push(start.elapsed().as_secs_f64() * 1000.0);
         std::thread::sleep(Duration::from_millis(16));
-        assert!(planning.elapsed() < Duration::from_secs(300), "no job started");
+        assert!(
+            planning.elapsed() < Duration::from_secs(300),
+            "no job started"
+        );
     }
     println!(
         "Plan of the upload (read and hash the whole file): {:.2} s (in the background)",
@@ -122,7 +131,10 @@ fn main() -> anyhow::Result<()> {
     ok &= report("While planning the upload", planning_frames);
 
     assert_eq!(harness.state().state.view, View::Jobs);
-    ok &= report("Jobs screen, upload running", measure(&mut harness, seconds));
+    ok &= report(
+        "Jobs screen, upload running",
+        measure(&mut harness, seconds),
+    );
     harness.key_press_modifiers(Modifiers::COMMAND, Key::Num1);
     ok &= report(
         "Upload screen, 1M-row preview, upload running",

@@ -22,7 +22,6 @@ use audience_desk::sync::{Control, JobProgress, JobSpec, Mode, Target, plan_uplo
 use tokio::sync::watch;
 use url::Url;
 
-
 async fn setup(
     dir: &std::path::Path,
     faults: Faults,
