@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use audience_desk::gui::{App, FixedPicker, PlanState, ScanState, View};
-use eframe::egui::{Key, Modifiers};
+use eframe::egui::{self, Key, Modifiers};
 use egui_kittest::Harness;
 
 fn env_or(name: &str, default: u64) -> u64 {
@@ -33,9 +33,19 @@ fn step_until(harness: &mut Harness<'_, App>, what: &str, done: impl Fn(&App) ->
 
 /// Steps frames for `seconds` at about 60 a second; returns each frame's time in ms.
 fn measure(harness: &mut Harness<'_, App>, seconds: u64) -> Vec<f64> {
+    measure_with(harness, seconds, |_| {})
+}
+
+/// Like `measure`, with `input` given to each frame first (scrolling, say).
+fn measure_with(
+    harness: &mut Harness<'_, App>,
+    seconds: u64,
+    mut input: impl FnMut(&Harness<'_, App>),
+) -> Vec<f64> {
     let mut times = Vec::new();
     let end = Instant::now() + Duration::from_secs(seconds);
     while Instant::now() < end {
+        input(harness);
         let start = Instant::now();
         harness.step();
         let took = start.elapsed();
@@ -58,6 +68,16 @@ fn report(what: &str, mut times: Vec<f64>) -> bool {
         max
     );
     max < 16.0
+}
+
+fn wheel(delta: f32) -> egui::Event {
+    egui::Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Point,
+        delta: egui::vec2(0.0, delta),
+        phase: egui::TouchPhase::Move,
+        source: egui::MouseWheelSource::Unknown,
+        modifiers: Modifiers::NONE,
+    }
 }
 
 fn main() -> anyhow::Result<()> {
@@ -139,6 +159,22 @@ fn main() -> anyhow::Result<()> {
     ok &= report(
         "Upload screen, 1M-row preview, upload running",
         measure(&mut harness, seconds),
+    );
+    // Scrolling the table through the file: 3,000 points a frame, a jump to the end every
+    // 60th frame, so new pages are read all the time.
+    harness.event(egui::Event::PointerMoved(egui::pos2(600.0, 700.0)));
+    let mut frame = 0u64;
+    ok &= report(
+        "Scrolling the 1M-row table, upload running",
+        measure_with(&mut harness, seconds, |harness| {
+            frame += 1;
+            let delta = if frame.is_multiple_of(60) {
+                -1e9
+            } else {
+                -3000.0
+            };
+            harness.event(wheel(delta));
+        }),
     );
     let progress = harness
         .state()

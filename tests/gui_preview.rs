@@ -79,6 +79,44 @@ fn open_a_file_see_the_preview_and_remap_a_column() {
 }
 
 #[test]
+fn the_table_scrolls_through_the_whole_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.csv");
+    let mut text = String::from("email\n");
+    for i in 0..3000 {
+        text += &format!("Person{i}@Example.com\n");
+    }
+    std::fs::write(&path, text).unwrap();
+    let mut harness = harness(Some(path));
+    harness.run_steps(2);
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::O);
+    wait_for_counts(&mut harness);
+    harness.get_by_label("All 3,000 rows: raw -> normalized -> SHA-256 -> status");
+    assert!(harness.query_by_label("person2999@example.com").is_none());
+
+    // To the end of the table with the mouse wheel: the last page is read in the background.
+    harness.event(egui::Event::PointerMoved(egui::pos2(600.0, 700.0)));
+    for _ in 0..20 {
+        harness.event(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Point,
+            delta: egui::vec2(0.0, -100_000.0),
+            phase: egui::TouchPhase::Move,
+            source: egui::MouseWheelSource::Unknown,
+            modifiers: egui::Modifiers::NONE,
+        });
+        harness.step();
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while harness.query_by_label("person2999@example.com").is_none() {
+        assert!(Instant::now() < deadline, "the last rows never showed");
+        harness.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    harness.get_by_label("3001");
+    harness.check_accessibility();
+}
+
+#[test]
 fn a_binary_file_gets_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("photo.png");

@@ -30,6 +30,8 @@ pub enum Action {
         namespace: Namespace,
     },
     CancelScan,
+    /// Reads a page of rows for the table (the user scrolled to it).
+    LoadPage(u64),
     ExportRejects,
     DismissNotice,
     SelectConnection(String),
@@ -438,6 +440,15 @@ impl App {
                 self.restart_scan(ctx);
             }
             Action::CancelScan => self.cancel_scan(),
+            Action::LoadPage(page) => {
+                if let Some(loaded) = self.state.loaded_mut()
+                    && let Some(index) = loaded.index.clone()
+                    && loaded.loading_pages.insert(page)
+                {
+                    let (preview, generation) = (loaded.preview.clone(), loaded.generation);
+                    self.tasks.load_page(ctx, preview, index, page, generation);
+                }
+            }
             Action::ExportRejects => {
                 if let Some(plan) = self.state.loaded().and_then(|l| l.preview.scan_plan().ok()) {
                     self.tasks.export_rejects(ctx, plan, self.picker.clone());
@@ -621,11 +632,7 @@ impl App {
                     return;
                 }
                 self.state.file = match result {
-                    Ok(preview) => FileState::Loaded(Box::new(Loaded {
-                        preview,
-                        scan: ScanState::Cancelled,
-                        generation: 0,
-                    })),
+                    Ok(preview) => FileState::Loaded(Box::new(Loaded::new(preview))),
                     Err(error) => FileState::Failed { path, error },
                 };
                 self.restart_scan(ctx);
@@ -643,12 +650,38 @@ impl App {
             Event::ScanFinished { generation, result } => {
                 if let Some(loaded) = self.current(generation) {
                     loaded.scan = match result {
-                        Ok(summary) => ScanState::Done(Box::new(summary)),
+                        Ok((summary, index)) => {
+                            loaded.index = Some(Arc::new(index));
+                            ScanState::Done(Box::new(summary))
+                        }
                         Err(_) if matches!(loaded.scan, ScanState::Cancelled) => {
                             ScanState::Cancelled
                         }
                         Err(error) => ScanState::Failed(error),
                     };
+                }
+            }
+            Event::Page {
+                generation,
+                page,
+                result,
+            } => {
+                let failed = self.current(generation).and_then(|loaded| match result {
+                    Ok(rows) => {
+                        loaded.keep_page(page, rows);
+                        None
+                    }
+                    Err(error) => {
+                        // Kept empty so it is not asked for again on every frame.
+                        loaded.keep_page(page, Vec::new());
+                        Some(error)
+                    }
+                });
+                if let Some(error) = failed {
+                    self.notify(
+                        format!("Could not read those rows of the file: {error}"),
+                        true,
+                    );
                 }
             }
             Event::Connections(rows) => {
@@ -844,6 +877,9 @@ impl App {
             return;
         };
         loaded.generation += 1;
+        // The pages show the old mapping; the rows are read again under the new one.
+        loaded.pages.clear();
+        loaded.loading_pages.clear();
         match loaded.preview.scan_plan() {
             Ok(plan) => {
                 let cancel = Arc::new(AtomicBool::new(false));

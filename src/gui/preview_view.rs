@@ -1,12 +1,15 @@
 //! The file preview: format, column mapping, counts and the first rows as they will be sent.
 
+use std::collections::BTreeSet;
+
 use eframe::egui::{self, RichText};
 use egui_extras::{Column as TableColumn, TableBuilder};
 
 use super::app::Action;
-use super::state::{FileState, Loaded, ScanState};
+use super::state::{FileState, Loaded, PAGE_ROWS, ScanState};
+use crate::cli::text::group;
 use crate::identity::Namespace;
-use crate::source::{CellStatus, Preview, Summary};
+use crate::source::{CellStatus, Preview, SampleRow, Summary};
 
 pub fn show(ui: &mut egui::Ui, file: &FileState) -> Vec<Action> {
     let mut actions = Vec::new();
@@ -70,11 +73,7 @@ fn show_loaded(ui: &mut egui::Ui, loaded: &Loaded, actions: &mut Vec<Action>) {
         show_scan(ui, &loaded.scan, actions);
     }
     ui.separator();
-    ui.strong(format!(
-        "First {} rows: raw -> normalized -> SHA-256 -> status",
-        preview.rows.len()
-    ));
-    show_sample(ui, loaded);
+    show_rows(ui, loaded, actions);
 }
 
 fn show_mapping(ui: &mut egui::Ui, loaded: &Loaded, actions: &mut Vec<Action>) {
@@ -197,35 +196,83 @@ fn show_summary(ui: &mut egui::Ui, summary: &Summary) {
     });
 }
 
-fn show_sample(ui: &mut egui::Ui, loaded: &Loaded) {
+/// The rows as they will be sent: one table row per identity cell, through the whole file
+/// once the full pass has noted where rows start. Rows past the preview's first ones are read
+/// in pages, in the background, as they scroll into view.
+fn show_rows(ui: &mut egui::Ui, loaded: &Loaded, actions: &mut Vec<Action>) {
     let preview = &loaded.preview;
-    // One table row per identity cell, or per whole-row problem.
-    let cells: Vec<SampleRow<'_>> = preview
-        .rows
-        .iter()
-        .flat_map(|row| {
-            let problem = row
-                .problem
-                .map(|p| (row.line, None, Some(format!("whole row rejected: {p}"))));
-            problem
-                .into_iter()
-                .chain(row.cells.iter().map(move |c| (row.line, Some(c), None)))
-        })
-        .collect();
+    let per_row = preview.identity_columns().count() as u64;
+    if per_row == 0 {
+        return;
+    }
+    let rows = match &loaded.index {
+        Some(index) => {
+            ui.strong(format!(
+                "All {} rows: raw -> normalized -> SHA-256 -> status",
+                group(index.rows())
+            ));
+            index.rows()
+        }
+        None => {
+            ui.strong(format!(
+                "First {} rows: raw -> normalized -> SHA-256 -> status (all rows once counted)",
+                preview.rows.len()
+            ));
+            preview.rows.len() as u64
+        }
+    };
     let row_height = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
     // Rows have one height: a cell never wraps onto a second line, it is cut.
     ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
+    let mut wanted = BTreeSet::new();
     // Wider than a narrow window: the table scrolls sideways rather than losing columns.
-    egui::ScrollArea::horizontal().show(ui, |ui| show_table(ui, preview, &cells, row_height));
+    egui::ScrollArea::horizontal().show(ui, |ui| {
+        table(ui, row_height).body(|body| {
+            body.rows(row_height, (rows * per_row) as usize, |mut row| {
+                let i = row.index() as u64;
+                let (file_row, cell) = (i / per_row, (i % per_row) as usize);
+                match sample_row(loaded, file_row, &mut wanted) {
+                    Some(sample) => draw_cell(&mut row, preview, sample, cell),
+                    None => {
+                        row.col(|ui| {
+                            ui.weak("...");
+                        });
+                        row.col(|ui| {
+                            ui.weak("reading");
+                        });
+                    }
+                }
+            });
+        });
+    });
+    actions.extend(wanted.into_iter().map(Action::LoadPage));
 }
 
-type SampleRow<'a> = (u64, Option<&'a crate::source::SampleCell>, Option<String>);
+/// A row from the pages read, or the preview's first rows; `None` (and its page wanted) when
+/// it has not been read yet.
+fn sample_row<'a>(
+    loaded: &'a Loaded,
+    file_row: u64,
+    wanted: &mut BTreeSet<u64>,
+) -> Option<&'a SampleRow> {
+    let page = file_row / PAGE_ROWS;
+    if let Some(rows) = loaded.pages.get(&page) {
+        return rows.get((file_row % PAGE_ROWS) as usize);
+    }
+    if let Some(row) = loaded.preview.rows.get(file_row as usize) {
+        return Some(row);
+    }
+    if !loaded.loading_pages.contains(&page) {
+        wanted.insert(page);
+    }
+    None
+}
 
-fn show_table(ui: &mut egui::Ui, preview: &Preview, cells: &[SampleRow<'_>], row_height: f32) {
+fn table(ui: &mut egui::Ui, row_height: f32) -> egui_extras::Table<'_> {
     TableBuilder::new(ui)
         .striped(true)
         .resizable(true)
-        .column(TableColumn::auto().at_least(48.0))
+        .column(TableColumn::auto().at_least(56.0))
         .column(TableColumn::auto().at_least(100.0))
         .column(TableColumn::initial(200.0).clip(true))
         .column(TableColumn::initial(200.0).clip(true))
@@ -234,58 +281,71 @@ fn show_table(ui: &mut egui::Ui, preview: &Preview, cells: &[SampleRow<'_>], row
         .header(row_height, |mut header| {
             for title in ["Line", "Column", "Raw", "Normalized", "SHA-256", "Status"] {
                 header.col(|ui| {
-                    ui.strong(title);
+                    let label = ui.strong(title);
+                    if title == "Status" {
+                        label.on_hover_text(
+                            "A duplicate repeats a value among the rows read with it; the \
+                             counts above are over the whole file.",
+                        );
+                    }
                 });
             }
         })
-        .body(|body| {
-            body.rows(row_height, cells.len(), |mut row| {
-                let (line, cell, problem) = &cells[row.index()];
-                row.col(|ui| {
-                    ui.label(line.to_string());
-                });
-                let Some(cell) = cell else {
-                    for text in ["", "", "", ""] {
-                        row.col(|ui| {
-                            ui.label(text);
-                        });
-                    }
-                    row.col(|ui| {
-                        ui.colored_label(
-                            ui.visuals().error_fg_color,
-                            problem.clone().unwrap_or_default(),
-                        );
-                    });
-                    return;
-                };
-                row.col(|ui| {
-                    ui.label(&preview.columns[cell.column].name);
-                });
-                row.col(|ui| {
-                    ui.monospace(format!("{:?}", cell.raw));
-                });
-                row.col(|ui| {
-                    ui.monospace(cell.normalized.as_deref().unwrap_or(""));
-                });
-                row.col(|ui| {
-                    // A clipped label shows its whole text on hover.
-                    ui.monospace(cell.digest.as_deref().unwrap_or(""));
-                });
-                row.col(|ui| {
-                    let text = cell.status.label();
-                    match cell.status {
-                        CellStatus::Invalid(reason) => {
-                            ui.colored_label(ui.visuals().error_fg_color, text)
-                                .on_hover_text(reason.advice());
-                        }
-                        CellStatus::Duplicate | CellStatus::Empty => {
-                            ui.weak(text);
-                        }
-                        _ => {
-                            ui.label(text);
-                        }
-                    }
-                });
-            });
+}
+
+fn draw_cell(
+    row: &mut egui_extras::TableRow<'_, '_>,
+    preview: &Preview,
+    sample: &SampleRow,
+    cell: usize,
+) {
+    row.col(|ui| {
+        ui.label(sample.line.to_string());
+    });
+    if let Some(problem) = sample.problem {
+        for _ in 0..4 {
+            row.col(|_| {});
+        }
+        row.col(|ui| {
+            // One message per row, on its first line.
+            if cell == 0 {
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    format!("whole row rejected: {problem}"),
+                )
+                .on_hover_text(problem.advice());
+            }
         });
+        return;
+    }
+    let Some(cell) = sample.cells.get(cell) else {
+        return;
+    };
+    row.col(|ui| {
+        ui.label(&preview.columns[cell.column].name);
+    });
+    row.col(|ui| {
+        ui.monospace(format!("{:?}", cell.raw));
+    });
+    row.col(|ui| {
+        ui.monospace(cell.normalized.as_deref().unwrap_or(""));
+    });
+    row.col(|ui| {
+        ui.monospace(cell.digest.as_deref().unwrap_or(""));
+    });
+    row.col(|ui| {
+        let text = cell.status.label();
+        match cell.status {
+            CellStatus::Invalid(reason) => {
+                ui.colored_label(ui.visuals().error_fg_color, text)
+                    .on_hover_text(reason.advice());
+            }
+            CellStatus::Duplicate | CellStatus::Empty => {
+                ui.weak(text);
+            }
+            _ => {
+                ui.label(text);
+            }
+        }
+    });
 }

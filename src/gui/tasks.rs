@@ -9,11 +9,13 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use eframe::egui;
 
 use super::picker::FilePicker;
-use super::state::{ConnectionForm, ConnectionRow, JobEntry};
+use super::state::{ConnectionForm, ConnectionRow, JobEntry, PAGE_ROWS};
 use crate::core::Core;
 use crate::pinterest::PinterestError;
 use crate::prepare::{PrepareError, write_rejects};
-use crate::source::{Preview, PreviewOptions, Progress, ScanPlan, Summary, scan};
+use crate::source::{
+    Preview, PreviewOptions, Progress, RowIndex, SampleRow, ScanPlan, Summary, read_rows, scan,
+};
 use crate::store::{ConnectionUpdate, NewConnection};
 use crate::sync::{Control, JobProgress, JobReport, JobSpec, Plan, plan_upload, run_job};
 
@@ -34,7 +36,12 @@ pub enum Event {
     },
     ScanFinished {
         generation: u64,
-        result: Result<Summary, String>,
+        result: Result<(Summary, RowIndex), String>,
+    },
+    Page {
+        generation: u64,
+        page: u64,
+        result: Result<Vec<SampleRow>, String>,
     },
     RejectsExported(Result<(PathBuf, u64), String>),
     Connections(Vec<ConnectionRow>),
@@ -149,9 +156,30 @@ impl Tasks {
                 },
                 &cancel,
             )
-            .map(|output| output.summary)
+            .map(|output| (output.summary, output.index))
             .map_err(|e| e.to_string());
             emit(Event::ScanFinished { generation, result });
+        });
+    }
+
+    /// Reads one page of rows for the preview's table.
+    pub fn load_page(
+        &self,
+        ctx: &egui::Context,
+        preview: Preview,
+        index: Arc<RowIndex>,
+        page: u64,
+        generation: u64,
+    ) {
+        self.spawn(ctx, move |emit| {
+            let first = page * PAGE_ROWS;
+            let result =
+                read_rows(&preview, &index, first, PAGE_ROWS as usize).map_err(|e| e.to_string());
+            emit(Event::Page {
+                generation,
+                page,
+                result,
+            });
         });
     }
 

@@ -1,6 +1,7 @@
 //! Reading customer files as streams: encoding, delimiter and header sniffing, column
 //! classification, the preview sample and the full streaming pass.
 
+mod browse;
 mod columns;
 mod error;
 mod format;
@@ -11,6 +12,7 @@ mod preview;
 mod records;
 mod scan;
 
+pub use browse::{MARK_EVERY, RowIndex, read_rows};
 pub use columns::Column;
 pub use error::SourceError;
 pub use format::{Delimiter, Format, TextEncoding};

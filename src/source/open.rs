@@ -103,7 +103,7 @@ fn decoder<R: Read>(inner: R) -> impl Read {
         .build(inner)
 }
 
-fn bom_len(encoding: TextEncoding) -> usize {
+pub(crate) fn bom_len(encoding: TextEncoding) -> usize {
     match encoding {
         TextEncoding::Utf8Bom => 3,
         _ => 0,

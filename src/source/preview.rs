@@ -195,35 +195,40 @@ impl Preview {
     }
 
     fn sample(&self) -> Vec<SampleRow> {
+        let rows = self.records.iter().take(self.sample_rows);
+        self.sample_of(rows.map(|(line, fields)| (*line, fields.as_slice(), None)))
+    }
+
+    /// The rows as the preview shows them: each identity cell raw, normalized, hashed, with
+    /// its status; a repeat is a value seen earlier among these rows. `problem` is what the
+    /// reader found wrong with a row (a line cut for length); a row of the wrong width is
+    /// rejected here.
+    pub(crate) fn sample_of<'a>(
+        &self,
+        rows: impl Iterator<Item = (u64, &'a [String], Option<Reason>)>,
+    ) -> Vec<SampleRow> {
         let mut normalizer = Normalizer::new();
         let mut seen = HashSet::new();
-        self.records
-            .iter()
-            .take(self.sample_rows)
-            .map(|(line, fields)| {
-                if fields.len() != self.width {
-                    return SampleRow {
-                        line: *line,
-                        problem: Some(Reason::RaggedRow),
-                        cells: Vec::new(),
-                    };
-                }
-                let cells = self
-                    .columns
-                    .iter()
-                    .filter(|c| c.namespace != Namespace::Ignore)
-                    .map(|c| {
-                        let raw = &fields[c.index];
-                        sample_cell(&mut normalizer, &mut seen, c, raw)
-                    })
-                    .collect();
-                SampleRow {
-                    line: *line,
-                    problem: None,
-                    cells,
-                }
-            })
-            .collect()
+        rows.map(|(line, fields, problem)| {
+            let problem = problem.or((fields.len() != self.width).then_some(Reason::RaggedRow));
+            if problem.is_some() {
+                return SampleRow {
+                    line,
+                    problem,
+                    cells: Vec::new(),
+                };
+            }
+            let cells = self
+                .identity_columns()
+                .map(|c| sample_cell(&mut normalizer, &mut seen, c, &fields[c.index]))
+                .collect();
+            SampleRow {
+                line,
+                problem: None,
+                cells,
+            }
+        })
+        .collect()
     }
 }
 

@@ -10,11 +10,13 @@ use std::io::{self, Read};
 use csv::ByteRecord;
 use csv_core::ReadRecordResult;
 
-/// Where a record sits: its first line, and the line after its last.
+/// Where a record sits: its first line, the line after its last, and the stream offset of
+/// its first byte.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Span {
     pub line: u64,
     pub next_line: u64,
+    pub offset: u64,
 }
 
 pub(crate) struct RecordReader<R> {
@@ -24,6 +26,8 @@ pub(crate) struct RecordReader<R> {
     end: usize,
     eof: bool,
     line: u64,
+    /// Stream bytes before `buf[pos]`.
+    consumed: u64,
     delimiter: u8,
     core: csv_core::Reader,
     fields: Vec<u8>,
@@ -33,13 +37,20 @@ pub(crate) struct RecordReader<R> {
 
 impl<R: Read> RecordReader<R> {
     pub fn new(inner: R, delimiter: u8) -> Self {
+        Self::resume(inner, delimiter, 0, 1)
+    }
+
+    /// A reader on a stream already positioned at `offset`, where line `line` starts: a
+    /// record start that an earlier pass noted.
+    pub fn resume(inner: R, delimiter: u8, offset: u64, line: u64) -> Self {
         RecordReader {
             inner,
             buf: vec![0; 1 << 20],
             pos: 0,
             end: 0,
             eof: false,
-            line: 1,
+            line,
+            consumed: offset,
             delimiter,
             core: csv_core::ReaderBuilder::new()
                 .delimiter(delimiter)
@@ -70,11 +81,12 @@ impl<R: Read> RecordReader<R> {
                 continue;
             }
             if split_line(line, self.delimiter, record, &mut self.unquoted) {
-                let first = self.line;
+                let (first, offset) = (self.line, self.consumed);
                 self.advance(line_end + 1, 1);
                 return Ok(Some(Span {
                     line: first,
                     next_line: self.line,
+                    offset,
                 }));
             }
             if let Some(span) = self.read_with_core(record)? {
@@ -121,16 +133,19 @@ impl<R: Read> RecordReader<R> {
             start = end;
         }
         let lines = memchr::memchr_iter(b'\n', &self.buf[self.pos..self.pos + consumed]).count();
-        let first = self.line;
+        let (first, offset) = (self.line, self.consumed);
         self.advance(consumed, lines as u64);
         Ok(Some(Span {
             line: first,
             next_line: self.line.max(first + 1),
+            offset,
         }))
     }
 
     fn advance(&mut self, bytes: usize, lines: u64) {
-        self.pos = (self.pos + bytes).min(self.end);
+        let pos = (self.pos + bytes).min(self.end);
+        self.consumed += (pos - self.pos) as u64;
+        self.pos = pos;
         self.line += lines;
     }
 
@@ -224,14 +239,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn read_all(input: &[u8], delimiter: u8) -> Vec<(u64, Vec<Vec<u8>>)> {
-        let mut reader = RecordReader::new(input, delimiter);
-        reader.buf = vec![0; 8];
-        let mut record = ByteRecord::new();
-        let mut out = Vec::new();
-        while let Some(span) = reader.read(&mut record).unwrap() {
-            out.push((span.line, record.iter().map(<[u8]>::to_vec).collect()));
-        }
-        out
+        read_all_from(input, delimiter, 0, 1)
     }
 
     /// The csv crate's reader with the same settings: the fields both paths must match. (Its
@@ -263,7 +271,52 @@ mod tests {
         assert_eq!(records[3].1[0], b"a\"");
     }
 
+    /// Every record, read on from the offset and line its span gave: what a page of the
+    /// preview does.
+    fn resumed_from_each(input: &[u8], delimiter: u8) -> Vec<Vec<(u64, Vec<Vec<u8>>)>> {
+        let mut reader = RecordReader::new(input, delimiter);
+        let mut record = ByteRecord::new();
+        let mut resumed = Vec::new();
+        while let Some(span) = reader.read(&mut record).unwrap() {
+            resumed.push(read_all_from(input, delimiter, span.offset, span.line));
+        }
+        resumed
+    }
+
+    fn read_all_from(
+        input: &[u8],
+        delimiter: u8,
+        offset: u64,
+        line: u64,
+    ) -> Vec<(u64, Vec<Vec<u8>>)> {
+        let mut reader = RecordReader::resume(&input[offset as usize..], delimiter, offset, line);
+        reader.buf = vec![0; 8];
+        let mut record = ByteRecord::new();
+        let mut out = Vec::new();
+        while let Some(span) = reader.read(&mut record).unwrap() {
+            out.push((span.line, record.iter().map(<[u8]>::to_vec).collect()));
+        }
+        out
+    }
+
+    #[test]
+    fn a_record_read_again_from_its_offset_is_the_same() {
+        let input = b"a,b\n\n\"x, y\",\"multi\nline\"\nlast,\"q\"\"q\"\r\n\"a\"\"\",b\nend";
+        let all = read_all(input, b',');
+        for (i, tail) in resumed_from_each(input, b',').into_iter().enumerate() {
+            assert_eq!(tail, all[i..]);
+        }
+    }
+
     proptest! {
+        #[test]
+        fn offsets_resume_anywhere(input in "[a,\"\\n\\r;x ]{0,120}") {
+            let all = read_all(input.as_bytes(), b',');
+            for (i, tail) in resumed_from_each(input.as_bytes(), b',').into_iter().enumerate() {
+                prop_assert_eq!(&tail, &all[i..].to_vec());
+            }
+        }
+
         #[test]
         fn matches_the_csv_crate(input in "[a,\"\\n\\r;x ]{0,120}", semicolon in any::<bool>()) {
             let delimiter = if semicolon { b';' } else { b',' };

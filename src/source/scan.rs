@@ -12,6 +12,7 @@ use std::thread;
 
 use serde::{Deserialize, Serialize};
 
+use super::browse::RowIndex;
 use super::format::{field, is_blank};
 use super::line_bound::{CutLines, LineBound, MAX_LINE_BYTES};
 use super::open::open_stream;
@@ -188,6 +189,8 @@ pub struct ScanOutput {
     pub summary: Summary,
     /// One list per list type that has at least one accepted identity.
     pub lists: Vec<DigestList>,
+    /// Where the data rows start, for reading any of them again without a full pass.
+    pub index: RowIndex,
 }
 
 /// Reads the whole file once. Rejects reach `on_reject` in file order; `on_progress` is called
@@ -210,7 +213,7 @@ pub fn scan(
 
     let started = std::time::Instant::now();
     let mut merge = Merge::new(plan);
-    thread::scope(|scope| {
+    let index = thread::scope(|scope| {
         let (work_tx, work_rx) = mpsc::sync_channel::<Chunk>(workers * 2);
         let (done_tx, done_rx) = mpsc::channel::<Result<Done, SourceError>>();
         let work_rx = Arc::new(Mutex::new(work_rx));
@@ -221,15 +224,23 @@ pub fn scan(
         drop(work_rx);
         let reader_done = done_tx.clone();
         drop(done_tx);
-        scope.spawn(move || {
-            if let Err(e) = read_chunks(plan, stream, &consumed, &work_tx, cancel) {
-                let _ = reader_done.send(Err(e));
-            }
-        });
-        merge.run(done_rx, total_bytes, on_reject, on_progress, cancel)
+        let reader =
+            scope.spawn(
+                move || match read_chunks(plan, stream, &consumed, &work_tx, cancel) {
+                    Ok(index) => index,
+                    Err(e) => {
+                        let _ = reader_done.send(Err(e));
+                        RowIndex::default()
+                    }
+                },
+            );
+        merge.run(done_rx, total_bytes, on_reject, on_progress, cancel)?;
+        // Invariant: the reader only returns values; a panic there is a bug to surface.
+        Ok::<_, SourceError>(reader.join().expect("the reader thread panicked"))
     })?;
     let read_secs = started.elapsed().as_secs_f64();
-    let output = merge.finish();
+    let mut output = merge.finish();
+    output.index = index;
     tracing::debug!(
         read_secs,
         dedupe_secs = started.elapsed().as_secs_f64() - read_secs,
@@ -276,13 +287,18 @@ fn read_chunks(
     consumed: &AtomicU64,
     work: &SyncSender<Chunk>,
     cancel: &AtomicBool,
-) -> Result<(), SourceError> {
+) -> Result<RowIndex, SourceError> {
+    let mut index = RowIndex::new(plan.format.encoding);
     let (bounded, cut) = LineBound::new(stream, MAX_LINE_BYTES);
     let mut reader = RecordReader::new(bounded, plan.format.delimiter.byte());
     let mut record = csv::ByteRecord::new();
     let mut header_pending = plan.format.has_header;
     let mut chunk = Chunk::new(0);
-    while let Some(Span { line, next_line }) = reader
+    while let Some(Span {
+        line,
+        next_line,
+        offset,
+    }) = reader
         .read(&mut record)
         .map_err(|e| SourceError::io(&plan.path, e))?
     {
@@ -291,6 +307,7 @@ fn read_chunks(
             continue;
         }
         let problem = row_problem(plan, &record, &cut, line, next_line);
+        index.note(offset, line, problem);
         if problem.is_none() {
             for column in &plan.columns {
                 chunk.text.extend_from_slice(field(&record, column.index));
@@ -303,12 +320,12 @@ fn read_chunks(
         if chunk.is_full() {
             let next = Chunk::new(chunk.seq + 1);
             if !send_chunk(std::mem::replace(&mut chunk, next), consumed, work, cancel)? {
-                return Ok(());
+                return Ok(index);
             }
         }
     }
     send_chunk(chunk, consumed, work, cancel)?;
-    Ok(())
+    Ok(index)
 }
 
 /// False when the pass is over (cancelled or the consumers are gone).
@@ -586,6 +603,7 @@ impl Merge {
         ScanOutput {
             summary: self.summary,
             lists,
+            index: RowIndex::default(),
         }
     }
 }
