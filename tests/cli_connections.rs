@@ -28,17 +28,7 @@ impl Env {
         .await
         .unwrap();
         let home = tempfile::tempdir().unwrap();
-        let browser = home.path().join("browser.py");
-        std::fs::write(
-            &browser,
-            "#!/usr/bin/env python3\nimport sys, urllib.request\nurllib.request.urlopen(sys.argv[1]).read()\n",
-        )
-        .unwrap();
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o755)).unwrap();
-        }
+        let browser = common::browser_script(home.path());
         Env {
             sim,
             home,

@@ -5,7 +5,7 @@ mod common;
 use std::sync::Arc;
 
 use audience_desk::core::Core;
-use audience_desk::gui::{App, FixedPicker, Opener};
+use audience_desk::gui::{App, FixedPicker};
 use audience_desk::pinterest::Endpoints;
 use audience_desk::sim::{OWNED_AD_ACCOUNT, SimConfig, SimHandle};
 use audience_desk::store::FileSecrets;
@@ -27,6 +27,12 @@ fn type_into(harness: &mut Harness<'_, App>, label: &str, text: &str) {
 
 #[test]
 fn create_connect_and_see_the_countdown_and_a_reconnect() {
+    // The app opens the login page as it does for a user: with the program in BROWSER, here
+    // a script that follows the login redirects to the app's listener.
+    let scripts = tempfile::tempdir().unwrap();
+    let browser = common::browser_script(scripts.path());
+    // SAFETY: this binary's only test sets it first, before any other thread exists.
+    unsafe { std::env::set_var("BROWSER", &browser) };
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let redirect = url::Url::parse(&format!("http://localhost:{}/", common::free_port())).unwrap();
     let sim = runtime
@@ -46,17 +52,7 @@ fn create_connect_and_see_the_countdown_and_a_reconnect() {
         None,
     )
     .map_err(anyhow::Error::from);
-    // The stand-in browser: follows the login redirects to the app's listener.
-    let browser: Opener = Arc::new(|url: &url::Url| {
-        let url = url.clone();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Runtime::new().unwrap();
-            rt.block_on(async { reqwest::get(url).await.map(drop) })
-                .ok();
-        });
-        Ok(())
-    });
-    let app = App::with_core(Arc::new(FixedPicker(None)), core, Some(browser));
+    let app = App::with_core(Arc::new(FixedPicker(None)), core, None);
     let mut harness = common::harness(app);
     harness.run_steps(2);
     harness.get_by_label("New connection").click();

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use audience_desk::gui::{App, FixedPicker};
+use audience_desk::gui::{App, FixedPicker, View};
 use audience_desk::store::JobState;
 use eframe::egui::accesskit::Role;
 use egui_kittest::Harness;
@@ -102,6 +102,14 @@ fn dry_run_then_upload_and_resume_an_interrupted_job() {
     assert_eq!(lists[0].members, expected);
     harness.get_by_label_contains(&format!("Newsletter ({})", lists[0].id));
     harness.check_accessibility();
+    // Back to the file with the keyboard: the plan for the same settings is still there.
+    harness.key_press_modifiers(eframe::egui::Modifiers::COMMAND, eframe::egui::Key::Num1);
+    harness.run_steps(2);
+    assert_eq!(harness.state().state.view, View::Upload);
+    harness.get_by_label("new: Newsletter");
+    harness.key_press_modifiers(eframe::egui::Modifiers::COMMAND, eframe::egui::Key::Num2);
+    harness.run_steps(2);
+    assert_eq!(harness.state().state.view, View::Jobs);
 
     // A job left interrupted (as after a crash) is offered for resume, and finishes.
     let job = {

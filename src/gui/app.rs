@@ -756,7 +756,7 @@ impl App {
                 Err(error) => self.state.plan = PlanState::Failed(error),
             },
             Event::Jobs(entries) => self.state.jobs.entries = entries,
-            Event::JobEnded { job, result } => self.job_ended(job, result),
+            Event::JobEnded { job, result } => self.job_ended(job, result, ctx),
             Event::RejectsExported(result) => {
                 self.state.notice = Some(match result {
                     Ok((path, count)) => Notice {
@@ -772,10 +772,30 @@ impl App {
         }
     }
 
-    fn job_ended(&mut self, job: i64, result: Result<crate::sync::JobReport, String>) {
+    fn job_ended(
+        &mut self,
+        job: i64,
+        result: Result<crate::sync::JobReport, String>,
+        ctx: &egui::Context,
+    ) {
         self.job_progress.remove(&job);
         self.state.jobs.live.remove(&job);
         self.jobs_loaded_at = None;
+        // The job made or changed lists: the lists on screen (or in the picker) are stale.
+        let connection = self
+            .state
+            .jobs
+            .entries
+            .iter()
+            .find(|e| e.row.id == job)
+            .map(|e| e.row.connection.clone());
+        let shown = match &self.state.lists {
+            ListsState::Loaded { name, .. } | ListsState::Failed { name, .. } => Some(name),
+            _ => None,
+        };
+        if let Some(name) = connection.filter(|c| Some(c) == shown) {
+            self.apply(Action::LoadLists(name), ctx);
+        }
         match result {
             Ok(report) => {
                 let p = &report.progress;

@@ -37,6 +37,11 @@ pub fn blocker(state: &State) -> Option<String> {
         Some(row) if row.status.state == ConnectionState::NotConnected => {
             return Some(format!("Connect '{name}' first (select it on the left)."));
         }
+        Some(row) if row.status.state == ConnectionState::ReconnectRequired => {
+            return Some(format!(
+                "Pinterest needs '{name}' to log in again: select it on the left and Reconnect."
+            ));
+        }
         Some(_) => {}
     }
     if form.new_list && form.list_name.trim().is_empty() {

@@ -116,3 +116,20 @@ pub fn step_until(
         std::thread::sleep(Duration::from_millis(30));
     }
 }
+
+/// A `BROWSER` program that does what a browser does with the simulator's login page: fetch
+/// it and follow the redirect to the callback. Python, as the supported machines have it.
+pub fn browser_script(dir: &std::path::Path) -> std::path::PathBuf {
+    let browser = dir.join("browser.py");
+    std::fs::write(
+        &browser,
+        "#!/usr/bin/env python3\nimport sys, urllib.request\nurllib.request.urlopen(sys.argv[1]).read()\n",
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    browser
+}
