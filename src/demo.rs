@@ -6,6 +6,7 @@ use std::fs;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use url::Url;
 
@@ -57,9 +58,11 @@ pub async fn start() -> Result<(Demo, Core), DemoError> {
     };
     let sim = SimHandle::start(config.clone(), 0).await?;
     // A fresh home per demo run: the user's own connections and jobs are never touched.
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    let run = RUNS.fetch_add(1, Ordering::Relaxed);
     let home = std::env::temp_dir()
         .join("audience-desk-demo")
-        .join(format!("home-{}", std::process::id()));
+        .join(format!("home-{}-{run}", std::process::id()));
     if home.exists() {
         fs::remove_dir_all(&home)?;
     }

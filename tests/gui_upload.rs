@@ -178,3 +178,48 @@ fn demo_mode_connects_to_the_built_in_simulator_and_plans_the_sample() {
     harness.get_by_label("new: Demo customers (EMAIL)");
     harness.check_accessibility();
 }
+
+#[test]
+fn a_running_job_pauses_resumes_and_cancels() {
+    // Demo mode paces uploads to one call a second: the 50,000-row sample takes a while.
+    let mut harness = common::harness(App::demo(Arc::new(FixedPicker(None))));
+    common::step_until(&mut harness, "the sample's counts", |h| {
+        h.query_by_label_contains("50,000 rows read").is_some()
+            && h.query_all_by_label_contains("token expires in 30 days")
+                .next()
+                .is_some()
+    });
+    harness.get_by_label("Start upload").click();
+    common::step_until(&mut harness, "the running job", |h| {
+        h.query_by_label("Job 1: running").is_some()
+    });
+    harness.get_by_label("Pause").click();
+    common::step_until(&mut harness, "the paused job", |h| {
+        h.query_by_label("Job 1: paused").is_some()
+    });
+    let paused = harness.state().state.jobs.live[&1].progress.clone();
+    assert!(paused.records_acked < paused.records_total);
+    // Longer than the pace of one call a second.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    harness.run_steps(3);
+    assert_eq!(
+        harness.state().state.jobs.live[&1].progress.records_acked,
+        paused.records_acked,
+        "nothing is sent while paused"
+    );
+    harness.get_by_label("Resume").click();
+    common::step_until(&mut harness, "the job running again", |h| {
+        h.query_by_label("Job 1: running").is_some()
+    });
+    // Esc on the jobs screen cancels the job shown.
+    harness.key_press(eframe::egui::Key::Escape);
+    common::step_until(&mut harness, "the cancelled job", |h| {
+        h.query_by_label("Job 1: cancelled").is_some()
+    });
+    harness.get_by_label_contains("Job 1 cancelled");
+    assert!(harness.state().state.jobs.live.is_empty());
+    assert!(
+        harness.query_by_label("Resume").is_none(),
+        "a cancelled job is over"
+    );
+}
