@@ -30,10 +30,20 @@ pub enum DemoError {
     Pinterest(#[from] PinterestError),
 }
 
-/// A running demo: the simulator (stopped when this is dropped) and the sample file.
+/// A running demo: the simulator and the sample file. Dropping it stops the simulator and
+/// removes the demo's home.
 pub struct Demo {
     pub sim: SimHandle,
     pub sample: PathBuf,
+    home: PathBuf,
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        if let Err(e) = fs::remove_dir_all(&self.home) {
+            tracing::debug!("the demo's home stays: {e}");
+        }
+    }
 }
 
 fn free_loopback_port() -> std::io::Result<u16> {
@@ -85,7 +95,7 @@ pub async fn start() -> Result<(Demo, Core), DemoError> {
         Some(&config.app_secret),
     )?;
     let sample = write_sample_file(SAMPLE_ROWS)?;
-    Ok((Demo { sim, sample }, core))
+    Ok((Demo { sim, sample, home }, core))
 }
 
 /// What a browser does with the simulator's login page, which consents at once: follow its

@@ -50,14 +50,20 @@ fn pick_connection(harness: &mut Harness<'_, App>) {
     harness.run_steps(2);
 }
 
-#[test]
-fn dry_run_then_upload_and_resume_an_interrupted_job() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
+/// The app on a connected connection with the customers' file open, the connection picked
+/// and the new list named, as a user would set it.
+fn ready_to_upload(
+    runtime: &tokio::runtime::Runtime,
+) -> (
+    Harness<'static, App>,
+    audience_desk::sim::SimHandle,
+    tempfile::TempDir,
+    BTreeSet<String>,
+) {
     let world = runtime.block_on(common::world());
     runtime.block_on(common::connect(&world)).unwrap();
     let common::World { sim, core, home } = world;
-    let dir = tempfile::tempdir().unwrap();
-    let (file, expected) = customers(&dir);
+    let (file, expected) = customers(&home);
     let app = App::with_core(Arc::new(FixedPicker(Some(file))), Ok(core), None);
     let mut harness = common::harness(app);
     harness.run_steps(2);
@@ -74,6 +80,44 @@ fn dry_run_then_upload_and_resume_an_interrupted_job() {
         .get_by_role_and_label(Role::TextInput, "List name")
         .type_text("Newsletter");
     harness.run_steps(2);
+    (harness, sim, home, expected)
+}
+
+#[test]
+fn a_refused_upload_says_why_with_pinterests_request_id() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (mut harness, sim, _home, _) = ready_to_upload(&runtime);
+    sim.set_faults(audience_desk::sim::Faults {
+        fail_next: 1,
+        fail_status: Some(403),
+        ..Default::default()
+    });
+    harness.get_by_label("Start upload").click();
+    common::step_until(&mut harness, "the failed job", |h| {
+        h.query_by_label("Job 1: failed").is_some()
+    });
+    let message = harness.state().state.jobs.entries[0]
+        .row
+        .message
+        .clone()
+        .unwrap();
+    assert!(
+        message.contains("403") && message.contains("request id"),
+        "{message}"
+    );
+    harness.get_by_label(&message);
+    harness.get_by_label_contains("Job 1 failed");
+    // A failed job can be tried again once the cause is fixed.
+    harness.get_by_label("Resume").click();
+    common::step_until(&mut harness, "the job completed on a second try", |h| {
+        h.query_by_label("Job 1: completed").is_some()
+    });
+}
+
+#[test]
+fn dry_run_then_upload_and_resume_an_interrupted_job() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (mut harness, sim, home, expected) = ready_to_upload(&runtime);
 
     // The dry run: the plan on screen, nothing sent.
     harness.get_by_label("Dry run").click();

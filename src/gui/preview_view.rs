@@ -57,21 +57,26 @@ fn show_loaded(ui: &mut egui::Ui, loaded: &Loaded, actions: &mut Vec<Action>) {
         ));
     });
     ui.separator();
-    // Side by side when there is room; the counts go under the mapping on a narrow window.
-    if ui.available_width() >= 900.0 {
-        ui.columns(2, |columns| {
-            columns[0].strong("Columns");
-            show_mapping(&mut columns[0], loaded, actions);
-            columns[1].strong("Counts");
-            show_scan(&mut columns[1], &loaded.scan, actions);
+    // Folds away to give the rows the whole height.
+    egui::CollapsingHeader::new("Columns and counts")
+        .default_open(true)
+        .show(ui, |ui| {
+            // Side by side when there is room; the counts go under the mapping otherwise.
+            if ui.available_width() >= 900.0 {
+                ui.columns(2, |columns| {
+                    columns[0].strong("Columns");
+                    show_mapping(&mut columns[0], loaded, actions);
+                    columns[1].strong("Counts");
+                    show_scan(&mut columns[1], &loaded.scan, actions);
+                });
+            } else {
+                ui.strong("Columns");
+                show_mapping(ui, loaded, actions);
+                ui.add_space(4.0);
+                ui.strong("Counts");
+                show_scan(ui, &loaded.scan, actions);
+            }
         });
-    } else {
-        ui.strong("Columns");
-        show_mapping(ui, loaded, actions);
-        ui.add_space(4.0);
-        ui.strong("Counts");
-        show_scan(ui, &loaded.scan, actions);
-    }
     ui.separator();
     show_rows(ui, loaded, actions);
 }
