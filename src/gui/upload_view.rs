@@ -109,9 +109,12 @@ pub fn show(ui: &mut egui::Ui, state: &State) -> Vec<Action> {
              added before and the file no longer has",
             );
     });
-    ui.checkbox(
-        &mut form.create_audience,
-        "Create an audience from each new list",
+    ui.add_enabled(
+        form.new_list,
+        egui::Checkbox::new(
+            &mut form.create_audience,
+            "Create an audience from each new list",
+        ),
     );
 
     if form != state.upload {
