@@ -170,13 +170,13 @@ fn detail(
                 actions.push(Action::CancelJob(id));
             }
         }
-        None if p.state.is_unfinished()
-            && ui
+        None if p.state.is_unfinished() => {
+            let resume = ui
                 .button("Resume")
-                .on_hover_text("Send the batches not yet acknowledged")
-                .clicked() =>
-        {
-            actions.push(Action::ResumeJob(id));
+                .on_hover_text("Send the batches not yet acknowledged");
+            if resume.clicked() {
+                actions.push(Action::ResumeJob(id));
+            }
         }
         None => {}
     });
