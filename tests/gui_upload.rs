@@ -93,8 +93,15 @@ fn a_refused_upload_says_why_with_pinterests_request_id() {
         ..Default::default()
     });
     harness.get_by_label("Start upload").click();
-    common::step_until(&mut harness, "the failed job", |h| {
+    common::step_until(&mut harness, "the failed job, as stored", |h| {
         h.query_by_label("Job 1: failed").is_some()
+            && h.query_by_label_contains("Job 1 failed").is_some()
+            && h.state()
+                .state
+                .jobs
+                .entries
+                .first()
+                .is_some_and(|e| e.row.state == JobState::Failed)
     });
     let message = harness.state().state.jobs.entries[0]
         .row
@@ -106,7 +113,6 @@ fn a_refused_upload_says_why_with_pinterests_request_id() {
         "{message}"
     );
     harness.get_by_label(&message);
-    harness.get_by_label_contains("Job 1 failed");
     // A failed job can be tried again once the cause is fixed.
     harness.get_by_label("Resume").click();
     common::step_until(&mut harness, "the job completed on a second try", |h| {
@@ -132,11 +138,12 @@ fn dry_run_then_upload_and_resume_an_interrupted_job() {
 
     // The upload, from the keyboard: it runs in the background and the jobs screen shows it.
     harness.key_press_modifiers(eframe::egui::Modifiers::COMMAND, eframe::egui::Key::Enter);
-    common::step_until(&mut harness, "the completed job", |h| {
+    // The job's end reaches the app after its last progress: wait for both.
+    common::step_until(&mut harness, "the completed job and its notice", |h| {
         h.query_by_label("Job 1: completed").is_some()
+            && h.query_by_label_contains("Job 1 completed").is_some()
     });
     harness.get_by_label(&format!("{PEOPLE} of {PEOPLE} records (100%)"));
-    harness.get_by_label_contains("Job 1 completed");
     // The file's counts: 252 rows, one repeat, one rejected value.
     harness.get_by_label("252");
     harness.get_by_label("Rejected: not an email");
@@ -144,7 +151,11 @@ fn dry_run_then_upload_and_resume_an_interrupted_job() {
     assert_eq!(lists.len(), 1);
     assert_eq!(lists[0].name, "Newsletter");
     assert_eq!(lists[0].members, expected);
-    harness.get_by_label_contains(&format!("Newsletter ({})", lists[0].id));
+    // The lists' status comes with the job's report, read back from the store.
+    let list = format!("Newsletter ({})", lists[0].id);
+    common::step_until(&mut harness, "the job's lists", |h| {
+        h.query_by_label(&list).is_some()
+    });
     harness.check_accessibility();
     // Back to the file with the keyboard: the plan for the same settings is still there.
     harness.key_press_modifiers(eframe::egui::Modifiers::COMMAND, eframe::egui::Key::Num1);
@@ -257,10 +268,11 @@ fn a_running_job_pauses_resumes_and_cancels() {
     });
     // Esc on the jobs screen cancels the job shown.
     harness.key_press(eframe::egui::Key::Escape);
-    common::step_until(&mut harness, "the cancelled job", |h| {
+    // The job's end reaches the app after its last progress: wait for both.
+    common::step_until(&mut harness, "the cancelled job and its notice", |h| {
         h.query_by_label("Job 1: cancelled").is_some()
+            && h.query_by_label_contains("Job 1 cancelled").is_some()
     });
-    harness.get_by_label_contains("Job 1 cancelled");
     assert!(harness.state().state.jobs.live.is_empty());
     assert!(
         harness.query_by_label("Resume").is_none(),

@@ -15,11 +15,13 @@ pub fn progress_of(entry: &JobEntry, live: Option<&LiveJob>) -> JobProgress {
     if let Some(live) = live {
         return live.progress.clone();
     }
-    let mut progress = entry
-        .report
-        .as_ref()
-        .map(|r| r.progress.clone())
-        .unwrap_or_else(|| JobProgress::new(entry.row.id));
+    // The report is saved a moment after the job's last state; until then the file's counts
+    // come from the planning pass kept with the job.
+    let mut progress = match (&entry.report, &entry.scan) {
+        (Some(report), _) => report.progress.clone(),
+        (None, Some(scan)) => JobProgress::new(entry.row.id).with_scan(scan),
+        (None, None) => JobProgress::new(entry.row.id),
+    };
     progress.state = entry.row.state;
     progress.batches_total = entry.counts.batches;
     progress.batches_acked = entry.counts.batches_acked;

@@ -87,6 +87,8 @@ pub struct JobEntry {
     pub row: JobRow,
     pub counts: JournalCounts,
     pub report: Option<JobReport>,
+    /// The file's counts from the planning pass.
+    pub scan: Option<Summary>,
 }
 
 #[derive(Default)]

@@ -339,10 +339,15 @@ impl Tasks {
                         .summary
                         .as_deref()
                         .and_then(|s| serde_json::from_str(s).ok());
+                    let scan = row
+                        .scan
+                        .as_deref()
+                        .and_then(|s| serde_json::from_str(s).ok());
                     Some(JobEntry {
                         row,
                         counts,
                         report,
+                        scan,
                     })
                 })
                 .collect();
