@@ -53,9 +53,10 @@ impl JobState {
         }
     }
 
-    /// Whether `resume` has anything to do.
+    /// Whether `resume` may have something to send: anything but a completed job (a
+    /// cancelled one keeps its unsent batches).
     pub fn is_unfinished(self) -> bool {
-        !matches!(self, JobState::Completed | JobState::Cancelled)
+        self != JobState::Completed
     }
 }
 

@@ -103,13 +103,13 @@ pub fn refresh_calls(sim: &SimHandle) -> usize {
         .count()
 }
 
-/// Steps the app until `found` holds, for at most 20 seconds.
+/// Steps the app until `found` holds, for at most 30 seconds.
 pub fn step_until(
     harness: &mut egui_kittest::Harness<'_, audience_desk::gui::App>,
     what: &str,
     found: impl Fn(&egui_kittest::Harness<'_, audience_desk::gui::App>) -> bool,
 ) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while !found(harness) {
         assert!(std::time::Instant::now() < deadline, "never saw: {what}");
         harness.step();
