@@ -27,6 +27,14 @@ pub fn show(ui: &mut egui::Ui, file: &FileState) -> Vec<Action> {
                     actions.push(Action::OpenFileDialog);
                 }
                 ui.label("or drop a file on this window (Ctrl+O opens the dialog)");
+                ui.add_space(16.0);
+                ui.label(
+                    RichText::new(
+                        "No Pinterest app yet? Start with `audience-desk --demo` to try the \
+                         whole flow on a simulated Pinterest on this machine.",
+                    )
+                    .small(),
+                );
             });
         }
         FileState::Loading(path) => {
