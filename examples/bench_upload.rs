@@ -14,47 +14,26 @@ use std::time::{Duration, Instant};
 
 use audience_desk::core::Core;
 use audience_desk::demo::follow_login as browser;
-use audience_desk::pinterest::Endpoints;
-use audience_desk::sim::{Faults, OWNED_AD_ACCOUNT, SimConfig, SimHandle};
+use audience_desk::sim::{Faults, OWNED_AD_ACCOUNT, SimHandle};
 use audience_desk::source::{Preview, PreviewOptions};
-use audience_desk::store::{JobState, MemorySecrets, NewConnection};
+use audience_desk::store::{JobState, NewConnection};
 use audience_desk::sync::{Control, JobProgress, JobSpec, Mode, Target, plan_upload, run_job};
 use tokio::sync::watch;
-use url::Url;
 
 async fn setup(
     dir: &std::path::Path,
     faults: Faults,
     writes_per_minute: u32,
 ) -> anyhow::Result<(SimHandle, Core)> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let redirect = Url::parse(&format!("http://localhost:{port}/"))?;
-    let config = SimConfig {
-        redirect_uris: vec![redirect.to_string()],
-        faults,
-        ..SimConfig::default()
+    let home = dir.join(format!("home-{}", writes_per_minute));
+    let connection = NewConnection {
+        name: "Bench".into(),
+        ad_account_id: OWNED_AD_ACCOUNT.into(),
+        ..Default::default()
     };
-    let sim = SimHandle::start(config.clone(), 0).await?;
-    let home = dir.join(format!("home-{port}"));
-    let mut core = Core::with(
-        &home,
-        Endpoints::simulator(&sim.url, redirect),
-        Arc::new(MemorySecrets::default()),
-        None,
-    )?;
+    let (sim, mut core) = audience_desk::demo::simulated(&home, faults, connection).await?;
     core.limits.writes_per_minute = writes_per_minute;
     core.limits.reads_per_minute = writes_per_minute.max(1000);
-    core.add_connection(
-        &NewConnection {
-            name: "Bench".into(),
-            ad_account_id: OWNED_AD_ACCOUNT.into(),
-            app_id: Some(config.app_id.clone()),
-            ..Default::default()
-        },
-        Some(&config.app_secret),
-    )?;
     core.connect("Bench", browser, Duration::from_secs(10))
         .await?;
     Ok((sim, core))

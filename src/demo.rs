@@ -4,7 +4,7 @@
 
 use std::fs;
 use std::io::{BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -55,18 +55,6 @@ fn free_loopback_port() -> std::io::Result<u16> {
 /// Starts the simulator on the current Tokio runtime; returns it with a core pointed at it,
 /// in a home of its own, holding the demo connection.
 pub async fn start() -> Result<(Demo, Core), DemoError> {
-    let redirect = Url::parse(&format!("http://localhost:{}/", free_loopback_port()?))
-        .map_err(|e| std::io::Error::other(e.to_string()))?;
-    let config = SimConfig {
-        redirect_uris: vec![redirect.to_string()],
-        // A little latency so progress can be watched, as on a real network.
-        faults: Faults {
-            latency_ms: 150,
-            ..Faults::default()
-        },
-        ..SimConfig::default()
-    };
-    let sim = SimHandle::start(config.clone(), 0).await?;
     // A fresh home per demo run: the user's own connections and jobs are never touched.
     static RUNS: AtomicUsize = AtomicUsize::new(0);
     let run = RUNS.fetch_add(1, Ordering::Relaxed);
@@ -77,25 +65,52 @@ pub async fn start() -> Result<(Demo, Core), DemoError> {
         fs::remove_dir_all(&home)?;
     }
     fs::create_dir_all(&home)?;
-    let mut core = Core::with(
-        &home,
+    // A little latency so progress can be watched, as on a real network.
+    let faults = Faults {
+        latency_ms: 150,
+        ..Faults::default()
+    };
+    let connection = NewConnection {
+        name: CONNECTION.into(),
+        description: "The built-in simulator; nothing leaves this machine".into(),
+        ad_account_id: OWNED_AD_ACCOUNT.into(),
+        app_id: None,
+    };
+    let (sim, mut core) = simulated(&home, faults, connection).await?;
+    // Slow enough that the jobs screen shows a job at work.
+    core.limits.writes_per_minute = 60;
+    let sample = write_sample_file(SAMPLE_ROWS)?;
+    Ok((Demo { sim, sample, home }, core))
+}
+
+/// The simulator on a free loopback port (on the current Tokio runtime) with `faults`, and a
+/// core in `home` pointed at it, its secrets in memory, holding `connection` with the
+/// simulator's app credentials. Demo mode and the benchmarks start from here.
+pub async fn simulated(
+    home: &Path,
+    faults: Faults,
+    connection: NewConnection,
+) -> Result<(SimHandle, Core), DemoError> {
+    let redirect = Url::parse(&format!("http://localhost:{}/", free_loopback_port()?))
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    let config = SimConfig {
+        redirect_uris: vec![redirect.to_string()],
+        faults,
+        ..SimConfig::default()
+    };
+    let sim = SimHandle::start(config.clone(), 0).await?;
+    let core = Core::with(
+        home,
         Endpoints::simulator(&sim.url, redirect),
         Arc::new(MemorySecrets::default()),
         None,
     )?;
-    // Slow enough that the jobs screen shows a job at work.
-    core.limits.writes_per_minute = 60;
-    core.add_connection(
-        &NewConnection {
-            name: CONNECTION.into(),
-            description: "The built-in simulator; nothing leaves this machine".into(),
-            ad_account_id: OWNED_AD_ACCOUNT.into(),
-            app_id: Some(config.app_id.clone()),
-        },
-        Some(&config.app_secret),
-    )?;
-    let sample = write_sample_file(SAMPLE_ROWS)?;
-    Ok((Demo { sim, sample, home }, core))
+    let connection = NewConnection {
+        app_id: Some(config.app_id.clone()),
+        ..connection
+    };
+    core.add_connection(&connection, Some(&config.app_secret))?;
+    Ok((sim, core))
 }
 
 /// What a browser does with the simulator's login page, which consents at once: follow its
@@ -121,7 +136,7 @@ pub fn write_sample_file(rows: u32) -> std::io::Result<PathBuf> {
 }
 
 /// Writes the sample customer file of `rows` rows at `path`.
-pub fn write_sample(path: &std::path::Path, rows: u32) -> std::io::Result<()> {
+pub fn write_sample(path: &Path, rows: u32) -> std::io::Result<()> {
     let mut out = BufWriter::new(fs::File::create(path)?);
     writeln!(out, "Email Address,GAID,IDFA,First name,Notes")?;
     let names = ["Jane", "omar", "LI", "Ana", "Sam", "Priya", "Noah", "Mia"];
