@@ -183,7 +183,7 @@ fn main() -> anyhow::Result<()> {
         .live
         .values()
         .next()
-        .map(|j| j.progress.clone());
+        .map(|j| j.progress.borrow().clone());
     if let Some(p) = progress {
         println!(
             "Upload meanwhile: {} of {} records acknowledged, {} records/s",

@@ -252,13 +252,19 @@ fn a_running_job_pauses_resumes_cancels_and_resumes_again() {
     common::step_until(&mut harness, "the paused job", |h| {
         h.query_by_label("Job 1: paused").is_some()
     });
-    let paused = harness.state().state.jobs.live[&1].progress.clone();
+    let paused = harness.state().state.jobs.live[&1]
+        .progress
+        .borrow()
+        .clone();
     assert!(paused.records_acked < paused.records_total);
     // Longer than the pace of one call a second.
     std::thread::sleep(std::time::Duration::from_millis(1500));
     harness.run_steps(3);
     assert_eq!(
-        harness.state().state.jobs.live[&1].progress.records_acked,
+        harness.state().state.jobs.live[&1]
+            .progress
+            .borrow()
+            .records_acked,
         paused.records_acked,
         "nothing is sent while paused"
     );

@@ -217,13 +217,9 @@ fn describe_report(report: &JobReport) -> String {
         }
         out.push('\n');
     }
-    if report
-        .lists
-        .iter()
-        .any(|l| l.list_status.as_deref() == Some("TOO_SMALL"))
-    {
-        out += "A list under 100 matched Pinterest users is TOO_SMALL and cannot be targeted; \
-                matching can take up to 24 hours.\n";
+    if let Some(note) = report.too_small_note() {
+        out += note;
+        out.push('\n');
     }
     out
 }
@@ -231,7 +227,7 @@ fn describe_report(report: &JobReport) -> String {
 pub fn jobs(json: bool) -> anyhow::Result<()> {
     let core = Core::open()?;
     let store = core.store.lock().expect("store lock");
-    let jobs = store.jobs(50, 30)?;
+    let jobs = store.jobs(50, crate::store::STALE_AFTER_SECONDS)?;
     if json {
         let mut listed = Vec::new();
         for job in &jobs {

@@ -1,4 +1,4 @@
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -82,8 +82,6 @@ pub struct App {
     /// What to do on the first frame, once a context exists: reopen the last file, and in
     /// demo mode connect.
     pending: Vec<Action>,
-    /// Live progress of the jobs this app runs.
-    job_progress: BTreeMap<i64, watch::Receiver<JobProgress>>,
     throughput_sampled_at: Option<Instant>,
     /// Connections already warned about, so a warning is given once per session.
     warned: HashSet<String>,
@@ -111,7 +109,6 @@ impl App {
             jobs_loaded_at: None,
             fresh_checked_at: None,
             pending: Vec::new(),
-            job_progress: BTreeMap::new(),
             throughput_sampled_at: None,
             warned: HashSet::new(),
             desktop_notifications: false,
@@ -221,10 +218,13 @@ impl App {
                 self.tasks.load_connections(ctx, core.clone());
                 ctx.request_repaint_after(Duration::from_secs(1));
             }
-            if self
+            // Past jobs change only while jobs run or someone looks (another process may run
+            // one); otherwise the list read at start-up and after each job's end stands.
+            let watched = self.state.view == View::Jobs || !self.state.jobs.live.is_empty();
+            let due = self
                 .jobs_loaded_at
-                .is_none_or(|t| t.elapsed() >= JOBS_EVERY)
-            {
+                .is_none_or(|t| watched && t.elapsed() >= JOBS_EVERY);
+            if due {
                 self.jobs_loaded_at = Some(Instant::now());
                 self.tasks.load_jobs(ctx, core.clone());
             }
@@ -235,9 +235,11 @@ impl App {
         }
     }
 
-    /// Copies the live jobs' progress into the state; adds a throughput point each second.
+    /// Adds a throughput point to each live job every second, and keeps frames coming while
+    /// jobs run.
     fn sample_jobs(&mut self, ctx: &egui::Context) {
-        if self.job_progress.is_empty() {
+        let jobs = &mut self.state.jobs;
+        if jobs.live.is_empty() {
             return;
         }
         let sample = self
@@ -246,22 +248,11 @@ impl App {
         if sample {
             self.throughput_sampled_at = Some(Instant::now());
         }
-        for (id, receiver) in &self.job_progress {
-            let Some(live) = self.state.jobs.live.get_mut(id) else {
-                continue;
-            };
-            live.progress = receiver.borrow().clone();
-            if sample {
-                let point = [
-                    live.started.elapsed().as_secs_f64(),
-                    live.progress.records_per_second,
-                ];
-                self.state
-                    .jobs
-                    .throughput
-                    .entry(*id)
-                    .or_default()
-                    .push(point);
+        if sample {
+            for (id, live) in &jobs.live {
+                let rate = live.progress.borrow().records_per_second;
+                let point = [live.started.elapsed().as_secs_f64(), rate];
+                jobs.throughput.entry(*id).or_default().push(point);
             }
         }
         ctx.request_repaint_after(Duration::from_millis(250));
@@ -529,15 +520,12 @@ impl App {
                     self.tasks.load_lists(ctx, runtime, core.clone(), name);
                 }
             }
-            Action::EditUpload(form) => {
+            Action::EditUpload(mut form) => {
                 if form.connection != self.state.upload.connection {
                     // Lists belong to the ad account of the connection picked before.
-                    let mut form = form;
                     form.list_id = None;
-                    self.state.upload = form;
-                } else {
-                    self.state.upload = form;
                 }
+                self.state.upload = form;
                 if !matches!(self.state.plan, PlanState::Planning { .. }) {
                     // A plan shown for other settings would mislead.
                     self.state.plan = PlanState::Idle;
@@ -594,18 +582,17 @@ impl App {
         let (Some(core), Some(runtime)) = (&self.core, &self.runtime) else {
             return;
         };
-        if self.job_progress.contains_key(&id) {
+        if self.state.jobs.live.contains_key(&id) {
             return;
         }
         let control = Arc::new(Control::default());
         let (sender, receiver) = watch::channel(JobProgress::new(id));
         self.tasks
             .run_job(ctx, runtime, core.clone(), id, control.clone(), sender);
-        self.job_progress.insert(id, receiver);
         self.state.jobs.live.insert(
             id,
             LiveJob {
-                progress: JobProgress::new(id),
+                progress: receiver,
                 control,
                 started: Instant::now(),
             },
@@ -778,7 +765,6 @@ impl App {
         result: Result<crate::sync::JobReport, String>,
         ctx: &egui::Context,
     ) {
-        self.job_progress.remove(&job);
         self.state.jobs.live.remove(&job);
         self.jobs_loaded_at = None;
         // The job made or changed lists: the lists on screen (or in the picker) are stale.
@@ -951,10 +937,10 @@ impl eframe::App for App {
         // Give the jobs a moment to journal the batches in flight and mark themselves
         // interrupted; whatever is not journaled is sent again on resume.
         let deadline = Instant::now() + Duration::from_secs(3);
-        while !self.job_progress.is_empty() && Instant::now() < deadline {
+        while !self.state.jobs.live.is_empty() && Instant::now() < deadline {
             for event in self.tasks.drain() {
                 if let Event::JobEnded { job, .. } = event {
-                    self.job_progress.remove(&job);
+                    self.state.jobs.live.remove(&job);
                 }
             }
             std::thread::sleep(Duration::from_millis(20));

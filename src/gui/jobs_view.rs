@@ -13,7 +13,7 @@ use crate::sync::{JobProgress, JobReport};
 /// the journal says.
 pub fn progress_of(entry: &JobEntry, live: Option<&LiveJob>) -> JobProgress {
     if let Some(live) = live {
-        return live.progress.clone();
+        return live.progress.borrow().clone();
     }
     // The report is saved a moment after the job's last state; until then the file's counts
     // come from the planning pass kept with the job.
@@ -282,17 +282,7 @@ fn summary(ui: &mut egui::Ui, report: &JobReport) {
                 ui.end_row();
             }
         });
-    if report
-        .lists
-        .iter()
-        .any(|l| l.list_status.as_deref() == Some("TOO_SMALL"))
-    {
-        ui.label(
-            RichText::new(
-                "A list under 100 matched Pinterest users is TOO_SMALL and cannot be targeted; \
-                 matching can take up to 24 hours.",
-            )
-            .small(),
-        );
+    if let Some(note) = report.too_small_note() {
+        ui.label(RichText::new(note).small());
     }
 }

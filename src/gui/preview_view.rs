@@ -174,7 +174,6 @@ fn summary_rejects(summary: &Summary) -> u64 {
 }
 
 fn show_summary(ui: &mut egui::Ui, summary: &Summary) {
-    use crate::cli::text::group;
     ui.label(format!("{} rows read", group(summary.rows)));
     for (reason, n) in &summary.row_rejects {
         ui.label(format!("{} rows rejected whole: {reason}", group(*n)));

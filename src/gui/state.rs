@@ -76,13 +76,14 @@ pub enum PlanState {
 
 /// A job this app runs now: its live progress and the handle that pauses or stops it.
 pub struct LiveJob {
-    pub progress: JobProgress,
+    /// What the runner last published; reading it is a borrow, not a wait.
+    pub progress: tokio::sync::watch::Receiver<JobProgress>,
     pub control: Arc<Control>,
     pub started: std::time::Instant,
 }
 
-/// A job as the jobs screen lists it: the stored row, its report when it has ended, and the
-/// live state when this app runs it.
+/// A job as the jobs screen lists it: the stored row, its journal's counts, and its report
+/// once it has ended.
 pub struct JobEntry {
     pub row: JobRow,
     pub counts: JournalCounts,

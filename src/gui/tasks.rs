@@ -16,13 +16,11 @@ use crate::prepare::{PrepareError, write_rejects};
 use crate::source::{
     Preview, PreviewOptions, Progress, RowIndex, SampleRow, ScanPlan, Summary, read_rows, scan,
 };
-use crate::store::{ConnectionUpdate, NewConnection};
+use crate::store::{ConnectionUpdate, NewConnection, STALE_AFTER_SECONDS};
 use crate::sync::{Control, JobProgress, JobReport, JobSpec, Plan, plan_upload, run_job};
 
 /// Jobs the jobs screen lists: the most recent first.
 const JOBS_LISTED: usize = 50;
-/// A running job whose heartbeat is older than this is shown as interrupted.
-const STALE_AFTER_SECONDS: i64 = 30;
 
 pub enum Event {
     Picked(PathBuf),

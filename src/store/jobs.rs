@@ -117,6 +117,10 @@ pub struct Batch {
     pub digests: Vec<Digest>,
 }
 
+/// A running job's runner writes a heartbeat every 5 seconds; six missed beats mean the
+/// process is gone and the job was interrupted.
+pub const STALE_AFTER_SECONDS: i64 = 30;
+
 #[derive(Clone, Debug, Serialize)]
 pub struct JobRow {
     pub id: i64,
@@ -248,7 +252,8 @@ impl Store {
     }
 
     /// Recent jobs first. A job still marked running whose heartbeat stopped more than
-    /// `stale_after` seconds ago is reported as interrupted.
+    /// `stale_after` seconds ago (`STALE_AFTER_SECONDS` for a runner's own beat) is reported
+    /// as interrupted.
     pub fn jobs(&self, limit: usize, stale_after: i64) -> Result<Vec<JobRow>, StoreError> {
         let mut stmt = self.db.prepare(&format!(
             "SELECT {JOB_COLUMNS}, heartbeat_at FROM jobs ORDER BY id DESC LIMIT ?1"

@@ -13,6 +13,7 @@ pub use connections::{
 };
 pub use jobs::{
     Batch, BatchOp, BatchState, JobList, JobRow, JobState, JournalCounts, PlannedBatch,
+    STALE_AFTER_SECONDS,
 };
 pub use secrets::{
     FileSecrets, KeyringSecrets, MemorySecrets, SecretError, SecretStore, open_secrets,

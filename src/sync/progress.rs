@@ -134,6 +134,19 @@ pub struct JobReport {
     pub lists: Vec<ListReport>,
 }
 
+impl JobReport {
+    /// What to tell the user when Pinterest marks a list TOO_SMALL, if it marks any.
+    pub fn too_small_note(&self) -> Option<&'static str> {
+        self.lists
+            .iter()
+            .any(|l| l.list_status.as_deref() == Some("TOO_SMALL"))
+            .then_some(
+                "A list under 100 matched Pinterest users is TOO_SMALL and cannot be targeted; \
+                 matching can take up to 24 hours.",
+            )
+    }
+}
+
 impl JobProgress {
     /// Takes the file's counts from the planning pass.
     pub fn with_scan(mut self, scan: &Summary) -> Self {
