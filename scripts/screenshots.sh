@@ -34,21 +34,31 @@ shot() {
     import -window root -crop 1200x800+0+0 +repage "$out/$1.png"
     echo "wrote $out/$1.png"
 }
-# Without a window manager nothing gives the window the keyboard: give it by hand.
-key() {
+
+# Without a window manager nothing gives the window the keyboard: give it by hand, and hold
+# the modifier a moment, so the app has seen Ctrl go down before the key comes.
+focus() {
     xdotool windowfocus --sync "$(xdotool search --name 'Audience Desk' | head -1)"
-    xdotool key "$@"
+    sleep 0.5
+}
+key() {
+    focus
+    xdotool keydown ctrl
+    sleep 0.2
+    xdotool key "$1"
+    xdotool keyup ctrl
 }
 
 # Demo mode logs in to the simulator and opens a 50,000-row sample on its own.
 sleep 8
+focus
 shot preview
-key ctrl+Return
+key Return
 sleep 4
 shot upload-running
 sleep 12
 shot upload-done
-key ctrl+3
+key 3
 sleep 3
 shot audiences
 kill "$app"

@@ -242,8 +242,6 @@ fn detail(
             .allow_zoom(false)
             .allow_scroll(false)
             .x_axis_label("seconds")
-            // Room for "100000" from the first frame, before the rates are known.
-            .y_axis_min_width(48.0)
             .show(ui, |plot| {
                 plot.line(Line::new("records/s", PlotPoints::from(throughput.clone())));
             });
