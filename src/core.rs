@@ -175,6 +175,7 @@ impl Core {
         let session = Arc::new(
             Session::new(
                 connection.clone(),
+                self.home.clone(),
                 self.store.clone(),
                 self.secrets.clone(),
                 self.endpoints.clone(),

@@ -1,6 +1,10 @@
-//! Where local state lives: `AUDIENCE_DESK_HOME`, or the platform's data directory.
+//! Where local state lives (`AUDIENCE_DESK_HOME`, or the platform's data directory), and how
+//! it is written: owner-only folders and files, and locks that hold across processes, since
+//! the app, commands and scheduled runs share one home.
 
-use std::path::PathBuf;
+use std::fs::{self, File, OpenOptions};
+use std::io;
+use std::path::{Path, PathBuf};
 
 pub const HOME_ENV: &str = "AUDIENCE_DESK_HOME";
 
@@ -18,4 +22,272 @@ pub fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Creates `dir` (and its parents) if needed and keeps it to its owner: mode 0700.
+pub fn private_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
+        // An existing folder keeps its mode through `create`; tighten it.
+        let mode = fs::metadata(dir)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+        }
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    fs::create_dir_all(dir)
+}
+
+/// Options that create a file readable and writable by its owner only (0600) from its first
+/// byte, not tightened afterwards.
+pub fn private_options() -> OpenOptions {
+    let mut options = OpenOptions::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
+}
+
+/// Makes sure `path` exists with mode 0600 (created so, or tightened if it was looser).
+pub fn private_file(path: &Path) -> io::Result<()> {
+    private_options().append(true).create(true).open(path)?;
+    tighten(path)
+}
+
+/// Mode 0600 for an existing file; a missing one is left missing.
+pub fn tighten(path: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        match fs::symlink_metadata(path) {
+            Ok(meta) if meta.is_file() && meta.permissions().mode() & 0o077 != 0 => {
+                fs::set_permissions(path, fs::Permissions::from_mode(0o600))
+            }
+            Ok(_) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// Replaces `path` with `bytes` atomically: a uniquely named temporary file beside it, created
+/// exclusively (so never through a symlink planted there) with mode 0600, synced, then renamed
+/// over `path` (which replaces a symlink at `path` rather than writing through it).
+pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    let name = path
+        .file_name()
+        .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = path.with_file_name(format!(
+        ".{name}.{}.{:016x}.tmp",
+        std::process::id(),
+        rand::random::<u64>()
+    ));
+    let written = (|| {
+        let mut file = private_options().write(true).create_new(true).open(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if written.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    written
+}
+
+/// An exclusive lock on a file in the home's `locks` folder, held until dropped. It excludes
+/// other processes and, since each holder opens the file anew, other threads of this one.
+#[derive(Debug)]
+pub struct HomeLock {
+    _file: File,
+}
+
+impl HomeLock {
+    fn path(home: &Path, name: &str) -> io::Result<PathBuf> {
+        let dir = home.join("locks");
+        private_dir(&dir)?;
+        Ok(dir.join(format!("{name}.lock")))
+    }
+
+    fn open(home: &Path, name: &str) -> io::Result<File> {
+        let path = Self::path(home, name)?;
+        private_options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+    }
+
+    /// Waits for the lock, blocking the thread.
+    pub fn acquire(home: &Path, name: &str) -> io::Result<HomeLock> {
+        let file = Self::open(home, name)?;
+        file.lock()?;
+        Ok(HomeLock { _file: file })
+    }
+
+    /// Waits for the lock without blocking the async runtime.
+    pub async fn acquire_async(home: &Path, name: &str) -> io::Result<HomeLock> {
+        let file = Self::open(home, name)?;
+        let file = tokio::task::spawn_blocking(move || file.lock().map(|()| file))
+            .await
+            .map_err(io::Error::other)??;
+        Ok(HomeLock { _file: file })
+    }
+}
+
+/// Who this process is, for the user: "the desktop app" or "`audience-desk resume`", with its
+/// process id and machine, so a refusal can say who holds a job.
+pub fn process_owner() -> String {
+    let mut args = std::env::args();
+    let program = args
+        .next()
+        .and_then(|p| {
+            Path::new(&p)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "audience-desk".into());
+    let face = match args.next() {
+        _ if program != "audience-desk" => format!("`{program}`"),
+        Some(command) if !command.starts_with('-') && command != "gui" => {
+            format!("`audience-desk {command}`")
+        }
+        _ => "the desktop app".into(),
+    };
+    format!("{face} (pid {} on {})", std::process::id(), host_name())
+}
+
+/// This machine's name, or a stand-in where it cannot be read.
+pub fn host_name() -> String {
+    fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "this machine".into())
+}
+
+/// Whether process `pid` on this machine has ended. Only Linux can tell (from /proc); elsewhere
+/// the answer is "no", and a holder is judged by its heartbeat alone.
+pub fn process_gone(pid: u32) -> bool {
+    if !cfg!(target_os = "linux") || pid == std::process::id() {
+        return false;
+    }
+    match fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // A zombie has ended; only its parent has not collected it yet. The state follows the
+        // command name, which is in parentheses and may hold spaces.
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with(['Z', 'X'])),
+        Err(_) => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    fn mode(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn folders_and_files_are_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("home");
+        fs::create_dir(&home).unwrap();
+        fs::set_permissions(&home, fs::Permissions::from_mode(0o755)).unwrap();
+        private_dir(&home).unwrap();
+        assert_eq!(mode(&home), 0o700);
+        let loose = home.join("loose");
+        fs::write(&loose, b"x").unwrap();
+        fs::set_permissions(&loose, fs::Permissions::from_mode(0o644)).unwrap();
+        private_file(&loose).unwrap();
+        assert_eq!(mode(&loose), 0o600);
+        assert_eq!(
+            fs::read(&loose).unwrap(),
+            b"x",
+            "tightening keeps the content"
+        );
+        write_private(&home.join("new"), b"y").unwrap();
+        assert_eq!(mode(&home.join("new")), 0o600);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_write_replaces_a_symlink_instead_of_following_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("elsewhere");
+        fs::write(&target, b"theirs").unwrap();
+        let link = dir.path().join("secrets.json");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        write_private(&link, b"ours").unwrap();
+        assert_eq!(fs::read(&target).unwrap(), b"theirs");
+        assert!(!fs::symlink_metadata(&link).unwrap().is_symlink());
+        assert_eq!(fs::read(&link).unwrap(), b"ours");
+        let leftovers: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .ends_with(".tmp")
+            })
+            .collect();
+        assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn a_home_lock_excludes_other_holders_until_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = HomeLock::acquire(dir.path(), "x").unwrap();
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let home = dir.path().to_owned();
+        let waiter = std::thread::spawn(move || {
+            let _second = HomeLock::acquire(&home, "x").unwrap();
+            sender.send(()).unwrap();
+        });
+        assert!(
+            receiver
+                .recv_timeout(std::time::Duration::from_millis(200))
+                .is_err(),
+            "the second holder waits"
+        );
+        drop(first);
+        receiver
+            .recv_timeout(std::time::Duration::from_secs(5))
+            .unwrap();
+        waiter.join().unwrap();
+    }
+
+    #[test]
+    fn this_process_is_alive_and_a_finished_one_is_gone() {
+        assert!(!process_gone(std::process::id()));
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        if cfg!(target_os = "linux") {
+            assert!(process_gone(pid));
+        }
+    }
 }

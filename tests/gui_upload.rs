@@ -190,11 +190,14 @@ fn dry_run_then_upload_and_resume_an_interrupted_job() {
         let plan =
             audience_desk::sync::plan_upload(&core, "EU", &summary, spec, &mut |_| {}).unwrap();
         let job = plan.create_job(&core).unwrap();
-        core.store
-            .lock()
-            .unwrap()
-            .set_job_state(job, JobState::Interrupted, None)
+        // As a process that took the job and was closed before sending anything leaves it.
+        let lease = audience_desk::store::Lease::for_this_process();
+        let mut store = core.store.lock().unwrap();
+        store.take_lease(job, &lease).unwrap();
+        store
+            .set_job_state(job, &lease, JobState::Interrupted, None)
             .unwrap();
+        drop(store);
         job
     };
     let resume = format!("Resume job {job}");

@@ -423,3 +423,181 @@ async fn plans_refuse_what_cannot_work() {
     .unwrap_err();
     assert!(error.to_string().contains("EMAIL and MAID"), "{error}");
 }
+
+/// A list made by a first job, for jobs that add to an existing list (no creation phase).
+async fn existing_list(world: &common::World, dir: &std::path::Path) -> String {
+    let file = write_file(dir, "base.csv", 0..200);
+    let job = start(
+        world,
+        &file,
+        spec(Target::NewList("Base".into()), Mode::Add, 200),
+    )
+    .await;
+    let (report, _) = run(world, job, Arc::default()).await;
+    assert_eq!(report.progress.state, JobState::Completed);
+    list_id(&report)
+}
+
+/// Runs `job` until it ends, connecting again whenever it waits for a reconnect; its end state
+/// as the store has it, and its error, if any.
+async fn run_reconnecting(world: &Arc<common::World>, job: i64) -> (JobState, Option<String>) {
+    let (sender, mut progress) = watch::channel(JobProgress::new(job));
+    let task = {
+        let world = world.clone();
+        tokio::spawn(async move { run_job(&world.core, job, Arc::default(), sender).await })
+    };
+    let mut task = std::pin::pin!(task);
+    loop {
+        let waiting = tokio::select! {
+            ended = &mut task => {
+                let error = ended.unwrap().err().map(|e| e.to_string());
+                let row = world.core.store.lock().unwrap().job(job).unwrap().unwrap();
+                return (row.state, error);
+            }
+            waiting = progress.wait_for(|p| p.state == JobState::WaitingForReconnect) => {
+                waiting.is_ok()
+            }
+        };
+        if waiting {
+            common::connect(world).await.unwrap();
+            // The job notices within its poll; wait so the same wait is not seen twice.
+            while progress.borrow().state == JobState::WaitingForReconnect {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    }
+}
+
+/// While a reconnect is pending, the other batches in flight come back split (too large) and
+/// refused (403). None of them is dropped: the job completes only when the journal has nothing
+/// unacknowledged, and Pinterest ends up holding exactly the file.
+#[tokio::test(flavor = "multi_thread")]
+async fn batches_split_or_refused_while_a_reconnect_is_pending_are_not_lost() {
+    for refused in [false, true] {
+        let (world, dir) = ready().await;
+        let list = existing_list(&world, dir.path()).await;
+        let file = write_file(dir.path(), "b.csv", 0..1200);
+        let job = start(
+            &world,
+            &file,
+            spec(Target::List(list.clone()), Mode::Add, 100),
+        )
+        .await;
+        // The first call to arrive is refused as unauthorized, and the refresh that follows is
+        // refused too: a reconnect is needed while the other three, slowed down, come back
+        // too large (and, in the second round, one of them forbidden).
+        world.sim.revoke_refresh_tokens();
+        world.sim.set_faults(Faults {
+            latency_ms: 300,
+            max_records: Some(60),
+            script: if refused { vec![401, 403] } else { vec![401] },
+            ..Faults::default()
+        });
+        let world = Arc::new(world);
+        let mut ended = run_reconnecting(&world, job).await;
+        if refused {
+            assert_eq!(ended.0, JobState::Failed, "round {refused}: {ended:?}");
+            assert!(ended.1.as_deref().unwrap().contains("403"), "{ended:?}");
+            world.sim.set_faults(Faults {
+                max_records: Some(60),
+                ..Faults::default()
+            });
+            ended = run_reconnecting(&world, job).await;
+        }
+        assert_eq!(ended, (JobState::Completed, None), "round {refused}");
+        let counts = world
+            .core
+            .store
+            .lock()
+            .unwrap()
+            .journal_counts(job)
+            .unwrap();
+        assert_eq!(counts.batches_acked, counts.batches, "round {refused}");
+        assert_eq!(members(&world, &list), expected(0..1200), "round {refused}");
+    }
+}
+
+/// Cancelling while the list's creation waits for a reconnect cancels the job (resumable); it
+/// does not fail it.
+#[tokio::test(flavor = "multi_thread")]
+async fn cancel_while_a_creation_waits_for_a_reconnect() {
+    let (world, dir) = ready().await;
+    world.sim.revoke_refresh_tokens();
+    world.sim.expire_access_tokens();
+    let file = write_file(dir.path(), "a.csv", 0..300);
+    let job = start(
+        &world,
+        &file,
+        spec(Target::NewList("Waiting".into()), Mode::Add, 100),
+    )
+    .await;
+    let world = Arc::new(world);
+    let control = Arc::new(Control::default());
+    let (sender, mut progress) = watch::channel(JobProgress::new(job));
+    let task = {
+        let (world, control) = (world.clone(), control.clone());
+        tokio::spawn(async move { run_job(&world.core, job, control, sender).await })
+    };
+    progress
+        .wait_for(|p| p.state == JobState::WaitingForReconnect)
+        .await
+        .unwrap();
+    control.cancel();
+    let report = task.await.unwrap().unwrap();
+    assert_eq!(report.progress.state, JobState::Cancelled);
+    common::connect(&world).await.unwrap();
+    let (report, _) = run(&world, job, Arc::default()).await;
+    assert_eq!(report.progress.state, JobState::Completed);
+    assert_eq!(members(&world, &list_id(&report)), expected(0..300));
+}
+
+/// A job another live runner holds is refused with who holds it; a runner that finds its lease
+/// taken over stops and leaves the job to the new holder.
+#[tokio::test(flavor = "multi_thread")]
+async fn one_job_has_one_runner() {
+    let Running {
+        world,
+        mut progress,
+        task,
+        ..
+    } = spawn_job("Lease", 0..1500, 40).await;
+    progress.wait_for(|p| p.records_acked >= 100).await.unwrap();
+    let job = progress.borrow().job_id;
+    let (sender, _) = watch::channel(JobProgress::new(job));
+    let refused = run_job(&world.core, job, Arc::default(), sender)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("is being sent by"), "{refused}");
+    assert!(
+        refused.contains(&std::process::id().to_string()),
+        "{refused}"
+    );
+    // Another process takes the lease over (as after this one fell silent): this runner
+    // notices at its next heartbeat and stops without touching the job's record.
+    let other = audience_desk::store::Lease {
+        token: "elsewhere:1:feed".into(),
+        owner: "another process".into(),
+    };
+    let db = audience_desk::store::DATABASE_FILE;
+    let elsewhere = rusqlite::Connection::open(world.home.path().join(db)).unwrap();
+    elsewhere.busy_timeout(Duration::from_secs(10)).unwrap();
+    elsewhere
+        .execute(
+            "UPDATE jobs SET lease = ?2, owner = ?3 WHERE id = ?1",
+            rusqlite::params![job, other.token, other.owner],
+        )
+        .unwrap();
+    let stopped = tokio::time::timeout(Duration::from_secs(15), task)
+        .await
+        .expect("the runner stops once its lease is gone")
+        .unwrap()
+        .unwrap_err();
+    assert!(stopped.to_string().contains("taken over"), "{stopped}");
+    let row = world.core.store.lock().unwrap().job(job).unwrap().unwrap();
+    assert_eq!(
+        row.state,
+        JobState::Running,
+        "left as the new holder has it"
+    );
+}

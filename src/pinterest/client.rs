@@ -250,10 +250,29 @@ impl Client {
                 request = request.json(body);
             }
             self.stats.requests.fetch_add(1, Ordering::Relaxed);
-            let response = match request.send().await {
-                Ok(response) => response,
+            // A connection lost while a success's body is read leaves the outcome as unknown
+            // as one lost before the status line.
+            let sent = match request.send().await {
+                Ok(response) if response.status().is_success() => match response.bytes().await {
+                    Ok(body) => {
+                        return serde_json::from_slice::<T>(&body).map_err(|e| {
+                            PinterestError::Decode {
+                                context: format!("{method} {path}"),
+                                message: e.to_string(),
+                            }
+                        });
+                    }
+                    Err(e) => Err((e, false)),
+                },
+                Ok(response) => Ok(response),
                 Err(e) => {
                     let not_received = e.is_connect();
+                    Err((e, not_received))
+                }
+            };
+            let response = match sent {
+                Ok(response) => response,
+                Err((e, not_received)) => {
                     if attempt < self.retry.max_attempts && (replay == Replay::Safe || not_received)
                     {
                         tracing::warn!(%path, attempt, "request failed, retrying: {e}");
@@ -268,15 +287,6 @@ impl Client {
                 }
             };
             let status = response.status();
-            if status.is_success() {
-                return response
-                    .json::<T>()
-                    .await
-                    .map_err(|e| PinterestError::Decode {
-                        context: format!("{method} {path}"),
-                        message: e.to_string(),
-                    });
-            }
             let reset = rate_limit_reset(response.headers());
             let error = api_error(response).await;
             tracing::warn!(

@@ -1,6 +1,7 @@
 //! One connection's tokens: where they are, when they expire, refreshing them before they do,
 //! and saying plainly when Pinterest requires a new login.
 
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -108,8 +109,28 @@ pub fn secret_keys(connection: &Connection) -> [String; 3] {
     ]
 }
 
+/// Sets a flag for as long as it lives, so the flag falls even when the future holding it is
+/// dropped mid-way (a cancelled task, a timeout).
+struct Raised<'a>(&'a AtomicBool);
+
+impl<'a> Raised<'a> {
+    fn new(flag: &'a AtomicBool) -> Self {
+        flag.store(true, Ordering::Relaxed);
+        Raised(flag)
+    }
+}
+
+impl Drop for Raised<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Relaxed);
+    }
+}
+
 pub struct Session {
     connection: Connection,
+    /// The home, whose lock keeps refreshes of one connection one at a time across
+    /// processes.
+    home: PathBuf,
     store: Arc<Mutex<Store>>,
     secrets: Arc<dyn SecretStore>,
     endpoints: Endpoints,
@@ -124,6 +145,7 @@ pub struct Session {
 impl Session {
     pub fn new(
         connection: Connection,
+        home: PathBuf,
         store: Arc<Mutex<Store>>,
         secrets: Arc<dyn SecretStore>,
         endpoints: Endpoints,
@@ -131,6 +153,7 @@ impl Session {
     ) -> Session {
         Session {
             connection,
+            home,
             store,
             secrets,
             endpoints,
@@ -253,10 +276,16 @@ impl Session {
         self.refresh(Some(rejected)).await
     }
 
-    /// Exchanges the refresh token for new tokens. One refresh at a time per connection; a
-    /// caller that waited for another's refresh does not refresh again.
+    /// Exchanges the refresh token for new tokens. One refresh at a time per connection, in
+    /// this process and across processes on the same home; a caller that waited for another's
+    /// refresh (its own thread's or another process's) re-reads the stored tokens and does not
+    /// refresh again.
     async fn refresh(&self, rejected: Option<&str>) -> Result<(), PinterestError> {
         let _one_at_a_time = self.refresh_lock.lock().await;
+        let lock = format!("refresh-{}", self.connection.id);
+        let _across_processes = crate::home::HomeLock::acquire_async(&self.home, &lock)
+            .await
+            .map_err(|e| PinterestError::Config(format!("cannot lock the home folder: {e}")))?;
         let info = self.info()?.ok_or_else(|| self.not_connected())?;
         if let Some(reason) = info.reconnect_reason {
             return Err(self.reconnect_required(reason));
@@ -280,17 +309,28 @@ impl Session {
             .secrets
             .get(&refresh_key(&self.connection))?
             .ok_or_else(|| self.not_connected())?;
-        self.refreshing.store(true, Ordering::Relaxed);
-        let answer = self
-            .token_call(&[("grant_type", "refresh_token"), ("refresh_token", &refresh)])
-            .await;
-        self.refreshing.store(false, Ordering::Relaxed);
+        let answer = {
+            let _shown = Raised::new(&self.refreshing);
+            self.token_call(&[("grant_type", "refresh_token"), ("refresh_token", &refresh)])
+                .await
+        };
         match answer {
             Ok(tokens) => {
                 tracing::info!(connection = %self.connection.name, "access token refreshed");
                 self.save(&tokens, info.connected_at, Some(now()), Some(&info))
             }
             Err(PinterestError::Api(e)) if matches!(e.status, 400 | 401 | 403) => {
+                // A process that does not take the lock (an older version, a home on a file
+                // system without locks) may have rotated the token meanwhile: the one refused
+                // is then simply stale, and the stored one is live.
+                let stored = self.secrets.get(&refresh_key(&self.connection))?;
+                if stored.as_deref().is_some_and(|s| s != refresh) {
+                    tracing::info!(
+                        connection = %self.connection.name,
+                        "refresh token rotated by another process; using its tokens"
+                    );
+                    return Ok(());
+                }
                 let reason = format!("Pinterest refused the refresh token ({e})");
                 self.mark_reconnect(&info, &reason)?;
                 Err(self.reconnect_required(reason))
@@ -397,5 +437,22 @@ impl Session {
             .expect("store lock")
             .save_token_info(self.connection.id, &info)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_refreshing_flag_falls_when_its_future_is_dropped() {
+        let flag = AtomicBool::new(false);
+        let pending = async {
+            let _shown = Raised::new(&flag);
+            std::future::pending::<()>().await;
+        };
+        let outcome = tokio::time::timeout(Duration::from_millis(20), pending).await;
+        assert!(outcome.is_err());
+        assert!(!flag.load(Ordering::Relaxed));
     }
 }

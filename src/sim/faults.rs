@@ -29,26 +29,33 @@ pub struct Faults {
     pub fail_next: u32,
     /// 429 (with code 8 and rate-limit headers), or a 5xx status; 503 when unset.
     pub fail_status: Option<u16>,
+    /// The next API calls, one each, are answered with these statuses in turn before anything
+    /// else is checked: 401 (code 2, as for a token Pinterest no longer takes), 403, 429 or a
+    /// 5xx. For tests that need several kinds of answer to land at once.
+    pub script: Vec<u16>,
+    /// Share (0 to 1) of API calls that take effect but whose answer is lost: the connection
+    /// closes before the client reads it, as when a network drops mid-answer.
+    pub lost_response_rate: f64,
 }
 
 /// Runs before every `/v5` API handler (not the token endpoint): latency, then the rate limit,
 /// then random server errors.
 pub async fn inject(State(shared): State<AppState>, request: Request, next: Next) -> Response {
-    let faults = {
+    let (faults, scripted) = {
         let mut config = shared.config.lock().expect("sim config");
         let faults = config.faults.clone();
         config.faults.fail_next = faults.fail_next.saturating_sub(1);
-        faults
+        let scripted = (!config.faults.script.is_empty()).then(|| config.faults.script.remove(0));
+        (faults, scripted)
     };
+    if let Some(status) = scripted {
+        return injected(status, "Injected failure (simulator script)");
+    }
     if faults.fail_next > 0 {
-        return match faults.fail_status.unwrap_or(503) {
-            429 => rate_limited(1, 1),
-            status => error_response(
-                StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE),
-                i64::from(status),
-                "Injected failure (simulator fail_next)",
-            ),
-        };
+        return injected(
+            faults.fail_status.unwrap_or(503),
+            "Injected failure (simulator fail_next)",
+        );
     }
     if faults.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
@@ -76,7 +83,38 @@ pub async fn inject(State(shared): State<AppState>, request: Request, next: Next
             "Service temporarily unavailable (injected by the simulator)",
         );
     }
-    next.run(request).await
+    let response = next.run(request).await;
+    if faults.lost_response_rate > 0.0 && rand::random::<f64>() < faults.lost_response_rate {
+        return lost(response);
+    }
+    response
+}
+
+fn injected(status: u16, message: &str) -> Response {
+    match status {
+        429 => rate_limited(1, 1),
+        401 => error_response(StatusCode::UNAUTHORIZED, 2, "Authentication failed."),
+        403 => error_response(
+            StatusCode::FORBIDDEN,
+            29,
+            "You are not permitted to access that resource.",
+        ),
+        status => error_response(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE),
+            i64::from(status),
+            message,
+        ),
+    }
+}
+
+/// The answer to a call that took effect, cut off: its body fails before its first byte, so
+/// the server closes the connection and the client never learns the outcome.
+fn lost(response: Response) -> Response {
+    let (parts, _) = response.into_parts();
+    let broken = futures_util::stream::once(async {
+        Err::<axum::body::Bytes, _>(std::io::Error::other("response lost (simulator)"))
+    });
+    Response::from_parts(parts, axum::body::Body::from_stream(broken))
 }
 
 /// 429 code 8 with the `x-ratelimit-*` headers some Pinterest answers carry.

@@ -34,7 +34,7 @@ impl JobState {
         }
     }
 
-    fn parse(text: &str) -> JobState {
+    pub(crate) fn parse(text: &str) -> JobState {
         match text {
             "running" => JobState::Running,
             "paused" => JobState::Paused,
@@ -120,6 +120,53 @@ pub struct Batch {
 /// A running job's runner writes a heartbeat every 5 seconds; six missed beats mean the
 /// process is gone and the job was interrupted.
 pub const STALE_AFTER_SECONDS: i64 = 30;
+
+/// How often a job's runner renews its lease.
+pub const HEARTBEAT_SECONDS: u64 = 5;
+
+/// The right to run one job: a token only its process knows, and who that process is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lease {
+    pub token: String,
+    /// For the user: "`audience-desk resume` (pid 12 on host)".
+    pub owner: String,
+}
+
+impl Lease {
+    /// A new lease for this process.
+    pub fn for_this_process() -> Lease {
+        Lease {
+            token: format!(
+                "{}:{}:{:016x}",
+                crate::home::host_name(),
+                std::process::id(),
+                rand::random::<u64>()
+            ),
+            owner: crate::home::process_owner(),
+        }
+    }
+
+    /// Whether the process holding `token` is known to have ended: it ran on this machine and
+    /// its process id is gone. Elsewhere only the heartbeat tells.
+    fn holder_gone(token: &str) -> bool {
+        let mut parts = token.rsplitn(3, ':');
+        let (_, pid, host) = (parts.next(), parts.next(), parts.next());
+        match (host, pid.and_then(|p| p.parse::<u32>().ok())) {
+            (Some(host), Some(pid)) => {
+                host == crate::home::host_name() && crate::home::process_gone(pid)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The states in which a runner holds a job.
+fn live(state: JobState) -> bool {
+    matches!(
+        state,
+        JobState::Running | JobState::Paused | JobState::WaitingForReconnect
+    )
+}
 
 #[derive(Clone, Debug, Serialize)]
 pub struct JobRow {
@@ -256,14 +303,16 @@ impl Store {
     /// as interrupted.
     pub fn jobs(&self, limit: usize, stale_after: i64) -> Result<Vec<JobRow>, StoreError> {
         let mut stmt = self.db.prepare(&format!(
-            "SELECT {JOB_COLUMNS}, heartbeat_at FROM jobs ORDER BY id DESC LIMIT ?1"
+            "SELECT {JOB_COLUMNS}, heartbeat_at, lease FROM jobs ORDER BY id DESC LIMIT ?1"
         ))?;
         let now = crate::home::now();
         let rows = stmt.query_map([limit as i64], |row| {
             let mut job = job_row(row)?;
             let heartbeat: Option<i64> = row.get(11)?;
-            let live = matches!(job.state, JobState::Running | JobState::WaitingForReconnect);
-            if live && heartbeat.is_none_or(|h| now - h > stale_after) {
+            let lease: Option<String> = row.get(12)?;
+            let stale = heartbeat.is_none_or(|h| now - h > stale_after)
+                || lease.as_deref().is_some_and(Lease::holder_gone);
+            if live(job.state) && stale {
                 job.state = JobState::Interrupted;
             }
             Ok(job)
@@ -271,26 +320,82 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    pub fn set_job_state(
-        &self,
-        id: i64,
-        state: JobState,
-        message: Option<&str>,
-    ) -> Result<(), StoreError> {
-        self.db.execute(
-            "UPDATE jobs SET state = ?2, message = ?3, updated_at = ?4, heartbeat_at = ?4
-             WHERE id = ?1",
-            params![id, state.as_str(), message, crate::home::now()],
+    /// Takes the lease on a job for this runner, in one write-locked transaction: refused
+    /// while another runner holds it (its state is live, its heartbeat fresh and its process
+    /// not known to be gone); taken over once that lease is stale.
+    pub fn take_lease(&mut self, id: i64, lease: &Lease) -> Result<(), StoreError> {
+        let now = crate::home::now();
+        let tx = self
+            .db
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let held: Option<(String, Option<String>, Option<String>, Option<i64>)> = tx
+            .query_row(
+                "SELECT state, lease, owner, heartbeat_at FROM jobs WHERE id = ?1",
+                [id],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+            )
+            .optional()?;
+        let Some((state, token, owner, heartbeat)) = held else {
+            return Err(StoreError::Invalid(format!(
+                "there is no job {id}; `audience-desk jobs` lists them"
+            )));
+        };
+        let heartbeat = heartbeat.unwrap_or(0);
+        if let Some(token) = token
+            && token != lease.token
+            && live(JobState::parse(&state))
+            && now - heartbeat <= STALE_AFTER_SECONDS
+            && !Lease::holder_gone(&token)
+        {
+            return Err(StoreError::JobBusy {
+                job: id,
+                owner: owner.unwrap_or_else(|| "another process".into()),
+                seconds_ago: (now - heartbeat).max(0),
+                stale_in: (STALE_AFTER_SECONDS - (now - heartbeat)).max(1),
+            });
+        }
+        tx.execute(
+            "UPDATE jobs SET lease = ?2, owner = ?3, heartbeat_at = ?4 WHERE id = ?1",
+            params![id, lease.token, lease.owner, now],
         )?;
+        tx.commit()?;
         Ok(())
     }
 
-    pub fn heartbeat(&self, id: i64) -> Result<(), StoreError> {
-        self.db.execute(
-            "UPDATE jobs SET heartbeat_at = ?2 WHERE id = ?1",
-            params![id, crate::home::now()],
+    /// Renews a lease. `false` when it is no longer this runner's: another process took the
+    /// job over after this one fell silent (a suspended laptop, a stalled disk).
+    pub fn renew_lease(&self, id: i64, lease: &Lease) -> Result<bool, StoreError> {
+        let changed = self.db.execute(
+            "UPDATE jobs SET heartbeat_at = ?3 WHERE id = ?1 AND lease = ?2",
+            params![id, lease.token, crate::home::now()],
         )?;
-        Ok(())
+        Ok(changed == 1)
+    }
+
+    /// Sets a job's state as the holder of `lease`; a state that ends the run gives the lease
+    /// up. `false` (and nothing written) when the lease is no longer this runner's.
+    pub fn set_job_state(
+        &self,
+        id: i64,
+        lease: &Lease,
+        state: JobState,
+        message: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let changed = self.db.execute(
+            "UPDATE jobs SET state = ?3, message = ?4, updated_at = ?5, heartbeat_at = ?5,
+                             lease = CASE WHEN ?6 THEN lease END,
+                             owner = CASE WHEN ?6 THEN owner END
+             WHERE id = ?1 AND lease = ?2",
+            params![
+                id,
+                lease.token,
+                state.as_str(),
+                message,
+                crate::home::now(),
+                live(state)
+            ],
+        )?;
+        Ok(changed == 1)
     }
 
     pub fn set_job_summary(&self, id: i64, summary: &str) -> Result<(), StoreError> {

@@ -1,6 +1,12 @@
 //! Schema versions. Each entry runs once, in order; `PRAGMA user_version` records how many ran.
 //! Never edit a released entry: add a new one.
 
+use std::path::PathBuf;
+
+use rusqlite::TransactionBehavior;
+
+use super::StoreError;
+
 const MIGRATIONS: &[&str] = &[
     // 1: connections and what is known of their tokens (the tokens live in the secret store).
     "CREATE TABLE connections (
@@ -63,16 +69,37 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;",
     // 3: what the file held (rows, invalid by reason, duplicates), kept with the job.
     "ALTER TABLE jobs ADD COLUMN scan TEXT;",
+    // 4: the lease of the process running a job (a token only it knows, and who it is for
+    // the user), renewed by its heartbeat.
+    "ALTER TABLE jobs ADD COLUMN lease TEXT;
+     ALTER TABLE jobs ADD COLUMN owner TEXT;",
 ];
 
-pub fn apply(db: &mut rusqlite::Connection) -> rusqlite::Result<()> {
-    let done: i64 = db.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(done as usize) {
-        let tx = db.transaction()?;
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", i as i64 + 1)?;
-        tx.commit()?;
+/// Brings the schema up to date. The version is read inside an immediate (write-locked)
+/// transaction, so of several processes opening a fresh home at once exactly one migrates and
+/// the others see its work; a schema newer than this version knows is refused, not used.
+pub fn apply(db: &mut rusqlite::Connection) -> Result<(), StoreError> {
+    let known = MIGRATIONS.len() as i64;
+    let version = |db: &rusqlite::Connection| -> rusqlite::Result<i64> {
+        db.pragma_query_value(None, "user_version", |r| r.get(0))
+    };
+    if version(db)? == known {
+        return Ok(());
     }
+    let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let done = version(&tx)?;
+    if done > known {
+        return Err(StoreError::TooNew {
+            path: PathBuf::new(),
+            found: done,
+            known,
+        });
+    }
+    for sql in MIGRATIONS.iter().skip(done.max(0) as usize) {
+        tx.execute_batch(sql)?;
+    }
+    tx.pragma_update(None, "user_version", known)?;
+    tx.commit()?;
     Ok(())
 }
 
@@ -87,5 +114,15 @@ mod tests {
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
         assert_eq!(version as usize, super::MIGRATIONS.len());
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let mut db = rusqlite::Connection::open_in_memory().unwrap();
+        super::apply(&mut db).unwrap();
+        db.pragma_update(None, "user_version", super::MIGRATIONS.len() as i64 + 1)
+            .unwrap();
+        let error = super::apply(&mut db).unwrap_err();
+        assert!(matches!(error, super::StoreError::TooNew { .. }), "{error}");
     }
 }

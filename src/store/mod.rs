@@ -12,8 +12,8 @@ pub use connections::{
     Connection, ConnectionUpdate, NewConnection, TokenInfo, validate_ad_account_id,
 };
 pub use jobs::{
-    Batch, BatchOp, BatchState, JobList, JobRow, JobState, JournalCounts, PlannedBatch,
-    STALE_AFTER_SECONDS,
+    Batch, BatchOp, BatchState, HEARTBEAT_SECONDS, JobList, JobRow, JobState, JournalCounts, Lease,
+    PlannedBatch, STALE_AFTER_SECONDS,
 };
 pub use secrets::{
     FileSecrets, KeyringSecrets, MemorySecrets, SecretError, SecretStore, open_secrets,
@@ -39,6 +39,28 @@ pub enum StoreError {
     DuplicateName(String),
     #[error("{0}")]
     Invalid(String),
+    #[error(
+        "the database {} was written by a newer version of Audience Desk (schema {found}; this \
+         version knows up to {known}); install the newer version, or set AUDIENCE_DESK_HOME to \
+         another folder",
+        path.display()
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error(
+        "job {job} is being sent by {owner}, last heard from {seconds_ago} s ago; wait for it \
+         to end or stop it there (if that process is gone, this job can be resumed {stale_in} \
+         s after its last sign of life)"
+    )]
+    JobBusy {
+        job: i64,
+        owner: String,
+        seconds_ago: i64,
+        stale_in: i64,
+    },
 }
 
 fn known_names(known: &[String]) -> String {
@@ -49,6 +71,9 @@ fn known_names(known: &[String]) -> String {
     }
 }
 
+/// The database's file name in the home.
+pub const DATABASE_FILE: &str = "audience-desk.db";
+
 /// The database. Not shared between threads: each thread that needs it opens its own handle
 /// (SQLite serializes writers; WAL lets readers go on).
 pub struct Store {
@@ -56,17 +81,39 @@ pub struct Store {
 }
 
 impl Store {
+    /// Opens (or creates) the database in `home`. Safe with other processes opening the same
+    /// home at once: the first set-up is serialized by a lock in the home, and migrations run
+    /// in one `BEGIN IMMEDIATE` transaction that re-reads the schema version inside it.
     pub fn open(home: &Path) -> Result<Store, StoreError> {
-        std::fs::create_dir_all(home).map_err(|source| StoreError::Dir {
-            path: home.to_owned(),
-            source,
-        })?;
-        let path = home.join("audience-desk.db");
+        let dir_error = |path: &Path| {
+            let path = path.to_owned();
+            move |source| StoreError::Dir { path, source }
+        };
+        crate::home::private_dir(home).map_err(dir_error(home))?;
+        let path = home.join(DATABASE_FILE);
+        let _setup = crate::home::HomeLock::acquire(home, "database").map_err(dir_error(home))?;
+        // Created 0600 before SQLite opens it: SQLite gives its -wal and -shm files the
+        // database file's mode.
+        crate::home::private_file(&path).map_err(dir_error(&path))?;
         let db = rusqlite::Connection::open(&path).map_err(|source| StoreError::Open {
             path: path.clone(),
             source,
         })?;
-        Self::prepare(db)
+        let store = Self::prepare(db).map_err(|e| match e {
+            StoreError::TooNew { found, known, .. } => StoreError::TooNew {
+                path: path.clone(),
+                found,
+                known,
+            },
+            other => other,
+        })?;
+        // Files left by an earlier version, or made by SQLite before the database was 0600.
+        for suffix in ["-wal", "-shm"] {
+            let mut side = path.clone().into_os_string();
+            side.push(suffix);
+            crate::home::tighten(Path::new(&side)).map_err(dir_error(Path::new(&side)))?;
+        }
+        Ok(store)
     }
 
     pub fn open_in_memory() -> Result<Store, StoreError> {
@@ -74,7 +121,7 @@ impl Store {
     }
 
     fn prepare(mut db: rusqlite::Connection) -> Result<Store, StoreError> {
-        db.busy_timeout(std::time::Duration::from_secs(10))?;
+        db.busy_timeout(std::time::Duration::from_secs(30))?;
         db.pragma_update(None, "journal_mode", "WAL")?;
         db.pragma_update(None, "foreign_keys", "ON")?;
         migrations::apply(&mut db)?;

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -107,43 +106,28 @@ impl FileSecrets {
     }
 
     fn save(&self, map: &BTreeMap<String, String>) -> Result<(), SecretError> {
-        let tmp = self.path.with_extension("json.partial");
         let bytes = serde_json::to_vec_pretty(map).map_err(|e| SecretError::Corrupt {
             path: self.path.clone(),
             message: e.to_string(),
         })?;
-        let mut file = owner_only(&tmp).map_err(|e| self.file_error(e))?;
-        file.write_all(&bytes).map_err(|e| self.file_error(e))?;
-        file.sync_all().map_err(|e| self.file_error(e))?;
-        fs::rename(&tmp, &self.path).map_err(|e| self.file_error(e))
+        crate::home::write_private(&self.path, &bytes).map_err(|e| self.file_error(e))
     }
 
+    /// Read, change and write back under a lock that other processes on this home honour
+    /// too, so two writers never lose each other's change.
     fn update(
         &self,
         change: impl FnOnce(&mut BTreeMap<String, String>),
     ) -> Result<(), SecretError> {
         // Invariant: nothing panics while the lock is held except on a bug.
         let _guard = self.lock.lock().expect("secrets file lock");
+        let home = self.path.parent().unwrap_or(Path::new("."));
+        let _across_processes =
+            crate::home::HomeLock::acquire(home, "secrets").map_err(|e| self.file_error(e))?;
         let mut map = self.load()?;
         change(&mut map);
         self.save(&map)
     }
-}
-
-#[cfg(unix)]
-fn owner_only(path: &Path) -> std::io::Result<fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-}
-
-#[cfg(not(unix))]
-fn owner_only(path: &Path) -> std::io::Result<fs::File> {
-    fs::File::create(path)
 }
 
 impl SecretStore for FileSecrets {
@@ -210,7 +194,8 @@ pub fn open_secrets(home: &Path, try_keyring: bool) -> (Arc<dyn SecretStore>, Op
     let file = FileSecrets::new(home.join("secrets.json"));
     let marker = home.join(".secrets-file-notice");
     let notice = (!marker.exists()).then(|| {
-        let _ = fs::create_dir_all(home).and_then(|()| fs::write(&marker, b"shown\n"));
+        let _ = crate::home::private_dir(home)
+            .and_then(|()| crate::home::write_private(&marker, b"shown\n"));
         format!(
             "No system keyring is reachable, so tokens and secrets are kept in {}.",
             file.describe()
@@ -242,6 +227,30 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+
+    #[test]
+    fn writers_on_one_file_never_lose_each_others_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        // Two stores on one file stand for two processes: they share no in-process lock.
+        let writers: Vec<_> = (0..2)
+            .map(|w| {
+                let path = dir.path().join("secrets.json");
+                std::thread::spawn(move || {
+                    let secrets = FileSecrets::new(path);
+                    for i in 0..40 {
+                        secrets.set(&format!("w{w}/{i}"), "v").unwrap();
+                    }
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.join().unwrap();
+        }
+        let map = FileSecrets::new(dir.path().join("secrets.json"))
+            .load()
+            .unwrap();
+        assert_eq!(map.len(), 80);
     }
 
     #[test]

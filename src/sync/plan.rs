@@ -55,6 +55,10 @@ pub enum SyncError {
     Invalid(String),
     #[error("there is no job {0}; `audience-desk jobs` lists them")]
     NoSuchJob(i64),
+    #[error(
+        "job {0} was taken over by another process while this one was silent; it goes on there"
+    )]
+    TakenOver(i64),
 }
 
 /// What one list will get.

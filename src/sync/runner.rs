@@ -14,7 +14,9 @@ use crate::pinterest::{
     Client, ConnectionState, CustomerListUpdate, NewAudience, NewCustomerList, Operation,
     PinterestError,
 };
-use crate::store::{Batch, BatchOp, BatchState, JobList, JobState, Store};
+use crate::store::{
+    Batch, BatchOp, BatchState, HEARTBEAT_SECONDS, JobList, JobState, Lease, Store,
+};
 
 /// Batches in flight at once; the rate limiter paces them.
 const CONCURRENCY: usize = 4;
@@ -59,6 +61,8 @@ enum Created {
     Adopted(String),
     /// Refused as too large: split it.
     Split,
+    /// Cancelled or interrupted while waiting for a reconnect: the batch stays pending.
+    Stopped,
 }
 
 enum Outcome {
@@ -80,10 +84,16 @@ struct Job {
     progress: watch::Sender<JobProgress>,
     started: Instant,
     acked_at_start: u64,
+    lease: Lease,
 }
 
 /// Runs (or resumes) a journaled job until it completes, fails, is cancelled or interrupted.
 /// Progress is published on `progress`; the final report is also saved with the job.
+///
+/// The runner first takes the job's lease: a job another live process is running is refused
+/// with who runs it. The lease is renewed every few seconds through every phase; a runner that
+/// finds it taken over (it fell silent long enough for another process to resume the job)
+/// stops sending and leaves the job to that process.
 pub async fn run_job(
     core: &Core,
     job_id: i64,
@@ -122,8 +132,13 @@ pub async fn run_job(
         progress,
         started: Instant::now(),
         acked_at_start: 0,
+        lease: Lease::for_this_process(),
     };
-    job.run(core).await
+    job.store().take_lease(job_id, &job.lease)?;
+    let beating = job.keep_lease();
+    let report = job.run(core).await;
+    beating.abort();
+    report
 }
 
 impl Job {
@@ -133,11 +148,51 @@ impl Job {
     }
 
     fn set_state(&self, state: JobState, message: Option<String>) -> Result<(), SyncError> {
-        self.store()
-            .set_job_state(self.id, state, message.as_deref())?;
+        let held = self
+            .store()
+            .set_job_state(self.id, &self.lease, state, message.as_deref())?;
+        if !held {
+            return Err(self.lease_lost());
+        }
         self.publish(|p| {
             p.state = state;
             p.message = message;
+        })
+    }
+
+    fn lease_lost(&self) -> SyncError {
+        self.control.interrupt();
+        SyncError::TakenOver(self.id)
+    }
+
+    /// Renews the lease in the background for as long as the run lasts, whatever it is doing
+    /// (creating lists, waiting, finishing). A lease found taken over stops the run.
+    fn keep_lease(&self) -> tokio::task::JoinHandle<()> {
+        let (store, id, lease, control) = (
+            self.store.clone(),
+            self.id,
+            self.lease.clone(),
+            self.control.clone(),
+        );
+        tokio::spawn(async move {
+            let mut beat = tokio::time::interval(Duration::from_secs(HEARTBEAT_SECONDS));
+            beat.tick().await;
+            loop {
+                beat.tick().await;
+                // Invariant: store calls do not panic while holding the lock.
+                let renewed = store.lock().expect("store lock").renew_lease(id, &lease);
+                match renewed {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::warn!(job = id, "lease taken over by another process; stopping");
+                        control.interrupt();
+                        return;
+                    }
+                    // A busy or full disk: the next beat tries again; a stale lease is only a
+                    // risk of another process taking over, which then is what happens.
+                    Err(e) => tracing::warn!(job = id, "cannot renew the job's lease: {e}"),
+                }
+            }
         })
     }
 
@@ -169,6 +224,20 @@ impl Job {
         self.acked_at_start = acked;
         self.set_state(JobState::Running, None)?;
         let outcome = self.send_everything(core).await;
+        let counts = self.store().journal_counts(self.id)?;
+        let unsent = counts.records - counts.records_acked;
+        // The journal decides: complete only when no batch is left unacknowledged, so a path
+        // that dropped a batch fails the job (resumably) instead of calling it complete.
+        let outcome = match outcome {
+            Ok(()) if counts.batches_acked < counts.batches && !self.control.is_cancelled() => {
+                Err(SyncError::Invalid(format!(
+                    "{} batches ({unsent} records) were not acknowledged; resume the job to \
+                     send them",
+                    counts.batches - counts.batches_acked
+                )))
+            }
+            other => other,
+        };
         let (mut state, mut message) = match &outcome {
             Ok(()) if self.control.is_interrupted() => (
                 JobState::Interrupted,
@@ -177,19 +246,15 @@ impl Job {
                     self.id
                 )),
             ),
-            Ok(()) if self.control.is_cancelled() => {
-                let counts = self.store().journal_counts(self.id)?;
-                (
-                    JobState::Cancelled,
-                    Some(format!(
-                        "cancelled: {} of {} records were sent and acknowledged; {} were not sent",
-                        counts.records_acked,
-                        counts.records,
-                        counts.records - counts.records_acked
-                    )),
-                )
-            }
-            Ok(()) => (JobState::Completed, None),
+            Ok(()) if counts.batches_acked == counts.batches => (JobState::Completed, None),
+            Ok(()) => (
+                JobState::Cancelled,
+                Some(format!(
+                    "cancelled: {} of {} records were sent and acknowledged; {unsent} were not \
+                     sent",
+                    counts.records_acked, counts.records,
+                )),
+            ),
             Err(e) => (JobState::Failed, Some(e.to_string())),
         };
         let lists = match state {
@@ -262,6 +327,7 @@ impl Job {
                         queue.push_front(half);
                     }
                 }
+                Created::Stopped => return Ok(()),
             }
         }
         self.send_updates(core, queue, &list_ids).await
@@ -331,7 +397,7 @@ impl Job {
                     self.store().mark_batch(batch.id, BatchState::Pending)?;
                     self.wait_for_reconnect(core, reason).await?;
                     if self.control.is_cancelled() {
-                        return Err(SyncError::Invalid("cancelled while waiting".into()));
+                        return Ok(Created::Stopped);
                     }
                 }
                 Err(e) => return Err(e.into()),
@@ -339,6 +405,11 @@ impl Job {
         }
     }
 
+    /// Sends the membership updates, `CONCURRENCY` at a time. Every outcome is handled the same
+    /// way whatever else is going on: a batch that is not acknowledged goes back in the queue
+    /// (split ones as their halves), so it is sent later or left pending in the journal.
+    /// Sending holds while a reconnect is needed, a batch failed, or the job is paused or
+    /// cancelled; the batches in flight land first.
     async fn send_updates(
         &self,
         core: &Core,
@@ -347,16 +418,31 @@ impl Job {
     ) -> Result<(), SyncError> {
         let mut running: JoinSet<Outcome> = JoinSet::new();
         let mut failure: Option<PinterestError> = None;
-        let mut heartbeat = tokio::time::interval(Duration::from_secs(5));
+        let mut reconnect = false;
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
         loop {
-            let stop = self.control.is_cancelled() || failure.is_some();
-            if !stop && self.control.is_paused() && running.is_empty() {
-                self.set_state(JobState::Paused, None)?;
-                self.control.wait_while_paused().await;
-                self.set_state(JobState::Running, None)?;
-                continue;
+            let stopping = self.control.is_cancelled() || failure.is_some();
+            if running.is_empty() {
+                if stopping || queue.is_empty() {
+                    break;
+                }
+                if reconnect {
+                    let reason = self.connection_message(core);
+                    self.wait_for_reconnect(core, reason).await?;
+                    reconnect = false;
+                    continue;
+                }
+                if self.control.is_paused() {
+                    self.set_state(JobState::Paused, None)?;
+                    self.control.wait_while_paused().await;
+                    if !self.control.is_cancelled() {
+                        self.set_state(JobState::Running, None)?;
+                    }
+                    continue;
+                }
             }
-            while !stop && !self.control.is_paused() && running.len() < CONCURRENCY {
+            let holding = stopping || reconnect || self.control.is_paused();
+            while !holding && running.len() < CONCURRENCY {
                 let Some(batch) = queue.pop_front() else {
                     break;
                 };
@@ -375,12 +461,8 @@ impl Job {
                     batch,
                 ));
             }
-            if running.is_empty() {
-                break;
-            }
             tokio::select! {
-                joined = running.join_next() => {
-                    let Some(joined) = joined else { continue };
+                Some(joined) = running.join_next() => {
                     let outcome = joined.map_err(|e| SyncError::Invalid(format!("a batch task failed: {e}")))?;
                     match outcome {
                         Outcome::Acked => {}
@@ -391,14 +473,7 @@ impl Job {
                         }
                         Outcome::Reconnect(batch) => {
                             queue.push_front(batch);
-                            // Let the other batches in flight land first.
-                            while let Some(other) = running.join_next().await {
-                                if let Ok(Outcome::Reconnect(b)) = other {
-                                    queue.push_front(b);
-                                }
-                            }
-                            let reason = self.connection_message(core);
-                            self.wait_for_reconnect(core, reason).await?;
+                            reconnect = true;
                         }
                         Outcome::Failed(batch, error) => {
                             queue.push_front(batch);
@@ -407,10 +482,9 @@ impl Job {
                     }
                     self.publish(|_| {})?;
                 }
-                _ = heartbeat.tick() => {
-                    self.store().heartbeat(self.id)?;
-                    self.publish(|_| {})?;
-                }
+                // Wakes the loop to notice a pause or cancel while nothing lands, and keeps the
+                // throughput and time left current.
+                _ = tick.tick() => self.publish(|_| {})?,
             }
         }
         match failure {
@@ -436,7 +510,6 @@ impl Job {
                 self.connection
             )),
         )?;
-        let mut heartbeat = Instant::now();
         loop {
             if self.control.is_cancelled() {
                 return Ok(());
@@ -444,10 +517,6 @@ impl Job {
             let state = core.status(&self.connection)?.state;
             if state == ConnectionState::Connected {
                 break;
-            }
-            if heartbeat.elapsed() > Duration::from_secs(5) {
-                self.store().heartbeat(self.id)?;
-                heartbeat = Instant::now();
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
@@ -577,13 +646,15 @@ async fn send_batch(
                 Err(e) => Outcome::Failed(batch, PinterestError::Store(e)),
             }
         }
-        Err(PinterestError::ReconnectRequired { .. }) => {
-            let _ = lock().mark_batch(batch.id, BatchState::Pending);
-            Outcome::Reconnect(batch)
-        }
-        Err(e) => {
-            let _ = lock().mark_batch(batch.id, BatchState::Pending);
-            Outcome::Failed(batch, e)
-        }
+        // Back to pending: its call was answered, so it is not in doubt. A journal that
+        // cannot be written fails the job (the batch then stays `sending` and is sent again on
+        // resume, which is harmless).
+        Err(e) => match lock().mark_batch(batch.id, BatchState::Pending) {
+            Err(store) => Outcome::Failed(batch, PinterestError::Store(store)),
+            Ok(()) if matches!(e, PinterestError::ReconnectRequired { .. }) => {
+                Outcome::Reconnect(batch)
+            }
+            Ok(()) => Outcome::Failed(batch, e),
+        },
     }
 }
