@@ -3,95 +3,10 @@
 
 mod common;
 
-use std::process::{Command, Output};
+use common::cli::{Env, connected, python_available, text};
 
-use audience_desk::sim::{OWNED_AD_ACCOUNT, SimConfig, SimHandle};
+use audience_desk::sim::OWNED_AD_ACCOUNT;
 use serde_json::Value;
-
-struct Env {
-    sim: SimHandle,
-    home: tempfile::TempDir,
-    redirect: String,
-    browser: std::path::PathBuf,
-}
-
-impl Env {
-    async fn new() -> Env {
-        let redirect = format!("http://localhost:{}/", common::free_port());
-        let sim = SimHandle::start(
-            SimConfig {
-                redirect_uris: vec![redirect.clone()],
-                ..SimConfig::default()
-            },
-            0,
-        )
-        .await
-        .unwrap();
-        let home = tempfile::tempdir().unwrap();
-        let browser = common::browser_script(home.path());
-        Env {
-            sim,
-            home,
-            redirect,
-            browser,
-        }
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_audience-desk"));
-        let api = self.sim.url.as_str().trim_end_matches('/').to_owned();
-        command
-            .args(args)
-            .env("AUDIENCE_DESK_HOME", self.home.path())
-            .env("AUDIENCE_DESK_SECRETS", "file")
-            .env("PINTEREST_API_URI", &api)
-            .env("PINTEREST_OAUTH_URI", &api)
-            .env("PINTEREST_REDIRECT_URI", &self.redirect)
-            .env("BROWSER", &self.browser)
-            .env_remove("PINTEREST_APP_ID")
-            .env_remove("PINTEREST_APP_SECRET")
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped());
-        command
-    }
-
-    async fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
-        let mut command = self.command(args);
-        let input = stdin.map(str::to_owned);
-        tokio::task::spawn_blocking(move || {
-            let mut child = command.spawn().unwrap();
-            if let Some(input) = input {
-                use std::io::Write;
-                child
-                    .stdin
-                    .take()
-                    .unwrap()
-                    .write_all(input.as_bytes())
-                    .unwrap();
-            }
-            child.wait_with_output().unwrap()
-        })
-        .await
-        .unwrap()
-    }
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
-fn python_available() -> bool {
-    let found = Command::new("python3").arg("--version").output().is_ok();
-    if !found && std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("python3 is needed for the BROWSER helper");
-    }
-    found
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn add_connect_and_look_around() {
@@ -232,28 +147,6 @@ async fn mistakes_get_one_line_and_a_failing_exit() {
         "missing app credentials are explained: {}",
         text(&out)
     );
-}
-
-async fn connected(env: &Env) {
-    let out = env
-        .run(
-            &[
-                "connection",
-                "add",
-                "--name",
-                "EU",
-                "--ad-account-id",
-                OWNED_AD_ACCOUNT,
-                "--app-id",
-                "1500000",
-                "--app-secret-stdin",
-            ],
-            Some("sim-secret\n"),
-        )
-        .await;
-    assert!(out.status.success(), "{}", text(&out));
-    let out = env.run(&["connect", "EU", "--timeout", "20"], None).await;
-    assert!(out.status.success(), "{}", text(&out));
 }
 
 #[tokio::test(flavor = "multi_thread")]

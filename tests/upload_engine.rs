@@ -42,6 +42,7 @@ fn write_file(
 fn quick(world: &mut common::World) {
     world.core.retry = RetryPolicy {
         max_attempts: 12,
+        max_rate_limited: 30,
         base_delay: Duration::from_millis(5),
         max_delay: Duration::from_millis(30),
         request_timeout: Duration::from_secs(10),

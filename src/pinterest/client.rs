@@ -18,7 +18,11 @@ use super::{
 /// How hard to try before giving up.
 #[derive(Clone, Copy, Debug)]
 pub struct RetryPolicy {
+    /// Tries of one call through server errors and lost connections.
     pub max_attempts: u32,
+    /// Rate-limit answers waited out for one call before giving up: waiting is the right
+    /// answer to a 429, so these do not count as failures.
+    pub max_rate_limited: u32,
     pub base_delay: Duration,
     /// The longest single wait, a server's rate-limit reset included.
     pub max_delay: Duration,
@@ -29,6 +33,7 @@ impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
             max_attempts: 6,
+            max_rate_limited: 30,
             base_delay: Duration::from_millis(500),
             max_delay: Duration::from_secs(60),
             request_timeout: Duration::from_secs(60),
@@ -47,6 +52,9 @@ impl RetryPolicy {
         step / 2 + step.mul_f64(rand::random::<f64>() / 2.0)
     }
 }
+
+/// Refreshes one call may make after its token was refused.
+const MAX_REFRESHES: u32 = 3;
 
 /// Measured counts, for progress displays.
 #[derive(Debug, Default)]
@@ -230,7 +238,11 @@ impl Client {
             RequestKind::Write
         };
         let mut attempt = 0;
-        let mut refreshed = false;
+        let mut rate_limited = 0;
+        // A refresh per rejected token: another process (or a revocation) may retire the new
+        // one too before this call gets through, and a second refresh is then as sound as the
+        // first. Bounded, so a token Pinterest keeps refusing ends the call.
+        let mut refreshes = 0;
         loop {
             attempt += 1;
             let waited = self.limiter.acquire(kind).await;
@@ -298,17 +310,19 @@ impl Client {
                 "Pinterest refused a request"
             );
             match status {
-                StatusCode::UNAUTHORIZED if !refreshed && error.code != Some(3) => {
-                    refreshed = true;
+                StatusCode::UNAUTHORIZED if refreshes < MAX_REFRESHES && error.code != Some(3) => {
+                    refreshes += 1;
                     attempt -= 1;
                     self.session.refresh_after_rejection(&token).await?;
                 }
-                StatusCode::TOO_MANY_REQUESTS if attempt < self.retry.max_attempts => {
+                StatusCode::TOO_MANY_REQUESTS if rate_limited < self.retry.max_rate_limited => {
+                    rate_limited += 1;
+                    attempt -= 1;
                     self.stats.rate_limited.fetch_add(1, Ordering::Relaxed);
                     self.stats.retries.fetch_add(1, Ordering::Relaxed);
                     let wait = reset
                         .map(|r| r.min(self.retry.max_delay))
-                        .unwrap_or_else(|| self.retry.backoff(attempt));
+                        .unwrap_or_else(|| self.retry.backoff(rate_limited));
                     self.limiter.pause_for(wait).await;
                 }
                 s if s.is_server_error()

@@ -278,13 +278,25 @@ pub async fn record(State(shared): State<AppState>, request: Request, next: Next
     let request = Request::from_parts(parts, axum::body::Body::from(request_bytes));
     let response = next.run(request).await;
     let (mut parts, body) = response.into_parts();
-    let response_bytes = axum::body::to_bytes(body, LOGGED_BODY_LIMIT)
-        .await
-        .unwrap_or_default();
+    // A body that fails to read is an answer the fault injection cut off: log it, and pass
+    // the cut on to the client.
+    let response_bytes = axum::body::to_bytes(body, LOGGED_BODY_LIMIT).await;
     let rid: [u8; 8] = rand::random();
     if let Ok(value) = HeaderValue::from_str(&hex::encode(rid)) {
         parts.headers.insert("x-pinterest-rid", value);
     }
+    let Ok(response_bytes) = response_bytes else {
+        shared.data.lock().expect("sim data").log.push(LogEntry {
+            method,
+            path,
+            query,
+            status: parts.status.as_u16(),
+            millis: started.elapsed().as_millis() as u64,
+            request: request_json,
+            response: Some(serde_json::json!({ "lost": true })),
+        });
+        return super::faults::cut_off(parts);
+    };
     shared.data.lock().expect("sim data").log.push(LogEntry {
         method,
         path,

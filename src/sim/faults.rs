@@ -110,7 +110,13 @@ fn injected(status: u16, message: &str) -> Response {
 /// The answer to a call that took effect, cut off: its body fails before its first byte, so
 /// the server closes the connection and the client never learns the outcome.
 fn lost(response: Response) -> Response {
-    let (parts, _) = response.into_parts();
+    cut_off(response.into_parts().0)
+}
+
+/// An answer whose body breaks off: chunked (no length), so the missing end is an error the
+/// client sees, not a short body it takes for a whole one.
+pub(super) fn cut_off(mut parts: axum::http::response::Parts) -> Response {
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
     let broken = futures_util::stream::once(async {
         Err::<axum::body::Bytes, _>(std::io::Error::other("response lost (simulator)"))
     });

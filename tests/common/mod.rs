@@ -1,6 +1,8 @@
 //! Shared set-up: a simulator on loopback and a core pointed at it, in a temporary home.
 #![allow(dead_code)]
 
+pub mod cli;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -70,6 +72,7 @@ pub async fn connect(world: &World) -> Result<(), PinterestError> {
 pub fn quick_retries() -> RetryPolicy {
     RetryPolicy {
         max_attempts: 3,
+        max_rate_limited: 30,
         base_delay: Duration::from_millis(10),
         max_delay: Duration::from_millis(50),
         request_timeout: Duration::from_secs(5),

@@ -1,0 +1,118 @@
+//! The binary as a user runs it: a simulator, a home of its own, and a `BROWSER` helper that
+//! follows the login redirects the way a browser would.
+
+use std::process::{Command, Output};
+
+use audience_desk::sim::{OWNED_AD_ACCOUNT, SimConfig, SimHandle};
+
+pub struct Env {
+    pub sim: SimHandle,
+    pub home: tempfile::TempDir,
+    pub redirect: String,
+    browser: std::path::PathBuf,
+    /// Holds the browser helper, outside the home: the home holds only what the app writes.
+    _tools: tempfile::TempDir,
+}
+
+impl Env {
+    pub async fn new() -> Env {
+        let redirect = format!("http://localhost:{}/", super::free_port());
+        let sim = SimHandle::start(
+            SimConfig {
+                redirect_uris: vec![redirect.clone()],
+                ..SimConfig::default()
+            },
+            0,
+        )
+        .await
+        .unwrap();
+        let home = tempfile::tempdir().unwrap();
+        let tools = tempfile::tempdir().unwrap();
+        let browser = super::browser_script(tools.path());
+        Env {
+            sim,
+            home,
+            redirect,
+            browser,
+            _tools: tools,
+        }
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_audience-desk"));
+        let api = self.sim.url.as_str().trim_end_matches('/').to_owned();
+        command
+            .args(args)
+            .env("AUDIENCE_DESK_HOME", self.home.path())
+            .env("AUDIENCE_DESK_SECRETS", "file")
+            .env("PINTEREST_API_URI", &api)
+            .env("PINTEREST_OAUTH_URI", &api)
+            .env("PINTEREST_REDIRECT_URI", &self.redirect)
+            .env("BROWSER", &self.browser)
+            .env_remove("PINTEREST_APP_ID")
+            .env_remove("PINTEREST_APP_SECRET")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        command
+    }
+
+    pub async fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut command = self.command(args);
+        let input = stdin.map(str::to_owned);
+        tokio::task::spawn_blocking(move || {
+            let mut child = command.spawn().unwrap();
+            if let Some(input) = input {
+                use std::io::Write;
+                child
+                    .stdin
+                    .take()
+                    .unwrap()
+                    .write_all(input.as_bytes())
+                    .unwrap();
+            }
+            child.wait_with_output().unwrap()
+        })
+        .await
+        .unwrap()
+    }
+}
+
+pub fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+pub fn python_available() -> bool {
+    let found = Command::new("python3").arg("--version").output().is_ok();
+    if !found && std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("python3 is needed for the BROWSER helper");
+    }
+    found
+}
+
+/// A connection named EU, connected through the `BROWSER` helper.
+pub async fn connected(env: &Env) {
+    let out = env
+        .run(
+            &[
+                "connection",
+                "add",
+                "--name",
+                "EU",
+                "--ad-account-id",
+                OWNED_AD_ACCOUNT,
+                "--app-id",
+                "1500000",
+                "--app-secret-stdin",
+            ],
+            Some("sim-secret\n"),
+        )
+        .await;
+    assert!(out.status.success(), "{}", text(&out));
+    let out = env.run(&["connect", "EU", "--timeout", "20"], None).await;
+    assert!(out.status.success(), "{}", text(&out));
+}
