@@ -20,8 +20,8 @@ use super::{
 pub struct RetryPolicy {
     /// Tries of one call through server errors and lost connections.
     pub max_attempts: u32,
-    /// Rate-limit answers waited out for one call before giving up: waiting is the right
-    /// answer to a 429, so these do not count as failures.
+    /// Rate-limit answers one call takes before giving up (each waited out): waiting is the
+    /// right answer to a 429, so these do not count against `max_attempts`.
     pub max_rate_limited: u32,
     pub base_delay: Duration,
     /// The longest single wait, a server's rate-limit reset included.
@@ -315,7 +315,7 @@ impl Client {
                     attempt -= 1;
                     self.session.refresh_after_rejection(&token).await?;
                 }
-                StatusCode::TOO_MANY_REQUESTS if rate_limited < self.retry.max_rate_limited => {
+                StatusCode::TOO_MANY_REQUESTS if rate_limited + 1 < self.retry.max_rate_limited => {
                     rate_limited += 1;
                     attempt -= 1;
                     self.stats.rate_limited.fetch_add(1, Ordering::Relaxed);

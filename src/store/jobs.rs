@@ -160,6 +160,14 @@ impl Lease {
     }
 }
 
+/// Who holds a job's lease, as the store has it.
+struct Holder {
+    state: JobState,
+    token: Option<String>,
+    owner: Option<String>,
+    heartbeat: i64,
+}
+
 /// The states in which a runner holds a job.
 fn live(state: JobState) -> bool {
     matches!(
@@ -328,30 +336,37 @@ impl Store {
         let tx = self
             .db
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let held: Option<(String, Option<String>, Option<String>, Option<i64>)> = tx
+        let holder = tx
             .query_row(
                 "SELECT state, lease, owner, heartbeat_at FROM jobs WHERE id = ?1",
                 [id],
-                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+                |row| {
+                    Ok(Holder {
+                        state: JobState::parse(&row.get::<_, String>(0)?),
+                        token: row.get(1)?,
+                        owner: row.get(2)?,
+                        heartbeat: row.get::<_, Option<i64>>(3)?.unwrap_or(0),
+                    })
+                },
             )
-            .optional()?;
-        let Some((state, token, owner, heartbeat)) = held else {
-            return Err(StoreError::Invalid(format!(
-                "there is no job {id}; `audience-desk jobs` lists them"
-            )));
-        };
-        let heartbeat = heartbeat.unwrap_or(0);
-        if let Some(token) = token
-            && token != lease.token
-            && live(JobState::parse(&state))
-            && now - heartbeat <= STALE_AFTER_SECONDS
-            && !Lease::holder_gone(&token)
+            .optional()?
+            .ok_or_else(|| {
+                StoreError::Invalid(format!(
+                    "there is no job {id}; `audience-desk jobs` lists them"
+                ))
+            })?;
+        let silent = now - holder.heartbeat;
+        if let Some(token) = &holder.token
+            && *token != lease.token
+            && live(holder.state)
+            && silent <= STALE_AFTER_SECONDS
+            && !Lease::holder_gone(token)
         {
             return Err(StoreError::JobBusy {
                 job: id,
-                owner: owner.unwrap_or_else(|| "another process".into()),
-                seconds_ago: (now - heartbeat).max(0),
-                stale_in: (STALE_AFTER_SECONDS - (now - heartbeat)).max(1),
+                owner: holder.owner.unwrap_or_else(|| "another process".into()),
+                seconds_ago: silent.max(0),
+                stale_in: (STALE_AFTER_SECONDS - silent).max(1),
             });
         }
         tx.execute(

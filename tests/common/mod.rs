@@ -72,7 +72,7 @@ pub async fn connect(world: &World) -> Result<(), PinterestError> {
 pub fn quick_retries() -> RetryPolicy {
     RetryPolicy {
         max_attempts: 3,
-        max_rate_limited: 30,
+        max_rate_limited: 3,
         base_delay: Duration::from_millis(10),
         max_delay: Duration::from_millis(50),
         request_timeout: Duration::from_secs(5),
