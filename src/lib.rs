@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod core;
 pub mod demo;
+pub mod display;
 pub mod gui;
 pub mod home;
 pub mod identity;

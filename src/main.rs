@@ -11,6 +11,7 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let args = Cli::parse();
     let result = match args.command {
@@ -24,7 +25,11 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             // One line, causes joined, as the command-line contract asks.
-            eprintln!("audience-desk: {error:#}");
+            let error = format!("{error:#}");
+            eprintln!(
+                "audience-desk: {}",
+                audience_desk::display::printable(&error)
+            );
             ExitCode::FAILURE
         }
     }

@@ -80,6 +80,20 @@ impl Raw {
     }
 }
 
+/// `reqwest`'s blocking client is not built here: a plain HTTP/1.0 request on a socket.
+mod reqwest_blocking {
+    pub fn get_status(port: u16) -> Option<u16> {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+        stream
+            .write_all(b"GET /v5/user_account HTTP/1.0\r\nHost: sim\r\n\r\n")
+            .ok()?;
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).ok()?;
+        answer.split_whitespace().nth(1)?.parse().ok()
+    }
+}
+
 fn digests(range: std::ops::Range<u32>) -> String {
     range
         .map(|i| audience_desk::identity::sha256(&i.to_string()).to_hex())
@@ -262,6 +276,55 @@ async fn faults_rate_limits_and_record_caps() {
     assert!((1..=60).contains(&reset));
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["code"], 8);
+
+    // A limit of 0 lets no call through, and the simulator lives on.
+    raw.sim.set_faults(Faults {
+        rate_limit_per_minute: Some(0),
+        ..Faults::default()
+    });
+    for _ in 0..2 {
+        let (status, _) = raw
+            .send(reqwest::Method::GET, "/v5/user_account", None)
+            .await;
+        assert_eq!(status, 429);
+    }
+}
+
+#[test]
+fn the_sim_command_does_not_print_the_app_secret() {
+    use std::io::{BufRead, BufReader};
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_audience-desk"))
+        .args([
+            "sim",
+            "--port",
+            &port.to_string(),
+            "--app-secret",
+            "very-secret-value",
+        ])
+        .args(["--rate-limit", "0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut printed = String::new();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    for _ in 0..4 {
+        printed += &lines.next().unwrap().unwrap();
+    }
+    let answer = reqwest_blocking::get_status(port);
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(printed.contains("Pinterest simulator on"), "{printed}");
+    assert!(!printed.contains("very-secret-value"), "{printed}");
+    assert_eq!(
+        answer,
+        Some(429),
+        "alive, and limiting, under --rate-limit 0"
+    );
 }
 
 #[tokio::test]

@@ -91,7 +91,7 @@ fn first_screen(preview: &Preview, rows: usize) -> String {
                 "  line {:<6} {:<name_width$}  {:?}{arrow}  [{}]\n",
                 row.line,
                 name,
-                cell.raw,
+                crate::display::clipped(&cell.raw, 80),
                 cell.status.label()
             );
         }

@@ -4,8 +4,10 @@ use std::io::{self, Write};
 
 use crate::source::Summary;
 
-/// Writes to stdout. A closed pipe (`| head`) ends the output quietly instead of panicking.
+/// Writes to stdout, without control characters (a file's cells and a server's words pass
+/// through here). A closed pipe (`| head`) ends the output quietly instead of panicking.
 pub fn emit(text: &str) -> io::Result<()> {
+    let text = crate::display::printable(text);
     match io::stdout().lock().write_all(text.as_bytes()) {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         other => other,

@@ -86,7 +86,7 @@ async fn drive(core: &Core, job: i64) -> anyhow::Result<()> {
                 if p.state == JobState::WaitingForReconnect
                     && let Some(m) = &p.message
                 {
-                    bar.println(m);
+                    bar.println(crate::display::printable(m));
                 }
             }
         })

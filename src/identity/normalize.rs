@@ -71,6 +71,9 @@ impl Normalizer {
         if text.is_empty() {
             return Ok(None);
         }
+        if has_unreadable(text) {
+            return Err(Reason::UnreadableCharacter);
+        }
         if text.bytes().all(|b| b.is_ascii_hexdigit()) {
             match text.len() {
                 // Invariant: 64 hex digits always decode to 32 bytes.
@@ -166,6 +169,19 @@ fn is_email(text: &str) -> bool {
         && !domain.ends_with('.')
         && !has_whitespace(text)
         && !(text.starts_with('"') || text.ends_with('"'))
+}
+
+/// A control character that is not white space (a NUL byte, an escape), or U+FFFD, which a
+/// decoder leaves where it met a character it could not read (a lone UTF-16 surrogate). No
+/// address holds one, and hashing one would send a value nobody can match.
+fn has_unreadable(text: &str) -> bool {
+    if text.is_ascii() {
+        text.bytes()
+            .any(|b| (b < 0x20 && !matches!(b, b'\t'..=b'\r')) || b == 0x7f)
+    } else {
+        text.chars()
+            .any(|c| (c.is_control() && !c.is_whitespace()) || c == char::REPLACEMENT_CHARACTER)
+    }
 }
 
 /// Unicode White_Space, with a byte loop for the ASCII text nearly every email is. In ASCII
@@ -391,6 +407,23 @@ mod tests {
             Err(Reason::NotAnEmail),
             "a second pair of quotes is not stripped"
         );
+    }
+
+    #[test]
+    fn control_and_replacement_characters_are_unreadable() {
+        for raw in [
+            "a\0b@x.com",
+            "a\u{1b}[31m@x.com",
+            "jos\u{FFFD}@x.com",
+            "a@x\u{7f}.com",
+        ] {
+            assert_eq!(
+                sent(Namespace::Email, raw),
+                Err(Reason::UnreadableCharacter),
+                "{raw:?}"
+            );
+        }
+        assert_eq!(sent(Namespace::Email, "a b@x.com"), Err(Reason::NotAnEmail));
     }
 
     #[test]

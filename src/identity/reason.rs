@@ -13,22 +13,29 @@ pub enum Reason {
     NotAUuid,
     ZeroAdvertisingId,
     TooLong,
+    /// A control character or U+FFFD (a character lost in a conversion) in an identity.
+    UnreadableCharacter,
     /// Row-level: the row has a different number of fields than the header.
     RaggedRow,
     /// Row-level: a physical line exceeded the reader's bound and was cut.
     LineTooLong,
+    /// Row-level: a quote that never closes (within the line bound), or text after a closing
+    /// quote. The row stands for its first line; reading goes on at the next.
+    MalformedQuotes,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 8] = [
+    pub const ALL: [Reason; 10] = [
         Reason::NotAnEmail,
         Reason::Md5OrSha1Digest,
         Reason::NotASha256Digest,
         Reason::NotAUuid,
         Reason::ZeroAdvertisingId,
         Reason::TooLong,
+        Reason::UnreadableCharacter,
         Reason::RaggedRow,
         Reason::LineTooLong,
+        Reason::MalformedQuotes,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -39,8 +46,10 @@ impl Reason {
             Reason::NotAUuid => "not a uuid",
             Reason::ZeroAdvertisingId => "zero advertising id",
             Reason::TooLong => "too long",
+            Reason::UnreadableCharacter => "unreadable character",
             Reason::RaggedRow => "ragged row",
             Reason::LineTooLong => "line too long",
+            Reason::MalformedQuotes => "malformed quotes",
         }
     }
 
@@ -63,12 +72,23 @@ impl Reason {
                 "the row has a different number of fields than the header; check its quoting"
             }
             Reason::LineTooLong => "the line is longer than the reader's 1 MiB bound",
+            Reason::MalformedQuotes => {
+                "a quote that never closes or text right after a closing quote; fix the quoting \
+                 (a quote inside a quoted field is written twice)"
+            }
+            Reason::UnreadableCharacter => {
+                "a control character (such as a NUL byte) or U+FFFD, the mark of a character lost \
+                 in an earlier conversion; export the file again as UTF-8"
+            }
         }
     }
 
     /// Row-level reasons apply to a whole row rather than to one cell.
     pub fn is_row_level(self) -> bool {
-        matches!(self, Reason::RaggedRow | Reason::LineTooLong)
+        matches!(
+            self,
+            Reason::RaggedRow | Reason::LineTooLong | Reason::MalformedQuotes
+        )
     }
 }
 

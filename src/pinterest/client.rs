@@ -8,7 +8,7 @@ use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::models::ErrorBody;
+use super::answer::{self, BodyError};
 use super::rate_limit::{RateLimiter, RequestKind};
 use super::{
     AdAccount, ApiError, Audience, CustomerList, CustomerListUpdate, NewAudience, NewCustomerList,
@@ -50,6 +50,17 @@ impl RetryPolicy {
             .saturating_mul(1 << attempt.saturating_sub(1).min(16))
             .min(self.max_delay);
         step / 2 + step.mul_f64(rand::random::<f64>() / 2.0)
+    }
+}
+
+/// Pages read of one listing before it is taken for a server that pages without end: 250 items
+/// a page, far beyond any ad account's lists or audiences.
+const MAX_PAGES: usize = 400;
+
+fn endless_paging(path: &str, why: &str) -> PinterestError {
+    PinterestError::Decode {
+        context: format!("GET {path}"),
+        message: format!("the listing's paging does not end ({why}); try again later"),
     }
 }
 
@@ -208,7 +219,8 @@ impl Client {
     ) -> Result<Vec<T>, PinterestError> {
         let mut items = Vec::new();
         let mut bookmark: Option<String> = None;
-        loop {
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..MAX_PAGES {
             let mut q: Vec<(&str, String)> = query.to_vec();
             q.push(("page_size", "250".into()));
             if let Some(b) = &bookmark {
@@ -217,10 +229,18 @@ impl Client {
             let page: Page<T> = self.get(path, &q).await?;
             items.extend(page.items);
             match page.bookmark.filter(|b| !b.is_empty()) {
+                // A bookmark seen before would page in a circle.
+                Some(next) if !seen.insert(next.clone()) => {
+                    return Err(endless_paging(path, "a bookmark came back a second time"));
+                }
                 Some(next) => bookmark = Some(next),
                 None => return Ok(items),
             }
         }
+        Err(endless_paging(
+            path,
+            &format!("it went past {MAX_PAGES} pages"),
+        ))
     }
 
     async fn call<T: DeserializeOwned, B: Serialize>(
@@ -264,18 +284,17 @@ impl Client {
             self.stats.requests.fetch_add(1, Ordering::Relaxed);
             // A connection lost while a success's body is read leaves the outcome as unknown
             // as one lost before the status line.
+            let context = format!("{method} {path}");
             let sent = match request.send().await {
-                Ok(response) if response.status().is_success() => match response.bytes().await {
-                    Ok(body) => {
-                        return serde_json::from_slice::<T>(&body).map_err(|e| {
-                            PinterestError::Decode {
-                                context: format!("{method} {path}"),
-                                message: e.to_string(),
-                            }
-                        });
+                Ok(response) if response.status().is_success() => {
+                    match answer::read_capped(response, answer::MAX_BODY_BYTES).await {
+                        Ok(body) => return answer::decode::<T>(&context, &body),
+                        Err(BodyError::TooLarge(size)) => {
+                            return Err(answer::too_large(&context, size));
+                        }
+                        Err(BodyError::Transport(e)) => Err((e, false)),
                     }
-                    Err(e) => Err((e, false)),
-                },
+                }
                 Ok(response) => Ok(response),
                 Err(e) => {
                     let not_received = e.is_connect();
@@ -299,7 +318,7 @@ impl Client {
                 }
             };
             let status = response.status();
-            let reset = rate_limit_reset(response.headers());
+            let wait = rate_limit_wait(response.headers());
             let error = api_error(response).await;
             tracing::warn!(
                 %path,
@@ -320,8 +339,8 @@ impl Client {
                     attempt -= 1;
                     self.stats.rate_limited.fetch_add(1, Ordering::Relaxed);
                     self.stats.retries.fetch_add(1, Ordering::Relaxed);
-                    let wait = reset
-                        .map(|r| r.min(self.retry.max_delay))
+                    let wait = wait
+                        .map(|w| w.min(self.retry.max_delay))
                         .unwrap_or_else(|| self.retry.backoff(rate_limited));
                     self.limiter.pause_for(wait).await;
                 }
@@ -346,44 +365,20 @@ pub(super) async fn api_error(response: reqwest::Response) -> ApiError {
         .get("x-pinterest-rid")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let text = response.text().await.unwrap_or_default();
-    match serde_json::from_str::<ErrorBody>(&text) {
-        Ok(body) => ApiError {
-            status,
-            code: Some(body.code),
-            message: body.message,
-            request_id,
-        },
-        Err(_) => ApiError {
-            status,
-            code: None,
-            message: if text.trim().is_empty() {
-                "no details given".into()
-            } else {
-                text.chars().take(300).collect()
-            },
-            request_id,
-        },
-    }
+    let body = answer::read_error_body(response).await;
+    answer::parse_error(status, request_id.as_deref(), &body)
 }
 
-/// `x-ratelimit-reset`: seconds until the window resets, or a Unix time. Pinterest does not
-/// document it, so both readings are accepted, and a bit of jitter is added.
-fn rate_limit_reset(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let value: f64 = headers
-        .get("x-ratelimit-reset")?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()?;
-    let seconds = if value > 1e9 {
-        value - crate::home::now() as f64
-    } else {
-        value
-    };
-    let seconds = seconds.clamp(0.0, 300.0) + rand::random::<f64>() * 0.25;
-    Some(Duration::from_secs_f64(seconds))
+/// The wait a rate-limited answer asks for, with a bit of jitter so that callers limited
+/// together do not come back together.
+fn rate_limit_wait(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    let wait = answer::rate_limit_wait(
+        header("retry-after"),
+        header("x-ratelimit-reset"),
+        std::time::SystemTime::now(),
+    )?;
+    Some(wait + Duration::from_secs_f64(rand::random::<f64>() * 0.25))
 }
 
 #[cfg(test)]
@@ -399,17 +394,5 @@ mod tests {
             let step = (policy.base_delay * (1 << (attempt - 1).min(16))).min(policy.max_delay);
             assert!(d >= step / 2, "{attempt}: {d:?}");
         }
-    }
-
-    #[test]
-    fn reset_header_in_seconds_or_epoch() {
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert("x-ratelimit-reset", "12".parse().unwrap());
-        let d = rate_limit_reset(&headers).unwrap().as_secs_f64();
-        assert!((12.0..12.3).contains(&d), "{d}");
-        let epoch = crate::home::now() + 30;
-        headers.insert("x-ratelimit-reset", epoch.to_string().parse().unwrap());
-        let d = rate_limit_reset(&headers).unwrap().as_secs_f64();
-        assert!((28.0..31.0).contains(&d), "{d}");
     }
 }

@@ -1,6 +1,7 @@
 //! The only code that speaks HTTP to Pinterest: typed v5 requests and responses, OAuth, the
 //! token lifecycle, one rate limiter per token, and retries.
 
+pub mod answer;
 mod client;
 mod endpoints;
 mod error;

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::answer::{self, BodyError};
 use super::client::api_error;
 use super::{AppCredentials, Endpoints, PinterestError, TokenResponse};
 use crate::home::now;
@@ -378,13 +379,15 @@ impl Session {
         if !response.status().is_success() {
             return Err(PinterestError::Api(api_error(response).await));
         }
-        response
-            .json::<TokenResponse>()
-            .await
-            .map_err(|e| PinterestError::Decode {
-                context: "POST /oauth/token".into(),
+        let context = "POST /oauth/token";
+        match answer::read_capped(response, answer::MAX_BODY_BYTES).await {
+            Ok(body) => answer::decode(context, &body),
+            Err(BodyError::TooLarge(size)) => Err(answer::too_large(context, size)),
+            Err(BodyError::Transport(e)) => Err(PinterestError::Network {
+                url: url.to_string(),
                 message: e.to_string(),
-            })
+            }),
+        }
     }
 
     /// Stores new tokens. The refresh token goes first: after a crash between the writes the

@@ -231,8 +231,10 @@ impl Data {
         }
         if window.len() as u32 >= limit {
             self.rate_limited += 1;
-            let oldest = *window.front().expect("a full window has a first call");
-            let left = 60.0 - now.duration_since(oldest).as_secs_f64();
+            // With a limit of 0 no call fits in any minute: wait the whole minute.
+            let left = window.front().map_or(60.0, |oldest| {
+                60.0 - now.duration_since(*oldest).as_secs_f64()
+            });
             return Err(left.ceil().max(1.0) as u64);
         }
         window.push_back(now);

@@ -172,10 +172,11 @@ fn router(shared: AppState) -> Router {
 pub async fn serve_foreground(config: SimConfig, port: u16) -> std::io::Result<()> {
     let handle = SimHandle::start(config.clone(), port).await?;
     println!("Pinterest simulator on {}", handle.url);
+    // The secret is the one given (or the default the README names); a terminal's scrollback
+    // and logs are no place for it.
     println!(
-        "  app id {} / secret {}; redirect URIs: {}",
+        "  app id {}, secret as given with --app-secret (not shown); redirect URIs: {}",
         config.app_id,
-        config.app_secret,
         config.redirect_uris.join(", ")
     );
     println!(

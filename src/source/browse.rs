@@ -2,7 +2,6 @@
 //! file without holding it in memory. The full pass notes where every `MARK_EVERY`-th data
 //! row starts; a page is read from the nearest mark.
 
-use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 
 use super::format::{field, is_blank};
@@ -75,7 +74,7 @@ pub fn read_rows(
     // The line bound numbers lines from where it starts reading; `line_base` turns those
     // into the file's line numbers that the reader gives.
     let (stream, cut, line_base) = if index.seekable {
-        let mut file = File::open(path).map_err(io_error)?;
+        let mut file = super::open::open_file(path)?;
         file.seek(SeekFrom::Start(bom_len(encoding) as u64 + mark.offset))
             .map_err(io_error)?;
         let (bounded, cut) = LineBound::new(Box::new(file) as Box<dyn Read>, MAX_LINE_BYTES);
@@ -96,16 +95,21 @@ pub fn read_rows(
     let mut skip = first - (first / MARK_EVERY) * MARK_EVERY;
     let mut rows: Vec<(u64, Vec<String>, Option<Reason>)> = Vec::with_capacity(count);
     while rows.len() < count {
-        let Some(Span {
-            line, next_line, ..
-        }) = reader.read(&mut record).map_err(io_error)?
-        else {
+        let Some(span) = reader.read(&mut record).map_err(io_error)? else {
             break;
         };
+        let Span {
+            line, next_line, ..
+        } = span;
         if is_blank(&record) {
             continue;
         }
-        let was_cut = cut.take_within(line - line_base, next_line.max(line + 1) - line_base);
+        let was_cut = cut.take_within(line - line_base, next_line - line_base);
+        let problem = if was_cut {
+            Some(Reason::LineTooLong)
+        } else {
+            span.malformed.then_some(Reason::MalformedQuotes)
+        };
         if skip > 0 {
             skip -= 1;
             continue;
@@ -113,7 +117,7 @@ pub fn read_rows(
         let fields = (0..record.len())
             .map(|i| String::from_utf8_lossy(field(&record, i)).into_owned())
             .collect();
-        rows.push((line, fields, was_cut.then_some(Reason::LineTooLong)));
+        rows.push((line, fields, problem));
     }
     Ok(preview.sample_of(
         rows.iter()

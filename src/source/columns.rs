@@ -52,6 +52,10 @@ pub(crate) fn namespace_for_header(name: &str) -> Option<Namespace> {
         .map(|&(_, ns)| ns)
 }
 
+/// Longer header names are cut for display: no real header is this long, and a name ends up
+/// in tables, reports and the job's saved counts.
+const MAX_NAME_CHARS: usize = 80;
+
 /// Maps every column from its header, or failing that from the shape of its sampled values.
 pub(crate) fn classify(
     headers: Option<&[String]>,
@@ -62,8 +66,8 @@ pub(crate) fn classify(
         .map(|index| {
             let header = headers.and_then(|h| h.get(index));
             let name = header
-                .filter(|h| !h.trim().is_empty())
-                .cloned()
+                .filter(|h| !h.trim().is_empty() && !h.contains('@'))
+                .map(|h| crate::display::clipped(h, MAX_NAME_CHARS))
                 .unwrap_or_else(|| format!("column {}", index + 1));
             if let Some(ns) = header.and_then(|h| namespace_for_header(h)) {
                 return Column {
@@ -202,5 +206,21 @@ mod tests {
         let c = classify(None, 1, &rows(&["hello", "world", ""]));
         assert_eq!(c[0].namespace, Namespace::Ignore);
         assert_eq!(c[0].name, "column 1");
+    }
+
+    #[test]
+    fn names_are_printable_short_and_never_an_identity() {
+        let headers = [
+            "E\u{1b}[2Jmail".to_owned(),
+            "x".repeat(100_000),
+            "jane@x.com".into(),
+        ];
+        let c = classify(Some(&headers), 3, &[]);
+        assert_eq!(c[0].name, "E[2Jmail");
+        assert_eq!(c[1].name.chars().count(), MAX_NAME_CHARS);
+        assert_eq!(
+            c[2].name, "column 3",
+            "a cell with an @ is data, not a name"
+        );
     }
 }

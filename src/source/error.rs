@@ -10,6 +10,9 @@ pub enum SourceError {
     #[error("{} is empty: export the list again with at least one row", path.display())]
     Empty { path: PathBuf },
 
+    #[error("{} is {kind}, not a file: give the path of the exported file", path.display())]
+    NotAFile { path: PathBuf, kind: &'static str },
+
     #[error(
         "{} looks like {kind}, not a text file: save it as CSV (UTF-8) and try again",
         path.display()

@@ -128,20 +128,14 @@ pub struct Format {
     pub crlf: bool,
 }
 
-/// A record's field without the `\r` of a CRLF line ending. Records end at `\n` only (CRLF as
-/// terminator would make the csv crate report lines one early), which leaves the `\r` behind.
+/// A record's field (the reader leaves a CRLF's `\r` out of the last one).
 pub(crate) fn field(record: &csv::ByteRecord, index: usize) -> &[u8] {
-    let value = &record[index];
-    if index + 1 == record.len() {
-        value.strip_suffix(b"\r").unwrap_or(value)
-    } else {
-        value
-    }
+    &record[index]
 }
 
-/// A line holding nothing but its line ending.
+/// A record holding one empty field (`""`): there is nothing in it to read.
 pub(crate) fn is_blank(record: &csv::ByteRecord) -> bool {
-    record.len() == 1 && field(record, 0).is_empty()
+    record.len() == 1 && record[0].is_empty()
 }
 
 impl fmt::Display for Format {
@@ -171,8 +165,11 @@ pub fn sniff_header(first: &[String]) -> bool {
         return true;
     }
     // With no identity in it, the first row is taken for names: the user maps columns by the
-    // names they see, and can say otherwise with --header no.
-    !first.iter().any(|cell| Shape::of(cell).is_identity())
+    // names they see, and can say otherwise with --header no. An `@` marks a person's address
+    // even when it is not a valid one, and no column name has one.
+    !first
+        .iter()
+        .any(|cell| cell.contains('@') || Shape::of(cell).is_identity())
 }
 
 #[cfg(test)]
@@ -199,5 +196,6 @@ mod tests {
         assert!(sniff_header(&s(&["Email Address", "x"])));
         assert!(sniff_header(&s(&["contact", "notes"])));
         assert!(!sniff_header(&s(&["a@b.com", "x"])));
+        assert!(!sniff_header(&s(&["Jane Doe", "jane.doe@example", "x"])));
     }
 }

@@ -20,7 +20,7 @@ pub(crate) struct Head {
 }
 
 pub(crate) fn read_head(path: &Path) -> Result<Head, SourceError> {
-    let mut file = File::open(path).map_err(|e| SourceError::io(path, e))?;
+    let mut file = open_file(path)?;
     let size = file.metadata().map_err(|e| SourceError::io(path, e))?.len();
     let mut bytes = Vec::with_capacity(HEAD_BYTES.min(size as usize));
     (&mut file)
@@ -75,7 +75,7 @@ pub(crate) fn open_stream(
     path: &Path,
     encoding: TextEncoding,
 ) -> Result<(Box<dyn Read + Send>, Arc<AtomicU64>), SourceError> {
-    let file = File::open(path).map_err(|e| SourceError::io(path, e))?;
+    let file = open_file(path)?;
     let consumed = Arc::new(AtomicU64::new(0));
     let mut counting = Counting {
         inner: file,
@@ -93,6 +93,40 @@ pub(crate) fn open_stream(
         TextEncoding::Utf16Le | TextEncoding::Utf16Be => Box::new(decoder(counting)),
     };
     Ok((stream, consumed))
+}
+
+/// Opens a regular file. Anything else is refused before it is opened: opening a named pipe
+/// waits for a writer, and a device can stream without end.
+pub(crate) fn open_file(path: &Path) -> Result<File, SourceError> {
+    let meta = std::fs::metadata(path).map_err(|e| SourceError::io(path, e))?;
+    if !meta.is_file() {
+        return Err(SourceError::NotAFile {
+            path: path.to_owned(),
+            kind: kind_of(&meta.file_type()),
+        });
+    }
+    File::open(path).map_err(|e| SourceError::io(path, e))
+}
+
+fn kind_of(file_type: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "a named pipe (FIFO)";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+        if file_type.is_block_device() || file_type.is_char_device() {
+            return "a device";
+        }
+    }
+    if file_type.is_dir() {
+        "a folder"
+    } else {
+        "not a regular file"
+    }
 }
 
 /// Decodes UTF-16 by its byte-order mark, which it also strips.

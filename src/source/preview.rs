@@ -90,7 +90,7 @@ pub struct Preview {
     pub columns: Vec<Column>,
     pub rows: Vec<SampleRow>,
     #[serde(skip)]
-    records: Vec<(u64, Vec<String>)>,
+    records: Vec<HeadRecord>,
     #[serde(skip)]
     sample_rows: usize,
 }
@@ -110,7 +110,7 @@ impl Preview {
             crlf: text.contains("\r\n"),
         };
         let mut records = parse_records(&format, &text);
-        let Some((_, first)) = records.first() else {
+        let Some((_, first, _)) = records.first() else {
             return Err(SourceError::Empty {
                 path: path.to_owned(),
             });
@@ -124,7 +124,8 @@ impl Preview {
         let sample: Vec<Vec<String>> = records
             .iter()
             .take(CLASSIFY_ROWS)
-            .map(|(_, r)| r.clone())
+            .filter(|(_, _, problem)| problem.is_none())
+            .map(|(_, r, _)| r.clone())
             .collect();
         let mut columns = columns::classify(headers.as_deref(), width, &sample);
         for spec in &options.mappings {
@@ -196,7 +197,7 @@ impl Preview {
 
     fn sample(&self) -> Vec<SampleRow> {
         let rows = self.records.iter().take(self.sample_rows);
-        self.sample_of(rows.map(|(line, fields)| (*line, fields.as_slice(), None)))
+        self.sample_of(rows.map(|(line, fields, problem)| (*line, fields.as_slice(), *problem)))
     }
 
     /// The rows as the preview shows them: each identity cell raw, normalized, hashed, with
@@ -267,7 +268,10 @@ fn sample_cell(
 }
 
 /// Parses the head with the reader the full pass uses, so lines and fields agree.
-fn parse_records(format: &Format, text: &str) -> Vec<(u64, Vec<String>)> {
+/// A record of the head: its line, its fields, and what the reader found wrong with it.
+type HeadRecord = (u64, Vec<String>, Option<Reason>);
+
+fn parse_records(format: &Format, text: &str) -> Vec<HeadRecord> {
     let mut reader = RecordReader::new(text.as_bytes(), format.delimiter.byte());
     let mut record = csv::ByteRecord::new();
     let mut records = Vec::new();
@@ -279,14 +283,15 @@ fn parse_records(format: &Format, text: &str) -> Vec<(u64, Vec<String>)> {
         let fields = (0..record.len())
             .map(|i| String::from_utf8_lossy(field(&record, i)).into_owned())
             .collect();
-        records.push((span.line, fields));
+        let problem = span.malformed.then_some(Reason::MalformedQuotes);
+        records.push((span.line, fields, problem));
     }
     records
 }
 
-fn most_common_width(records: &[(u64, Vec<String>)]) -> usize {
+fn most_common_width(records: &[HeadRecord]) -> usize {
     let mut counts = std::collections::BTreeMap::new();
-    for (_, r) in records.iter().take(CLASSIFY_ROWS) {
+    for (_, r, _) in records.iter().take(CLASSIFY_ROWS) {
         *counts.entry(r.len()).or_insert(0usize) += 1;
     }
     counts

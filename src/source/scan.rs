@@ -294,19 +294,19 @@ fn read_chunks(
     let mut record = csv::ByteRecord::new();
     let mut header_pending = plan.format.has_header;
     let mut chunk = Chunk::new(0);
-    while let Some(Span {
-        line,
-        next_line,
-        offset,
-    }) = reader
+    while let Some(span) = reader
         .read(&mut record)
         .map_err(|e| SourceError::io(&plan.path, e))?
     {
-        check_utf8(plan, &record, line)?;
+        let Span { line, offset, .. } = span;
         if is_blank(&record) || std::mem::take(&mut header_pending) {
             continue;
         }
-        let problem = row_problem(plan, &record, &cut, line, next_line);
+        let problem = row_problem(plan, &record, &cut, span);
+        // A row cut for length may end inside a character; it is rejected whole anyway.
+        if problem.is_none() {
+            check_utf8(plan, &record, line)?;
+        }
         index.note(offset, line, problem);
         if problem.is_none() {
             for column in &plan.columns {
@@ -346,11 +346,12 @@ fn row_problem(
     plan: &ScanPlan,
     record: &csv::ByteRecord,
     cut: &CutLines,
-    line: u64,
-    next_line: u64,
+    span: Span,
 ) -> Option<Reason> {
-    if cut.take_within(line, next_line.max(line + 1)) {
+    if cut.take_within(span.line, span.next_line) {
         Some(Reason::LineTooLong)
+    } else if span.malformed {
+        Some(Reason::MalformedQuotes)
     } else if record.len() != plan.width {
         Some(Reason::RaggedRow)
     } else {
@@ -358,8 +359,12 @@ fn row_problem(
     }
 }
 
+/// Every field must be UTF-8 on its own: the record's bytes can be valid as a whole while a
+/// delimiter splits a character (`\xC3,\xA9`), which leaves each half invalid. With the whole
+/// valid, a field is valid exactly when it does not start with a continuation byte.
 fn check_utf8(plan: &ScanPlan, record: &csv::ByteRecord, line: u64) -> Result<(), SourceError> {
-    if std::str::from_utf8(record.as_slice()).is_ok() {
+    let continues = |f: &[u8]| f.first().is_some_and(|&b| b & 0xC0 == 0x80);
+    if std::str::from_utf8(record.as_slice()).is_ok() && !record.iter().any(continues) {
         return Ok(());
     }
     let (field, byte) = record
