@@ -1,20 +1,14 @@
 //! `inspect` and `prepare` run as a user runs them, on messy files generated here, against
 //! expectations computed independently with `sha2` and the rules written out by hand.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
+use common::files::{Case, run};
 use sha2::{Digest, Sha256};
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_audience-desk"))
-}
-
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().expect("run audience-desk")
-}
 
 fn sha(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
@@ -30,40 +24,6 @@ fn lines(path: &Path) -> BTreeSet<String> {
 
 fn set(items: &[String]) -> BTreeSet<String> {
     items.iter().cloned().collect()
-}
-
-struct Case {
-    dir: tempfile::TempDir,
-}
-
-impl Case {
-    fn new() -> Self {
-        Case {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
-        let path = self.dir.path().join(name);
-        fs::write(&path, bytes).unwrap();
-        path
-    }
-
-    fn out(&self) -> PathBuf {
-        self.dir.path().join("out")
-    }
-
-    fn prepare(&self, file: &Path, extra: &[&str]) -> Output {
-        let out = self.out();
-        let mut args = vec![
-            "prepare",
-            file.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ];
-        args.extend_from_slice(extra);
-        run(&args)
-    }
 }
 
 const MESSY: &str = "\u{feff}Email Address,Android ID,idfa,notes\r\n\

@@ -2,77 +2,17 @@
 //! them: never a panic (exit 101) nor a hang, never a row silently dropped or merged, and no
 //! cell content written to disk.
 
+mod common;
+
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::files::{Case, said};
 use sha2::{Digest, Sha256};
 
 fn sha(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
-}
-
-struct Case {
-    dir: tempfile::TempDir,
-}
-
-impl Case {
-    fn new() -> Self {
-        Case {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
-        let path = self.dir.path().join(name);
-        fs::write(&path, bytes).unwrap();
-        path
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_audience-desk"))
-            .args(args)
-            .output()
-            .unwrap()
-    }
-
-    fn prepare(&self, file: &Path) -> Output {
-        let out = self.dir.path().join("out");
-        let output = self.run(&[
-            "prepare",
-            file.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ]);
-        assert_ne!(output.status.code(), Some(101), "panicked: {output:?}");
-        output
-    }
-
-    fn inspect(&self, file: &Path) -> Output {
-        let output = self.run(&["inspect", file.to_str().unwrap()]);
-        assert_ne!(output.status.code(), Some(101), "panicked: {output:?}");
-        output
-    }
-
-    fn digests(&self) -> Vec<String> {
-        let text = fs::read_to_string(self.dir.path().join("out/EMAIL.txt")).unwrap_or_default();
-        let mut digests: Vec<String> = text.lines().map(str::to_owned).collect();
-        digests.sort();
-        digests
-    }
-
-    fn rejects(&self) -> String {
-        fs::read_to_string(self.dir.path().join("out/rejects.csv")).unwrap()
-    }
-}
-
-fn said(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 /// `rows` good rows (user0@x.com ...), enough to be past the preview's first screen.
@@ -91,7 +31,7 @@ fn a_character_split_by_the_delimiter_is_refused_with_its_line() {
     let mut bytes = format!("email,notes\n{}", good_rows(3000)).into_bytes();
     bytes.extend_from_slice(b"caf\xC3,\xA9@x.com\n");
     let file = case.file("split.csv", &bytes);
-    for output in [case.inspect(&file), case.prepare(&file)] {
+    for output in [case.inspect(&file), case.prepare(&file, &[])] {
         assert!(!output.status.success());
         let said = said(&output);
         assert!(said.contains("line 3002"), "{said}");
@@ -105,9 +45,12 @@ fn broken_quotes_cost_their_line_and_nothing_more() {
     let text = "email,notes\na@x.com,\"abc\nnext@x.com,\"x\"y\nb@x.com,ok\n\
                 c@x.com,\"never closed\nd@x.com,fine\n";
     let file = case.file("quotes.csv", text.as_bytes());
-    let output = case.prepare(&file);
+    let output = case.prepare(&file, &[]);
     assert!(output.status.success(), "{}", said(&output));
-    assert_eq!(case.digests(), sorted(vec![sha("b@x.com"), sha("d@x.com")]));
+    assert_eq!(
+        case.email_digests(),
+        sorted(vec![sha("b@x.com"), sha("d@x.com")])
+    );
     let rejects = case.rejects();
     for line in [2, 3, 5] {
         assert!(
@@ -126,10 +69,14 @@ fn a_utf16_file_with_a_quote_that_never_closes_reads_in_one_pass() {
     bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
     let file = case.file("utf16.csv", &bytes);
     let started = Instant::now();
-    let output = case.prepare(&file);
+    let output = case.prepare(&file, &[]);
     assert!(output.status.success(), "{}", said(&output));
     assert!(case.rejects().contains("2,,malformed quotes"));
-    assert_eq!(case.digests().len(), 200_000, "every row after it is read");
+    assert_eq!(
+        case.email_digests().len(),
+        200_000,
+        "every row after it is read"
+    );
     // Generous: quadratic re-reading took minutes on a file this size.
     assert!(started.elapsed() < Duration::from_secs(60));
 }
@@ -153,9 +100,12 @@ fn a_line_cut_inside_a_character_costs_only_that_row() {
     text += &format!("b@x.com,{}\n", "é".repeat(1 << 19));
     text += "c@x.com,n\n";
     let file = case.file("cut.csv", text.as_bytes());
-    let output = case.prepare(&file);
+    let output = case.prepare(&file, &[]);
     assert!(output.status.success(), "{}", said(&output));
-    assert_eq!(case.digests(), sorted(vec![sha("a@x.com"), sha("c@x.com")]));
+    assert_eq!(
+        case.email_digests(),
+        sorted(vec![sha("a@x.com"), sha("c@x.com")])
+    );
     assert!(case.rejects().contains("3,,line too long"));
 }
 
@@ -165,9 +115,9 @@ fn a_nul_byte_anywhere_is_rejected() {
     let mut bytes = format!("email,notes\n{}", good_rows(1000)).into_bytes();
     bytes.extend_from_slice(b"a\0b@x.com,n\n");
     let file = case.file("nul.csv", &bytes);
-    let output = case.prepare(&file);
+    let output = case.prepare(&file, &[]);
     assert!(output.status.success(), "{}", said(&output));
-    assert!(!case.digests().contains(&sha("a\0b@x.com")));
+    assert!(!case.email_digests().contains(&sha("a\0b@x.com")));
     assert!(case.rejects().contains("1002,email,unreadable character"));
 }
 
@@ -181,9 +131,9 @@ fn a_lone_utf16_surrogate_is_rejected() {
     let mut bytes = vec![0xFF, 0xFE];
     bytes.extend(units.into_iter().flat_map(u16::to_le_bytes));
     let file = case.file("surrogate.csv", &bytes);
-    let output = case.prepare(&file);
+    let output = case.prepare(&file, &[]);
     assert!(output.status.success(), "{}", said(&output));
-    assert_eq!(case.digests(), vec![sha("ok@x.com")]);
+    assert_eq!(case.email_digests(), vec![sha("ok@x.com")]);
     assert!(case.rejects().contains("3,email,unreadable character"));
 }
 
@@ -208,7 +158,7 @@ fn a_first_row_that_is_a_person_never_reaches_the_disk() {
     let case = Case::new();
     let text = "Jane Doe,jane.doe@example\nJohn Roe,john@x.com\nAl Poe,al@x.com\n";
     let file = case.file("people.csv", text.as_bytes());
-    let output = case.prepare(&file);
+    let output = case.prepare(&file, &[]);
     assert!(output.status.success(), "{}", said(&output));
     let rejects = case.rejects();
     assert!(rejects.contains("1,column 2,not an email"), "{rejects}");

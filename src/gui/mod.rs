@@ -25,6 +25,7 @@ use std::sync::Arc;
 /// Opens the window and runs until it is closed.
 pub fn run(demo: bool) -> anyhow::Result<()> {
     let options = eframe::NativeOptions {
+        persistence_path: window_state_file(),
         viewport: eframe::egui::ViewportBuilder::default()
             .with_title("Audience Desk")
             .with_app_id("audience-desk")
@@ -48,4 +49,23 @@ pub fn run(demo: bool) -> anyhow::Result<()> {
         }),
     )
     .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
+}
+
+/// Where the window's size and place and the app's settings are kept: in the home, so that
+/// `AUDIENCE_DESK_HOME` moves them too. eframe rewrites the file in place, which keeps the
+/// owner-only mode it is created with here.
+fn window_state_file() -> Option<std::path::PathBuf> {
+    let home = crate::home::home_dir();
+    let path = home.join("window.ron");
+    let made = crate::home::private_dir(&home).and_then(|()| crate::home::private_file(&path));
+    match made {
+        Ok(()) => Some(path),
+        Err(e) => {
+            tracing::warn!(
+                "window state is not kept: cannot write {}: {e}",
+                path.display()
+            );
+            None
+        }
+    }
 }

@@ -17,7 +17,9 @@ pub use models::{
     AdAccount, AdAccountOwner, Audience, AudienceRule, CustomerList, CustomerListUpdate,
     NewAudience, NewCustomerList, Operation, Page, TokenResponse, UserAccount,
 };
-pub use oauth::{AuthorizeRequest, authorize_url, open_in_browser, wait_for_callback};
+pub use oauth::{
+    AuthorizeRequest, Callback, authorize_url, judge_callback, open_in_browser, wait_for_callback,
+};
 pub use rate_limit::{RateLimiter, RateLimits, RequestKind};
 pub use session::{
     ConnectionState, ConnectionStatus, Session, app_secret_key, audience_roles, secret_keys,

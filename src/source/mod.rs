@@ -5,6 +5,8 @@ mod browse;
 mod columns;
 mod error;
 mod format;
+#[doc(hidden)]
+pub mod fuzzing;
 mod line_bound;
 mod mapping;
 mod open;

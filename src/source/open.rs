@@ -130,7 +130,7 @@ fn kind_of(file_type: &std::fs::FileType) -> &'static str {
 }
 
 /// Decodes UTF-16 by its byte-order mark, which it also strips.
-fn decoder<R: Read>(inner: R) -> impl Read {
+pub(crate) fn decoder<R: Read>(inner: R) -> impl Read {
     DecodeReaderBytesBuilder::new()
         .bom_sniffing(true)
         .strip_bom(true)

@@ -359,28 +359,31 @@ fn row_problem(
     }
 }
 
-/// Every field must be UTF-8 on its own: the record's bytes can be valid as a whole while a
-/// delimiter splits a character (`\xC3,\xA9`), which leaves each half invalid. With the whole
-/// valid, a field is valid exactly when it does not start with a continuation byte.
 fn check_utf8(plan: &ScanPlan, record: &csv::ByteRecord, line: u64) -> Result<(), SourceError> {
+    match first_bad_byte(record) {
+        None => Ok(()),
+        Some((field, byte)) => Err(SourceError::NotUtf8 {
+            path: plan.path.clone(),
+            line,
+            field,
+            byte,
+        }),
+    }
+}
+
+/// The first field (1-based) that is not UTF-8 on its own, and its first bad byte. Every field
+/// must be valid by itself: the record's bytes can be valid as a whole while a delimiter splits
+/// a character (`\xC3,\xA9`), leaving each half invalid. With the whole valid, a field is valid
+/// exactly when it does not start with a continuation byte, which is cheap to check.
+pub(crate) fn first_bad_byte(record: &csv::ByteRecord) -> Option<(usize, u8)> {
     let continues = |f: &[u8]| f.first().is_some_and(|&b| b & 0xC0 == 0x80);
     if std::str::from_utf8(record.as_slice()).is_ok() && !record.iter().any(continues) {
-        return Ok(());
+        return None;
     }
-    let (field, byte) = record
-        .iter()
-        .enumerate()
-        .find_map(|(i, f)| {
-            std::str::from_utf8(f)
-                .err()
-                .map(|e| (i + 1, f[e.valid_up_to()]))
-        })
-        .unwrap_or((0, 0));
-    Err(SourceError::NotUtf8 {
-        path: plan.path.clone(),
-        line,
-        field,
-        byte,
+    record.iter().enumerate().find_map(|(i, f)| {
+        std::str::from_utf8(f)
+            .err()
+            .map(|e| (i + 1, f[e.valid_up_to()]))
     })
 }
 
