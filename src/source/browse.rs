@@ -5,9 +5,8 @@
 use std::io::{self, Read, Seek, SeekFrom};
 
 use super::format::{field, is_blank};
-use super::line_bound::{LineBound, MAX_LINE_BYTES};
 use super::open::{bom_len, open_stream};
-use super::records::{RecordReader, Span};
+use super::records::RecordReader;
 use super::{Preview, SampleRow, SourceError, TextEncoding};
 use crate::identity::Reason;
 
@@ -27,8 +26,7 @@ pub struct RowIndex {
     rows: u64,
     marks: Vec<Mark>,
     /// Whether an offset is also a file position (less a byte-order mark). Not in UTF-16,
-    /// whose text is decoded, nor after a line cut for length, which shifts what follows: then
-    /// a page is reached by reading the stream from the top.
+    /// whose text is decoded: then a page is reached by reading the stream from the top.
     seekable: bool,
 }
 
@@ -42,12 +40,9 @@ impl RowIndex {
     }
 
     /// Counts one data row, which starts at stream `offset` on `line`.
-    pub(crate) fn note(&mut self, offset: u64, line: u64, problem: Option<Reason>) {
+    pub(crate) fn note(&mut self, offset: u64, line: u64) {
         if self.rows.is_multiple_of(MARK_EVERY) {
             self.marks.push(Mark { offset, line });
-        }
-        if problem == Some(Reason::LineTooLong) {
-            self.seekable = false;
         }
         self.rows += 1;
     }
@@ -71,19 +66,15 @@ pub fn read_rows(
     let path = &preview.path;
     let io_error = |e| SourceError::io(path, e);
     let encoding = preview.format.encoding;
-    // The line bound numbers lines from where it starts reading; `line_base` turns those
-    // into the file's line numbers that the reader gives.
-    let (stream, cut, line_base) = if index.seekable {
+    let stream: Box<dyn Read> = if index.seekable {
         let mut file = super::open::open_file(path)?;
         file.seek(SeekFrom::Start(bom_len(encoding) as u64 + mark.offset))
             .map_err(io_error)?;
-        let (bounded, cut) = LineBound::new(Box::new(file) as Box<dyn Read>, MAX_LINE_BYTES);
-        (bounded, cut, mark.line - 1)
+        Box::new(file)
     } else {
-        let (stream, _) = open_stream(path, encoding)?;
-        let (mut bounded, cut) = LineBound::new(stream as Box<dyn Read>, MAX_LINE_BYTES);
-        io::copy(&mut (&mut bounded).take(mark.offset), &mut io::sink()).map_err(io_error)?;
-        (bounded, cut, 0)
+        let (mut stream, _) = open_stream(path, encoding)?;
+        io::copy(&mut (&mut stream).take(mark.offset), &mut io::sink()).map_err(io_error)?;
+        stream
     };
     let mut reader = RecordReader::resume(
         stream,
@@ -98,18 +89,9 @@ pub fn read_rows(
         let Some(span) = reader.read(&mut record).map_err(io_error)? else {
             break;
         };
-        let Span {
-            line, next_line, ..
-        } = span;
         if is_blank(&record) {
             continue;
         }
-        let was_cut = cut.take_within(line - line_base, next_line - line_base);
-        let problem = if was_cut {
-            Some(Reason::LineTooLong)
-        } else {
-            span.malformed.then_some(Reason::MalformedQuotes)
-        };
         if skip > 0 {
             skip -= 1;
             continue;
@@ -117,7 +99,7 @@ pub fn read_rows(
         let fields = (0..record.len())
             .map(|i| String::from_utf8_lossy(field(&record, i)).into_owned())
             .collect();
-        rows.push((line, fields, problem));
+        rows.push((span.line, fields, span.problem));
     }
     Ok(preview.sample_of(
         rows.iter()
@@ -216,17 +198,20 @@ mod tests {
     }
 
     #[test]
-    fn a_line_cut_for_length_is_reported_and_later_rows_still_line_up() {
+    fn a_line_over_the_bound_is_reported_and_later_rows_still_line_up() {
         let mut text = String::from("email,name\n");
         for i in 0..ROWS {
             if i == 10 {
-                text += &format!("User{i}@Example.com,{}\n", "x".repeat(MAX_LINE_BYTES + 10));
+                text += &format!(
+                    "User{i}@Example.com,{}\n",
+                    "x".repeat(crate::source::MAX_LINE_BYTES + 10)
+                );
             } else {
                 text += &format!("User{i}@Example.com,n{i}\n");
             }
         }
         let (_dir, preview, index) = indexed(text.as_bytes());
-        assert!(!index.seekable);
+        assert!(index.seekable, "a skipped line moves nothing after it");
         let rows = read_rows(&preview, &index, 9, 3).unwrap();
         assert_eq!(rows[1].problem, Some(Reason::LineTooLong));
         assert_eq!(rows[2].cells[0].raw, "User11@Example.com");

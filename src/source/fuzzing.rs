@@ -3,24 +3,23 @@
 
 use std::io::Read;
 
-use super::line_bound::LineBound;
 use super::records::RecordReader;
+use crate::identity::Reason;
 
 /// One record as the reader gave it.
 #[derive(Debug)]
 pub struct Record {
     pub line: u64,
     pub next_line: u64,
-    pub malformed: bool,
-    /// A line of the record was cut for length.
-    pub cut: bool,
+    /// `LineTooLong` or `MalformedQuotes`: the record is empty and stands for its first line.
+    pub problem: Option<Reason>,
     /// Each field is UTF-8 by the full pass's check.
     pub utf8: bool,
     pub fields: Vec<Vec<u8>>,
 }
 
 /// The text the reader saw (decoded from UTF-16 LE when `utf16`) and the records it read
-/// from it, with lines bounded to `line_limit` bytes.
+/// from it, taking lines of at most `line_limit` bytes.
 pub fn read(
     input: &[u8],
     delimiter: u8,
@@ -36,16 +35,16 @@ pub fn read(
     } else {
         input.to_vec()
     };
-    let (bounded, cut) = LineBound::new(&text[..], line_limit);
-    let mut reader = RecordReader::new(bounded, delimiter);
+    let mut reader = RecordReader::new(&text[..], delimiter)
+        .with_buffer(64)
+        .with_line_limit(line_limit);
     let mut record = csv::ByteRecord::new();
     let mut records = Vec::new();
     while let Some(span) = reader.read(&mut record)? {
         records.push(Record {
             line: span.line,
             next_line: span.next_line,
-            malformed: span.malformed,
-            cut: cut.take_within(span.line, span.next_line),
+            problem: span.problem,
             utf8: super::scan::first_bad_byte(&record).is_none(),
             fields: record.iter().map(<[u8]>::to_vec).collect(),
         });

@@ -7,7 +7,6 @@ mod error;
 mod format;
 #[doc(hidden)]
 pub mod fuzzing;
-mod line_bound;
 mod mapping;
 mod open;
 mod preview;
@@ -18,9 +17,10 @@ pub use browse::{MARK_EVERY, RowIndex, read_rows};
 pub use columns::Column;
 pub use error::SourceError;
 pub use format::{Delimiter, Format, TextEncoding};
-pub use line_bound::MAX_LINE_BYTES;
 pub use mapping::{ColumnRef, MapSpec};
 pub use preview::{CellStatus, Preview, PreviewOptions, SampleCell, SampleRow};
+pub use records::MAX_LINE_BYTES;
 pub use scan::{
-    ColumnCounts, DigestList, ListCounts, Progress, Reject, ScanOutput, ScanPlan, Summary, scan,
+    ColumnCounts, DigestList, DigestRun, ListCounts, Progress, Reject, ScanOutput, ScanPlan,
+    Summary, scan,
 };

@@ -283,8 +283,7 @@ fn parse_records(format: &Format, text: &str) -> Vec<HeadRecord> {
         let fields = (0..record.len())
             .map(|i| String::from_utf8_lossy(field(&record, i)).into_owned())
             .collect();
-        let problem = span.malformed.then_some(Reason::MalformedQuotes);
-        records.push((span.line, fields, problem));
+        records.push((span.line, fields, span.problem));
     }
     records
 }

@@ -4,10 +4,12 @@
 //! is parsed the same way, across lines. Records end at `\n`; the `\r` of a CRLF ending is not
 //! part of the last field.
 //!
-//! Quoting that does not hold together (a quote that never closes, text after a closing quote)
-//! is not guessed at: the record's first line is reported as malformed and reading goes on at
-//! the next line, so one stray quote never swallows the rows after it. A quoted field is held
-//! to `MAX_LINE_BYTES`, like a line.
+//! What cannot be read costs one line and nothing more: a line longer than `MAX_LINE_BYTES` is
+//! skipped (never held in memory) and reported as too long; quoting that does not hold
+//! together (a quote that never closes, text after a closing quote) is not guessed at, and the
+//! record's first line is reported as malformed. Reading goes on at the next line, so one
+//! runaway line or stray quote never swallows the rows after it. A quoted field that runs over
+//! several lines is held to `MAX_LINE_BYTES` too.
 //!
 //! A property test holds the result to the csv crate's reader on well-formed input.
 
@@ -15,7 +17,11 @@ use std::io::{self, Read};
 
 use csv::ByteRecord;
 
-use super::line_bound::MAX_LINE_BYTES;
+use crate::identity::Reason;
+
+/// Longest line (or quoted field over several lines) the reader takes; longer ones are
+/// skipped and reported, so one runaway line cannot exhaust memory.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
 
 /// Where a record sits: its first line, the line after its last, and the stream offset of
 /// its first byte.
@@ -24,8 +30,9 @@ pub(crate) struct Span {
     pub line: u64,
     pub next_line: u64,
     pub offset: u64,
-    /// The quoting did not hold together: the record (left empty) stands for its first line.
-    pub malformed: bool,
+    /// What made the record unreadable (`LineTooLong`, `MalformedQuotes`): it is left empty
+    /// and stands for its first line.
+    pub problem: Option<Reason>,
 }
 
 pub(crate) struct RecordReader<R> {
@@ -39,6 +46,10 @@ pub(crate) struct RecordReader<R> {
     consumed: u64,
     delimiter: u8,
     scratch: Vec<u8>,
+    /// The buffer's size once it is first needed.
+    first_buffer: usize,
+    /// Longest line taken.
+    limit: usize,
 }
 
 /// What became of the bytes at the reader's position.
@@ -61,7 +72,7 @@ impl<R: Read> RecordReader<R> {
     pub fn resume(inner: R, delimiter: u8, offset: u64, line: u64) -> Self {
         RecordReader {
             inner,
-            buf: vec![0; 1 << 20],
+            buf: Vec::new(),
             pos: 0,
             end: 0,
             eof: false,
@@ -69,7 +80,27 @@ impl<R: Read> RecordReader<R> {
             consumed: offset,
             delimiter,
             scratch: Vec::new(),
+            first_buffer: 1 << 20,
+            limit: MAX_LINE_BYTES,
         }
+    }
+
+    /// Takes lines of at most `bytes` (the fuzz target makes it small to reach that path).
+    pub fn with_line_limit(mut self, bytes: usize) -> Self {
+        self.limit = bytes;
+        self
+    }
+
+    /// Starts with a buffer of `bytes` (it grows as records need): small ones make the paths
+    /// that refill and re-parse run often, which is what the fuzz target wants.
+    pub fn with_buffer(mut self, bytes: usize) -> Self {
+        self.first_buffer = bytes.max(1);
+        self
+    }
+
+    /// The stream offset of the next record to read.
+    pub fn position(&self) -> u64 {
+        self.consumed
     }
 
     /// Reads the next non-empty record; `None` at the end of the stream.
@@ -77,7 +108,11 @@ impl<R: Read> RecordReader<R> {
         loop {
             let available = &self.buf[self.pos..self.end];
             let line_end = match memchr::memchr(b'\n', available) {
-                Some(i) => i,
+                Some(i) if i <= self.limit => i,
+                Some(_) => return self.skip_long_line(record).map(Some),
+                None if available.len() > self.limit => {
+                    return self.skip_long_line(record).map(Some);
+                }
                 None if !self.eof => {
                     self.fill()?;
                     continue;
@@ -101,33 +136,60 @@ impl<R: Read> RecordReader<R> {
                     available,
                     self.delimiter,
                     self.eof,
+                    self.limit,
                     record,
                     &mut self.scratch,
                 ),
             };
             let (first, offset) = (self.line, self.consumed);
-            let malformed = match parsed {
+            let problem = match parsed {
                 Parsed::More => {
                     self.fill()?;
                     continue;
                 }
                 Parsed::Record { bytes, lines } => {
                     self.advance(bytes, lines);
-                    false
+                    None
                 }
                 Parsed::Malformed => {
                     record.clear();
                     self.advance(line_end + 1, 1);
-                    true
+                    Some(Reason::MalformedQuotes)
                 }
             };
             return Ok(Some(Span {
                 line: first,
                 next_line: self.line.max(first + 1),
                 offset,
-                malformed,
+                problem,
             }));
         }
+    }
+
+    /// Passes over the line at the reader's position, longer than the limit, without keeping
+    /// it: reads on until its end, a buffer at a time.
+    fn skip_long_line(&mut self, record: &mut ByteRecord) -> io::Result<Span> {
+        record.clear();
+        let (line, offset) = (self.line, self.consumed);
+        loop {
+            let available = &self.buf[self.pos..self.end];
+            if let Some(i) = memchr::memchr(b'\n', available) {
+                self.advance(i + 1, 1);
+                break;
+            }
+            self.advance(available.len(), 0);
+            if self.eof {
+                self.line += 1;
+                break;
+            }
+            self.fill()?;
+        }
+        Ok(Span {
+            line,
+            next_line: line + 1,
+            offset,
+            problem: Some(Reason::LineTooLong),
+        })
     }
 
     fn advance(&mut self, bytes: usize, lines: u64) {
@@ -148,8 +210,8 @@ impl<R: Read> RecordReader<R> {
             self.pos = 0;
         }
         if self.end == self.buf.len() {
-            let len = self.buf.len();
-            self.buf.resize(len * 2, 0);
+            let len = (self.buf.len() * 2).max(self.first_buffer);
+            self.buf.resize(len, 0);
         }
         while self.end < self.buf.len() {
             let n = match self.inner.read(&mut self.buf[self.end..]) {
@@ -236,11 +298,12 @@ fn parse_record(
     input: &[u8],
     delimiter: u8,
     eof: bool,
+    limit: usize,
     record: &mut ByteRecord,
     scratch: &mut Vec<u8>,
 ) -> Parsed {
     let more = || {
-        if eof || input.len() > MAX_LINE_BYTES {
+        if eof || input.len() > limit {
             Parsed::Malformed
         } else {
             Parsed::More
@@ -255,7 +318,7 @@ fn parse_record(
     record.clear();
     let mut at = 0;
     loop {
-        if at > MAX_LINE_BYTES {
+        if at > limit {
             return Parsed::Malformed;
         }
         if input.get(at) == Some(&b'"') {
@@ -333,8 +396,8 @@ mod tests {
         line: u64,
         buffer: usize,
     ) -> Vec<Read> {
-        let mut reader = RecordReader::resume(&input[offset as usize..], delimiter, offset, line);
-        reader.buf = vec![0; buffer];
+        let mut reader = RecordReader::resume(&input[offset as usize..], delimiter, offset, line)
+            .with_buffer(buffer);
         let mut record = ByteRecord::new();
         let mut out = Vec::new();
         while let Some(span) = reader.read(&mut record).unwrap() {
@@ -348,7 +411,10 @@ mod tests {
     }
 
     fn lines(records: &[Read]) -> Vec<(u64, bool)> {
-        records.iter().map(|(s, _)| (s.line, s.malformed)).collect()
+        records
+            .iter()
+            .map(|(s, _)| (s.line, s.problem == Some(Reason::MalformedQuotes)))
+            .collect()
     }
 
     #[test]
@@ -391,6 +457,35 @@ mod tests {
     }
 
     #[test]
+    fn a_line_over_the_bound_is_skipped_whole() {
+        let mut input = b"a,1\nb,".to_vec();
+        input.extend(std::iter::repeat_n(b'x', 100));
+        input.extend_from_slice(b"\nc,3\nd,");
+        input.extend(std::iter::repeat_n(b'y', 100));
+        for buffer in [8, 64, 4096] {
+            let mut reader = RecordReader::new(&input[..], b',')
+                .with_buffer(buffer)
+                .with_line_limit(32);
+            let mut record = ByteRecord::new();
+            let mut seen = Vec::new();
+            while let Some(span) = reader.read(&mut record).unwrap() {
+                seen.push((span.line, span.next_line, span.problem, record.len()));
+            }
+            let too_long = Some(Reason::LineTooLong);
+            assert_eq!(
+                seen,
+                [
+                    (1, 2, None, 2),
+                    (2, 3, too_long, 0),
+                    (3, 4, None, 2),
+                    (4, 5, too_long, 0)
+                ],
+                "buffer {buffer}"
+            );
+        }
+    }
+
+    #[test]
     fn a_quoted_field_is_held_to_the_line_bound() {
         let mut input = b"\"".to_vec();
         for _ in 0..(MAX_LINE_BYTES / 8 + 10) {
@@ -398,7 +493,7 @@ mod tests {
         }
         input.extend_from_slice(b"\",tail\nafter,1\n");
         let records = read_all_from(&input, b',', 0, 1, 1 << 16);
-        assert!(records[0].0.malformed);
+        assert_eq!(records[0].0.problem, Some(Reason::MalformedQuotes));
         let last = records.last().unwrap();
         assert_eq!(last.1, [b"after".to_vec(), b"1".to_vec()]);
     }
@@ -475,7 +570,7 @@ mod tests {
             let delimiter = if semicolon { b';' } else { b',' };
             let input = write_csv(&rows, delimiter);
             let records = read_all(&input, delimiter);
-            prop_assert!(records.iter().all(|(s, _)| !s.malformed));
+            prop_assert!(records.iter().all(|(s, _)| s.problem.is_none()));
             let mut expected = reference(&input, delimiter);
             let ours = fields(&records);
             // The csv crate keeps the `\r` of a CRLF ending after a last field.

@@ -14,7 +14,6 @@ use serde::{Deserialize, Serialize};
 
 use super::browse::RowIndex;
 use super::format::{field, is_blank};
-use super::line_bound::{CutLines, LineBound, MAX_LINE_BYTES};
 use super::open::open_stream;
 use super::records::{RecordReader, Span};
 use super::{Column, Format, SourceError};
@@ -177,12 +176,46 @@ impl DigestList {
     }
 
     pub fn digests(&self) -> impl Iterator<Item = Digest> + '_ {
-        self.buckets.0.iter().flatten().map(|e| {
-            let mut d = [0u8; 32];
-            d.copy_from_slice(&e[..32]);
-            Digest(d)
-        })
+        digests_of(&self.buckets.0)
     }
+
+    /// The digests in `parts` runs of whole buckets, in order, for writing them in parallel.
+    pub fn runs(&self, parts: usize) -> Vec<DigestRun<'_>> {
+        let buckets = &self.buckets.0;
+        let per_part = buckets.len().div_ceil(parts.max(1));
+        let mut start = 0;
+        buckets
+            .chunks(per_part.max(1))
+            .map(|chunk| {
+                let run = DigestRun {
+                    start,
+                    buckets: chunk,
+                };
+                start += chunk.iter().map(Vec::len).sum::<usize>();
+                run
+            })
+            .collect()
+    }
+}
+
+/// Consecutive digests of a list: where they start among its digests, and the digests.
+pub struct DigestRun<'a> {
+    pub start: usize,
+    buckets: &'a [Vec<Entry>],
+}
+
+impl DigestRun<'_> {
+    pub fn digests(&self) -> impl Iterator<Item = Digest> + '_ {
+        digests_of(self.buckets)
+    }
+}
+
+fn digests_of(buckets: &[Vec<Entry>]) -> impl Iterator<Item = Digest> + '_ {
+    buckets.iter().flatten().map(|e| {
+        let mut d = [0u8; 32];
+        d.copy_from_slice(&e[..32]);
+        Digest(d)
+    })
 }
 
 pub struct ScanOutput {
@@ -254,6 +287,8 @@ pub fn scan(
 struct Chunk {
     seq: u64,
     bytes_read: u64,
+    /// Where the text after this chunk's rows starts.
+    text_end: u64,
     rows: Vec<Row>,
     text: Vec<u8>,
     /// End offset in `text` of each identity cell of each accepted row, row-major.
@@ -270,6 +305,7 @@ impl Chunk {
         Chunk {
             seq,
             bytes_read: 0,
+            text_end: 0,
             rows: Vec::with_capacity(CHUNK_ROWS),
             text: Vec::with_capacity(CHUNK_BYTES / 4),
             ends: Vec::new(),
@@ -289,8 +325,7 @@ fn read_chunks(
     cancel: &AtomicBool,
 ) -> Result<RowIndex, SourceError> {
     let mut index = RowIndex::new(plan.format.encoding);
-    let (bounded, cut) = LineBound::new(stream, MAX_LINE_BYTES);
-    let mut reader = RecordReader::new(bounded, plan.format.delimiter.byte());
+    let mut reader = RecordReader::new(stream, plan.format.delimiter.byte());
     let mut record = csv::ByteRecord::new();
     let mut header_pending = plan.format.has_header;
     let mut chunk = Chunk::new(0);
@@ -302,12 +337,13 @@ fn read_chunks(
         if is_blank(&record) || std::mem::take(&mut header_pending) {
             continue;
         }
-        let problem = row_problem(plan, &record, &cut, span);
-        // A row cut for length may end inside a character; it is rejected whole anyway.
+        let problem = span
+            .problem
+            .or((record.len() != plan.width).then_some(Reason::RaggedRow));
         if problem.is_none() {
             check_utf8(plan, &record, line)?;
         }
-        index.note(offset, line, problem);
+        index.note(offset, line);
         if problem.is_none() {
             for column in &plan.columns {
                 chunk.text.extend_from_slice(field(&record, column.index));
@@ -318,12 +354,14 @@ fn read_chunks(
         }
         chunk.rows.push(Row { line, problem });
         if chunk.is_full() {
+            chunk.text_end = reader.position();
             let next = Chunk::new(chunk.seq + 1);
             if !send_chunk(std::mem::replace(&mut chunk, next), consumed, work, cancel)? {
                 return Ok(index);
             }
         }
     }
+    chunk.text_end = reader.position();
     send_chunk(chunk, consumed, work, cancel)?;
     Ok(index)
 }
@@ -340,23 +378,6 @@ fn send_chunk(
     }
     chunk.bytes_read = consumed.load(Ordering::Relaxed);
     Ok(work.send(chunk).is_ok())
-}
-
-fn row_problem(
-    plan: &ScanPlan,
-    record: &csv::ByteRecord,
-    cut: &CutLines,
-    span: Span,
-) -> Option<Reason> {
-    if cut.take_within(span.line, span.next_line) {
-        Some(Reason::LineTooLong)
-    } else if span.malformed {
-        Some(Reason::MalformedQuotes)
-    } else if record.len() != plan.width {
-        Some(Reason::RaggedRow)
-    } else {
-        None
-    }
 }
 
 fn check_utf8(plan: &ScanPlan, record: &csv::ByteRecord, line: u64) -> Result<(), SourceError> {
@@ -391,6 +412,7 @@ pub(crate) fn first_bad_byte(record: &csv::ByteRecord) -> Option<(usize, u8)> {
 struct Done {
     seq: u64,
     bytes_read: u64,
+    text_end: u64,
     rows: u64,
     rejects: Vec<Reject>,
     tallies: Vec<Tally>,
@@ -427,11 +449,17 @@ fn hash_chunk(namespaces: &[Namespace], normalizer: &mut Normalizer, chunk: Chun
     let mut out = Done {
         seq: chunk.seq,
         bytes_read: chunk.bytes_read,
+        text_end: chunk.text_end,
         rows: chunk.rows.len() as u64,
         rejects: Vec::new(),
         tallies: vec![Tally::default(); namespaces.len()],
         entries: Default::default(),
     };
+    for namespace in namespaces {
+        if let Some(list_type) = namespace.list_type() {
+            out.entries[list_type.index()].reserve(chunk.rows.len());
+        }
+    }
     let mut cells = chunk.ends.iter();
     let mut start = 0usize;
     for row in &chunk.rows {
@@ -478,6 +506,7 @@ fn hash_chunk(namespaces: &[Namespace], normalizer: &mut Normalizer, chunk: Chun
 
 /// Collects workers' results in file order.
 struct Merge {
+    utf16: bool,
     summary: Summary,
     tallies: Vec<Tally>,
     entries: [Buckets; 3],
@@ -488,6 +517,10 @@ struct Merge {
 impl Merge {
     fn new(plan: &ScanPlan) -> Self {
         Merge {
+            utf16: matches!(
+                plan.format.encoding,
+                super::TextEncoding::Utf16Le | super::TextEncoding::Utf16Be
+            ),
             summary: Summary {
                 columns: plan
                     .columns
@@ -523,7 +556,7 @@ impl Merge {
             self.pending.insert(result.seq, result);
             while let Some(next) = self.pending.remove(&self.next_seq) {
                 self.next_seq += 1;
-                self.absorb(next, on_reject);
+                self.absorb(next, total_bytes, on_reject);
                 on_progress(Progress {
                     bytes_read: self.summary.bytes,
                     total_bytes,
@@ -540,7 +573,10 @@ impl Merge {
         Ok(())
     }
 
-    fn absorb(&mut self, done: Done, on_reject: &mut dyn FnMut(&Reject)) {
+    fn absorb(&mut self, done: Done, total_bytes: u64, on_reject: &mut dyn FnMut(&Reject)) {
+        if self.next_seq == 1 {
+            self.reserve_for(&done, total_bytes);
+        }
         self.summary.rows += done.rows;
         self.summary.bytes = done.bytes_read;
         for reject in &done.rejects {
@@ -558,6 +594,25 @@ impl Merge {
         }
         for (all, part) in self.entries.iter_mut().zip(&done.entries) {
             all.extend(part);
+        }
+    }
+
+    /// Sizes the buckets for the whole file from its first chunk, so that they are not copied
+    /// again and again as they grow. Generous by a tenth; a file that changes shape only
+    /// grows them as usual.
+    fn reserve_for(&mut self, first: &Done, total_bytes: u64) {
+        // UTF-16 text is about half its file's bytes.
+        let text_bytes = if self.utf16 {
+            total_bytes / 2
+        } else {
+            total_bytes
+        };
+        let share = (first.text_end.max(1) as f64 / text_bytes.max(1) as f64).min(1.0);
+        for (buckets, part) in self.entries.iter_mut().zip(&first.entries) {
+            let expected = (part.len() as f64 / share * 1.1 / 256.0) as usize;
+            for bucket in &mut buckets.0 {
+                bucket.reserve(expected.min(1 << 24));
+            }
         }
     }
 
