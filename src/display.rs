@@ -1,6 +1,7 @@
-//! Text from outside (a file's cells and headers, a server's answers) made safe to show: no
-//! control characters that a terminal would act on (an escape sequence can recolour, move the
-//! cursor, rename the window), and no name so long that it breaks a table.
+//! How both faces show things: numbers, sizes and instants for people, and text from outside
+//! (a file's cells and headers, a server's answers) made safe to show: no control characters
+//! that a terminal would act on (an escape sequence can recolour, move the cursor, rename the
+//! window), and no name so long that it breaks a table.
 
 use std::borrow::Cow;
 
@@ -31,9 +32,57 @@ pub fn clipped(text: &str, max: usize) -> String {
     }
 }
 
+/// 1234567 → "1,234,567".
+pub fn group(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+pub fn bytes(n: u64) -> String {
+    match n {
+        0..1_000 => format!("{n} B"),
+        1_000..1_000_000 => format!("{:.1} kB", n as f64 / 1e3),
+        1_000_000..1_000_000_000 => format!("{:.1} MB", n as f64 / 1e6),
+        _ => format!("{:.2} GB", n as f64 / 1e9),
+    }
+}
+
+/// "in 29 days", "in 3 hours", "2 days ago": an instant relative to now.
+pub fn relative(at: i64) -> String {
+    let delta = at - crate::home::now();
+    let span = delta.unsigned_abs();
+    // Rounded to the nearest unit: a token issued a moment ago expires "in 30 days".
+    let amount = match span {
+        0..60 => format!("{span} seconds"),
+        60..7200 => format!("{} minutes", (span + 30) / 60),
+        7200..172_800 => format!("{} hours", (span + 1800) / 3600),
+        _ => format!("{} days", (span + 43_200) / 86_400),
+    };
+    if delta >= 0 {
+        format!("in {amount}")
+    } else {
+        format!("{amount} ago")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn groups_thousands() {
+        assert_eq!(group(0), "0");
+        assert_eq!(group(999), "999");
+        assert_eq!(group(1000), "1,000");
+        assert_eq!(group(1234567), "1,234,567");
+    }
 
     #[test]
     fn escape_sequences_and_controls_are_dropped() {

@@ -787,8 +787,8 @@ impl App {
                 let p = &report.progress;
                 let counts = format!(
                     "{} of {} records acknowledged",
-                    crate::cli::text::group(p.records_acked),
-                    crate::cli::text::group(p.records_total)
+                    crate::display::group(p.records_acked),
+                    crate::display::group(p.records_total)
                 );
                 let text = match (&p.state, &p.message) {
                     (JobState::Completed, _) => format!("Job {job} completed: {counts}."),
@@ -833,7 +833,7 @@ impl App {
                         "'{name}' must be reconnected within a week: its refresh token ends {}.",
                         row.status
                             .refresh_expires_at
-                            .map(crate::cli::text::relative)
+                            .map(crate::display::relative)
                             .unwrap_or_default()
                     )
                 }

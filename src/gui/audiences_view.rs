@@ -4,7 +4,7 @@ use eframe::egui;
 
 use super::app::Action;
 use super::state::{ListsState, State};
-use crate::cli::text::group;
+use crate::display::group;
 
 pub fn show(ui: &mut egui::Ui, state: &State) -> Vec<Action> {
     let mut actions = Vec::new();

@@ -4,7 +4,7 @@ use eframe::egui::{self, RichText};
 
 use super::app::Action;
 use super::state::{ConnectState, ConnectionForm, ConnectionRow, State, View};
-use crate::cli::text::relative;
+use crate::display::relative;
 use crate::pinterest::ConnectionState;
 use crate::store::validate_ad_account_id;
 

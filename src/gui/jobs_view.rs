@@ -5,7 +5,7 @@ use egui_plot::{Line, Plot, PlotPoints};
 
 use super::app::Action;
 use super::state::{JobEntry, JobsState, LiveJob};
-use crate::cli::text::group;
+use crate::display::group;
 use crate::store::JobState;
 use crate::sync::{JobProgress, JobReport};
 

@@ -7,7 +7,7 @@ use egui_extras::{Column as TableColumn, TableBuilder};
 
 use super::app::Action;
 use super::state::{FileState, Loaded, PAGE_ROWS, ScanState};
-use crate::cli::text::group;
+use crate::display::group;
 use crate::identity::Namespace;
 use crate::source::{CellStatus, Preview, SampleRow, Summary};
 
@@ -60,7 +60,7 @@ fn show_loaded(ui: &mut egui::Ui, loaded: &Loaded, actions: &mut Vec<Action>) {
         ui.strong(preview.path.display().to_string());
         ui.label(format!(
             "{} | {}",
-            crate::cli::text::bytes(preview.size),
+            crate::display::bytes(preview.size),
             preview.format
         ));
     });

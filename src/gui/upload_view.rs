@@ -4,7 +4,7 @@ use eframe::egui::{self, RichText};
 
 use super::app::Action;
 use super::state::{ListsState, PlanState, ScanState, State, UploadForm};
-use crate::cli::text::group;
+use crate::display::group;
 use crate::pinterest::ConnectionState;
 use crate::sync::{Mode, Plan};
 

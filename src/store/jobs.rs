@@ -34,16 +34,17 @@ impl JobState {
         }
     }
 
-    pub(crate) fn parse(text: &str) -> JobState {
-        match text {
+    fn parse(text: &str) -> Option<JobState> {
+        Some(match text {
             "running" => JobState::Running,
             "paused" => JobState::Paused,
             "waiting_for_reconnect" => JobState::WaitingForReconnect,
+            "interrupted" => JobState::Interrupted,
             "completed" => JobState::Completed,
             "failed" => JobState::Failed,
             "cancelled" => JobState::Cancelled,
-            _ => JobState::Interrupted,
-        }
+            _ => return None,
+        })
     }
 
     pub fn label(self) -> &'static str {
@@ -77,12 +78,13 @@ impl BatchOp {
         }
     }
 
-    fn parse(text: &str) -> BatchOp {
-        match text {
+    fn parse(text: &str) -> Option<BatchOp> {
+        Some(match text {
             "CREATE" => BatchOp::Create,
+            "ADD" => BatchOp::Add,
             "REMOVE" => BatchOp::Remove,
-            _ => BatchOp::Add,
-        }
+            _ => return None,
+        })
     }
 }
 
@@ -210,12 +212,26 @@ pub struct JournalCounts {
     pub records_acked: u64,
 }
 
-fn list_type(text: &str) -> ListType {
-    match text {
-        "MAID" => ListType::Maid,
-        "IDFA" => ListType::Idfa,
-        _ => ListType::Email,
-    }
+fn list_type(text: &str) -> Option<ListType> {
+    ListType::ALL.into_iter().find(|t| t.as_str() == text)
+}
+
+/// Reads a text column that holds one of a fixed set of words. A word this version does not
+/// know is an error, never a default: a `REMOVE` read as an `ADD` would send the opposite of
+/// what was planned.
+fn word<T>(
+    row: &rusqlite::Row<'_>,
+    index: usize,
+    parse: fn(&str) -> Option<T>,
+) -> rusqlite::Result<T> {
+    let text: String = row.get(index)?;
+    parse(&text).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            index,
+            rusqlite::types::Type::Text,
+            format!("'{text}' is not a value this version of Audience Desk knows").into(),
+        )
+    })
 }
 
 fn pack(digests: &[Digest]) -> Vec<u8> {
@@ -342,7 +358,7 @@ impl Store {
                 [id],
                 |row| {
                     Ok(Holder {
-                        state: JobState::parse(&row.get::<_, String>(0)?),
+                        state: word(row, 0, JobState::parse)?,
                         token: row.get(1)?,
                         owner: row.get(2)?,
                         heartbeat: row.get::<_, Option<i64>>(3)?.unwrap_or(0),
@@ -428,7 +444,7 @@ impl Store {
         )?;
         let rows = stmt.query_map([id], |row| {
             Ok(JobList {
-                list_type: list_type(&row.get::<_, String>(0)?),
+                list_type: word(row, 0, list_type)?,
                 list_name: row.get(1)?,
                 list_id: row.get(2)?,
                 audience_id: row.get(3)?,
@@ -463,8 +479,8 @@ impl Store {
             let state: String = row.get(3)?;
             Ok(Batch {
                 id: row.get(0)?,
-                list_type: list_type(&row.get::<_, String>(1)?),
-                op: BatchOp::parse(&row.get::<_, String>(2)?),
+                list_type: word(row, 1, list_type)?,
+                op: word(row, 2, BatchOp::parse)?,
                 state: if state == "sending" {
                     BatchState::Sending
                 } else {
@@ -610,11 +626,91 @@ fn job_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<JobRow> {
         ad_account_id: row.get(2)?,
         file: row.get(3)?,
         spec: row.get(4)?,
-        state: JobState::parse(&row.get::<_, String>(5)?),
+        state: word(row, 5, JobState::parse)?,
         message: row.get(6)?,
         summary: row.get(7)?,
         created_at: row.get(8)?,
         updated_at: row.get(9)?,
         scan: row.get(10)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(store: &mut Store) -> i64 {
+        let row = JobRow {
+            id: 0,
+            connection: "EU".into(),
+            ad_account_id: "1".into(),
+            file: "a.csv".into(),
+            spec: "{}".into(),
+            state: JobState::Running,
+            message: None,
+            summary: None,
+            scan: None,
+            created_at: 0,
+            updated_at: 0,
+        };
+        let lists = [JobList {
+            list_type: ListType::Email,
+            list_name: "L".into(),
+            list_id: None,
+            audience_id: None,
+        }];
+        let batches = [(ListType::Email, BatchOp::Remove, vec![Digest([7; 32])])];
+        store.create_job(&row, &lists, &batches).unwrap()
+    }
+
+    #[test]
+    fn a_word_this_version_does_not_know_is_an_error_not_a_default() {
+        let mut store = Store::open_in_memory().unwrap();
+        let id = job(&mut store);
+        assert_eq!(store.open_batches(id).unwrap()[0].op, BatchOp::Remove);
+        store
+            .db()
+            .execute("UPDATE batches SET operation = 'REPLACE'", [])
+            .unwrap();
+        let error = store.open_batches(id).unwrap_err().to_string();
+        assert!(error.contains("'REPLACE' is not a value"), "{error}");
+        store
+            .db()
+            .execute("UPDATE jobs SET state = 'archived'", [])
+            .unwrap();
+        assert!(store.job(id).is_err());
+    }
+
+    #[test]
+    fn a_lease_is_refused_while_held_and_given_up_with_the_run() {
+        let mut store = Store::open_in_memory().unwrap();
+        let id = job(&mut store);
+        let first = Lease {
+            token: format!("{}:{}:1", crate::home::host_name(), std::process::id()),
+            owner: "the first runner".into(),
+        };
+        let second = Lease {
+            token: "elsewhere:1:2".into(),
+            owner: "the second runner".into(),
+        };
+        store.take_lease(id, &first).unwrap();
+        let refused = store.take_lease(id, &second).unwrap_err().to_string();
+        assert!(refused.contains("the first runner"), "{refused}");
+        assert!(
+            !store
+                .set_job_state(id, &second, JobState::Failed, None)
+                .unwrap()
+        );
+        assert!(store.renew_lease(id, &first).unwrap());
+        assert!(
+            store
+                .set_job_state(id, &first, JobState::Interrupted, None)
+                .unwrap()
+        );
+        store.take_lease(id, &second).unwrap();
+        assert!(
+            !store.renew_lease(id, &first).unwrap(),
+            "the first lease is gone"
+        );
+    }
 }
