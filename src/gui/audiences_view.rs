@@ -2,7 +2,7 @@
 
 use eframe::egui;
 
-use super::app::Action;
+use super::action::Action;
 use super::state::{ListsState, State};
 use crate::display::group;
 

@@ -2,7 +2,7 @@
 
 use eframe::egui::{self, RichText};
 
-use super::app::Action;
+use super::action::Action;
 use super::state::{ConnectState, ConnectionForm, ConnectionRow, State, View};
 use crate::display::relative;
 use crate::pinterest::ConnectionState;

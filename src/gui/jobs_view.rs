@@ -3,7 +3,7 @@
 use eframe::egui::{self, RichText};
 use egui_plot::{Line, Plot, PlotPoints};
 
-use super::app::Action;
+use super::action::Action;
 use super::state::{JobEntry, JobsState, LiveJob};
 use crate::display::group;
 use crate::store::JobState;

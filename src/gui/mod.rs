@@ -2,6 +2,7 @@
 //! background tasks, whose events it drains at the start of every frame. No file or network
 //! I/O happens on the UI thread.
 
+mod action;
 mod app;
 mod audiences_view;
 mod connections_view;
@@ -13,7 +14,8 @@ mod state;
 mod tasks;
 mod upload_view;
 
-pub use app::{Action, App};
+pub use action::Action;
+pub use app::App;
 pub use picker::{FilePicker, FixedPicker, RfdPicker};
 pub use state::{
     ConnectState, FileState, JobsState, PlanState, ScanState, State, UploadForm, View,

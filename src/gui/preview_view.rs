@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use eframe::egui::{self, RichText};
 use egui_extras::{Column as TableColumn, TableBuilder};
 
-use super::app::Action;
+use super::action::Action;
 use super::state::{FileState, Loaded, PAGE_ROWS, ScanState};
 use crate::display::group;
 use crate::identity::Namespace;

@@ -2,7 +2,7 @@
 
 use eframe::egui::{self, RichText};
 
-use super::app::Action;
+use super::action::Action;
 use super::state::{ListsState, PlanState, ScanState, State, UploadForm};
 use crate::display::group;
 use crate::pinterest::ConnectionState;

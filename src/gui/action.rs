@@ -1,0 +1,46 @@
+//! What the user asked for, as the views report it; the app applies it.
+
+use std::path::PathBuf;
+
+use super::state::{ConnectionForm, UploadForm, View};
+use crate::identity::Namespace;
+
+/// What the user asked for, as views report it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    OpenFileDialog,
+    OpenFile(PathBuf),
+    Remap {
+        column: usize,
+        namespace: Namespace,
+    },
+    CancelScan,
+    /// Reads a page of rows for the table (the user scrolled to it).
+    LoadPage(u64),
+    ExportRejects,
+    DismissNotice,
+    SelectConnection(String),
+    NewConnection,
+    EditForm(ConnectionForm),
+    SaveConnection,
+    AskDelete,
+    CancelDelete,
+    DeleteConnection(String),
+    Connect(String),
+    CancelConnect,
+    ShowView(View),
+    /// Shows the lists and audiences of a connection, fetching them.
+    ShowLists(String),
+    /// Fetches a connection's lists without leaving the screen.
+    LoadLists(String),
+    EditUpload(UploadForm),
+    /// A dry run, or the plan and then the job when `start`.
+    Plan {
+        start: bool,
+    },
+    SelectJob(i64),
+    PauseJob(i64),
+    /// Continues a paused job, or resumes one left unfinished (interrupted, failed).
+    ResumeJob(i64),
+    CancelJob(i64),
+}

@@ -1,0 +1,247 @@
+//! Actions applied: state changes, and the background tasks they start (file loads, scans,
+//! logins, plans, jobs, token refreshes).
+
+use super::*;
+
+impl App {
+    pub fn apply(&mut self, action: Action, ctx: &egui::Context) {
+        match action {
+            Action::OpenFileDialog => self.tasks.pick_file(ctx, self.picker.clone()),
+            Action::OpenFile(path) => {
+                self.cancel_scan();
+                self.tasks.load_preview(ctx, path.clone());
+                self.state.file = FileState::Loading(path);
+            }
+            Action::Remap { column, namespace } => {
+                if let Some(loaded) = self.state.loaded_mut() {
+                    loaded.preview.remap(column, namespace);
+                }
+                self.restart_scan(ctx);
+            }
+            Action::CancelScan => self.cancel_scan(),
+            Action::LoadPage(page) => {
+                if let Some(loaded) = self.state.loaded_mut()
+                    && let Some(index) = loaded.index.clone()
+                    && loaded.loading_pages.insert(page)
+                {
+                    let (preview, generation) = (loaded.preview.clone(), loaded.generation);
+                    self.tasks.load_page(ctx, preview, index, page, generation);
+                }
+            }
+            Action::ExportRejects => {
+                if let Some(plan) = self.state.loaded().and_then(|l| l.preview.scan_plan().ok()) {
+                    self.tasks.export_rejects(ctx, plan, self.picker.clone());
+                }
+            }
+            Action::DismissNotice => self.state.notice = None,
+            Action::SelectConnection(name) => {
+                if let Some(row) = self
+                    .state
+                    .connections
+                    .iter()
+                    .find(|r| r.connection.name == name)
+                {
+                    self.state.form = connections_view::form_for(row);
+                }
+                self.state.selected = Some(name);
+                self.state.view = View::Connection;
+                self.state.confirm_delete = false;
+            }
+            Action::NewConnection => {
+                self.state.form = ConnectionForm::default();
+                self.state.selected = None;
+                self.state.view = View::Connection;
+            }
+            Action::EditForm(form) => self.state.form = form,
+            Action::SaveConnection => {
+                if let Some(core) = &self.core {
+                    self.tasks
+                        .save_connection(ctx, core.clone(), self.state.form.clone());
+                }
+            }
+            Action::AskDelete => self.state.confirm_delete = true,
+            Action::CancelDelete => self.state.confirm_delete = false,
+            Action::DeleteConnection(name) => {
+                if let Some(core) = &self.core {
+                    self.tasks.delete_connection(ctx, core.clone(), name);
+                }
+                self.state.confirm_delete = false;
+            }
+            Action::Connect(name) => {
+                if let (Some(core), Some(runtime)) = (&self.core, &self.runtime) {
+                    self.state.connect = ConnectState::Waiting(name.clone());
+                    self.connect_task = Some(self.tasks.connect(
+                        ctx,
+                        runtime,
+                        core.clone(),
+                        name,
+                        self.opener.clone(),
+                    ));
+                }
+            }
+            Action::CancelConnect => {
+                if let Some(task) = self.connect_task.take() {
+                    task.abort();
+                }
+                self.state.connect = ConnectState::Idle;
+            }
+            Action::ShowView(view) => {
+                self.state.view = view;
+                if view == View::Audiences && matches!(self.state.lists, ListsState::Idle) {
+                    let name = self.state.selected.clone().or_else(|| {
+                        let first = self.state.connections.first();
+                        first.map(|r| r.connection.name.clone())
+                    });
+                    if let Some(name) = name {
+                        self.apply(Action::LoadLists(name), ctx);
+                    }
+                }
+            }
+            Action::ShowLists(name) => {
+                self.state.selected = Some(name.clone());
+                self.state.view = View::Audiences;
+                self.apply(Action::LoadLists(name), ctx);
+            }
+            Action::LoadLists(name) => {
+                if let (Some(core), Some(runtime)) = (&self.core, &self.runtime) {
+                    self.state.lists = ListsState::Loading(name.clone());
+                    self.tasks.load_lists(ctx, runtime, core.clone(), name);
+                }
+            }
+            Action::EditUpload(mut form) => {
+                if form.connection != self.state.upload.connection {
+                    // Lists belong to the ad account of the connection picked before.
+                    form.list_id = None;
+                }
+                self.state.upload = form;
+                if !matches!(self.state.plan, PlanState::Planning { .. }) {
+                    // A plan shown for other settings would mislead.
+                    self.state.plan = PlanState::Idle;
+                }
+            }
+            Action::Plan { start } => self.plan(start, ctx),
+            Action::SelectJob(id) => self.state.jobs.selected = Some(id),
+            Action::PauseJob(id) => {
+                if let Some(live) = self.state.jobs.live.get(&id) {
+                    live.control.pause();
+                }
+            }
+            Action::ResumeJob(id) => match self.state.jobs.live.get(&id) {
+                Some(live) => live.control.resume(),
+                None => self.run_job(id, ctx),
+            },
+            Action::CancelJob(id) => {
+                if let Some(live) = self.state.jobs.live.get(&id) {
+                    live.control.cancel();
+                }
+            }
+        }
+    }
+
+    pub(super) fn plan(&mut self, start: bool, ctx: &egui::Context) {
+        let (Some(core), Some(loaded)) = (self.core.clone(), self.state.loaded()) else {
+            return;
+        };
+        let preview = loaded.preview.clone();
+        let form = &self.state.upload;
+        let Some(connection) = form.connection.clone() else {
+            return;
+        };
+        let target = match (&form.new_list, &form.list_id) {
+            (true, _) => Target::NewList(form.list_name.trim().to_owned()),
+            (false, Some(id)) => Target::List(id.clone()),
+            (false, None) => return,
+        };
+        let spec = JobSpec {
+            mode: form.mode,
+            target,
+            create_audience: form.create_audience,
+            batch_size: DEFAULT_BATCH_SIZE,
+        };
+        self.state.plan = PlanState::Planning {
+            progress: Default::default(),
+            start,
+        };
+        self.tasks.plan(ctx, core, preview, connection, spec, start);
+    }
+
+    /// Runs a journaled job (new or resumed) in the background and shows it on the jobs screen.
+    pub(super) fn run_job(&mut self, id: i64, ctx: &egui::Context) {
+        let (Some(core), Some(runtime)) = (&self.core, &self.runtime) else {
+            return;
+        };
+        if self.state.jobs.live.contains_key(&id) {
+            return;
+        }
+        let control = Arc::new(Control::default());
+        let (sender, receiver) = watch::channel(JobProgress::new(id));
+        self.tasks
+            .run_job(ctx, runtime, core.clone(), id, control.clone(), sender);
+        self.state.jobs.live.insert(
+            id,
+            LiveJob {
+                progress: receiver,
+                control,
+                started: Instant::now(),
+            },
+        );
+        self.state.jobs.throughput.insert(id, Vec::new());
+        self.state.jobs.selected = Some(id);
+        self.state.view = View::Jobs;
+        self.jobs_loaded_at = None;
+    }
+
+    /// Every few minutes, refreshes the tokens within the margin of expiry in the background.
+    pub(super) fn keep_fresh(&mut self) {
+        let (Some(core), Some(runtime)) = (&self.core, &self.runtime) else {
+            return;
+        };
+        if self
+            .fresh_checked_at
+            .is_some_and(|t| t.elapsed() < FRESH_EVERY)
+        {
+            return;
+        }
+        self.fresh_checked_at = Some(Instant::now());
+        let connected = self
+            .state
+            .connections
+            .iter()
+            .filter(|r| r.status.state == ConnectionState::Connected)
+            .map(|r| r.connection.name.clone())
+            .collect();
+        self.tasks.keep_fresh(runtime, core.clone(), connected);
+    }
+
+    /// Starts the full pass for the current mapping, cancelling any pass still running.
+    pub(super) fn restart_scan(&mut self, ctx: &egui::Context) {
+        self.cancel_scan();
+        let Some(loaded) = self.state.loaded_mut() else {
+            return;
+        };
+        loaded.generation += 1;
+        // The pages show the old mapping; the rows are read again under the new one.
+        loaded.pages.clear();
+        loaded.loading_pages.clear();
+        match loaded.preview.scan_plan() {
+            Ok(plan) => {
+                let cancel = Arc::new(AtomicBool::new(false));
+                loaded.scan = ScanState::Running {
+                    progress: Default::default(),
+                    cancel: cancel.clone(),
+                };
+                self.tasks.scan(ctx, plan, loaded.generation, cancel);
+            }
+            Err(error) => loaded.scan = ScanState::NoIdentity(error.to_string()),
+        }
+    }
+
+    pub(super) fn cancel_scan(&mut self) {
+        if let Some(loaded) = self.state.loaded_mut()
+            && let ScanState::Running { cancel, .. } = &loaded.scan
+        {
+            cancel.store(true, Ordering::Relaxed);
+            loaded.scan = ScanState::Cancelled;
+        }
+    }
+}

@@ -1,0 +1,244 @@
+//! What the background tasks report, applied to the app's state: loads, logins, plans, job
+//! progress and ends, and the warnings they call for.
+
+use super::*;
+
+impl App {
+    pub(super) fn on_event(&mut self, event: Event, ctx: &egui::Context) {
+        match event {
+            Event::Picked(path) => self.apply(Action::OpenFile(path), ctx),
+            Event::PreviewLoaded { path, result } => {
+                let current = matches!(&self.state.file, FileState::Loading(p) if *p == path);
+                if !current {
+                    return;
+                }
+                self.state.file = match result {
+                    Ok(preview) => FileState::Loaded(Box::new(Loaded::new(preview))),
+                    Err(error) => FileState::Failed { path, error },
+                };
+                self.restart_scan(ctx);
+            }
+            Event::ScanProgress {
+                generation,
+                progress,
+            } => {
+                if let Some(loaded) = self.current(generation)
+                    && let ScanState::Running { progress: p, .. } = &mut loaded.scan
+                {
+                    *p = progress;
+                }
+            }
+            Event::ScanFinished { generation, result } => {
+                if let Some(loaded) = self.current(generation) {
+                    loaded.scan = match result {
+                        Ok((summary, index)) => {
+                            loaded.index = Some(Arc::new(index));
+                            ScanState::Done(Box::new(summary))
+                        }
+                        Err(_) if matches!(loaded.scan, ScanState::Cancelled) => {
+                            ScanState::Cancelled
+                        }
+                        Err(error) => ScanState::Failed(error),
+                    };
+                }
+            }
+            Event::Page {
+                generation,
+                page,
+                result,
+            } => {
+                let failed = self.current(generation).and_then(|loaded| match result {
+                    Ok(rows) => {
+                        loaded.keep_page(page, rows);
+                        None
+                    }
+                    Err(error) => {
+                        // Kept empty so it is not asked for again on every frame.
+                        loaded.keep_page(page, Vec::new());
+                        Some(error)
+                    }
+                });
+                if let Some(error) = failed {
+                    self.notify(
+                        format!("Could not read those rows of the file: {error}"),
+                        true,
+                    );
+                }
+            }
+            Event::Connections(rows) => {
+                self.state.connections = rows;
+                self.warn_about_connections();
+                self.keep_fresh();
+            }
+            Event::Lists { name, result } => {
+                if matches!(&self.state.lists, ListsState::Loading(n) if *n == name) {
+                    self.state.lists = match result {
+                        Ok((customer_lists, audiences)) => ListsState::Loaded {
+                            name,
+                            customer_lists,
+                            audiences,
+                        },
+                        Err(error) => ListsState::Failed { name, error },
+                    };
+                }
+            }
+            Event::Saved(result) => match result {
+                Ok(name) => {
+                    self.statuses_loaded_at = None;
+                    self.state.form.editing = Some(name.clone());
+                    self.state.form.app_secret.clear();
+                    self.state.form.error = None;
+                    self.state.selected = Some(name.clone());
+                    self.state.notice = Some(Notice {
+                        text: format!("Saved '{name}'."),
+                        is_error: false,
+                    });
+                }
+                Err(error) => self.state.form.error = Some(error),
+            },
+            Event::Deleted(result) => {
+                self.statuses_loaded_at = None;
+                match result {
+                    Ok(name) => {
+                        self.state.form = ConnectionForm::default();
+                        self.state.selected = None;
+                        self.state.notice = Some(Notice {
+                            text: format!("Deleted '{name}' with its tokens."),
+                            is_error: false,
+                        });
+                    }
+                    Err(error) => self.state.form.error = Some(error),
+                }
+            }
+            Event::Connected { name, result } => {
+                self.connect_task = None;
+                self.statuses_loaded_at = None;
+                self.state.connect = match result {
+                    Ok(summary) => ConnectState::Done { name, summary },
+                    Err(error) => ConnectState::Failed { name, error },
+                };
+            }
+            Event::PlanProgress(progress) => {
+                if let PlanState::Planning { progress: p, .. } = &mut self.state.plan {
+                    *p = progress;
+                }
+            }
+            Event::Planned(result) => match result {
+                Ok((plan, job)) => {
+                    self.state.plan = PlanState::Ready(plan);
+                    if let Some(job) = job {
+                        self.notify(
+                            format!("Job {job} started; it goes on if you switch screens."),
+                            false,
+                        );
+                        self.run_job(job, ctx);
+                    }
+                }
+                Err(error) => self.state.plan = PlanState::Failed(error),
+            },
+            Event::Jobs(entries) => self.state.jobs.entries = entries,
+            Event::JobEnded { job, result } => self.job_ended(job, result, ctx),
+            Event::RejectsExported(result) => {
+                self.state.notice = Some(match result {
+                    Ok((path, count)) => Notice {
+                        text: format!("Saved {count} rejects to {}", path.display()),
+                        is_error: false,
+                    },
+                    Err(error) => Notice {
+                        text: format!("Could not export the rejects: {error}"),
+                        is_error: true,
+                    },
+                });
+            }
+        }
+    }
+
+    pub(super) fn job_ended(
+        &mut self,
+        job: i64,
+        result: Result<crate::sync::JobReport, String>,
+        ctx: &egui::Context,
+    ) {
+        self.state.jobs.live.remove(&job);
+        self.jobs_loaded_at = None;
+        // The job made or changed lists: the lists on screen (or in the picker) are stale.
+        let connection = self
+            .state
+            .jobs
+            .entries
+            .iter()
+            .find(|e| e.row.id == job)
+            .map(|e| e.row.connection.clone());
+        let shown = match &self.state.lists {
+            ListsState::Loaded { name, .. } | ListsState::Failed { name, .. } => Some(name),
+            _ => None,
+        };
+        if let Some(name) = connection.filter(|c| Some(c) == shown) {
+            self.apply(Action::LoadLists(name), ctx);
+        }
+        match result {
+            Ok(report) => {
+                let p = &report.progress;
+                let counts = format!(
+                    "{} of {} records acknowledged",
+                    crate::display::group(p.records_acked),
+                    crate::display::group(p.records_total)
+                );
+                let text = match (&p.state, &p.message) {
+                    (JobState::Completed, _) => format!("Job {job} completed: {counts}."),
+                    (state, Some(message)) => {
+                        format!("Job {job} {}: {counts}. {message}", state.label())
+                    }
+                    (state, None) => format!("Job {job} {}: {counts}.", state.label()),
+                };
+                let failed = matches!(p.state, JobState::Failed | JobState::WaitingForReconnect);
+                if p.state == JobState::Interrupted {
+                    self.notify(text, false);
+                } else {
+                    self.alert("Upload finished", text, failed);
+                }
+            }
+            Err(error) => self.alert("Upload failed", format!("Job {job} failed: {error}"), true),
+        }
+    }
+
+    /// Says once per session when a connection needs the user: a reconnect now, or soon
+    /// because its refresh token is about to end.
+    pub(super) fn warn_about_connections(&mut self) {
+        let now = crate::home::now();
+        let mut warnings = Vec::new();
+        for row in &self.state.connections {
+            let name = &row.connection.name;
+            let text = match row.status.state {
+                ConnectionState::ReconnectRequired => format!(
+                    "'{name}' needs a reconnect: {}",
+                    row.status
+                        .message
+                        .as_deref()
+                        .unwrap_or("Pinterest no longer accepts its tokens")
+                ),
+                ConnectionState::Connected
+                    if row
+                        .status
+                        .refresh_expires_at
+                        .is_some_and(|at| at - now < RECONNECT_WARNING_SECONDS) =>
+                {
+                    format!(
+                        "'{name}' must be reconnected within a week: its refresh token ends {}.",
+                        row.status
+                            .refresh_expires_at
+                            .map(crate::display::relative)
+                            .unwrap_or_default()
+                    )
+                }
+                _ => continue,
+            };
+            if self.warned.insert(name.clone()) {
+                warnings.push(text);
+            }
+        }
+        for text in warnings {
+            self.alert("Connection needs you", text, true);
+        }
+    }
+}
