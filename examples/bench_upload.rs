@@ -12,12 +12,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use audience_desk::core::Core;
+use audience_desk::app_core::Core;
 use audience_desk::demo::follow_login as browser;
 use audience_desk::sim::{Faults, OWNED_AD_ACCOUNT, SimHandle};
 use audience_desk::source::{Preview, PreviewOptions};
 use audience_desk::store::{JobState, NewConnection};
-use audience_desk::sync::{Control, JobProgress, JobSpec, Mode, Target, plan_upload, run_job};
+use audience_desk::upload::{Control, JobProgress, JobSpec, Mode, Target, plan_upload, run_job};
 use tokio::sync::watch;
 
 async fn setup(

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use url::Url;
 
-use crate::core::Core;
+use crate::app_core::Core;
 use crate::pinterest::{Endpoints, PinterestError};
 use crate::sim::{Faults, OWNED_AD_ACCOUNT, SimConfig, SimHandle};
 use crate::store::{MemorySecrets, NewConnection, StoreError};

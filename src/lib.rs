@@ -3,8 +3,8 @@
 //! The core is free of UI code: `identity` holds the rules, `source` reads files, `prepare`
 //! writes what would be sent; the command line (`cli`) and the desktop app (`gui`) drive them.
 
+pub mod app_core;
 pub mod cli;
-pub mod core;
 pub mod demo;
 pub mod display;
 pub mod gui;
@@ -15,4 +15,4 @@ pub mod prepare;
 pub mod sim;
 pub mod source;
 pub mod store;
-pub mod sync;
+pub mod upload;

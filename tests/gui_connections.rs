@@ -4,7 +4,7 @@ mod common;
 
 use std::sync::Arc;
 
-use audience_desk::core::Core;
+use audience_desk::app_core::Core;
 use audience_desk::gui::{App, FixedPicker};
 use audience_desk::pinterest::Endpoints;
 use audience_desk::sim::{OWNED_AD_ACCOUNT, SimConfig, SimHandle};

@@ -169,7 +169,7 @@ fn dry_run_then_upload_and_resume_an_interrupted_job() {
     // A job left interrupted (as after a crash) is offered for resume, and finishes.
     let job = {
         let summary = harness.state().state.loaded().unwrap().preview.clone();
-        let core = audience_desk::core::Core::with(
+        let core = audience_desk::app_core::Core::with(
             home.path(),
             audience_desk::pinterest::Endpoints::simulator(
                 &sim.url,
@@ -181,14 +181,14 @@ fn dry_run_then_upload_and_resume_an_interrupted_job() {
             None,
         )
         .unwrap();
-        let spec = audience_desk::sync::JobSpec {
-            mode: audience_desk::sync::Mode::Add,
-            target: audience_desk::sync::Target::NewList("Second".into()),
+        let spec = audience_desk::upload::JobSpec {
+            mode: audience_desk::upload::Mode::Add,
+            target: audience_desk::upload::Target::NewList("Second".into()),
             create_audience: false,
             batch_size: 100,
         };
         let plan =
-            audience_desk::sync::plan_upload(&core, "EU", &summary, spec, &mut |_| {}).unwrap();
+            audience_desk::upload::plan_upload(&core, "EU", &summary, spec, &mut |_| {}).unwrap();
         let job = plan.create_job(&core).unwrap();
         // As a process that took the job and was closed before sending anything leaves it.
         let lease = audience_desk::store::Lease::for_this_process();

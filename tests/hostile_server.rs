@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use audience_desk::core::Core;
+use audience_desk::app_core::Core;
 use audience_desk::pinterest::Endpoints;
 use audience_desk::store::FileSecrets;
 use axum::Router;

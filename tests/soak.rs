@@ -15,7 +15,7 @@ use std::process::Child;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use audience_desk::core::Core;
+use audience_desk::app_core::Core;
 use audience_desk::pinterest::Endpoints;
 use audience_desk::sim::Faults;
 use audience_desk::store::FileSecrets;

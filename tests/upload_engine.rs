@@ -11,7 +11,7 @@ use audience_desk::pinterest::RetryPolicy;
 use audience_desk::sim::Faults;
 use audience_desk::source::{Preview, PreviewOptions};
 use audience_desk::store::JobState;
-use audience_desk::sync::{
+use audience_desk::upload::{
     Control, JobProgress, JobReport, JobSpec, Mode, Target, plan_upload, run_job,
 };
 use sha2::{Digest as _, Sha256};
@@ -117,7 +117,7 @@ struct Running {
     world: Arc<common::World>,
     control: Arc<Control>,
     progress: watch::Receiver<JobProgress>,
-    task: tokio::task::JoinHandle<Result<JobReport, audience_desk::sync::SyncError>>,
+    task: tokio::task::JoinHandle<Result<JobReport, audience_desk::upload::SyncError>>,
 }
 
 /// Plans `users` into a new list in batches of 50 with `latency_ms` per call, and starts it.

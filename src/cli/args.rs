@@ -100,7 +100,7 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
         /// Records per request (at most about 15,000, the 1 MB cap).
-        #[arg(long, default_value_t = crate::sync::DEFAULT_BATCH_SIZE, value_name = "N")]
+        #[arg(long, default_value_t = crate::upload::DEFAULT_BATCH_SIZE, value_name = "N")]
         batch_size: usize,
         /// Write calls per minute for this token (Pinterest Standard access allows 400).
         #[arg(long, default_value_t = 400, value_name = "CALLS")]

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::args::{ConnectionCommand, SimArgs};
 use super::text::{emit, relative};
-use crate::core::{AccessReport, Core};
+use crate::app_core::{AccessReport, Core};
 use crate::pinterest::{ConnectionStatus, open_in_browser};
 use crate::sim::{Faults, SimConfig};
 use crate::store::{Connection, ConnectionUpdate, NewConnection};

@@ -35,15 +35,15 @@ pub fn run(command: Command) -> anyhow::Result<()> {
             writes_per_minute,
         } => {
             let target = match (new_list, list) {
-                (Some(name), _) => crate::sync::Target::NewList(name),
-                (None, Some(id)) => crate::sync::Target::List(id),
+                (Some(name), _) => crate::upload::Target::NewList(name),
+                (None, Some(id)) => crate::upload::Target::List(id),
                 (None, None) => anyhow::bail!("name the target: --new-list NAME or --list ID"),
             };
-            let spec = crate::sync::JobSpec {
+            let spec = crate::upload::JobSpec {
                 mode: match mode {
-                    args::ModeArg::Add => crate::sync::Mode::Add,
-                    args::ModeArg::Remove => crate::sync::Mode::Remove,
-                    args::ModeArg::Mirror => crate::sync::Mode::Mirror,
+                    args::ModeArg::Add => crate::upload::Mode::Add,
+                    args::ModeArg::Remove => crate::upload::Mode::Remove,
+                    args::ModeArg::Mirror => crate::upload::Mode::Mirror,
                 },
                 target,
                 create_audience: !no_audience,

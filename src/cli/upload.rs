@@ -9,9 +9,9 @@ use tokio::sync::watch;
 use super::args::FileArgs;
 use super::progress;
 use super::text::{emit, group};
-use crate::core::Core;
+use crate::app_core::Core;
 use crate::store::JobState;
-use crate::sync::{Control, JobProgress, JobReport, JobSpec, Mode, Plan, plan_upload, run_job};
+use crate::upload::{Control, JobProgress, JobReport, JobSpec, Mode, Plan, plan_upload, run_job};
 
 fn open_core(writes_per_minute: u32) -> anyhow::Result<Core> {
     let mut core = Core::open()?;

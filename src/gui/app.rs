@@ -19,10 +19,10 @@ use super::state::{
 };
 use super::tasks::{Event, Opener, Tasks};
 use super::{audiences_view, connections_view, jobs_view, notify, preview_view, upload_view};
-use crate::core::Core;
+use crate::app_core::Core;
 use crate::pinterest::ConnectionState;
 use crate::store::JobState;
-use crate::sync::{Control, DEFAULT_BATCH_SIZE, JobProgress, JobSpec, Target};
+use crate::upload::{Control, DEFAULT_BATCH_SIZE, JobProgress, JobSpec, Target};
 
 /// How often the jobs list is read again while the app is open.
 const JOBS_EVERY: Duration = Duration::from_secs(2);

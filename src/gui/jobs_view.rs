@@ -7,7 +7,7 @@ use super::action::Action;
 use super::state::{JobEntry, JobsState, LiveJob};
 use crate::display::group;
 use crate::store::JobState;
-use crate::sync::{JobProgress, JobReport};
+use crate::upload::{JobProgress, JobReport};
 
 /// The progress to draw: live when this app runs the job, else its saved report, else what
 /// the journal says.

@@ -43,7 +43,7 @@ pub fn run(demo: bool) -> anyhow::Result<()> {
             let mut app = if demo {
                 App::demo(Arc::new(RfdPicker))
             } else {
-                App::with_core(Arc::new(RfdPicker), crate::core::Core::open(), None)
+                App::with_core(Arc::new(RfdPicker), crate::app_core::Core::open(), None)
             };
             app.desktop_notifications = true;
             app.restore(cc.storage);

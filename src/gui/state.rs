@@ -10,7 +10,7 @@ use crate::pinterest::ConnectionStatus;
 use crate::source::{Preview, Progress, RowIndex, SampleRow, Summary};
 use crate::store::Connection;
 use crate::store::{JobRow, JournalCounts};
-use crate::sync::{Control, JobProgress, JobReport, Mode, Plan};
+use crate::upload::{Control, JobProgress, JobReport, Mode, Plan};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum View {

@@ -10,14 +10,14 @@ use eframe::egui;
 
 use super::picker::FilePicker;
 use super::state::{ConnectionForm, ConnectionRow, JobEntry, PAGE_ROWS};
-use crate::core::Core;
+use crate::app_core::Core;
 use crate::pinterest::PinterestError;
 use crate::prepare::{PrepareError, write_rejects};
 use crate::source::{
     Preview, PreviewOptions, Progress, RowIndex, SampleRow, ScanPlan, Summary, read_rows, scan,
 };
 use crate::store::{ConnectionUpdate, NewConnection, STALE_AFTER_SECONDS};
-use crate::sync::{Control, JobProgress, JobReport, JobSpec, Plan, plan_upload, run_job};
+use crate::upload::{Control, JobProgress, JobReport, JobSpec, Plan, plan_upload, run_job};
 
 /// Jobs the jobs screen lists: the most recent first.
 const JOBS_LISTED: usize = 50;

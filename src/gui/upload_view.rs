@@ -6,7 +6,7 @@ use super::action::Action;
 use super::state::{ListsState, PlanState, ScanState, State, UploadForm};
 use crate::display::group;
 use crate::pinterest::ConnectionState;
-use crate::sync::{Mode, Plan};
+use crate::upload::{Mode, Plan};
 
 /// Why the upload cannot start yet, as a sentence with what to do; `None` when it can.
 pub fn blocker(state: &State) -> Option<String> {

@@ -184,7 +184,7 @@ pub struct JobRow {
     pub connection: String,
     pub ad_account_id: String,
     pub file: String,
-    /// The job's settings as JSON (`sync::JobSpec`).
+    /// The job's settings as JSON (`upload::JobSpec`).
     pub spec: String,
     pub state: JobState,
     pub message: Option<String>,

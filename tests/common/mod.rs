@@ -7,7 +7,7 @@ pub mod files;
 use std::sync::Arc;
 use std::time::Duration;
 
-use audience_desk::core::Core;
+use audience_desk::app_core::Core;
 use audience_desk::pinterest::{Endpoints, PinterestError, RetryPolicy};
 use audience_desk::sim::{OWNED_AD_ACCOUNT, SimConfig, SimHandle};
 use audience_desk::store::{FileSecrets, NewConnection};

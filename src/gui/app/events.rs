@@ -156,7 +156,7 @@ impl App {
     pub(super) fn job_ended(
         &mut self,
         job: i64,
-        result: Result<crate::sync::JobReport, String>,
+        result: Result<crate::upload::JobReport, String>,
         ctx: &egui::Context,
     ) {
         self.state.jobs.live.remove(&job);

@@ -4,7 +4,7 @@ use std::sync::atomic::AtomicBool;
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::Core;
+use crate::app_core::Core;
 use crate::identity::{Digest, ListType};
 use crate::pinterest::PinterestError;
 use crate::source::{Preview, Progress, SourceError, Summary, scan};

@@ -8,7 +8,7 @@ use tokio::task::JoinSet;
 
 use super::plan::{JobSpec, SyncError, Target};
 use super::progress::{Control, JobProgress, JobReport, ListReport};
-use crate::core::Core;
+use crate::app_core::Core;
 use crate::identity::{Digest, ListType};
 use crate::pinterest::{
     Client, ConnectionState, CustomerListUpdate, NewAudience, NewCustomerList, Operation,
