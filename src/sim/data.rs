@@ -287,17 +287,9 @@ pub async fn record(State(shared): State<AppState>, request: Request, next: Next
     if let Ok(value) = HeaderValue::from_str(&hex::encode(rid)) {
         parts.headers.insert("x-pinterest-rid", value);
     }
-    let Ok(response_bytes) = response_bytes else {
-        shared.data.lock().expect("sim data").log.push(LogEntry {
-            method,
-            path,
-            query,
-            status: parts.status.as_u16(),
-            millis: started.elapsed().as_millis() as u64,
-            request: request_json,
-            response: Some(serde_json::json!({ "lost": true })),
-        });
-        return super::faults::cut_off(parts);
+    let logged = match &response_bytes {
+        Ok(bytes) => parse_body(bytes, false),
+        Err(_) => Some(serde_json::json!({ "lost": true })),
     };
     shared.data.lock().expect("sim data").log.push(LogEntry {
         method,
@@ -306,9 +298,12 @@ pub async fn record(State(shared): State<AppState>, request: Request, next: Next
         status: parts.status.as_u16(),
         millis: started.elapsed().as_millis() as u64,
         request: request_json,
-        response: parse_body(&response_bytes, false),
+        response: logged,
     });
-    Response::from_parts(parts, axum::body::Body::from(response_bytes))
+    match response_bytes {
+        Ok(bytes) => Response::from_parts(parts, axum::body::Body::from(bytes)),
+        Err(_) => super::faults::cut_off(parts),
+    }
 }
 
 pub fn control_routes() -> Router<AppState> {

@@ -3,6 +3,7 @@
 
 mod connections;
 mod jobs;
+mod lease;
 mod migrations;
 mod secrets;
 
@@ -12,9 +13,10 @@ pub use connections::{
     Connection, ConnectionUpdate, NewConnection, TokenInfo, validate_ad_account_id,
 };
 pub use jobs::{
-    Batch, BatchOp, BatchState, HEARTBEAT_SECONDS, JobList, JobRow, JobState, JournalCounts, Lease,
-    PlannedBatch, STALE_AFTER_SECONDS,
+    Batch, BatchOp, BatchState, JobList, JobRow, JobState, JournalCounts, PlannedBatch,
+    STALE_AFTER_SECONDS,
 };
+pub use lease::{HEARTBEAT_SECONDS, Lease};
 pub use secrets::{
     FileSecrets, KeyringSecrets, MemorySecrets, SecretError, SecretStore, open_secrets,
 };

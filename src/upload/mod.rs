@@ -5,6 +5,7 @@
 mod plan;
 mod progress;
 mod runner;
+mod send;
 
 pub use plan::{DEFAULT_BATCH_SIZE, JobSpec, ListPlan, Mode, Plan, SyncError, Target, plan_upload};
 pub use progress::{Control, JobProgress, JobReport, ListReport};

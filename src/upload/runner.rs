@@ -8,52 +8,18 @@ use tokio::task::JoinSet;
 
 use super::plan::{JobSpec, SyncError, Target};
 use super::progress::{Control, JobProgress, JobReport, ListReport};
-use crate::app_core::Core;
-use crate::identity::{Digest, ListType};
-use crate::pinterest::{
-    Client, ConnectionState, CustomerListUpdate, NewAudience, NewCustomerList, Operation,
-    PinterestError,
+use super::send::{
+    Outcome, SPLIT_FLOOR, UNKNOWN_OUTCOME_TRIES, outcome_unknown, records, send_batch, too_large,
 };
+use crate::app_core::Core;
+use crate::identity::ListType;
+use crate::pinterest::{Client, ConnectionState, NewAudience, NewCustomerList, PinterestError};
 use crate::store::{
     Batch, BatchOp, BatchState, HEARTBEAT_SECONDS, JobList, JobState, Lease, Store,
 };
 
 /// Batches in flight at once; the rate limiter paces them.
 const CONCURRENCY: usize = 4;
-/// A batch refused as too large is halved down to this size, then the job fails.
-const SPLIT_FLOOR: usize = 50;
-
-fn records(digests: &[Digest]) -> String {
-    let mut out = String::with_capacity(digests.len() * 65);
-    let mut hex = [0u8; 64];
-    for (i, digest) in digests.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        digest.write_hex(&mut hex);
-        out.extend(hex.iter().map(|&b| b as char));
-    }
-    out
-}
-
-fn too_large(error: &PinterestError) -> bool {
-    error.api().is_some_and(|e| {
-        let message = e.message.to_lowercase();
-        e.status == 413
-            || (e.status == 400
-                && ["too many records", "too large", "too many", "exceeds"]
-                    .iter()
-                    .any(|m| message.contains(m)))
-    })
-}
-
-/// How often a creation whose outcome is unknown is checked and tried again.
-const UNKNOWN_OUTCOME_TRIES: u64 = 8;
-
-/// A server error or a lost connection: the request may or may not have taken effect.
-fn outcome_unknown(error: &PinterestError) -> bool {
-    matches!(error, PinterestError::Network { .. }) || error.api().is_some_and(|e| e.status >= 500)
-}
 
 enum Created {
     New(String),
@@ -63,13 +29,6 @@ enum Created {
     Split,
     /// Cancelled or interrupted while waiting for a reconnect: the batch stays pending.
     Stopped,
-}
-
-enum Outcome {
-    Acked,
-    Split(Vec<Batch>),
-    Reconnect(Batch),
-    Failed(Batch, PinterestError),
 }
 
 struct Job {
@@ -135,10 +94,17 @@ pub async fn run_job(
         lease: Lease::for_this_process(),
     };
     job.store().take_lease(job_id, &job.lease)?;
-    let beating = job.keep_lease();
-    let report = job.run(core).await;
-    beating.abort();
-    report
+    let _beating = AbortOnDrop(job.keep_lease());
+    job.run(core).await
+}
+
+/// Stops the lease's heartbeat however the run ends, an unwinding panic included.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 impl Job {
@@ -611,50 +577,5 @@ impl Job {
                 }
             })
             .collect())
-    }
-}
-
-/// Sends one membership update, journaled before and after the call.
-async fn send_batch(
-    client: Arc<Client>,
-    store: Arc<Mutex<Store>>,
-    job: i64,
-    ad: String,
-    list_id: String,
-    batch: Batch,
-) -> Outcome {
-    let lock = || store.lock().expect("store lock");
-    if let Err(e) = lock().mark_batch(batch.id, BatchState::Sending) {
-        return Outcome::Failed(batch, PinterestError::Store(e));
-    }
-    let operation_type = match batch.op {
-        BatchOp::Remove => Operation::Remove,
-        _ => Operation::Add,
-    };
-    let update = CustomerListUpdate {
-        operation_type,
-        records: records(&batch.digests),
-    };
-    match client.update_customer_list(&ad, &list_id, &update).await {
-        Ok(_) => match lock().ack_batch(&batch, &ad, &list_id) {
-            Ok(()) => Outcome::Acked,
-            Err(e) => Outcome::Failed(batch, PinterestError::Store(e)),
-        },
-        Err(e) if too_large(&e) && batch.digests.len() > SPLIT_FLOOR => {
-            match lock().split_batch(job, &batch) {
-                Ok(halves) => Outcome::Split(halves),
-                Err(e) => Outcome::Failed(batch, PinterestError::Store(e)),
-            }
-        }
-        // Back to pending: its call was answered, so it is not in doubt. A journal that
-        // cannot be written fails the job (the batch then stays `sending` and is sent again on
-        // resume, which is harmless).
-        Err(e) => match lock().mark_batch(batch.id, BatchState::Pending) {
-            Err(store) => Outcome::Failed(batch, PinterestError::Store(store)),
-            Ok(()) if matches!(e, PinterestError::ReconnectRequired { .. }) => {
-                Outcome::Reconnect(batch)
-            }
-            Ok(()) => Outcome::Failed(batch, e),
-        },
     }
 }

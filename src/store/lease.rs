@@ -1,0 +1,163 @@
+//! Leases: the right to run one job, held by one process at a time and renewed by its
+//! heartbeat, so that the app, commands and scheduled runs sharing a home never send one job
+//! twice at once.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::jobs::{JobState, STALE_AFTER_SECONDS, word};
+use super::{Store, StoreError};
+
+/// How often a job's runner renews its lease.
+pub const HEARTBEAT_SECONDS: u64 = 5;
+
+/// The right to run one job: a token only its process knows, and who that process is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lease {
+    pub token: String,
+    /// For the user: "`audience-desk resume` (pid 12 on host)".
+    pub owner: String,
+}
+
+impl Lease {
+    /// A new lease for this process.
+    pub fn for_this_process() -> Lease {
+        Lease {
+            token: format!(
+                "{}:{}:{:016x}",
+                crate::home::host_name(),
+                std::process::id(),
+                rand::random::<u64>()
+            ),
+            owner: crate::home::process_owner(),
+        }
+    }
+
+    /// Whether the process holding `token` is known to have ended: it ran on this machine and
+    /// its process id is gone. Elsewhere only the heartbeat tells.
+    pub(super) fn holder_gone(token: &str) -> bool {
+        let mut parts = token.rsplitn(3, ':');
+        let (_, pid, host) = (parts.next(), parts.next(), parts.next());
+        match (host, pid.and_then(|p| p.parse::<u32>().ok())) {
+            (Some(host), Some(pid)) => {
+                host == crate::home::host_name() && crate::home::process_gone(pid)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Who holds a job's lease, as the store has it.
+struct Holder {
+    state: JobState,
+    token: Option<String>,
+    owner: Option<String>,
+    heartbeat: i64,
+}
+
+/// The states in which a runner holds a job.
+pub(super) fn live(state: JobState) -> bool {
+    matches!(
+        state,
+        JobState::Running | JobState::Paused | JobState::WaitingForReconnect
+    )
+}
+
+impl Store {
+    /// Takes the lease on a job for this runner, in one write-locked transaction: refused
+    /// while another runner holds it (its state is live, its heartbeat fresh and its process
+    /// not known to be gone); taken over once that lease is stale.
+    pub fn take_lease(&mut self, id: i64, lease: &Lease) -> Result<(), StoreError> {
+        let now = crate::home::now();
+        let tx = self
+            .db
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let holder = tx
+            .query_row(
+                "SELECT state, lease, owner, heartbeat_at FROM jobs WHERE id = ?1",
+                [id],
+                |row| {
+                    Ok(Holder {
+                        state: word(row, 0, JobState::parse)?,
+                        token: row.get(1)?,
+                        owner: row.get(2)?,
+                        heartbeat: row.get::<_, Option<i64>>(3)?.unwrap_or(0),
+                    })
+                },
+            )
+            .optional()?
+            .ok_or_else(|| {
+                StoreError::Invalid(format!(
+                    "there is no job {id}; `audience-desk jobs` lists them"
+                ))
+            })?;
+        let silent = now - holder.heartbeat;
+        if let Some(token) = &holder.token
+            && *token != lease.token
+            && live(holder.state)
+            && silent <= STALE_AFTER_SECONDS
+            && !Lease::holder_gone(token)
+        {
+            return Err(StoreError::JobBusy {
+                job: id,
+                owner: holder.owner.unwrap_or_else(|| "another process".into()),
+                seconds_ago: silent.max(0),
+                stale_in: (STALE_AFTER_SECONDS - silent).max(1),
+            });
+        }
+        tx.execute(
+            "UPDATE jobs SET lease = ?2, owner = ?3, heartbeat_at = ?4 WHERE id = ?1",
+            params![id, lease.token, lease.owner, now],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Renews a lease. `false` when it is no longer this runner's: another process took the
+    /// job over after this one fell silent (a suspended laptop, a stalled disk).
+    pub fn renew_lease(&self, id: i64, lease: &Lease) -> Result<bool, StoreError> {
+        let changed = self.db.execute(
+            "UPDATE jobs SET heartbeat_at = ?3 WHERE id = ?1 AND lease = ?2",
+            params![id, lease.token, crate::home::now()],
+        )?;
+        Ok(changed == 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::jobs::tests::job;
+
+    #[test]
+    fn a_lease_is_refused_while_held_and_given_up_with_the_run() {
+        let mut store = Store::open_in_memory().unwrap();
+        let id = job(&mut store);
+        let first = Lease {
+            token: format!("{}:{}:1", crate::home::host_name(), std::process::id()),
+            owner: "the first runner".into(),
+        };
+        let second = Lease {
+            token: "elsewhere:1:2".into(),
+            owner: "the second runner".into(),
+        };
+        store.take_lease(id, &first).unwrap();
+        let refused = store.take_lease(id, &second).unwrap_err().to_string();
+        assert!(refused.contains("the first runner"), "{refused}");
+        assert!(
+            !store
+                .set_job_state(id, &second, JobState::Failed, None)
+                .unwrap()
+        );
+        assert!(store.renew_lease(id, &first).unwrap());
+        assert!(
+            store
+                .set_job_state(id, &first, JobState::Interrupted, None)
+                .unwrap()
+        );
+        store.take_lease(id, &second).unwrap();
+        assert!(
+            !store.renew_lease(id, &first).unwrap(),
+            "the first lease is gone"
+        );
+    }
+}
