@@ -17,8 +17,12 @@ printf '%-10s %14s %10s %8s\n' target executions "execs/s" crashes
 for target in "${targets[@]}"; do
   mkdir -p "corpus/$target"
   log=$(mktemp)
+  # Records of a few hundred bytes reach every path of the reader (its line bound is made
+  # small by the target's first byte) at ten times the speed of 4 KiB ones.
+  extra=()
+  [ "$target" = records ] && extra=(-max_len=512)
   cargo +nightly fuzz run -s none "$target" "corpus/$target" "seeds/$target" -- \
-    -max_total_time="$seconds" -print_final_stats=1 -rss_limit_mb=2048 >"$log" 2>&1
+    -max_total_time="$seconds" -print_final_stats=1 -rss_limit_mb=2048 "${extra[@]}" >"$log" 2>&1
   status=$?
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
   crashes=$(ls "artifacts/$target" 2>/dev/null | wc -l)
