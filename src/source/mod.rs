@@ -3,6 +3,7 @@
 
 mod browse;
 mod columns;
+mod digests;
 mod error;
 mod format;
 #[doc(hidden)]
@@ -15,12 +16,10 @@ mod scan;
 
 pub use browse::{MARK_EVERY, RowIndex, read_rows};
 pub use columns::Column;
+pub use digests::{DigestList, DigestRun};
 pub use error::SourceError;
 pub use format::{Delimiter, Format, TextEncoding};
 pub use mapping::{ColumnRef, MapSpec};
 pub use preview::{CellStatus, Preview, PreviewOptions, SampleCell, SampleRow};
 pub use records::MAX_LINE_BYTES;
-pub use scan::{
-    ColumnCounts, DigestList, DigestRun, ListCounts, Progress, Reject, ScanOutput, ScanPlan,
-    Summary, scan,
-};
+pub use scan::{ColumnCounts, ListCounts, Progress, Reject, ScanOutput, ScanPlan, Summary, scan};

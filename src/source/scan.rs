@@ -2,8 +2,7 @@
 //! thread merges results in file order. Memory is bounded by the chunks in flight plus 33 bytes
 //! per accepted identity.
 
-use std::collections::{BTreeMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
@@ -13,11 +12,12 @@ use std::thread;
 use serde::{Deserialize, Serialize};
 
 use super::browse::RowIndex;
+use super::digests::{Buckets, DigestList, Entry};
 use super::format::{field, is_blank};
 use super::open::open_stream;
 use super::records::{RecordReader, Span};
 use super::{Column, Format, SourceError};
-use crate::identity::{Digest, ListType, Namespace, Normalizer, Reason};
+use crate::identity::{ListType, Namespace, Normalizer, Reason};
 
 const CHUNK_ROWS: usize = 4096;
 const CHUNK_BYTES: usize = 1 << 20;
@@ -88,134 +88,6 @@ pub struct Summary {
     pub row_rejects: BTreeMap<Reason, u64>,
     pub columns: Vec<ColumnCounts>,
     pub lists: Vec<ListCounts>,
-}
-
-/// A digest and, in its last byte, the plan column it came from.
-type Entry = [u8; 33];
-
-/// Entries split by their first byte. Digests are uniformly random, so the 256 buckets come out
-/// even and each one deduplicates in cache.
-#[derive(Clone, Debug)]
-struct Buckets(Vec<Vec<Entry>>);
-
-impl Default for Buckets {
-    fn default() -> Self {
-        Buckets(vec![Vec::new(); 256])
-    }
-}
-
-impl Buckets {
-    fn extend(&mut self, entries: &[Entry]) {
-        for entry in entries {
-            self.0[entry[0] as usize].push(*entry);
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.0.iter().map(Vec::len).sum()
-    }
-
-    /// Drops repeated digests, keeping each one's first occurrence in file order, and counts
-    /// the repeats per column. One bucket at a time, so the set stays small and in cache.
-    fn dedupe(&mut self, columns: usize) -> Vec<u64> {
-        let mut duplicates = vec![0u64; columns];
-        let mut seen: HashSet<[u8; 32], BuildHasherDefault<DigestHasher>> = HashSet::default();
-        for bucket in &mut self.0 {
-            seen.clear();
-            seen.reserve(bucket.len());
-            bucket.retain(|entry| {
-                let mut digest = [0u8; 32];
-                digest.copy_from_slice(&entry[..32]);
-                let first = seen.insert(digest);
-                if !first {
-                    duplicates[entry[32] as usize] += 1;
-                }
-                first
-            });
-        }
-        duplicates
-    }
-}
-
-/// Digests are uniformly random already: eight of their bytes are a perfect hash. Bytes 1..9
-/// are used because every digest in one bucket shares byte 0.
-#[derive(Default)]
-struct DigestHasher(u64);
-
-impl Hasher for DigestHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        if let Some(word) = bytes.get(1..9) {
-            let mut eight = [0u8; 8];
-            eight.copy_from_slice(word);
-            self.0 = u64::from_le_bytes(eight);
-        }
-    }
-
-    /// The length prefix a slice hashes first carries no information here.
-    fn write_usize(&mut self, _: usize) {}
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-/// The unique digests of one list type, grouped by first byte and in file order within.
-#[derive(Clone, Debug)]
-pub struct DigestList {
-    pub list_type: ListType,
-    buckets: Buckets,
-}
-
-impl DigestList {
-    pub fn len(&self) -> usize {
-        self.buckets.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    pub fn digests(&self) -> impl Iterator<Item = Digest> + '_ {
-        digests_of(&self.buckets.0)
-    }
-
-    /// The digests in `parts` runs of whole buckets, in order, for writing them in parallel.
-    pub fn runs(&self, parts: usize) -> Vec<DigestRun<'_>> {
-        let buckets = &self.buckets.0;
-        let per_part = buckets.len().div_ceil(parts.max(1));
-        let mut start = 0;
-        buckets
-            .chunks(per_part.max(1))
-            .map(|chunk| {
-                let run = DigestRun {
-                    start,
-                    buckets: chunk,
-                };
-                start += chunk.iter().map(Vec::len).sum::<usize>();
-                run
-            })
-            .collect()
-    }
-}
-
-/// Consecutive digests of a list: where they start among its digests, and the digests.
-pub struct DigestRun<'a> {
-    pub start: usize,
-    buckets: &'a [Vec<Entry>],
-}
-
-impl DigestRun<'_> {
-    pub fn digests(&self) -> impl Iterator<Item = Digest> + '_ {
-        digests_of(self.buckets)
-    }
-}
-
-fn digests_of(buckets: &[Vec<Entry>]) -> impl Iterator<Item = Digest> + '_ {
-    buckets.iter().flatten().map(|e| {
-        let mut d = [0u8; 32];
-        d.copy_from_slice(&e[..32]);
-        Digest(d)
-    })
 }
 
 pub struct ScanOutput {
