@@ -61,6 +61,9 @@ pub enum Event {
         job: i64,
         result: Result<JobReport, String>,
     },
+    /// A background read failed (the connections, the jobs): said in the notice line rather
+    /// than leaving the screen silently empty.
+    LoadFailed(String),
 }
 
 pub type ListsAndAudiences = (
@@ -183,8 +186,13 @@ impl Tasks {
 
     pub fn load_connections(&self, ctx: &egui::Context, core: Arc<Core>) {
         self.spawn(ctx, move |emit| {
-            let Ok(connections) = core.connections() else {
-                return;
+            let connections = match core.connections() {
+                Ok(connections) => connections,
+                Err(e) => {
+                    return emit(Event::LoadFailed(format!(
+                        "Cannot read the connections: {e}"
+                    )));
+                }
             };
             let rows = connections
                 .into_iter()
@@ -326,8 +334,9 @@ impl Tasks {
     pub fn load_jobs(&self, ctx: &egui::Context, core: Arc<Core>) {
         self.spawn(ctx, move |emit| {
             let store = core.store.lock().expect("store lock");
-            let Ok(rows) = store.jobs(JOBS_LISTED, STALE_AFTER_SECONDS) else {
-                return;
+            let rows = match store.jobs(JOBS_LISTED, STALE_AFTER_SECONDS) {
+                Ok(rows) => rows,
+                Err(e) => return emit(Event::LoadFailed(format!("Cannot read the jobs: {e}"))),
             };
             let entries = rows
                 .into_iter()

@@ -137,6 +137,7 @@ impl App {
                 Err(error) => self.state.plan = PlanState::Failed(error),
             },
             Event::Jobs(entries) => self.state.jobs.entries = entries,
+            Event::LoadFailed(text) => self.notify(text, true),
             Event::JobEnded { job, result } => self.job_ended(job, result, ctx),
             Event::RejectsExported(result) => {
                 self.state.notice = Some(match result {
