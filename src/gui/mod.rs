@@ -59,7 +59,12 @@ pub fn run(demo: bool) -> anyhow::Result<()> {
 fn window_state_file() -> Option<std::path::PathBuf> {
     let home = crate::home::home_dir();
     let path = home.join("window.ron");
-    let made = crate::home::private_dir(&home).and_then(|()| crate::home::private_file(&path));
+    // A new file holds an empty map, which eframe reads without complaint (an empty file it
+    // reports as unreadable).
+    let made = crate::home::private_dir(&home).and_then(|()| match path.exists() {
+        true => crate::home::tighten(&path),
+        false => crate::home::write_private(&path, b"{}\n"),
+    });
     match made {
         Ok(()) => Some(path),
         Err(e) => {
