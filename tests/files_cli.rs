@@ -11,7 +11,7 @@ use common::files::{Case, run};
 use sha2::{Digest, Sha256};
 
 fn sha(text: &str) -> String {
-    hex::encode(Sha256::digest(text.as_bytes()))
+    const_hex::encode(Sha256::digest(text.as_bytes()))
 }
 
 fn lines(path: &Path) -> BTreeSet<String> {

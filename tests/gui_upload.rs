@@ -24,7 +24,7 @@ fn customers(dir: &tempfile::TempDir) -> (PathBuf, BTreeSet<String>) {
     let mut expected = BTreeSet::new();
     for i in 0..PEOPLE {
         text += &format!(" Person{i}@Example.com ,n{i}\n");
-        expected.insert(hex::encode(Sha256::digest(format!(
+        expected.insert(const_hex::encode(Sha256::digest(format!(
             "person{i}@example.com"
         ))));
     }

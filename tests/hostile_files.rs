@@ -12,7 +12,7 @@ use common::files::{Case, said};
 use sha2::{Digest, Sha256};
 
 fn sha(text: &str) -> String {
-    hex::encode(Sha256::digest(text.as_bytes()))
+    const_hex::encode(Sha256::digest(text.as_bytes()))
 }
 
 /// `rows` good rows (user0@x.com ...), enough to be past the preview's first screen.

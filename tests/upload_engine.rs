@@ -19,7 +19,7 @@ use tokio::sync::watch;
 
 fn expected(range: std::ops::Range<u32>) -> BTreeSet<String> {
     range
-        .map(|i| hex::encode(Sha256::digest(format!("user{i}@example.com").as_bytes())))
+        .map(|i| const_hex::encode(Sha256::digest(format!("user{i}@example.com").as_bytes())))
         .collect()
 }
 

@@ -7,18 +7,6 @@ use sha2::{Digest as _, Sha256};
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Digest(pub [u8; 32]);
 
-/// Every byte's two lowercase hex digits, for encoding millions of digests quickly.
-const HEX_PAIRS: [[u8; 2]; 256] = {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut pairs = [[0u8; 2]; 256];
-    let mut b = 0;
-    while b < 256 {
-        pairs[b] = [DIGITS[b >> 4], DIGITS[b & 0xf]];
-        b += 1;
-    }
-    pairs
-};
-
 impl Digest {
     /// Lowercase hex, the form Pinterest expects.
     pub fn to_hex(&self) -> String {
@@ -27,17 +15,17 @@ impl Digest {
         out.iter().map(|&b| b as char).collect()
     }
 
-    /// Lowercase hex into a buffer: the hot path of writing and uploading digests.
+    /// Lowercase hex into a buffer: the hot path of writing and uploading digests, where the
+    /// crate's vectorised encoder is several times faster than a table.
     pub fn write_hex(&self, out: &mut [u8; 64]) {
-        for (pair, &byte) in out.chunks_exact_mut(2).zip(&self.0) {
-            pair.copy_from_slice(&HEX_PAIRS[byte as usize]);
-        }
+        // 32 bytes always fill 64 digits exactly, so the length check cannot fail.
+        const_hex::encode_to_slice(self.0, out).expect("64 digits for 32 bytes");
     }
 
     /// Parses 64 hex digits in any case; anything else is `None`.
     pub fn from_hex(text: &str) -> Option<Self> {
         let mut bytes = [0u8; 32];
-        hex::decode_to_slice(text, &mut bytes).ok()?;
+        const_hex::decode_to_slice(text, &mut bytes).ok()?;
         Some(Self(bytes))
     }
 }
@@ -110,9 +98,10 @@ mod tests {
 
     proptest! {
         #[test]
-        fn hex_matches_the_hex_crate(bytes in proptest::array::uniform32(any::<u8>())) {
+        fn hex_is_two_lowercase_digits_per_byte(bytes in proptest::array::uniform32(any::<u8>())) {
             let digest = Digest(bytes);
-            prop_assert_eq!(digest.to_hex(), hex::encode(bytes));
+            let expected: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            prop_assert_eq!(digest.to_hex(), expected);
             prop_assert_eq!(Digest::from_hex(&digest.to_hex().to_uppercase()), Some(digest));
         }
 

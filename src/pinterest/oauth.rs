@@ -25,7 +25,7 @@ pub struct AuthorizeRequest {
 /// 256 random bits: the `state` that ties the callback to this login.
 fn random_state() -> String {
     let bytes: [u8; 32] = rand::random();
-    hex::encode(bytes)
+    const_hex::encode(bytes)
 }
 
 pub fn authorize_url(endpoints: &Endpoints, app_id: &str) -> AuthorizeRequest {

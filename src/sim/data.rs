@@ -204,7 +204,7 @@ impl Data {
 
     pub fn new_token(prefix: &str) -> String {
         let bytes: [u8; 24] = rand::random();
-        format!("{prefix}{}", hex::encode(bytes))
+        format!("{prefix}{}", const_hex::encode(bytes))
     }
 
     pub fn expire_access_tokens(&mut self) {
@@ -284,7 +284,7 @@ pub async fn record(State(shared): State<AppState>, request: Request, next: Next
     // the cut on to the client.
     let response_bytes = axum::body::to_bytes(body, LOGGED_BODY_LIMIT).await;
     let rid: [u8; 8] = rand::random();
-    if let Ok(value) = HeaderValue::from_str(&hex::encode(rid)) {
+    if let Ok(value) = HeaderValue::from_str(&const_hex::encode(rid)) {
         parts.headers.insert("x-pinterest-rid", value);
     }
     let logged = match &response_bytes {
