@@ -211,13 +211,14 @@ impl Core {
         timeout: Duration,
     ) -> Result<AccessReport, PinterestError> {
         let session = self.session(name)?;
-        let app = session.app()?;
-        let request = pinterest::authorize_url(&self.endpoints, &app.app_id);
-        let code =
-            pinterest::wait_for_callback(&self.endpoints.redirect, &request.state, timeout, || {
-                open(&request.url)
-            })
-            .await?;
+        let request = session.authorize()?;
+        let code = pinterest::wait_for_callback(
+            &self.endpoints.redirect,
+            request.state.secret(),
+            timeout,
+            || open(&request.url),
+        )
+        .await?;
         session.exchange_code(&code).await?;
         self.check_access(name).await
     }

@@ -6,7 +6,7 @@
 use std::time::{Duration, UNIX_EPOCH};
 
 use audience_desk::pinterest::answer;
-use audience_desk::pinterest::{Audience, CustomerList, Page, TokenResponse};
+use audience_desk::pinterest::{Audience, CustomerList, Page, TokenAnswer};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
     assert!(!error.message.chars().any(|c| c.is_control()), "{:?}", error.message);
     let _ = answer::decode::<Page<CustomerList>>("fuzz", body);
     let _ = answer::decode::<Page<Audience>>("fuzz", body);
-    let _ = answer::decode::<TokenResponse>("fuzz", body);
+    let _ = answer::decode::<TokenAnswer>("fuzz", body);
     if let Ok(text) = std::str::from_utf8(body) {
         let (retry_after, reset) = text.split_once('\n').unwrap_or((text, text));
         let now = UNIX_EPOCH + Duration::from_secs(1_800_000_000);

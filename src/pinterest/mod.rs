@@ -9,18 +9,18 @@ mod models;
 mod oauth;
 mod rate_limit;
 mod session;
+mod tokens;
 
 pub use client::{Client, ClientStats, RetryPolicy};
 pub use endpoints::{AppCredentials, Endpoints};
 pub use error::{ApiError, PinterestError};
 pub use models::{
     AdAccount, AdAccountOwner, Audience, AudienceRule, CustomerList, CustomerListUpdate,
-    NewAudience, NewCustomerList, Operation, Page, TokenResponse, UserAccount,
+    NewAudience, NewCustomerList, Operation, Page, UserAccount,
 };
-pub use oauth::{
-    AuthorizeRequest, Callback, authorize_url, judge_callback, open_in_browser, wait_for_callback,
-};
+pub use oauth::{Callback, judge_callback, open_in_browser, wait_for_callback};
 pub use rate_limit::{RateLimiter, RateLimits, RequestKind};
 pub use session::{
     ConnectionState, ConnectionStatus, Session, app_secret_key, audience_roles, secret_keys,
 };
+pub use tokens::{AuthorizeRequest, PinterestFields, Protocol, SCOPES, TokenAnswer};

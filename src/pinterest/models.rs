@@ -156,33 +156,6 @@ impl NewAudience {
     }
 }
 
-/// `POST /oauth/token`'s answer. Secrets inside: never printed.
-#[derive(Clone, Deserialize, Serialize, PartialEq)]
-pub struct TokenResponse {
-    pub access_token: String,
-    #[serde(default)]
-    pub refresh_token: Option<String>,
-    #[serde(default)]
-    pub token_type: Option<String>,
-    pub expires_in: i64,
-    #[serde(default)]
-    pub refresh_token_expires_in: Option<i64>,
-    #[serde(default)]
-    pub refresh_token_expires_at: Option<i64>,
-    #[serde(default)]
-    pub scope: Option<String>,
-}
-
-impl std::fmt::Debug for TokenResponse {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenResponse")
-            .field("expires_in", &self.expires_in)
-            .field("refresh_token_expires_in", &self.refresh_token_expires_in)
-            .field("scope", &self.scope)
-            .finish_non_exhaustive()
-    }
-}
-
 /// Pinterest's error body: `{"code": int, "message": str}`.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 pub struct ErrorBody {

@@ -1,4 +1,4 @@
-//! The browser half of OAuth: the authorize URL, opening it, and a loopback listener on the
+//! The browser half of OAuth: opening the authorize URL, and a loopback listener on the
 //! redirect URI that accepts exactly one callback.
 
 use std::collections::HashMap;
@@ -12,35 +12,7 @@ use axum::response::{Html, IntoResponse};
 use tokio::sync::{mpsc, watch};
 use url::Url;
 
-use super::{Endpoints, PinterestError};
-
-pub const SCOPES: &str = "ads:read,ads:write,user_accounts:read";
-
-/// An authorize URL and the `state` its callback must carry back.
-pub struct AuthorizeRequest {
-    pub url: Url,
-    pub state: String,
-}
-
-/// 256 random bits: the `state` that ties the callback to this login.
-fn random_state() -> String {
-    let bytes: [u8; 32] = rand::random();
-    const_hex::encode(bytes)
-}
-
-pub fn authorize_url(endpoints: &Endpoints, app_id: &str) -> AuthorizeRequest {
-    let state = random_state();
-    let mut url = endpoints.oauth.clone();
-    let base = endpoints.oauth.path().trim_end_matches('/');
-    url.set_path(&format!("{base}/oauth/"));
-    url.query_pairs_mut()
-        .append_pair("client_id", app_id)
-        .append_pair("redirect_uri", endpoints.redirect.as_str())
-        .append_pair("response_type", "code")
-        .append_pair("scope", SCOPES)
-        .append_pair("state", &state);
-    AuthorizeRequest { url, state }
-}
+use super::PinterestError;
 
 /// Opens `url` with `$BROWSER` when set (the URL is its one argument), else the system's
 /// opener.
@@ -309,25 +281,6 @@ fn page(title: &str, text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn authorize_url_carries_everything() {
-        let endpoints = Endpoints {
-            api: Url::parse("https://api.pinterest.com").unwrap(),
-            oauth: Url::parse("https://www.pinterest.com").unwrap(),
-            redirect: Url::parse("http://localhost:8085/").unwrap(),
-        };
-        let request = authorize_url(&endpoints, "1234");
-        let pairs: HashMap<_, _> = request.url.query_pairs().into_owned().collect();
-        assert_eq!(request.url.path(), "/oauth/");
-        assert_eq!(pairs["client_id"], "1234");
-        assert_eq!(pairs["redirect_uri"], "http://localhost:8085/");
-        assert_eq!(pairs["response_type"], "code");
-        assert_eq!(pairs["scope"], SCOPES);
-        assert_eq!(pairs["state"], request.state);
-        assert_eq!(request.state.len(), 64);
-        assert_ne!(request.state, authorize_url(&endpoints, "1234").state);
-    }
 
     fn outcome(query: &str) -> Option<Outcome> {
         match judge_callback("/", query, "/", "s") {

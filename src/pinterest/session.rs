@@ -8,14 +8,18 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::answer::{self, BodyError};
-use super::client::api_error;
-use super::{AppCredentials, Endpoints, PinterestError, TokenResponse};
+use oauth2::TokenResponse as _;
+
+use super::tokens::{AuthorizeRequest, Protocol, TokenAnswer};
+use super::{AppCredentials, Endpoints, PinterestError};
 use crate::home::now;
 use crate::store::{Connection, SecretStore, Store, TokenInfo};
 
 /// Refresh tokens live 60 days when Pinterest does not say otherwise.
 const DEFAULT_REFRESH_LIFETIME: i64 = 60 * 24 * 3600;
+
+/// Access tokens live 30 days when Pinterest does not say otherwise.
+const DEFAULT_ACCESS_LIFETIME: i64 = 30 * 24 * 3600;
 
 /// Roles on an ad account that may upload customer lists.
 pub fn audience_roles() -> [&'static str; 3] {
@@ -218,6 +222,16 @@ impl Session {
         })
     }
 
+    /// The OAuth protocol for this connection's app.
+    fn protocol(&self) -> Result<Protocol, PinterestError> {
+        Ok(Protocol::new(&self.endpoints, self.app()?))
+    }
+
+    /// A new browser login for this connection: the URL to open and the `state` to expect.
+    pub fn authorize(&self) -> Result<AuthorizeRequest, PinterestError> {
+        Ok(self.protocol()?.authorize())
+    }
+
     fn info(&self) -> Result<Option<TokenInfo>, PinterestError> {
         // Invariant: the store lock is never held across a panic-prone call.
         Ok(self
@@ -312,8 +326,7 @@ impl Session {
             .ok_or_else(|| self.not_connected())?;
         let answer = {
             let _shown = Raised::new(&self.refreshing);
-            self.token_call(&[("grant_type", "refresh_token"), ("refresh_token", &refresh)])
-                .await
+            self.protocol()?.refresh(&self.http, &refresh).await
         };
         match answer {
             Ok(tokens) => {
@@ -342,16 +355,8 @@ impl Session {
 
     /// Completes a browser login: trades the callback's code for tokens and stores them.
     pub async fn exchange_code(&self, code: &str) -> Result<(), PinterestError> {
-        let redirect = self.endpoints.redirect.to_string();
-        let tokens = self
-            .token_call(&[
-                ("grant_type", "authorization_code"),
-                ("code", code),
-                ("redirect_uri", &redirect),
-                ("continuous_refresh", "true"),
-            ])
-            .await?;
-        if tokens.refresh_token.is_none() {
+        let tokens = self.protocol()?.exchange_code(&self.http, code).await?;
+        if tokens.refresh_token().is_none() {
             return Err(PinterestError::OAuth(
                 "Pinterest sent no refresh token, so the connection could not renew itself; \
                  check that the app has continuous refresh"
@@ -361,63 +366,48 @@ impl Session {
         self.save(&tokens, now(), None, None)
     }
 
-    async fn token_call(&self, form: &[(&str, &str)]) -> Result<TokenResponse, PinterestError> {
-        let app = self.app()?;
-        let url = self.endpoints.api_url("/oauth/token");
-        let response = self
-            .http
-            .post(url.clone())
-            .basic_auth(&app.app_id, Some(&app.app_secret))
-            .form(form)
-            .timeout(Duration::from_secs(60))
-            .send()
-            .await
-            .map_err(|e| PinterestError::Network {
-                url: url.to_string(),
-                message: e.to_string(),
-            })?;
-        if !response.status().is_success() {
-            return Err(PinterestError::Api(api_error(response).await));
-        }
-        let context = "POST /oauth/token";
-        match answer::read_capped(response, answer::MAX_BODY_BYTES).await {
-            Ok(body) => answer::decode(context, &body),
-            Err(BodyError::TooLarge(size)) => Err(answer::too_large(context, size)),
-            Err(BodyError::Transport(e)) => Err(PinterestError::Network {
-                url: url.to_string(),
-                message: e.to_string(),
-            }),
-        }
-    }
-
     /// Stores new tokens. The refresh token goes first: after a crash between the writes the
     /// stored refresh token is the live one, and the next start simply refreshes again.
     fn save(
         &self,
-        tokens: &TokenResponse,
+        tokens: &TokenAnswer,
         connected_at: i64,
         last_refresh_at: Option<i64>,
         previous: Option<&TokenInfo>,
     ) -> Result<(), PinterestError> {
         let issued = now();
-        let refresh_expires_at = match (&tokens.refresh_token, previous) {
+        let pinterest = tokens.extra_fields();
+        let refresh_expires_at = match (tokens.refresh_token(), previous) {
             (None, Some(previous)) => previous.refresh_expires_at,
-            _ => tokens.refresh_token_expires_at.unwrap_or(
+            _ => pinterest.refresh_token_expires_at.unwrap_or(
                 issued
-                    + tokens
+                    + pinterest
                         .refresh_token_expires_in
                         .unwrap_or(DEFAULT_REFRESH_LIFETIME),
             ),
         };
-        if let Some(refresh) = &tokens.refresh_token {
-            self.secrets.set(&refresh_key(&self.connection), refresh)?;
+        if let Some(refresh) = tokens.refresh_token() {
+            self.secrets
+                .set(&refresh_key(&self.connection), refresh.secret())?;
         }
-        self.secrets
-            .set(&access_key(&self.connection), &tokens.access_token)?;
+        self.secrets.set(
+            &access_key(&self.connection),
+            tokens.access_token().secret(),
+        )?;
+        let access_lifetime = tokens
+            .expires_in()
+            .map_or(DEFAULT_ACCESS_LIFETIME, |d| d.as_secs() as i64);
+        let scope = tokens.scopes().map_or_else(String::new, |scopes| {
+            scopes
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        });
         let info = TokenInfo {
-            access_expires_at: issued + tokens.expires_in,
+            access_expires_at: issued + access_lifetime,
             refresh_expires_at,
-            scope: tokens.scope.clone().unwrap_or_default(),
+            scope,
             connected_at,
             last_refresh_at,
             reconnect_reason: None,

@@ -106,7 +106,21 @@ fn client_ok(headers: &HeaderMap, app_id: &str, app_secret: &str) -> bool {
     let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(encoded.trim()) else {
         return false;
     };
-    decoded == format!("{app_id}:{app_secret}").as_bytes()
+    let Some((id, secret)) = std::str::from_utf8(&decoded)
+        .ok()
+        .and_then(|text| text.split_once(':'))
+    else {
+        return false;
+    };
+    // RFC 6749 2.3.1: each half is form-urlencoded before it is joined and encoded.
+    form_decoded(id) == app_id && form_decoded(secret) == app_secret
+}
+
+fn form_decoded(text: &str) -> String {
+    url::form_urlencoded::parse(format!("v={text}").as_bytes())
+        .next()
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_default()
 }
 
 fn only_fields(form: &HashMap<String, String>, allowed: &[&str]) -> Result<(), Refusal> {
@@ -222,6 +236,20 @@ pub async fn token(
 
 #[cfg(test)]
 mod tests {
+    use base64::Engine as _;
+
+    #[test]
+    fn basic_auth_halves_are_form_decoded() {
+        let mut headers = axum::http::HeaderMap::new();
+        let encoded = base64::engine::general_purpose::STANDARD.encode("12%3A4:a%2Bb%26c+d");
+        headers.insert(
+            axum::http::header::AUTHORIZATION,
+            format!("Basic {encoded}").parse().unwrap(),
+        );
+        assert!(super::client_ok(&headers, "12:4", "a+b&c d"));
+        assert!(!super::client_ok(&headers, "12:4", "a+b&c+d"));
+    }
+
     #[test]
     fn scopes_split_on_commas_or_spaces() {
         let s = super::parse_scope("ads:read,ads:write user_accounts:read").unwrap();
