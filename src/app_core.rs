@@ -9,16 +9,22 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::pinterest::{
-    self, AdAccount, Client, ConnectionStatus, Endpoints, PinterestError, RateLimiter, RateLimits,
-    RetryPolicy, Session, UserAccount, audience_roles,
+    self, AdAccount, Client, Endpoints, PinterestError, RateLimiter, RateLimits, RetryPolicy,
+    Session, UserAccount, audience_roles,
 };
 use crate::store::{
     Connection, ConnectionUpdate, NewConnection, SecretStore, Store, StoreError, open_secrets,
 };
 
+mod overview;
+
+pub use overview::{AdAccountLists, ConnectionOverview, JobOverview};
+
 pub struct Core {
     pub home: PathBuf,
-    pub store: Arc<Mutex<Store>>,
+    /// The database. Only the core and the upload engine beneath it touch it; the faces go
+    /// through the core's methods.
+    pub(crate) store: Arc<Mutex<Store>>,
     pub secrets: Arc<dyn SecretStore>,
     pub endpoints: Endpoints,
     pub limits: RateLimits,
@@ -197,10 +203,6 @@ impl Core {
             .or_insert_with(|| Arc::new(RateLimiter::new(self.limits)))
             .clone();
         Ok(Client::new(session, limiter).with_retry(self.retry))
-    }
-
-    pub fn status(&self, name: &str) -> Result<ConnectionStatus, PinterestError> {
-        self.session(name)?.status()
     }
 
     /// The browser login: `open` gets the authorize URL once the callback listener is up.

@@ -22,8 +22,7 @@ fn a_jobs_list_that_cannot_be_read_is_said() {
     )
     .unwrap();
     // A state this version does not know, as a newer version might leave.
-    core.store
-        .lock()
+    audience_desk::store::Store::open(&core.home)
         .unwrap()
         .create_job(
             &audience_desk::store::JobRow {

@@ -33,22 +33,7 @@ fn customers(dir: &tempfile::TempDir) -> (PathBuf, BTreeSet<String>) {
     (path, expected)
 }
 
-fn open_file(harness: &mut Harness<'_, App>) {
-    harness.key_press_modifiers(eframe::egui::Modifiers::COMMAND, eframe::egui::Key::O);
-    common::step_until(harness, "the counts", |h| {
-        h.query_by_label_contains("rows read").is_some()
-    });
-}
-
-fn pick_connection(harness: &mut Harness<'_, App>) {
-    harness
-        .get_by_role_and_label(Role::ComboBox, "Connection")
-        .click();
-    harness.run_steps(2);
-    // The side panel names the connection too; the list's entry is drawn last.
-    harness.get_all_by_label("EU").last().unwrap().click();
-    harness.run_steps(2);
-}
+use common::{open_file, pick_connection};
 
 /// The app on a connected connection with the customers' file open, the connection picked
 /// and the new list named, as a user would set it.
@@ -192,7 +177,7 @@ fn dry_run_then_upload_and_resume_an_interrupted_job() {
         let job = plan.create_job(&core).unwrap();
         // As a process that took the job and was closed before sending anything leaves it.
         let lease = audience_desk::store::Lease::for_this_process();
-        let mut store = core.store.lock().unwrap();
+        let mut store = audience_desk::store::Store::open(&core.home).unwrap();
         store.take_lease(job, &lease).unwrap();
         store
             .set_job_state(job, &lease, JobState::Interrupted, None)

@@ -336,10 +336,7 @@ async fn cancel_keeps_the_journal_true() {
     let list = list_id(&report);
     let held = members(&world, &list);
     assert_eq!(held.len() as u64, acked);
-    let ledger: BTreeSet<String> = world
-        .core
-        .store
-        .lock()
+    let ledger: BTreeSet<String> = audience_desk::store::Store::open(&world.core.home)
         .unwrap()
         .ledger(audience_desk::sim::OWNED_AD_ACCOUNT, &list)
         .unwrap()
@@ -452,7 +449,7 @@ async fn run_reconnecting(world: &Arc<common::World>, job: i64) -> (JobState, Op
         let waiting = tokio::select! {
             ended = &mut task => {
                 let error = ended.unwrap().err().map(|e| e.to_string());
-                let row = world.core.store.lock().unwrap().job(job).unwrap().unwrap();
+                let row = audience_desk::store::Store::open(&world.core.home).unwrap().job(job).unwrap().unwrap();
                 return (row.state, error);
             }
             waiting = progress.wait_for(|p| p.state == JobState::WaitingForReconnect) => {
@@ -506,10 +503,7 @@ async fn batches_split_or_refused_while_a_reconnect_is_pending_are_not_lost() {
             ended = run_reconnecting(&world, job).await;
         }
         assert_eq!(ended, (JobState::Completed, None), "round {refused}");
-        let counts = world
-            .core
-            .store
-            .lock()
+        let counts = audience_desk::store::Store::open(&world.core.home)
             .unwrap()
             .journal_counts(job)
             .unwrap();
@@ -595,7 +589,11 @@ async fn one_job_has_one_runner() {
         .unwrap()
         .unwrap_err();
     assert!(stopped.to_string().contains("taken over"), "{stopped}");
-    let row = world.core.store.lock().unwrap().job(job).unwrap().unwrap();
+    let row = audience_desk::store::Store::open(&world.core.home)
+        .unwrap()
+        .job(job)
+        .unwrap()
+        .unwrap();
     assert_eq!(
         row.state,
         JobState::Running,

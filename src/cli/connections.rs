@@ -3,14 +3,12 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
-use serde::Serialize;
-
 use super::args::{ConnectionCommand, SimArgs};
 use super::text::{emit, relative};
-use crate::app_core::{AccessReport, Core};
+use crate::app_core::{AccessReport, ConnectionOverview, Core};
 use crate::pinterest::{ConnectionStatus, open_in_browser};
 use crate::sim::{Faults, SimConfig};
-use crate::store::{Connection, ConnectionUpdate, NewConnection};
+use crate::store::{ConnectionUpdate, NewConnection};
 
 fn open_core() -> anyhow::Result<Core> {
     let core = Core::open()?;
@@ -86,19 +84,8 @@ pub fn manage(action: ConnectionCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-#[derive(Serialize)]
-struct Listed {
-    #[serde(flatten)]
-    connection: Connection,
-    status: ConnectionStatus,
-}
-
 fn list(core: &Core, json: bool) -> anyhow::Result<()> {
-    let mut listed = Vec::new();
-    for connection in core.connections()? {
-        let status = core.status(&connection.name)?;
-        listed.push(Listed { connection, status });
-    }
+    let listed = core.connection_overviews()?;
     if json {
         return Ok(emit(&(serde_json::to_string_pretty(&listed)? + "\n"))?);
     }
@@ -111,7 +98,7 @@ fn list(core: &Core, json: bool) -> anyhow::Result<()> {
         "{:<20} {:<19} {:<19} {:<16} {:<16} {}\n",
         "NAME", "AD ACCOUNT", "STATE", "ACCESS EXPIRES", "REFRESH EXPIRES", "DESCRIPTION"
     );
-    for Listed { connection, status } in &listed {
+    for ConnectionOverview { connection, status } in &listed {
         out += &format!(
             "{:<20} {:<19} {:<19} {:<16} {:<16} {}\n",
             connection.name,
@@ -195,20 +182,10 @@ pub async fn accounts(name: &str, json: bool) -> anyhow::Result<()> {
     Ok(emit(&out)?)
 }
 
-#[derive(Serialize)]
-struct ListsAndAudiences {
-    customer_lists: Vec<crate::pinterest::CustomerList>,
-    audiences: Vec<crate::pinterest::Audience>,
-}
-
 pub async fn lists(name: &str, json: bool) -> anyhow::Result<()> {
     let core = open_core()?;
-    let client = core.client(name)?;
-    let ad = client.session().connection().ad_account_id.clone();
-    let found = ListsAndAudiences {
-        customer_lists: client.customer_lists(&ad).await?,
-        audiences: client.audiences(&ad).await?,
-    };
+    let found = core.ad_account_lists(name).await?;
+    let ad = &found.ad_account_id;
     if json {
         return Ok(emit(&(serde_json::to_string_pretty(&found)? + "\n"))?);
     }

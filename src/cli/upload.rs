@@ -9,7 +9,7 @@ use tokio::sync::watch;
 use super::args::FileArgs;
 use super::progress;
 use super::text::{emit, group};
-use crate::app_core::Core;
+use crate::app_core::{Core, JobOverview};
 use crate::store::JobState;
 use crate::upload::{Control, JobProgress, JobReport, JobSpec, Mode, Plan, plan_upload, run_job};
 
@@ -226,26 +226,25 @@ fn describe_report(report: &JobReport) -> String {
 
 pub fn jobs(json: bool) -> anyhow::Result<()> {
     let core = Core::open()?;
-    let store = core.store.lock().expect("store lock");
-    let jobs = store.jobs(50, crate::store::STALE_AFTER_SECONDS)?;
+    let jobs = core.recent_jobs(50)?;
     if json {
-        let mut listed = Vec::new();
-        for job in &jobs {
-            let counts = store.journal_counts(job.id)?;
-            let lists = store.job_lists(job.id)?;
-            listed.push(serde_json::json!({
-                "id": job.id,
-                "connection": job.connection,
-                "ad_account_id": job.ad_account_id,
-                "file": job.file,
-                "state": job.state,
-                "message": job.message,
-                "created_at": job.created_at,
-                "updated_at": job.updated_at,
-                "counts": counts,
-                "lists": lists,
-            }));
-        }
+        let listed: Vec<_> = jobs
+            .iter()
+            .map(|job| {
+                serde_json::json!({
+                    "id": job.row.id,
+                    "connection": job.row.connection,
+                    "ad_account_id": job.row.ad_account_id,
+                    "file": job.row.file,
+                    "state": job.row.state,
+                    "message": job.row.message,
+                    "created_at": job.row.created_at,
+                    "updated_at": job.row.updated_at,
+                    "counts": job.counts,
+                    "lists": job.lists,
+                })
+            })
+            .collect();
         return Ok(emit(&(serde_json::to_string_pretty(&listed)? + "\n"))?);
     }
     if jobs.is_empty() {
@@ -255,18 +254,17 @@ pub fn jobs(json: bool) -> anyhow::Result<()> {
         "{:>5}  {:<22} {:<14} {:>21}  {}\n",
         "JOB", "STATE", "CONNECTION", "RECORDS ACKED", "FILE"
     );
-    for job in &jobs {
-        let counts = store.journal_counts(job.id)?;
+    for JobOverview { row, counts, .. } in &jobs {
         out += &format!(
             "{:>5}  {:<22} {:<14} {:>21}  {}\n",
-            job.id,
-            job.state.label(),
-            job.connection,
+            row.id,
+            row.state.label(),
+            row.connection,
             format!("{}/{}", group(counts.records_acked), group(counts.records)),
-            job.file
+            row.file
         );
-        if job.state.is_unfinished() && job.state != JobState::Running {
-            out += &format!("       resume with: audience-desk resume {}\n", job.id);
+        if row.state.is_unfinished() && row.state != JobState::Running {
+            out += &format!("       resume with: audience-desk resume {}\n", row.id);
         }
     }
     Ok(emit(&out)?)

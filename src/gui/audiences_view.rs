@@ -4,18 +4,12 @@ use eframe::egui;
 
 use super::action::Action;
 use super::state::{ListsState, State};
+use crate::app_core::AdAccountLists;
 use crate::display::group;
 
 pub fn show(ui: &mut egui::Ui, state: &State) -> Vec<Action> {
     let mut actions = Vec::new();
-    // The lists on screen name their connection; the upload form may have fetched another's.
-    let shown = match &state.lists {
-        ListsState::Loading(name)
-        | ListsState::Loaded { name, .. }
-        | ListsState::Failed { name, .. } => Some(name),
-        ListsState::Idle => state.selected.as_ref(),
-    };
-    let Some(name) = shown else {
+    let Some(name) = state.audiences_connection() else {
         ui.label("Pick a connection on the left.");
         return actions;
     };
@@ -25,24 +19,24 @@ pub fn show(ui: &mut egui::Ui, state: &State) -> Vec<Action> {
             actions.push(Action::ShowLists(name.clone()));
         }
     });
-    match &state.lists {
-        ListsState::Idle => {
+    match state.lists.get(name) {
+        None => {
             ui.label("Not loaded yet.");
         }
-        ListsState::Loading(_) => {
+        Some(ListsState::Loading) => {
             ui.horizontal(|ui| {
                 ui.spinner();
                 ui.label("Asking Pinterest...");
             });
         }
-        ListsState::Failed { error, .. } => {
+        Some(ListsState::Failed(error)) => {
             ui.colored_label(ui.visuals().error_fg_color, error);
         }
-        ListsState::Loaded {
+        Some(ListsState::Loaded(AdAccountLists {
             customer_lists,
             audiences,
             ..
-        } => {
+        })) => {
             ui.strong("Customer lists");
             egui::Grid::new("customer_lists")
                 .striped(true)

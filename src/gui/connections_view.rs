@@ -3,13 +3,14 @@
 use eframe::egui::{self, RichText};
 
 use super::action::Action;
-use super::state::{ConnectState, ConnectionForm, ConnectionRow, State, View};
+use super::state::{ConnectState, ConnectionForm, State, View};
+use crate::app_core::ConnectionOverview;
 use crate::display::relative;
 use crate::pinterest::ConnectionState;
 use crate::store::validate_ad_account_id;
 
 /// One line a connection's state reads as, with the token countdown when connected.
-pub fn state_line(row: &ConnectionRow) -> String {
+pub fn state_line(row: &ConnectionOverview) -> String {
     let status = &row.status;
     match status.state {
         ConnectionState::Connected => match status.access_expires_at {
@@ -178,7 +179,7 @@ fn text_row(ui: &mut egui::Ui, label: &str, value: &mut String, secret: bool) {
     ui.end_row();
 }
 
-fn show_tokens(ui: &mut egui::Ui, row: &ConnectionRow) {
+fn show_tokens(ui: &mut egui::Ui, row: &ConnectionOverview) {
     let status = &row.status;
     ui.label(RichText::new(state_line(row)).strong());
     if let Some(message) = &status.message {
@@ -204,7 +205,7 @@ fn show_tokens(ui: &mut egui::Ui, row: &ConnectionRow) {
 }
 
 /// The form for a connection as stored.
-pub fn form_for(row: &ConnectionRow) -> ConnectionForm {
+pub fn form_for(row: &ConnectionOverview) -> ConnectionForm {
     ConnectionForm {
         editing: Some(row.connection.name.clone()),
         name: row.connection.name.clone(),

@@ -4,14 +4,15 @@ use eframe::egui::{self, RichText};
 use egui_plot::{Line, Plot, PlotPoints};
 
 use super::action::Action;
-use super::state::{JobEntry, JobsState, LiveJob};
+use super::state::{JobsState, LiveJob};
+use crate::app_core::JobOverview;
 use crate::display::group;
 use crate::store::JobState;
 use crate::upload::{JobProgress, JobReport};
 
 /// The progress to draw: live when this app runs the job, else its saved report, else what
 /// the journal says.
-pub fn progress_of(entry: &JobEntry, live: Option<&LiveJob>) -> JobProgress {
+pub fn progress_of(entry: &JobOverview, live: Option<&LiveJob>) -> JobProgress {
     if let Some(live) = live {
         return live.progress.borrow().clone();
     }
@@ -132,7 +133,7 @@ pub fn show(ui: &mut egui::Ui, jobs: &JobsState) -> Vec<Action> {
 
 fn detail(
     ui: &mut egui::Ui,
-    entry: &JobEntry,
+    entry: &JobOverview,
     live: Option<&LiveJob>,
     throughput: Option<&Vec<[f64; 2]>>,
     actions: &mut Vec<Action>,

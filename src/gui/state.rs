@@ -6,11 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::pinterest::ConnectionStatus;
+use crate::app_core::ConnectionOverview;
+use crate::app_core::{AdAccountLists, JobOverview};
 use crate::source::{Preview, Progress, RowIndex, SampleRow, Summary};
-use crate::store::Connection;
-use crate::store::{JobRow, JournalCounts};
-use crate::upload::{Control, JobProgress, JobReport, Mode, Plan};
+use crate::upload::{Control, JobProgress, Mode, Plan};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum View {
@@ -82,19 +81,9 @@ pub struct LiveJob {
     pub started: std::time::Instant,
 }
 
-/// A job as the jobs screen lists it: the stored row, its journal's counts, and its report
-/// once it has ended.
-pub struct JobEntry {
-    pub row: JobRow,
-    pub counts: JournalCounts,
-    pub report: Option<JobReport>,
-    /// The file's counts from the planning pass.
-    pub scan: Option<Summary>,
-}
-
 #[derive(Default)]
 pub struct JobsState {
-    pub entries: Vec<JobEntry>,
+    pub entries: Vec<JobOverview>,
     pub live: BTreeMap<i64, LiveJob>,
     /// Records per second of the jobs run in this session, sampled about once a second:
     /// (seconds since the job started here, rate).
@@ -102,27 +91,12 @@ pub struct JobsState {
     pub selected: Option<i64>,
 }
 
-/// The ad account's lists and audiences, as last fetched.
-#[derive(Clone, Debug, Default)]
-pub enum ListsState {
-    #[default]
-    Idle,
-    Loading(String),
-    Loaded {
-        name: String,
-        customer_lists: Vec<crate::pinterest::CustomerList>,
-        audiences: Vec<crate::pinterest::Audience>,
-    },
-    Failed {
-        name: String,
-        error: String,
-    },
-}
-
+/// One connection's ad account lists and audiences, as last fetched.
 #[derive(Clone, Debug)]
-pub struct ConnectionRow {
-    pub connection: Connection,
-    pub status: ConnectionStatus,
+pub enum ListsState {
+    Loading,
+    Loaded(AdAccountLists),
+    Failed(String),
 }
 
 /// The connection settings being edited; `editing` names the stored one, if any.
@@ -156,12 +130,14 @@ pub enum ConnectState {
 #[derive(Default)]
 pub struct State {
     pub view: View,
-    pub connections: Vec<ConnectionRow>,
+    pub connections: Vec<ConnectionOverview>,
     pub selected: Option<String>,
     pub form: ConnectionForm,
     pub confirm_delete: bool,
     pub connect: ConnectState,
-    pub lists: ListsState,
+    /// Lists and audiences by connection name: the upload form and the Audiences screen read
+    /// the same entry, and showing one never fetches another's.
+    pub lists: BTreeMap<String, ListsState>,
     /// Set when local state could not be opened; the connection screens say so.
     pub core_error: Option<String>,
     pub file: FileState,
@@ -251,6 +227,30 @@ impl State {
             FileState::Loaded(loaded) => Some(loaded),
             _ => None,
         }
+    }
+
+    /// The connection whose lists the Audiences screen shows: the one picked on the left,
+    /// else the first.
+    pub fn audiences_connection(&self) -> Option<&String> {
+        self.selected
+            .as_ref()
+            .or_else(|| self.connections.first().map(|c| &c.connection.name))
+    }
+
+    /// The connection whose lists the screen on show needs, if they are not fetched yet.
+    pub fn lists_wanted(&self) -> Option<String> {
+        let wanted = match self.view {
+            View::Audiences => self.audiences_connection(),
+            View::Upload => self
+                .upload
+                .connection
+                .as_ref()
+                .filter(|_| !self.upload.new_list),
+            View::Connection | View::Jobs => None,
+        };
+        wanted
+            .filter(|name| !self.lists.contains_key(*name))
+            .cloned()
     }
 
     pub fn loaded_mut(&mut self) -> Option<&mut Loaded> {

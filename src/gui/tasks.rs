@@ -9,14 +9,15 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use eframe::egui;
 
 use super::picker::FilePicker;
-use super::state::{ConnectionForm, ConnectionRow, JobEntry, PAGE_ROWS};
+use super::state::{ConnectionForm, PAGE_ROWS};
 use crate::app_core::Core;
+use crate::app_core::{AdAccountLists, ConnectionOverview, JobOverview};
 use crate::pinterest::PinterestError;
 use crate::prepare::{PrepareError, write_rejects};
 use crate::source::{
     Preview, PreviewOptions, Progress, RowIndex, SampleRow, ScanPlan, Summary, read_rows, scan,
 };
-use crate::store::{ConnectionUpdate, NewConnection, STALE_AFTER_SECONDS};
+use crate::store::{ConnectionUpdate, NewConnection};
 use crate::upload::{Control, JobProgress, JobReport, JobSpec, Plan, plan_upload, run_job};
 
 /// Jobs the jobs screen lists: the most recent first.
@@ -42,7 +43,7 @@ pub enum Event {
         result: Result<Vec<SampleRow>, String>,
     },
     RejectsExported(Result<(PathBuf, u64), String>),
-    Connections(Vec<ConnectionRow>),
+    Connections(Vec<ConnectionOverview>),
     Saved(Result<String, String>),
     Deleted(Result<String, String>),
     Connected {
@@ -51,12 +52,12 @@ pub enum Event {
     },
     Lists {
         name: String,
-        result: Result<ListsAndAudiences, String>,
+        result: Result<AdAccountLists, String>,
     },
     PlanProgress(Progress),
     /// The plan, and the journaled job when the user asked to start it.
     Planned(Result<(Box<Plan>, Option<i64>), String>),
-    Jobs(Vec<JobEntry>),
+    Jobs(Vec<JobOverview>),
     JobEnded {
         job: i64,
         result: Result<JobReport, String>,
@@ -65,11 +66,6 @@ pub enum Event {
     /// than leaving the screen silently empty.
     LoadFailed(String),
 }
-
-pub type ListsAndAudiences = (
-    Vec<crate::pinterest::CustomerList>,
-    Vec<crate::pinterest::Audience>,
-);
 
 /// Opens the login page; the browser by default, a stand-in in tests.
 pub type Opener = Arc<dyn Fn(&url::Url) -> Result<(), PinterestError> + Send + Sync>;
@@ -185,23 +181,11 @@ impl Tasks {
     }
 
     pub fn load_connections(&self, ctx: &egui::Context, core: Arc<Core>) {
-        self.spawn(ctx, move |emit| {
-            let connections = match core.connections() {
-                Ok(connections) => connections,
-                Err(e) => {
-                    return emit(Event::LoadFailed(format!(
-                        "Cannot read the connections: {e}"
-                    )));
-                }
-            };
-            let rows = connections
-                .into_iter()
-                .filter_map(|connection| {
-                    let status = core.status(&connection.name).ok()?;
-                    Some(ConnectionRow { connection, status })
-                })
-                .collect();
-            emit(Event::Connections(rows));
+        self.spawn(ctx, move |emit| match core.connection_overviews() {
+            Ok(rows) => emit(Event::Connections(rows)),
+            Err(e) => emit(Event::LoadFailed(format!(
+                "Cannot read the connections: {e}"
+            ))),
         });
     }
 
@@ -271,14 +255,10 @@ impl Tasks {
         name: String,
     ) {
         self.spawn_async(ctx, runtime, async move {
-            let fetched = async {
-                let client = core.client(&name)?;
-                let ad = client.session().connection().ad_account_id.clone();
-                let lists = client.customer_lists(&ad).await?;
-                let audiences = client.audiences(&ad).await?;
-                Ok::<_, PinterestError>((lists, audiences))
-            };
-            let result = fetched.await.map_err(|e| e.to_string());
+            let result = core
+                .ad_account_lists(&name)
+                .await
+                .map_err(|e| e.to_string());
             Event::Lists { name, result }
         });
     }
@@ -332,34 +312,9 @@ impl Tasks {
     }
 
     pub fn load_jobs(&self, ctx: &egui::Context, core: Arc<Core>) {
-        self.spawn(ctx, move |emit| {
-            let store = core.store.lock().expect("store lock");
-            let rows = match store.jobs(JOBS_LISTED, STALE_AFTER_SECONDS) {
-                Ok(rows) => rows,
-                Err(e) => return emit(Event::LoadFailed(format!("Cannot read the jobs: {e}"))),
-            };
-            let entries = rows
-                .into_iter()
-                .filter_map(|row| {
-                    let counts = store.journal_counts(row.id).ok()?;
-                    let report = row
-                        .summary
-                        .as_deref()
-                        .and_then(|s| serde_json::from_str(s).ok());
-                    let scan = row
-                        .scan
-                        .as_deref()
-                        .and_then(|s| serde_json::from_str(s).ok());
-                    Some(JobEntry {
-                        row,
-                        counts,
-                        report,
-                        scan,
-                    })
-                })
-                .collect();
-            drop(store);
-            emit(Event::Jobs(entries));
+        self.spawn(ctx, move |emit| match core.recent_jobs(JOBS_LISTED) {
+            Ok(jobs) => emit(Event::Jobs(jobs)),
+            Err(e) => emit(Event::LoadFailed(format!("Cannot read the jobs: {e}"))),
         });
     }
 

@@ -4,6 +4,7 @@ use eframe::egui::{self, RichText};
 
 use super::action::Action;
 use super::state::{ListsState, PlanState, ScanState, State, UploadForm};
+use crate::app_core::AdAccountLists;
 use crate::display::group;
 use crate::pinterest::ConnectionState;
 use crate::upload::{Mode, Plan};
@@ -186,12 +187,8 @@ fn existing_list(
         ui.label(RichText::new("Pick a connection to see its lists.").small());
         return;
     };
-    match &state.lists {
-        ListsState::Loaded {
-            name,
-            customer_lists,
-            ..
-        } if *name == connection => {
+    match state.lists.get(&connection) {
+        Some(ListsState::Loaded(AdAccountLists { customer_lists, .. })) => {
             let selected = form
                 .list_id
                 .as_ref()
@@ -227,19 +224,23 @@ fn existing_list(
                 actions.push(Action::LoadLists(connection));
             }
         }
-        ListsState::Loading(name) if *name == connection => {
+        Some(ListsState::Loading) => {
             ui.horizontal(|ui| {
                 ui.spinner();
                 ui.label("Fetching the ad account's lists...");
             });
         }
-        ListsState::Failed { name, error } if *name == connection => {
+        Some(ListsState::Failed(error)) => {
             ui.colored_label(ui.visuals().error_fg_color, error);
             if ui.small_button("Try again").clicked() {
                 actions.push(Action::LoadLists(connection));
             }
         }
-        _ => actions.push(Action::LoadLists(connection)),
+        None => {
+            if ui.small_button("Load lists").clicked() {
+                actions.push(Action::LoadLists(connection));
+            }
+        }
     }
 }
 

@@ -241,11 +241,9 @@ impl Session {
             .token_info(self.connection.id)?)
     }
 
-    pub fn status(&self) -> Result<ConnectionStatus, PinterestError> {
-        Ok(ConnectionStatus::from_info(
-            self.info()?.as_ref(),
-            self.refreshing.load(Ordering::Relaxed),
-        ))
+    /// True while this session is refreshing its tokens.
+    pub fn is_refreshing(&self) -> bool {
+        self.refreshing.load(Ordering::Relaxed)
     }
 
     fn reconnect_required(&self, reason: String) -> PinterestError {

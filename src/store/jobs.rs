@@ -526,9 +526,9 @@ fn job_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<JobRow> {
 pub(super) mod tests {
     use super::*;
 
-    /// A job of one REMOVE batch, for the store's tests.
-    pub(in crate::store) fn job(store: &mut Store) -> i64 {
-        let row = JobRow {
+    /// A job's row as a new job has it, for tests.
+    pub(crate) fn sample_row() -> JobRow {
+        JobRow {
             id: 0,
             connection: "EU".into(),
             ad_account_id: "1".into(),
@@ -540,7 +540,12 @@ pub(super) mod tests {
             scan: None,
             created_at: 0,
             updated_at: 0,
-        };
+        }
+    }
+
+    /// A job of one REMOVE batch, for the store's tests.
+    pub(in crate::store) fn job(store: &mut Store) -> i64 {
+        let row = sample_row();
         let lists = [JobList {
             list_type: ListType::Email,
             list_name: "L".into(),

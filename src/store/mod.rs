@@ -3,6 +3,8 @@
 
 mod connections;
 mod jobs;
+#[cfg(test)]
+pub(crate) use jobs::tests::sample_row as sample_job_row;
 mod lease;
 mod migrations;
 mod secrets;

@@ -137,3 +137,24 @@ pub fn browser_script(dir: &std::path::Path) -> std::path::PathBuf {
     }
     browser
 }
+
+/// Opens the picker's file with Ctrl+O and waits for its counts.
+pub fn open_file(harness: &mut egui_kittest::Harness<'_, audience_desk::gui::App>) {
+    use egui_kittest::kittest::Queryable;
+    harness.key_press_modifiers(eframe::egui::Modifiers::COMMAND, eframe::egui::Key::O);
+    step_until(harness, "the counts", |h| {
+        h.query_by_label_contains("rows read").is_some()
+    });
+}
+
+/// Picks the connection "EU" on the upload form.
+pub fn pick_connection(harness: &mut egui_kittest::Harness<'_, audience_desk::gui::App>) {
+    use egui_kittest::kittest::Queryable;
+    harness
+        .get_by_role_and_label(eframe::egui::accesskit::Role::ComboBox, "Connection")
+        .click();
+    harness.run_steps(2);
+    // The side panel names the connection too; the list's entry is drawn last.
+    harness.get_all_by_label("EU").last().unwrap().click();
+    harness.run_steps(2);
+}

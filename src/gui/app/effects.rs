@@ -87,15 +87,7 @@ impl App {
             }
             Action::ShowView(view) => {
                 self.state.view = view;
-                if view == View::Audiences && matches!(self.state.lists, ListsState::Idle) {
-                    let name = self.state.selected.clone().or_else(|| {
-                        let first = self.state.connections.first();
-                        first.map(|r| r.connection.name.clone())
-                    });
-                    if let Some(name) = name {
-                        self.apply(Action::LoadLists(name), ctx);
-                    }
-                }
+                self.fetch_lists_shown(ctx);
             }
             Action::ShowLists(name) => {
                 self.state.selected = Some(name.clone());
@@ -104,7 +96,7 @@ impl App {
             }
             Action::LoadLists(name) => {
                 if let (Some(core), Some(runtime)) = (&self.core, &self.runtime) {
-                    self.state.lists = ListsState::Loading(name.clone());
+                    self.state.lists.insert(name.clone(), ListsState::Loading);
                     self.tasks.load_lists(ctx, runtime, core.clone(), name);
                 }
             }
@@ -118,6 +110,7 @@ impl App {
                     // A plan shown for other settings would mislead.
                     self.state.plan = PlanState::Idle;
                 }
+                self.fetch_lists_shown(ctx);
             }
             Action::Plan { start } => self.plan(start, ctx),
             Action::SelectJob(id) => self.state.jobs.selected = Some(id),
@@ -189,6 +182,13 @@ impl App {
         self.state.jobs.selected = Some(id);
         self.state.view = View::Jobs;
         self.jobs_loaded_at = None;
+    }
+
+    /// Fetches the lists the screen on show needs, once; views only read them.
+    pub(super) fn fetch_lists_shown(&mut self, ctx: &egui::Context) {
+        if let Some(name) = self.state.lists_wanted() {
+            self.apply(Action::LoadLists(name), ctx);
+        }
     }
 
     /// Every few minutes, refreshes the tokens within the margin of expiry in the background.

@@ -69,18 +69,14 @@ impl App {
                 self.state.connections = rows;
                 self.warn_about_connections();
                 self.keep_fresh();
+                self.fetch_lists_shown(ctx);
             }
             Event::Lists { name, result } => {
-                if matches!(&self.state.lists, ListsState::Loading(n) if *n == name) {
-                    self.state.lists = match result {
-                        Ok((customer_lists, audiences)) => ListsState::Loaded {
-                            name,
-                            customer_lists,
-                            audiences,
-                        },
-                        Err(error) => ListsState::Failed { name, error },
-                    };
-                }
+                let entry = match result {
+                    Ok(lists) => ListsState::Loaded(lists),
+                    Err(error) => ListsState::Failed(error),
+                };
+                self.state.lists.insert(name, entry);
             }
             Event::Saved(result) => match result {
                 Ok(name) => {
@@ -170,11 +166,7 @@ impl App {
             .iter()
             .find(|e| e.row.id == job)
             .map(|e| e.row.connection.clone());
-        let shown = match &self.state.lists {
-            ListsState::Loaded { name, .. } | ListsState::Failed { name, .. } => Some(name),
-            _ => None,
-        };
-        if let Some(name) = connection.filter(|c| Some(c) == shown) {
+        if let Some(name) = connection.filter(|c| self.state.lists.contains_key(c)) {
             self.apply(Action::LoadLists(name), ctx);
         }
         match result {

@@ -1,0 +1,191 @@
+//! What both faces list: connections with their token status, recent jobs with their saved
+//! records parsed, and an ad account's lists and audiences. One reading each, typed, so the
+//! command line and the window cannot drift apart.
+
+use serde::Serialize;
+
+use super::Core;
+use crate::pinterest::{Audience, ConnectionStatus, CustomerList, PinterestError};
+use crate::source::Summary;
+use crate::store::{Connection, JobList, JobRow, JournalCounts, STALE_AFTER_SECONDS, StoreError};
+use crate::upload::JobReport;
+
+/// A connection and its token status as the home has it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ConnectionOverview {
+    #[serde(flatten)]
+    pub connection: Connection,
+    pub status: ConnectionStatus,
+}
+
+/// An upload job as both faces list it.
+#[derive(Clone, Debug)]
+pub struct JobOverview {
+    pub row: JobRow,
+    pub counts: JournalCounts,
+    pub lists: Vec<JobList>,
+    /// What the last run reported, once one ended.
+    pub report: Option<JobReport>,
+    /// The file's counts from the planning pass.
+    pub scan: Option<Summary>,
+}
+
+/// An ad account's customer lists and audiences, read together.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct AdAccountLists {
+    pub ad_account_id: String,
+    pub customer_lists: Vec<CustomerList>,
+    pub audiences: Vec<Audience>,
+}
+
+impl Core {
+    /// Every connection with its status. Only the database can fail this: the status needs
+    /// no secret, so a keyring that cannot be read hides no connection.
+    pub fn connection_overviews(&self) -> Result<Vec<ConnectionOverview>, StoreError> {
+        let connections = self.connections()?;
+        connections
+            .into_iter()
+            .map(|connection| {
+                let status = self.status_of(&connection)?;
+                Ok(ConnectionOverview { connection, status })
+            })
+            .collect()
+    }
+
+    /// A connection's token status, live: "refreshing" while this process refreshes it.
+    pub fn status(&self, name: &str) -> Result<ConnectionStatus, StoreError> {
+        self.status_of(&self.connection(name)?)
+    }
+
+    fn status_of(&self, connection: &Connection) -> Result<ConnectionStatus, StoreError> {
+        let info = self.store().token_info(connection.id)?;
+        let refreshing = self
+            .sessions
+            .lock()
+            .expect("sessions lock")
+            .get(&connection.id)
+            .is_some_and(|s| s.is_refreshing());
+        Ok(ConnectionStatus::from_info(info.as_ref(), refreshing))
+    }
+
+    /// The newest `limit` jobs, newest first, with their journals' counts and saved records.
+    /// A saved record this version cannot read is an error naming the job, not a blank.
+    pub fn recent_jobs(&self, limit: usize) -> Result<Vec<JobOverview>, StoreError> {
+        let store = self.store();
+        let rows = store.jobs(limit, STALE_AFTER_SECONDS)?;
+        rows.into_iter()
+            .map(|row| {
+                let counts = store.journal_counts(row.id)?;
+                let lists = store.job_lists(row.id)?;
+                let report = parsed(row.id, "summary", row.summary.as_deref())?;
+                let scan = parsed(row.id, "file counts", row.scan.as_deref())?;
+                Ok(JobOverview {
+                    row,
+                    counts,
+                    lists,
+                    report,
+                    scan,
+                })
+            })
+            .collect()
+    }
+
+    /// The customer lists and audiences of a connection's ad account, from Pinterest.
+    pub async fn ad_account_lists(&self, name: &str) -> Result<AdAccountLists, PinterestError> {
+        let client = self.client(name)?;
+        let ad_account_id = client.session().connection().ad_account_id.clone();
+        let customer_lists = client.customer_lists(&ad_account_id).await?;
+        let audiences = client.audiences(&ad_account_id).await?;
+        Ok(AdAccountLists {
+            ad_account_id,
+            customer_lists,
+            audiences,
+        })
+    }
+}
+
+/// A job's saved JSON record, typed.
+pub(crate) fn parsed<T: serde::de::DeserializeOwned>(
+    job: i64,
+    what: &str,
+    text: Option<&str>,
+) -> Result<Option<T>, StoreError> {
+    text.map(|text| {
+        serde_json::from_str(text).map_err(|e| {
+            StoreError::Invalid(format!(
+                "the saved {what} of job {job} cannot be read by this version ({e})"
+            ))
+        })
+    })
+    .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::pinterest::{ConnectionState, Endpoints};
+    use crate::store::{NewConnection, SecretError, SecretStore};
+
+    /// A keyring that refuses everything, as a locked one does.
+    struct LockedKeyring;
+
+    impl SecretStore for LockedKeyring {
+        fn get(&self, _: &str) -> Result<Option<String>, SecretError> {
+            Err(SecretError::Keyring("locked".into()))
+        }
+        fn set(&self, _: &str, _: &str) -> Result<(), SecretError> {
+            Err(SecretError::Keyring("locked".into()))
+        }
+        fn delete(&self, _: &str) -> Result<(), SecretError> {
+            Err(SecretError::Keyring("locked".into()))
+        }
+        fn describe(&self) -> String {
+            "a locked keyring".into()
+        }
+    }
+
+    fn core(home: &std::path::Path) -> Core {
+        let unused = url::Url::parse("http://127.0.0.1:9/").unwrap();
+        Core::with(
+            home,
+            Endpoints::simulator(&unused, unused.clone()),
+            Arc::new(LockedKeyring),
+            None,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_locked_keyring_hides_no_connection() {
+        let home = tempfile::tempdir().unwrap();
+        let core = core(home.path());
+        core.store()
+            .add_connection(&NewConnection {
+                name: "EU".into(),
+                description: String::new(),
+                ad_account_id: "549755885175".into(),
+                app_id: None,
+            })
+            .unwrap();
+        let listed = core.connection_overviews().unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].status.state, ConnectionState::NotConnected);
+        assert_eq!(core.status("EU").unwrap(), listed[0].status);
+    }
+
+    #[test]
+    fn a_saved_summary_this_version_cannot_read_names_its_job() {
+        let home = tempfile::tempdir().unwrap();
+        let core = core(home.path());
+        let row = crate::store::sample_job_row();
+        let id = core.store().create_job(&row, &[], &[]).unwrap();
+        assert!(core.recent_jobs(10).unwrap()[0].report.is_none());
+        core.store()
+            .set_job_summary(id, "{\"not\": \"a report\"}")
+            .unwrap();
+        let error = core.recent_jobs(10).unwrap_err().to_string();
+        assert!(error.contains(&format!("job {id}")), "{error}");
+    }
+}
