@@ -12,6 +12,7 @@ mod events;
 mod keys;
 
 use super::action::Action;
+use super::command::Command;
 use super::picker::FilePicker;
 use super::state::{
     ConnectState, ConnectionForm, FileState, ListsState, LiveJob, Loaded, Notice, PlanState,
@@ -240,13 +241,13 @@ impl App {
         egui::Panel::top("toolbar").show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.heading("Audience Desk");
-                for (i, view) in View::ALL.into_iter().enumerate() {
+                for view in View::ALL {
                     if view == View::Connection {
                         continue;
                     }
                     if ui
                         .selectable_label(self.state.view == view, view.title())
-                        .on_hover_text(format!("Ctrl+{}", i + 1))
+                        .on_hover_text(Command::Show(view).hint())
                         .clicked()
                     {
                         actions.push(Action::ShowView(view));
@@ -263,7 +264,7 @@ impl App {
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     if ui
                         .button("Open file...")
-                        .on_hover_text("Open a customer file (Ctrl+O), or drop one on the window")
+                        .on_hover_text(Command::OpenFile.hint())
                         .clicked()
                     {
                         actions.push(Action::OpenFileDialog);

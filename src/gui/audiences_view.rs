@@ -4,6 +4,7 @@ use eframe::egui;
 
 use super::action::Action;
 use super::state::{ListsState, State};
+use super::widgets;
 use crate::app_core::AdAccountLists;
 use crate::display::group;
 
@@ -24,13 +25,10 @@ pub fn show(ui: &mut egui::Ui, state: &State) -> Vec<Action> {
             ui.label("Not loaded yet.");
         }
         Some(ListsState::Loading) => {
-            ui.horizontal(|ui| {
-                ui.spinner();
-                ui.label("Asking Pinterest...");
-            });
+            widgets::busy(ui, "Asking Pinterest...");
         }
         Some(ListsState::Failed(error)) => {
-            ui.colored_label(ui.visuals().error_fg_color, error);
+            widgets::error(ui, error);
         }
         Some(ListsState::Loaded(AdAccountLists {
             customer_lists,

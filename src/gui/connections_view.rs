@@ -4,6 +4,7 @@ use eframe::egui::{self, RichText};
 
 use super::action::Action;
 use super::state::{ConnectState, ConnectionForm, State, View};
+use super::widgets;
 use crate::app_core::ConnectionOverview;
 use crate::display::relative;
 use crate::pinterest::ConnectionState;
@@ -25,7 +26,7 @@ pub fn side_panel(ui: &mut egui::Ui, state: &State) -> Vec<Action> {
     let mut actions = Vec::new();
     ui.heading("Connections");
     if let Some(error) = &state.core_error {
-        ui.colored_label(ui.visuals().error_fg_color, error);
+        widgets::error(ui, error);
         return actions;
     }
     for row in &state.connections {
@@ -72,9 +73,7 @@ pub fn connection_screen(ui: &mut egui::Ui, state: &State) -> Vec<Action> {
             ui.label("");
             match validate_ad_account_id(edited.ad_account_id.trim()) {
                 Ok(()) => ui.label(RichText::new("digits only, as in Ads Manager").small()),
-                Err(reason) if !edited.ad_account_id.is_empty() => {
-                    ui.colored_label(ui.visuals().error_fg_color, reason)
-                }
+                Err(reason) if !edited.ad_account_id.is_empty() => widgets::error(ui, reason),
                 Err(_) => ui.label(RichText::new("digits only, as in Ads Manager").small()),
             };
             ui.end_row();
@@ -93,7 +92,7 @@ pub fn connection_screen(ui: &mut egui::Ui, state: &State) -> Vec<Action> {
         );
     }
     if let Some(error) = &form.error {
-        ui.colored_label(ui.visuals().error_fg_color, error);
+        widgets::error(ui, error);
     }
     ui.horizontal(|ui| {
         let valid = !edited.name.trim().is_empty()
@@ -145,7 +144,7 @@ pub fn connection_screen(ui: &mut egui::Ui, state: &State) -> Vec<Action> {
             if let ConnectState::Failed { name: who, error } = other
                 && who == name
             {
-                ui.colored_label(ui.visuals().error_fg_color, error);
+                widgets::error(ui, error);
             }
             let label = match row.map(|r| r.status.state) {
                 Some(ConnectionState::NotConnected) | None => "Connect",
@@ -183,7 +182,7 @@ fn show_tokens(ui: &mut egui::Ui, row: &ConnectionOverview) {
     let status = &row.status;
     ui.label(RichText::new(state_line(row)).strong());
     if let Some(message) = &status.message {
-        ui.colored_label(ui.visuals().error_fg_color, message);
+        widgets::error(ui, message);
     }
     egui::Grid::new("tokens").num_columns(2).show(ui, |ui| {
         let when = |at: Option<i64>| at.map(relative).unwrap_or_else(|| "-".into());

@@ -4,7 +4,9 @@ use eframe::egui::{self, RichText};
 use egui_plot::{Line, Plot, PlotPoints};
 
 use super::action::Action;
+use super::command::Command;
 use super::state::{JobsState, LiveJob};
+use super::widgets;
 use crate::app_core::JobOverview;
 use crate::display::group;
 use crate::store::JobState;
@@ -71,8 +73,8 @@ pub fn show(ui: &mut egui::Ui, jobs: &JobsState) -> Vec<Action> {
         let live = jobs.live.contains_key(&entry.row.id);
         if !live && entry.row.state == JobState::Interrupted {
             ui.horizontal_wrapped(|ui| {
-                ui.colored_label(
-                    ui.visuals().warn_fg_color,
+                widgets::warning(
+                    ui,
                     format!(
                         "Job {} stopped while it ran (the app or the machine closed). Nothing \
                          acknowledged is sent twice.",
@@ -167,7 +169,7 @@ fn detail(
             }
             if ui
                 .button("Cancel")
-                .on_hover_text("Stop sending (Esc); what was acknowledged stays in the list")
+                .on_hover_text(Command::Cancel.hint())
                 .clicked()
             {
                 actions.push(Action::CancelJob(id));

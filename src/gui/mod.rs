@@ -5,6 +5,7 @@
 mod action;
 mod app;
 mod audiences_view;
+mod command;
 mod connections_view;
 mod jobs_view;
 mod notify;
@@ -13,6 +14,7 @@ mod preview_view;
 mod state;
 mod tasks;
 mod upload_view;
+mod widgets;
 
 pub use action::Action;
 pub use app::App;

@@ -6,7 +6,9 @@ use eframe::egui::{self, RichText};
 use egui_extras::{Column as TableColumn, TableBuilder};
 
 use super::action::Action;
+use super::command::Command;
 use super::state::{FileState, Loaded, PAGE_ROWS, ScanState};
+use super::widgets;
 use crate::display::group;
 use crate::identity::Namespace;
 use crate::source::{CellStatus, Preview, SampleRow, Summary};
@@ -26,7 +28,10 @@ pub fn show(ui: &mut egui::Ui, file: &FileState) -> Vec<Action> {
                 if ui.button("Open file...").clicked() {
                     actions.push(Action::OpenFileDialog);
                 }
-                ui.label("or drop a file on this window (Ctrl+O opens the dialog)");
+                ui.label(format!(
+                    "or drop a file on this window ({} opens the dialog)",
+                    Command::OpenFile.keys()
+                ));
                 ui.add_space(16.0);
                 ui.label(
                     RichText::new(
@@ -38,13 +43,10 @@ pub fn show(ui: &mut egui::Ui, file: &FileState) -> Vec<Action> {
             });
         }
         FileState::Loading(path) => {
-            ui.horizontal(|ui| {
-                ui.spinner();
-                ui.label(format!("Reading the start of {}", path.display()));
-            });
+            widgets::busy(ui, format!("Reading the start of {}", path.display()));
         }
         FileState::Failed { error, .. } => {
-            ui.colored_label(ui.visuals().error_fg_color, error);
+            widgets::error(ui, error);
             if ui.button("Open another file...").clicked() {
                 actions.push(Action::OpenFileDialog);
             }
@@ -132,7 +134,7 @@ fn show_mapping(ui: &mut egui::Ui, loaded: &Loaded, actions: &mut Vec<Action>) {
 fn show_scan(ui: &mut egui::Ui, scan: &ScanState, actions: &mut Vec<Action>) {
     match scan {
         ScanState::NoIdentity(message) => {
-            ui.colored_label(ui.visuals().warn_fg_color, message);
+            widgets::warning(ui, message);
         }
         ScanState::Running { progress, .. } => {
             let fraction = if progress.total_bytes > 0 {
@@ -156,7 +158,7 @@ fn show_scan(ui: &mut egui::Ui, scan: &ScanState, actions: &mut Vec<Action>) {
             }
         }
         ScanState::Failed(error) => {
-            ui.colored_label(ui.visuals().error_fg_color, error);
+            widgets::error(ui, error);
         }
         ScanState::Cancelled => {
             ui.label("Counting was cancelled. Change a mapping or reopen the file to count again.");
@@ -321,11 +323,8 @@ fn draw_cell(
         row.col(|ui| {
             // One message per row, on its first line.
             if cell == 0 {
-                ui.colored_label(
-                    ui.visuals().error_fg_color,
-                    format!("whole row rejected: {problem}"),
-                )
-                .on_hover_text(problem.advice());
+                widgets::error(ui, format!("whole row rejected: {problem}"))
+                    .on_hover_text(problem.advice());
             }
         });
         return;
@@ -349,8 +348,7 @@ fn draw_cell(
         let text = cell.status.label();
         match cell.status {
             CellStatus::Invalid(reason) => {
-                ui.colored_label(ui.visuals().error_fg_color, text)
-                    .on_hover_text(reason.advice());
+                widgets::error(ui, text).on_hover_text(reason.advice());
             }
             CellStatus::Duplicate | CellStatus::Empty => {
                 ui.weak(text);

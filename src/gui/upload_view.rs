@@ -3,7 +3,9 @@
 use eframe::egui::{self, RichText};
 
 use super::action::Action;
+use super::command::Command;
 use super::state::{ListsState, PlanState, ScanState, State, UploadForm};
+use super::widgets;
 use crate::app_core::AdAccountLists;
 use crate::display::group;
 use crate::pinterest::ConnectionState;
@@ -138,7 +140,7 @@ pub fn show(ui: &mut egui::Ui, state: &State) -> Vec<Action> {
                 enabled,
                 egui::Button::new(RichText::new("Start upload").strong()),
             )
-            .on_hover_text("Plan, then send in the background (Ctrl+Enter)")
+            .on_hover_text(Command::StartUpload.hint())
             .clicked()
         {
             actions.push(Action::Plan { start: true });
@@ -156,9 +158,9 @@ pub fn show(ui: &mut egui::Ui, state: &State) -> Vec<Action> {
     match &state.plan {
         PlanState::Idle => {}
         PlanState::Planning { progress, start } => {
-            ui.horizontal(|ui| {
-                ui.spinner();
-                ui.label(format!(
+            widgets::busy(
+                ui,
+                format!(
                     "{} {} rows...",
                     if *start {
                         "Planning the upload:"
@@ -166,11 +168,11 @@ pub fn show(ui: &mut egui::Ui, state: &State) -> Vec<Action> {
                         "Dry run:"
                     },
                     group(progress.rows)
-                ));
-            });
+                ),
+            );
         }
         PlanState::Failed(error) => {
-            ui.colored_label(ui.visuals().error_fg_color, error);
+            widgets::error(ui, error);
         }
         PlanState::Ready(plan) => show_plan(ui, plan),
     }
@@ -225,13 +227,10 @@ fn existing_list(
             }
         }
         Some(ListsState::Loading) => {
-            ui.horizontal(|ui| {
-                ui.spinner();
-                ui.label("Fetching the ad account's lists...");
-            });
+            widgets::busy(ui, "Fetching the ad account's lists...");
         }
         Some(ListsState::Failed(error)) => {
-            ui.colored_label(ui.visuals().error_fg_color, error);
+            widgets::error(ui, error);
             if ui.small_button("Try again").clicked() {
                 actions.push(Action::LoadLists(connection));
             }

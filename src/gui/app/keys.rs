@@ -3,36 +3,25 @@
 use super::*;
 
 impl App {
-    /// Ctrl+O open, Ctrl+Enter start, Esc cancel what runs on screen, Ctrl+1..4 views, and
-    /// files dropped on the window.
+    /// The commands' shortcuts (see `Command`), and files dropped on the window.
     pub(super) fn shortcuts(&self, ui: &egui::Ui) -> Vec<Action> {
         let mut actions = Vec::new();
         let typing = ui.ctx().egui_wants_keyboard_input();
         ui.input(|i| {
-            if i.modifiers.command && i.key_pressed(egui::Key::O) {
-                actions.push(Action::OpenFileDialog);
-            }
-            if i.modifiers.command
-                && i.key_pressed(egui::Key::Enter)
-                && self.state.view == View::Upload
-                && upload_view::blocker(&self.state).is_none()
-                && !matches!(self.state.plan, PlanState::Planning { .. })
-            {
-                actions.push(Action::Plan { start: true });
-            }
-            let keys = [
-                egui::Key::Num1,
-                egui::Key::Num2,
-                egui::Key::Num3,
-                egui::Key::Num4,
-            ];
-            for (key, view) in keys.into_iter().zip(View::ALL) {
-                if i.modifiers.command && i.key_pressed(key) {
-                    actions.push(Action::ShowView(view));
+            for command in Command::ALL.into_iter().filter(|c| c.pressed(i, typing)) {
+                match command {
+                    Command::OpenFile => actions.push(Action::OpenFileDialog),
+                    Command::StartUpload => {
+                        if self.state.view == View::Upload
+                            && upload_view::blocker(&self.state).is_none()
+                            && !matches!(self.state.plan, PlanState::Planning { .. })
+                        {
+                            actions.push(Action::Plan { start: true });
+                        }
+                    }
+                    Command::Cancel => actions.extend(self.cancel_on_screen()),
+                    Command::Show(view) => actions.push(Action::ShowView(view)),
                 }
-            }
-            if i.key_pressed(egui::Key::Escape) && !typing {
-                actions.extend(self.cancel_on_screen());
             }
             for file in &i.raw.dropped_files {
                 actions.push(Action::OpenFile(file.path().to_owned()));
