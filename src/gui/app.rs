@@ -13,6 +13,7 @@ mod keys;
 
 use super::action::Action;
 use super::command::Command;
+use super::every::Every;
 use super::picker::FilePicker;
 use super::state::{
     ConnectState, ConnectionForm, FileState, ListsState, LiveJob, Loaded, Notice, PlanState,
@@ -25,7 +26,11 @@ use crate::pinterest::ConnectionState;
 use crate::store::JobState;
 use crate::upload::{Control, DEFAULT_BATCH_SIZE, JobProgress, JobSpec, Target};
 
-/// How often the jobs list is read again while the app is open.
+/// How often connection states and countdowns are read again.
+const STATUSES_EVERY: Duration = Duration::from_secs(1);
+/// How often live jobs' throughput is sampled for the plot.
+const THROUGHPUT_EVERY: Duration = Duration::from_secs(1);
+/// How often the jobs list is read again while jobs run or the jobs screen is open.
 const JOBS_EVERY: Duration = Duration::from_secs(2);
 /// How often tokens close to expiry are refreshed in the background.
 const FRESH_EVERY: Duration = Duration::from_secs(300);
@@ -41,13 +46,13 @@ pub struct App {
     runtime: Option<tokio::runtime::Runtime>,
     opener: Opener,
     connect_task: Option<tokio::task::AbortHandle>,
-    statuses_loaded_at: Option<Instant>,
-    jobs_loaded_at: Option<Instant>,
-    fresh_checked_at: Option<Instant>,
+    statuses: Every,
+    jobs: Every,
+    fresh: Every,
     /// What to do on the first frame, once a context exists: reopen the last file, and in
     /// demo mode connect.
     pending: Vec<Action>,
-    throughput_sampled_at: Option<Instant>,
+    throughput: Every,
     /// Connections already warned about, so a warning is given once per session.
     warned: HashSet<String>,
     /// Off in tests; `run` turns it on.
@@ -56,9 +61,18 @@ pub struct App {
     demo: Option<crate::demo::Demo>,
 }
 
-const LAST_FILE_KEY: &str = "last_file";
-const UPLOAD_FORM_KEY: &str = "upload_form";
-const VIEW_KEY: &str = "view";
+/// What the window remembers between sessions: one record in eframe's storage, every field
+/// defaulted so that a record from an older or newer version still loads.
+#[derive(Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+struct Remembered {
+    view: View,
+    /// The file open at the end, reopened at the start if it is still there.
+    last_file: Option<PathBuf>,
+    upload: Option<UploadForm>,
+}
+
+const REMEMBERED_KEY: &str = "audience-desk";
 
 impl App {
     pub fn new(picker: Arc<dyn FilePicker>) -> Self {
@@ -70,11 +84,11 @@ impl App {
             runtime: None,
             opener: Arc::new(|url: &url::Url| crate::pinterest::open_in_browser(url.as_str())),
             connect_task: None,
-            statuses_loaded_at: None,
-            jobs_loaded_at: None,
-            fresh_checked_at: None,
+            statuses: Every::new(STATUSES_EVERY),
+            jobs: Every::new(JOBS_EVERY),
+            fresh: Every::new(FRESH_EVERY),
             pending: Vec::new(),
-            throughput_sampled_at: None,
+            throughput: Every::new(THROUGHPUT_EVERY),
             warned: HashSet::new(),
             desktop_notifications: false,
             demo: None,
@@ -148,23 +162,17 @@ impl App {
         let Some(storage) = storage else {
             return;
         };
-        if !self.state.demo {
-            let last = storage.get_string(LAST_FILE_KEY).map(PathBuf::from);
-            if let Some(path) = last.filter(|p| p.exists()) {
-                self.pending.push(Action::OpenFile(path));
-            }
-            if let Some(form) = storage
-                .get_string(UPLOAD_FORM_KEY)
-                .and_then(|s| serde_json::from_str(&s).ok())
-            {
-                self.state.upload = form;
-            }
+        let remembered: Remembered = eframe::get_value(storage, REMEMBERED_KEY).unwrap_or_default();
+        self.state.view = remembered.view;
+        if self.state.demo {
+            // The demo's file and settings are its own.
+            return;
         }
-        if let Some(view) = storage
-            .get_string(VIEW_KEY)
-            .and_then(|s| View::ALL.into_iter().find(|v| v.title() == s))
-        {
-            self.state.view = view;
+        if let Some(path) = remembered.last_file.filter(|p| p.exists()) {
+            self.pending.push(Action::OpenFile(path));
+        }
+        if let Some(form) = remembered.upload {
+            self.state.upload = form;
         }
     }
 
@@ -175,22 +183,14 @@ impl App {
         }
         if let Some(core) = &self.core {
             // Connection states and countdowns, read off the UI thread once a second.
-            if self
-                .statuses_loaded_at
-                .is_none_or(|t| t.elapsed() >= Duration::from_secs(1))
-            {
-                self.statuses_loaded_at = Some(Instant::now());
+            if self.statuses.due() {
                 self.tasks.load_connections(ctx, core.clone());
                 ctx.request_repaint_after(Duration::from_secs(1));
             }
             // Past jobs change only while jobs run or someone looks (another process may run
             // one); otherwise the list read at start-up and after each job's end stands.
             let watched = self.state.view == View::Jobs || !self.state.jobs.live.is_empty();
-            let due = self
-                .jobs_loaded_at
-                .is_none_or(|t| watched && t.elapsed() >= JOBS_EVERY);
-            if due {
-                self.jobs_loaded_at = Some(Instant::now());
+            if self.jobs.due_if(watched) {
                 self.tasks.load_jobs(ctx, core.clone());
             }
         }
@@ -207,13 +207,7 @@ impl App {
         if jobs.live.is_empty() {
             return;
         }
-        let sample = self
-            .throughput_sampled_at
-            .is_none_or(|t| t.elapsed() >= Duration::from_secs(1));
-        if sample {
-            self.throughput_sampled_at = Some(Instant::now());
-        }
-        if sample {
+        if self.throughput.due() {
             for (id, live) in &jobs.live {
                 let rate = live.progress.borrow().records_per_second;
                 let point = [live.started.elapsed().as_secs_f64(), rate];
@@ -345,17 +339,16 @@ impl eframe::App for App {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        storage.set_string(VIEW_KEY, self.state.view.title().to_owned());
-        if self.state.demo {
+        let mut remembered = Remembered {
+            view: self.state.view,
+            ..Remembered::default()
+        };
+        if !self.state.demo {
             // The demo's file and settings are not the user's.
-            return;
+            remembered.last_file = self.state.loaded().map(|l| l.preview.path.clone());
+            remembered.upload = Some(self.state.upload.clone());
         }
-        if let Some(loaded) = self.state.loaded() {
-            storage.set_string(LAST_FILE_KEY, loaded.preview.path.display().to_string());
-        }
-        if let Ok(form) = serde_json::to_string(&self.state.upload) {
-            storage.set_string(UPLOAD_FORM_KEY, form);
-        }
+        eframe::set_value(storage, REMEMBERED_KEY, &remembered);
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
@@ -379,4 +372,61 @@ fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .worker_threads(2)
         .enable_all()
         .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::gui::FixedPicker;
+
+    #[derive(Default)]
+    struct MemoryStorage(HashMap<String, String>);
+
+    impl eframe::Storage for MemoryStorage {
+        fn get_string(&self, key: &str) -> Option<String> {
+            self.0.get(key).cloned()
+        }
+        fn set_string(&mut self, key: &str, value: String) {
+            self.0.insert(key.to_owned(), value);
+        }
+        fn remove_string(&mut self, key: &str) {
+            self.0.remove(key);
+        }
+        fn flush(&mut self) {}
+    }
+
+    #[test]
+    fn the_screen_and_the_upload_settings_come_back() {
+        let mut storage = MemoryStorage::default();
+        let mut before = App::new(Arc::new(FixedPicker(None)));
+        before.state.view = View::Jobs;
+        before.state.upload.list_name = "Spring buyers".into();
+        before.state.upload.connection = Some("EU".into());
+        eframe::App::save(&mut before, &mut storage);
+
+        let mut after = App::new(Arc::new(FixedPicker(None)));
+        after.restore(Some(&storage));
+        assert_eq!(after.state.view, View::Jobs);
+        assert_eq!(after.state.upload, before.state.upload);
+    }
+
+    #[test]
+    fn a_record_with_unknown_or_missing_fields_still_loads() {
+        let mut storage = MemoryStorage::default();
+        eframe::Storage::set_string(
+            &mut storage,
+            REMEMBERED_KEY,
+            "(view: Audiences, upload: Some((list_name: \"x\")), later: 3)".into(),
+        );
+        let mut app = App::new(Arc::new(FixedPicker(None)));
+        app.restore(Some(&storage));
+        assert_eq!(app.state.view, View::Audiences);
+        assert_eq!(app.state.upload.list_name, "x");
+        assert!(
+            app.state.upload.new_list,
+            "a missing field takes its default"
+        );
+    }
 }

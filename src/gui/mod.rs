@@ -7,6 +7,7 @@ mod app;
 mod audiences_view;
 mod command;
 mod connections_view;
+mod every;
 mod jobs_view;
 mod notify;
 mod picker;

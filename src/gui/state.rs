@@ -11,7 +11,7 @@ use crate::app_core::{AdAccountLists, JobOverview};
 use crate::source::{Preview, Progress, RowIndex, SampleRow, Summary};
 use crate::upload::{Control, JobProgress, Mode, Plan};
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum View {
     #[default]
     Upload,
@@ -36,6 +36,7 @@ impl View {
 
 /// Where an upload goes, as the user set it; remembered between sessions.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct UploadForm {
     pub connection: Option<String>,
     pub new_list: bool,

@@ -181,7 +181,7 @@ impl App {
         self.state.jobs.throughput.insert(id, Vec::new());
         self.state.jobs.selected = Some(id);
         self.state.view = View::Jobs;
-        self.jobs_loaded_at = None;
+        self.jobs.expire();
     }
 
     /// Fetches the lists the screen on show needs, once; views only read them.
@@ -196,13 +196,9 @@ impl App {
         let (Some(core), Some(runtime)) = (&self.core, &self.runtime) else {
             return;
         };
-        if self
-            .fresh_checked_at
-            .is_some_and(|t| t.elapsed() < FRESH_EVERY)
-        {
+        if !self.fresh.due() {
             return;
         }
-        self.fresh_checked_at = Some(Instant::now());
         let connected = self
             .state
             .connections

@@ -80,7 +80,7 @@ impl App {
             }
             Event::Saved(result) => match result {
                 Ok(name) => {
-                    self.statuses_loaded_at = None;
+                    self.statuses.expire();
                     self.state.form.editing = Some(name.clone());
                     self.state.form.app_secret.clear();
                     self.state.form.error = None;
@@ -93,7 +93,7 @@ impl App {
                 Err(error) => self.state.form.error = Some(error),
             },
             Event::Deleted(result) => {
-                self.statuses_loaded_at = None;
+                self.statuses.expire();
                 match result {
                     Ok(name) => {
                         self.state.form = ConnectionForm::default();
@@ -108,7 +108,7 @@ impl App {
             }
             Event::Connected { name, result } => {
                 self.connect_task = None;
-                self.statuses_loaded_at = None;
+                self.statuses.expire();
                 self.state.connect = match result {
                     Ok(summary) => ConnectState::Done { name, summary },
                     Err(error) => ConnectState::Failed { name, error },
@@ -157,7 +157,7 @@ impl App {
         ctx: &egui::Context,
     ) {
         self.state.jobs.live.remove(&job);
-        self.jobs_loaded_at = None;
+        self.jobs.expire();
         // The job made or changed lists: the lists on screen (or in the picker) are stale.
         let connection = self
             .state
