@@ -3,7 +3,7 @@
 use eframe::egui::{self, RichText};
 
 use super::action::Action;
-use super::state::{ConnectState, ConnectionForm, State, View};
+use super::state::{ConnectState, State, View};
 use super::widgets;
 use crate::app_core::ConnectionOverview;
 use crate::display::relative;
@@ -201,17 +201,4 @@ fn show_tokens(ui: &mut egui::Ui, row: &ConnectionOverview) {
         );
         ui.end_row();
     });
-}
-
-/// The form for a connection as stored.
-pub fn form_for(row: &ConnectionOverview) -> ConnectionForm {
-    ConnectionForm {
-        editing: Some(row.connection.name.clone()),
-        name: row.connection.name.clone(),
-        description: row.connection.description.clone(),
-        ad_account_id: row.connection.ad_account_id.clone(),
-        app_id: row.connection.app_id.clone().unwrap_or_default(),
-        app_secret: String::new(),
-        error: None,
-    }
 }

@@ -5,39 +5,12 @@ use egui_plot::{Line, Plot, PlotPoints};
 
 use super::action::Action;
 use super::command::Command;
-use super::state::{JobsState, LiveJob};
+use super::state::JobsState;
 use super::widgets;
 use crate::app_core::JobOverview;
 use crate::display::group;
 use crate::store::JobState;
 use crate::upload::{JobProgress, JobReport};
-
-/// The progress to draw: live when this app runs the job, else its saved report, else what
-/// the journal says.
-pub fn progress_of(entry: &JobOverview, live: Option<&LiveJob>) -> JobProgress {
-    if let Some(live) = live {
-        return live.progress.borrow().clone();
-    }
-    // The report is saved a moment after the job's last state; until then the file's counts
-    // come from the planning pass kept with the job.
-    let mut progress = match (&entry.report, &entry.scan) {
-        (Some(report), _) => report.progress.clone(),
-        (None, Some(scan)) => JobProgress::new(entry.row.id).with_scan(scan),
-        (None, None) => JobProgress::new(entry.row.id),
-    };
-    progress.state = entry.row.state;
-    progress.batches_total = entry.counts.batches;
-    progress.batches_acked = entry.counts.batches_acked;
-    progress.records_total = entry.counts.records;
-    progress.records_acked = entry.counts.records_acked;
-    if entry.row.message.is_some() {
-        progress.message = entry.row.message.clone();
-    }
-    // Nothing is sending: no time left to tell.
-    progress.eta_seconds = None;
-    progress.records_per_second = 0.0;
-    progress
-}
 
 fn file_name(path: &str) -> &str {
     std::path::Path::new(path)
@@ -98,7 +71,7 @@ pub fn show(ui: &mut egui::Ui, jobs: &JobsState) -> Vec<Action> {
             egui::ScrollArea::vertical().show(ui, |ui| {
                 for entry in &jobs.entries {
                     let id = entry.row.id;
-                    let p = progress_of(entry, jobs.live.get(&id));
+                    let p = jobs.progress_of(entry);
                     let text = format!(
                         "Job {id}: {} ({})",
                         file_name(&entry.row.file),
@@ -125,23 +98,17 @@ pub fn show(ui: &mut egui::Ui, jobs: &JobsState) -> Vec<Action> {
         .or(jobs.entries.first());
     if let Some(entry) = selected {
         egui::ScrollArea::vertical().show(ui, |ui| {
-            let id = entry.row.id;
-            let throughput = jobs.throughput.get(&id);
-            detail(ui, entry, jobs.live.get(&id), throughput, &mut actions);
+            detail(ui, jobs, entry, &mut actions);
         });
     }
     actions
 }
 
-fn detail(
-    ui: &mut egui::Ui,
-    entry: &JobOverview,
-    live: Option<&LiveJob>,
-    throughput: Option<&Vec<[f64; 2]>>,
-    actions: &mut Vec<Action>,
-) {
+fn detail(ui: &mut egui::Ui, jobs: &JobsState, entry: &JobOverview, actions: &mut Vec<Action>) {
     let id = entry.row.id;
-    let p = progress_of(entry, live);
+    let p = jobs.progress_of(entry);
+    let live = jobs.live.get(&id);
+    let throughput = jobs.throughput.get(&id);
     ui.heading(format!("Job {id}: {}", p.state.label()));
     ui.label(format!(
         "{} to ad account {} via '{}'",

@@ -6,6 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+mod model;
+mod update;
+
 use crate::app_core::ConnectionOverview;
 use crate::app_core::{AdAccountLists, JobOverview};
 use crate::source::{Preview, Progress, RowIndex, SampleRow, Summary};
@@ -228,30 +231,6 @@ impl State {
             FileState::Loaded(loaded) => Some(loaded),
             _ => None,
         }
-    }
-
-    /// The connection whose lists the Audiences screen shows: the one picked on the left,
-    /// else the first.
-    pub fn audiences_connection(&self) -> Option<&String> {
-        self.selected
-            .as_ref()
-            .or_else(|| self.connections.first().map(|c| &c.connection.name))
-    }
-
-    /// The connection whose lists the screen on show needs, if they are not fetched yet.
-    pub fn lists_wanted(&self) -> Option<String> {
-        let wanted = match self.view {
-            View::Audiences => self.audiences_connection(),
-            View::Upload => self
-                .upload
-                .connection
-                .as_ref()
-                .filter(|_| !self.upload.new_list),
-            View::Connection | View::Jobs => None,
-        };
-        wanted
-            .filter(|name| !self.lists.contains_key(*name))
-            .cloned()
     }
 
     pub fn loaded_mut(&mut self) -> Option<&mut Loaded> {

@@ -4,61 +4,13 @@ use eframe::egui::{self, RichText};
 
 use super::action::Action;
 use super::command::Command;
-use super::state::{ListsState, PlanState, ScanState, State, UploadForm};
+use super::state::{ListsState, PlanState, State, UploadForm};
 use super::widgets;
 use crate::app_core::AdAccountLists;
 use crate::display::group;
-use crate::pinterest::ConnectionState;
 use crate::upload::{Mode, Plan};
 
 /// Why the upload cannot start yet, as a sentence with what to do; `None` when it can.
-pub fn blocker(state: &State) -> Option<String> {
-    let form = &state.upload;
-    let Some(loaded) = state.loaded() else {
-        return Some("Open a customer file first.".into());
-    };
-    if let ScanState::NoIdentity(reason) = &loaded.scan {
-        return Some(reason.clone());
-    }
-    let Some(name) = &form.connection else {
-        return Some(if state.connections.is_empty() {
-            "Add a connection on the left first.".into()
-        } else {
-            "Pick the connection to send with.".into()
-        });
-    };
-    match state
-        .connections
-        .iter()
-        .find(|r| &r.connection.name == name)
-    {
-        None => {
-            return Some(format!(
-                "The connection '{name}' no longer exists; pick another."
-            ));
-        }
-        Some(row) if row.status.state == ConnectionState::NotConnected => {
-            return Some(format!("Connect '{name}' first (select it on the left)."));
-        }
-        Some(row) if row.status.state == ConnectionState::ReconnectRequired => {
-            return Some(format!(
-                "Pinterest needs '{name}' to log in again: select it on the left and Reconnect."
-            ));
-        }
-        Some(_) => {}
-    }
-    if form.new_list && form.list_name.trim().is_empty() {
-        return Some("Name the new list.".into());
-    }
-    if !form.new_list && form.list_id.is_none() {
-        return Some("Pick the list to update, or choose a new list.".into());
-    }
-    if form.new_list && form.mode == Mode::Remove {
-        return Some("Removing from a new list does nothing; pick an existing list.".into());
-    }
-    None
-}
-
 pub fn show(ui: &mut egui::Ui, state: &State) -> Vec<Action> {
     let mut actions = Vec::new();
     let mut form = state.upload.clone();
@@ -125,7 +77,7 @@ pub fn show(ui: &mut egui::Ui, state: &State) -> Vec<Action> {
     }
 
     ui.add_space(8.0);
-    let blocked = blocker(state);
+    let blocked = state.upload_blocker();
     ui.horizontal(|ui| {
         let enabled = blocked.is_none() && !busy;
         if ui

@@ -4,7 +4,10 @@
 use super::*;
 
 impl App {
+    /// Applies an action: first its change to the state (`State::update`), then the work it
+    /// starts.
     pub fn apply(&mut self, action: Action, ctx: &egui::Context) {
+        self.state.update(&action);
         match action {
             Action::OpenFileDialog => self.tasks.pick_file(ctx, self.picker.clone()),
             Action::OpenFile(path) => {
@@ -12,12 +15,7 @@ impl App {
                 self.tasks.load_preview(ctx, path.clone());
                 self.state.file = FileState::Loading(path);
             }
-            Action::Remap { column, namespace } => {
-                if let Some(loaded) = self.state.loaded_mut() {
-                    loaded.preview.remap(column, namespace);
-                }
-                self.restart_scan(ctx);
-            }
+            Action::Remap { .. } => self.restart_scan(ctx),
             Action::CancelScan => self.cancel_scan(),
             Action::LoadPage(page) => {
                 if let Some(loaded) = self.state.loaded_mut()
@@ -33,39 +31,16 @@ impl App {
                     self.tasks.export_rejects(ctx, plan, self.picker.clone());
                 }
             }
-            Action::DismissNotice => self.state.notice = None,
-            Action::SelectConnection(name) => {
-                if let Some(row) = self
-                    .state
-                    .connections
-                    .iter()
-                    .find(|r| r.connection.name == name)
-                {
-                    self.state.form = connections_view::form_for(row);
-                }
-                self.state.selected = Some(name);
-                self.state.view = View::Connection;
-                self.state.confirm_delete = false;
-            }
-            Action::NewConnection => {
-                self.state.form = ConnectionForm::default();
-                self.state.selected = None;
-                self.state.view = View::Connection;
-            }
-            Action::EditForm(form) => self.state.form = form,
             Action::SaveConnection => {
                 if let Some(core) = &self.core {
                     self.tasks
                         .save_connection(ctx, core.clone(), self.state.form.clone());
                 }
             }
-            Action::AskDelete => self.state.confirm_delete = true,
-            Action::CancelDelete => self.state.confirm_delete = false,
             Action::DeleteConnection(name) => {
                 if let Some(core) = &self.core {
                     self.tasks.delete_connection(ctx, core.clone(), name);
                 }
-                self.state.confirm_delete = false;
             }
             Action::Connect(name) => {
                 if let (Some(core), Some(runtime)) = (&self.core, &self.runtime) {
@@ -85,35 +60,23 @@ impl App {
                 }
                 self.state.connect = ConnectState::Idle;
             }
-            Action::ShowView(view) => {
-                self.state.view = view;
-                self.fetch_lists_shown(ctx);
-            }
-            Action::ShowLists(name) => {
-                self.state.selected = Some(name.clone());
-                self.state.view = View::Audiences;
-                self.apply(Action::LoadLists(name), ctx);
-            }
+            Action::ShowView(_) | Action::EditUpload(_) => self.fetch_lists_shown(ctx),
+            Action::ShowLists(name) => self.apply(Action::LoadLists(name), ctx),
             Action::LoadLists(name) => {
                 if let (Some(core), Some(runtime)) = (&self.core, &self.runtime) {
                     self.state.lists.insert(name.clone(), ListsState::Loading);
                     self.tasks.load_lists(ctx, runtime, core.clone(), name);
                 }
             }
-            Action::EditUpload(mut form) => {
-                if form.connection != self.state.upload.connection {
-                    // Lists belong to the ad account of the connection picked before.
-                    form.list_id = None;
-                }
-                self.state.upload = form;
-                if !matches!(self.state.plan, PlanState::Planning { .. }) {
-                    // A plan shown for other settings would mislead.
-                    self.state.plan = PlanState::Idle;
-                }
-                self.fetch_lists_shown(ctx);
-            }
             Action::Plan { start } => self.plan(start, ctx),
-            Action::SelectJob(id) => self.state.jobs.selected = Some(id),
+            // Changes to the state alone, made above.
+            Action::DismissNotice
+            | Action::SelectConnection(_)
+            | Action::NewConnection
+            | Action::EditForm(_)
+            | Action::AskDelete
+            | Action::CancelDelete
+            | Action::SelectJob(_) => {}
             Action::PauseJob(id) => {
                 if let Some(live) = self.state.jobs.live.get(&id) {
                     live.control.pause();

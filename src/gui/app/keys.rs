@@ -13,7 +13,7 @@ impl App {
                     Command::OpenFile => actions.push(Action::OpenFileDialog),
                     Command::StartUpload => {
                         if self.state.view == View::Upload
-                            && upload_view::blocker(&self.state).is_none()
+                            && self.state.upload_blocker().is_none()
                             && !matches!(self.state.plan, PlanState::Planning { .. })
                         {
                             actions.push(Action::Plan { start: true });
