@@ -20,7 +20,7 @@ use super::state::{
     ScanState, State, UploadForm, View,
 };
 use super::tasks::{Event, Opener, Tasks};
-use super::{audiences_view, connections_view, jobs_view, notify, preview_view, upload_view};
+use super::{notify, screens};
 use crate::app_core::Core;
 use crate::pinterest::ConnectionState;
 use crate::store::JobState;
@@ -283,32 +283,21 @@ impl App {
             .resizable(true)
             .default_size(240.0)
             .show(ui, |ui| {
-                actions.extend(connections_view::side_panel(ui, &self.state));
+                screens::side_panel::ui(ui, &self.state, &mut actions)
             });
-        if self.state.view == View::Upload && self.state.loaded().is_some() {
-            egui::Panel::right("upload_options")
-                .resizable(true)
-                .default_size(320.0)
-                .show(ui, |ui| {
-                    egui::ScrollArea::vertical().show(ui, |ui| {
-                        actions.extend(upload_view::show(ui, &self.state));
-                    });
-                });
+        match self.state.view {
+            View::Upload => screens::upload::ui(ui, &self.state, &mut actions),
+            View::Jobs => {
+                egui::CentralPanel::default()
+                    .show(ui, |ui| screens::jobs::ui(ui, &self.state, &mut actions));
+            }
+            View::Connection => scrolling(ui, |ui| {
+                screens::connection::ui(ui, &self.state, &mut actions);
+            }),
+            View::Audiences => scrolling(ui, |ui| {
+                screens::audiences::ui(ui, &self.state, &mut actions);
+            }),
         }
-        egui::CentralPanel::default().show(ui, |ui| match self.state.view {
-            View::Upload => actions.extend(preview_view::show(ui, &self.state.file)),
-            View::Jobs => actions.extend(jobs_view::show(ui, &self.state.jobs)),
-            View::Connection => {
-                egui::ScrollArea::vertical().show(ui, |ui| {
-                    actions.extend(connections_view::connection_screen(ui, &self.state));
-                });
-            }
-            View::Audiences => {
-                egui::ScrollArea::vertical().show(ui, |ui| {
-                    actions.extend(audiences_view::show(ui, &self.state));
-                });
-            }
-        });
         let ctx = ui.ctx().clone();
         for action in actions {
             self.apply(action, &ctx);
@@ -365,6 +354,13 @@ impl eframe::App for App {
             std::thread::sleep(Duration::from_millis(20));
         }
     }
+}
+
+/// The central panel with a vertical scroll, for the screens of settings and lists.
+fn scrolling(ui: &mut egui::Ui, content: impl FnOnce(&mut egui::Ui)) {
+    egui::CentralPanel::default().show(ui, |ui| {
+        egui::ScrollArea::vertical().show(ui, content);
+    });
 }
 
 fn runtime() -> std::io::Result<tokio::runtime::Runtime> {

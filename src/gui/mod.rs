@@ -4,17 +4,13 @@
 
 mod action;
 mod app;
-mod audiences_view;
 mod command;
-mod connections_view;
 mod every;
-mod jobs_view;
 mod notify;
 mod picker;
-mod preview_view;
+mod screens;
 mod state;
 mod tasks;
-mod upload_view;
 mod widgets;
 
 pub use action::Action;

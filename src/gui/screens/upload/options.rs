@@ -2,17 +2,16 @@
 
 use eframe::egui::{self, RichText};
 
-use super::action::Action;
-use super::command::Command;
-use super::state::{ListsState, PlanState, State, UploadForm};
-use super::widgets;
 use crate::app_core::AdAccountLists;
 use crate::display::group;
+use crate::gui::action::Action;
+use crate::gui::command::Command;
+use crate::gui::state::{ListsState, PlanState, State, UploadForm};
+use crate::gui::widgets;
 use crate::upload::{Mode, Plan};
 
 /// Why the upload cannot start yet, as a sentence with what to do; `None` when it can.
-pub fn show(ui: &mut egui::Ui, state: &State) -> Vec<Action> {
-    let mut actions = Vec::new();
+pub fn ui(ui: &mut egui::Ui, state: &State, actions: &mut Vec<Action>) {
     let mut form = state.upload.clone();
     ui.heading("Send to Pinterest");
     let busy = matches!(state.plan, PlanState::Planning { .. });
@@ -48,7 +47,7 @@ pub fn show(ui: &mut egui::Ui, state: &State) -> Vec<Action> {
             RichText::new("A file with several identity types makes one list per type.").small(),
         );
     } else {
-        existing_list(ui, state, &mut form, &mut actions);
+        existing_list(ui, state, &mut form, actions);
     }
 
     ui.add_space(6.0);
@@ -128,7 +127,6 @@ pub fn show(ui: &mut egui::Ui, state: &State) -> Vec<Action> {
         }
         PlanState::Ready(plan) => show_plan(ui, plan),
     }
-    actions
 }
 
 fn existing_list(

@@ -2,17 +2,16 @@
 
 use eframe::egui;
 
-use super::action::Action;
-use super::state::{ListsState, State};
-use super::widgets;
 use crate::app_core::AdAccountLists;
 use crate::display::group;
+use crate::gui::action::Action;
+use crate::gui::state::{ListsState, State};
+use crate::gui::widgets;
 
-pub fn show(ui: &mut egui::Ui, state: &State) -> Vec<Action> {
-    let mut actions = Vec::new();
+pub fn ui(ui: &mut egui::Ui, state: &State, actions: &mut Vec<Action>) {
     let Some(name) = state.audiences_connection() else {
         ui.label("Pick a connection on the left.");
-        return actions;
+        return;
     };
     ui.horizontal(|ui| {
         ui.heading(format!("Lists and audiences: {name}"));
@@ -93,5 +92,4 @@ pub fn show(ui: &mut egui::Ui, state: &State) -> Vec<Action> {
             }
         }
     }
-    actions
 }

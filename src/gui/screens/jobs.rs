@@ -3,12 +3,12 @@
 use eframe::egui::{self, RichText};
 use egui_plot::{Line, Plot, PlotPoints};
 
-use super::action::Action;
-use super::command::Command;
-use super::state::JobsState;
-use super::widgets;
 use crate::app_core::JobOverview;
 use crate::display::group;
+use crate::gui::action::Action;
+use crate::gui::command::Command;
+use crate::gui::state::{JobsState, State};
+use crate::gui::widgets;
 use crate::store::JobState;
 use crate::upload::{JobProgress, JobReport};
 
@@ -39,8 +39,8 @@ fn duration(seconds: f64) -> String {
     }
 }
 
-pub fn show(ui: &mut egui::Ui, jobs: &JobsState) -> Vec<Action> {
-    let mut actions = Vec::new();
+pub fn ui(ui: &mut egui::Ui, state: &State, actions: &mut Vec<Action>) {
+    let jobs = &state.jobs;
     ui.heading("Jobs");
     for entry in &jobs.entries {
         let live = jobs.live.contains_key(&entry.row.id);
@@ -62,7 +62,7 @@ pub fn show(ui: &mut egui::Ui, jobs: &JobsState) -> Vec<Action> {
     }
     if jobs.entries.is_empty() {
         ui.label("No upload jobs yet. Load a file and start an upload on the Upload screen.");
-        return actions;
+        return;
     }
     egui::Panel::left("job_list")
         .resizable(true)
@@ -98,10 +98,9 @@ pub fn show(ui: &mut egui::Ui, jobs: &JobsState) -> Vec<Action> {
         .or(jobs.entries.first());
     if let Some(entry) = selected {
         egui::ScrollArea::vertical().show(ui, |ui| {
-            detail(ui, jobs, entry, &mut actions);
+            detail(ui, jobs, entry, actions);
         });
     }
-    actions
 }
 
 fn detail(ui: &mut egui::Ui, jobs: &JobsState, entry: &JobOverview, actions: &mut Vec<Action>) {

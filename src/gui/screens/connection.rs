@@ -1,61 +1,17 @@
-//! The connections side panel and the connection screen: settings, login, token countdown.
+//! The connection screen: settings, login, token countdown.
 
 use eframe::egui::{self, RichText};
 
-use super::action::Action;
-use super::state::{ConnectState, State, View};
-use super::widgets;
+use super::side_panel::state_line;
 use crate::app_core::ConnectionOverview;
 use crate::display::relative;
+use crate::gui::action::Action;
+use crate::gui::state::{ConnectState, State};
+use crate::gui::widgets;
 use crate::pinterest::ConnectionState;
 use crate::store::validate_ad_account_id;
 
-/// One line a connection's state reads as, with the token countdown when connected.
-pub fn state_line(row: &ConnectionOverview) -> String {
-    let status = &row.status;
-    match status.state {
-        ConnectionState::Connected => match status.access_expires_at {
-            Some(at) => format!("connected, token expires {}", relative(at)),
-            None => "connected".into(),
-        },
-        other => other.label().to_owned(),
-    }
-}
-
-pub fn side_panel(ui: &mut egui::Ui, state: &State) -> Vec<Action> {
-    let mut actions = Vec::new();
-    ui.heading("Connections");
-    if let Some(error) = &state.core_error {
-        widgets::error(ui, error);
-        return actions;
-    }
-    for row in &state.connections {
-        let selected = state.view == View::Connection
-            && state.selected.as_deref() == Some(row.connection.name.as_str());
-        let response = ui.selectable_label(selected, RichText::new(&row.connection.name).strong());
-        if response.clicked() {
-            actions.push(Action::SelectConnection(row.connection.name.clone()));
-        }
-        let color = match row.status.state {
-            ConnectionState::Connected => ui.visuals().text_color(),
-            ConnectionState::Refreshing => ui.visuals().warn_fg_color,
-            _ => ui.visuals().error_fg_color,
-        };
-        ui.label(RichText::new(state_line(row)).small().color(color));
-        ui.add_space(4.0);
-    }
-    if state.connections.is_empty() {
-        ui.label("No connections yet.");
-    }
-    ui.separator();
-    if ui.button("New connection").clicked() {
-        actions.push(Action::NewConnection);
-    }
-    actions
-}
-
-pub fn connection_screen(ui: &mut egui::Ui, state: &State) -> Vec<Action> {
-    let mut actions = Vec::new();
+pub fn ui(ui: &mut egui::Ui, state: &State, actions: &mut Vec<Action>) {
     let form = &state.form;
     ui.heading(match &form.editing {
         Some(name) => format!("Connection: {name}"),
@@ -115,7 +71,7 @@ pub fn connection_screen(ui: &mut egui::Ui, state: &State) -> Vec<Action> {
         }
     });
     let Some(name) = &form.editing else {
-        return actions;
+        return;
     };
     ui.separator();
     let row = state
@@ -164,7 +120,6 @@ pub fn connection_screen(ui: &mut egui::Ui, state: &State) -> Vec<Action> {
             });
         }
     }
-    actions
 }
 
 fn text_row(ui: &mut egui::Ui, label: &str, value: &mut String, secret: bool) {

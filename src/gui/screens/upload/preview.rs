@@ -5,16 +5,15 @@ use std::collections::BTreeSet;
 use eframe::egui::{self, RichText};
 use egui_extras::{Column as TableColumn, TableBuilder};
 
-use super::action::Action;
-use super::command::Command;
-use super::state::{FileState, Loaded, PAGE_ROWS, ScanState};
-use super::widgets;
 use crate::display::group;
+use crate::gui::action::Action;
+use crate::gui::command::Command;
+use crate::gui::state::{FileState, Loaded, PAGE_ROWS, ScanState};
+use crate::gui::widgets;
 use crate::identity::Namespace;
 use crate::source::{CellStatus, Preview, SampleRow, Summary};
 
-pub fn show(ui: &mut egui::Ui, file: &FileState) -> Vec<Action> {
-    let mut actions = Vec::new();
+pub fn ui(ui: &mut egui::Ui, file: &FileState, actions: &mut Vec<Action>) {
     match file {
         FileState::Empty => {
             ui.add_space(24.0);
@@ -51,9 +50,8 @@ pub fn show(ui: &mut egui::Ui, file: &FileState) -> Vec<Action> {
                 actions.push(Action::OpenFileDialog);
             }
         }
-        FileState::Loaded(loaded) => show_loaded(ui, loaded, &mut actions),
+        FileState::Loaded(loaded) => show_loaded(ui, loaded, actions),
     }
-    actions
 }
 
 fn show_loaded(ui: &mut egui::Ui, loaded: &Loaded, actions: &mut Vec<Action>) {
