@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::Core;
-use crate::pinterest::{Audience, ConnectionStatus, CustomerList, PinterestError};
+use crate::pinterest::{Audience, ConnectionState, ConnectionStatus, CustomerList, PinterestError};
 use crate::source::Summary;
 use crate::store::{Connection, JobList, JobRow, JournalCounts, STALE_AFTER_SECONDS, StoreError};
 use crate::upload::JobReport;
@@ -16,6 +16,37 @@ pub struct ConnectionOverview {
     #[serde(flatten)]
     pub connection: Connection,
     pub status: ConnectionStatus,
+}
+
+/// A refresh token this close to its end means a reconnect soon.
+const RECONNECT_WARNING_SECONDS: i64 = 7 * 86_400;
+
+impl ConnectionOverview {
+    /// What the user must do about this connection, as a sentence: reconnect now, or soon
+    /// because its refresh token is about to end. `None` when nothing.
+    pub fn attention(&self, now: i64) -> Option<String> {
+        let name = &self.connection.name;
+        let status = &self.status;
+        match status.state {
+            ConnectionState::ReconnectRequired => Some(format!(
+                "'{name}' needs a reconnect: {}",
+                status
+                    .message
+                    .as_deref()
+                    .unwrap_or("Pinterest no longer accepts its tokens")
+            )),
+            ConnectionState::Connected => status
+                .refresh_expires_at
+                .filter(|at| at - now < RECONNECT_WARNING_SECONDS)
+                .map(|at| {
+                    format!(
+                        "'{name}' must be reconnected within a week: its refresh token ends {}.",
+                        crate::display::relative(at)
+                    )
+                }),
+            ConnectionState::NotConnected | ConnectionState::Refreshing => None,
+        }
+    }
 }
 
 /// An upload job as both faces list it.
@@ -173,6 +204,38 @@ mod tests {
         assert_eq!(listed.len(), 1);
         assert_eq!(listed[0].status.state, ConnectionState::NotConnected);
         assert_eq!(core.status("EU").unwrap(), listed[0].status);
+        assert_eq!(listed[0].attention(0), None);
+    }
+
+    #[test]
+    fn a_refresh_token_ending_within_a_week_asks_for_a_reconnect() {
+        let overview = |state, refresh_expires_at| ConnectionOverview {
+            connection: crate::store::Connection {
+                id: 1,
+                name: "EU".into(),
+                description: String::new(),
+                ad_account_id: "1".into(),
+                app_id: None,
+                created_at: 0,
+            },
+            status: ConnectionStatus {
+                state,
+                access_expires_at: None,
+                refresh_expires_at: Some(refresh_expires_at),
+                connected_at: None,
+                last_refresh_at: None,
+                message: None,
+            },
+        };
+        let now = 1_000_000_000;
+        let soon = overview(ConnectionState::Connected, now + 6 * 86_400);
+        assert!(soon.attention(now).unwrap().contains("within a week"));
+        assert_eq!(
+            overview(ConnectionState::Connected, now + 8 * 86_400).attention(now),
+            None
+        );
+        let lapsed = overview(ConnectionState::ReconnectRequired, now);
+        assert!(lapsed.attention(now).unwrap().contains("needs a reconnect"));
     }
 
     #[test]

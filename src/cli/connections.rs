@@ -98,7 +98,9 @@ fn list(core: &Core, json: bool) -> anyhow::Result<()> {
         "{:<20} {:<19} {:<19} {:<16} {:<16} {}\n",
         "NAME", "AD ACCOUNT", "STATE", "ACCESS EXPIRES", "REFRESH EXPIRES", "DESCRIPTION"
     );
-    for ConnectionOverview { connection, status } in &listed {
+    let now = crate::home::now();
+    for overview in &listed {
+        let ConnectionOverview { connection, status } = overview;
         out += &format!(
             "{:<20} {:<19} {:<19} {:<16} {:<16} {}\n",
             connection.name,
@@ -108,8 +110,8 @@ fn list(core: &Core, json: bool) -> anyhow::Result<()> {
             status.refresh_expires_at.map(relative).unwrap_or_default(),
             connection.description
         );
-        if let Some(message) = &status.message {
-            out += &format!("    {message}\n");
+        if let Some(attention) = overview.attention(now) {
+            out += &format!("    {attention}\n");
         }
     }
     Ok(emit(&out)?)

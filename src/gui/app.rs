@@ -34,8 +34,6 @@ const THROUGHPUT_EVERY: Duration = Duration::from_secs(1);
 const JOBS_EVERY: Duration = Duration::from_secs(2);
 /// How often tokens close to expiry are refreshed in the background.
 const FRESH_EVERY: Duration = Duration::from_secs(300);
-/// A refresh token this close to its end means a reconnect soon: say so once.
-const RECONNECT_WARNING_SECONDS: i64 = 7 * 86_400;
 
 /// The desktop app's state and its background tasks.
 pub struct App {

@@ -201,32 +201,9 @@ impl App {
         let now = crate::home::now();
         let mut warnings = Vec::new();
         for row in &self.state.connections {
-            let name = &row.connection.name;
-            let text = match row.status.state {
-                ConnectionState::ReconnectRequired => format!(
-                    "'{name}' needs a reconnect: {}",
-                    row.status
-                        .message
-                        .as_deref()
-                        .unwrap_or("Pinterest no longer accepts its tokens")
-                ),
-                ConnectionState::Connected
-                    if row
-                        .status
-                        .refresh_expires_at
-                        .is_some_and(|at| at - now < RECONNECT_WARNING_SECONDS) =>
-                {
-                    format!(
-                        "'{name}' must be reconnected within a week: its refresh token ends {}.",
-                        row.status
-                            .refresh_expires_at
-                            .map(crate::display::relative)
-                            .unwrap_or_default()
-                    )
-                }
-                _ => continue,
-            };
-            if self.warned.insert(name.clone()) {
+            if let Some(text) = row.attention(now)
+                && self.warned.insert(row.connection.name.clone())
+            {
                 warnings.push(text);
             }
         }
