@@ -18,6 +18,7 @@ use crate::store::{
 
 mod overview;
 
+pub(crate) use overview::parsed;
 pub use overview::{AdAccountLists, ConnectionOverview, JobOverview};
 
 pub struct Core {

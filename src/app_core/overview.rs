@@ -121,6 +121,27 @@ impl Core {
             .collect()
     }
 
+    /// Refreshes the access token of every connected connection that is within the margin of
+    /// expiry; one connection's failure does not stop the others. Returns the failures.
+    pub async fn keep_fresh(&self) -> Result<Vec<(String, PinterestError)>, StoreError> {
+        let mut failures = Vec::new();
+        for overview in self.connection_overviews()? {
+            if overview.status.state != ConnectionState::Connected {
+                continue;
+            }
+            let name = overview.connection.name;
+            let fresh = match self.session(&name) {
+                Ok(session) => session.access_token().await.map(drop),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = fresh {
+                tracing::warn!(connection = %name, "automatic refresh failed: {e}");
+                failures.push((name, e));
+            }
+        }
+        Ok(failures)
+    }
+
     /// The customer lists and audiences of a connection's ad account, from Pinterest.
     pub async fn ad_account_lists(&self, name: &str) -> Result<AdAccountLists, PinterestError> {
         let client = self.client(name)?;

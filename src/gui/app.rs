@@ -22,7 +22,6 @@ use super::state::{
 use super::tasks::{Event, Opener, Tasks};
 use super::{notify, screens};
 use crate::app_core::Core;
-use crate::pinterest::ConnectionState;
 use crate::store::JobState;
 use crate::upload::{Control, DEFAULT_BATCH_SIZE, JobProgress, JobSpec, Target};
 

@@ -320,19 +320,10 @@ impl Tasks {
 
     /// Refreshes the access tokens that are within the margin of expiry, so a connection
     /// stays usable while the app is open without anyone reconnecting.
-    pub fn keep_fresh(
-        &self,
-        runtime: &tokio::runtime::Runtime,
-        core: Arc<Core>,
-        names: Vec<String>,
-    ) {
+    pub fn keep_fresh(runtime: &tokio::runtime::Runtime, core: Arc<Core>) {
         runtime.spawn(async move {
-            for name in names {
-                if let Ok(session) = core.session(&name)
-                    && let Err(e) = session.access_token().await
-                {
-                    tracing::warn!(connection = %name, "automatic refresh failed: {e}");
-                }
+            if let Err(e) = core.keep_fresh().await {
+                tracing::warn!("cannot read the connections to keep them fresh: {e}");
             }
         });
     }

@@ -70,12 +70,10 @@ pub async fn run_job(
             "job {job_id} is already complete"
         )));
     }
-    let spec: JobSpec =
-        serde_json::from_str(&row.spec).map_err(|e| SyncError::Invalid(e.to_string()))?;
-    let scan: Option<crate::source::Summary> = row
-        .scan
-        .as_deref()
-        .and_then(|s| serde_json::from_str(s).ok());
+    let spec: JobSpec = crate::app_core::parsed(job_id, "settings", Some(&row.spec))?
+        .ok_or_else(|| SyncError::Invalid(format!("job {job_id} has no settings")))?;
+    let scan: Option<crate::source::Summary> =
+        crate::app_core::parsed(job_id, "file counts", row.scan.as_deref())?;
     if let Some(scan) = &scan {
         progress.send_modify(|p| *p = p.clone().with_scan(scan));
     }

@@ -159,17 +159,9 @@ impl App {
         let (Some(core), Some(runtime)) = (&self.core, &self.runtime) else {
             return;
         };
-        if !self.fresh.due() {
-            return;
+        if self.fresh.due() {
+            Tasks::keep_fresh(runtime, core.clone());
         }
-        let connected = self
-            .state
-            .connections
-            .iter()
-            .filter(|r| r.status.state == ConnectionState::Connected)
-            .map(|r| r.connection.name.clone())
-            .collect();
-        self.tasks.keep_fresh(runtime, core.clone(), connected);
     }
 
     /// Starts the full pass for the current mapping, cancelling any pass still running.
