@@ -10,7 +10,7 @@ use std::time::Duration;
 use audience_desk::pinterest::RetryPolicy;
 use audience_desk::sim::Faults;
 use audience_desk::source::{Preview, PreviewOptions};
-use audience_desk::store::JobState;
+use audience_desk::store::{JobState, Store};
 use audience_desk::upload::{
     Control, JobProgress, JobReport, JobSpec, Mode, Target, plan_upload, run_job,
 };
@@ -74,6 +74,11 @@ async fn run(
     let (sender, receiver) = watch::channel(JobProgress::new(job));
     let report = run_job(&world.core, job, control, sender).await.unwrap();
     (report, receiver)
+}
+
+/// The home's database, opened beside the core as another process would.
+fn store(world: &common::World) -> Store {
+    Store::open(&world.core.home).unwrap()
 }
 
 fn members(world: &common::World, list_id: &str) -> BTreeSet<String> {
@@ -336,8 +341,7 @@ async fn cancel_keeps_the_journal_true() {
     let list = list_id(&report);
     let held = members(&world, &list);
     assert_eq!(held.len() as u64, acked);
-    let ledger: BTreeSet<String> = audience_desk::store::Store::open(&world.core.home)
-        .unwrap()
+    let ledger: BTreeSet<String> = store(&world)
         .ledger(audience_desk::sim::OWNED_AD_ACCOUNT, &list)
         .unwrap()
         .iter()
@@ -449,7 +453,7 @@ async fn run_reconnecting(world: &Arc<common::World>, job: i64) -> (JobState, Op
         let waiting = tokio::select! {
             ended = &mut task => {
                 let error = ended.unwrap().err().map(|e| e.to_string());
-                let row = audience_desk::store::Store::open(&world.core.home).unwrap().job(job).unwrap().unwrap();
+                let row = store(world).job(job).unwrap().unwrap();
                 return (row.state, error);
             }
             waiting = progress.wait_for(|p| p.state == JobState::WaitingForReconnect) => {
@@ -503,10 +507,7 @@ async fn batches_split_or_refused_while_a_reconnect_is_pending_are_not_lost() {
             ended = run_reconnecting(&world, job).await;
         }
         assert_eq!(ended, (JobState::Completed, None), "round {refused}");
-        let counts = audience_desk::store::Store::open(&world.core.home)
-            .unwrap()
-            .journal_counts(job)
-            .unwrap();
+        let counts = store(&world).journal_counts(job).unwrap();
         assert_eq!(counts.batches_acked, counts.batches, "round {refused}");
         assert_eq!(members(&world, &list), expected(0..1200), "round {refused}");
     }
@@ -589,11 +590,7 @@ async fn one_job_has_one_runner() {
         .unwrap()
         .unwrap_err();
     assert!(stopped.to_string().contains("taken over"), "{stopped}");
-    let row = audience_desk::store::Store::open(&world.core.home)
-        .unwrap()
-        .job(job)
-        .unwrap()
-        .unwrap();
+    let row = store(&world).job(job).unwrap().unwrap();
     assert_eq!(
         row.state,
         JobState::Running,
