@@ -90,9 +90,12 @@ impl Core {
     /// keyring unless `AUDIENCE_DESK_SECRETS=file`.
     pub fn open() -> anyhow::Result<Core> {
         let home = crate::home::home_dir();
+        let endpoints = Endpoints::from_env()?;
+        let store = Store::open(&home)?;
         let try_keyring = std::env::var("AUDIENCE_DESK_SECRETS").map_or(true, |v| v != "file");
-        let (secrets, notice) = open_secrets(&home, try_keyring);
-        Ok(Core::with(&home, Endpoints::from_env()?, secrets, notice)?)
+        let home_id = store.home_id()?;
+        let (secrets, notice) = open_secrets(&home, try_keyring.then_some(home_id.as_str()));
+        Ok(Core::assemble(&home, store, endpoints, secrets, notice))
     }
 
     pub fn with(
@@ -101,9 +104,20 @@ impl Core {
         secrets: Arc<dyn SecretStore>,
         notice: Option<String>,
     ) -> Result<Core, StoreError> {
-        Ok(Core {
+        let store = Store::open(home)?;
+        Ok(Core::assemble(home, store, endpoints, secrets, notice))
+    }
+
+    fn assemble(
+        home: &Path,
+        store: Store,
+        endpoints: Endpoints,
+        secrets: Arc<dyn SecretStore>,
+        notice: Option<String>,
+    ) -> Core {
+        Core {
             home: home.to_owned(),
-            store: Arc::new(Mutex::new(Store::open(home)?)),
+            store: Arc::new(Mutex::new(store)),
             secrets,
             endpoints,
             limits: RateLimits::default(),
@@ -112,7 +126,7 @@ impl Core {
             notice,
             sessions: Mutex::default(),
             limiters: Mutex::default(),
-        })
+        }
     }
 
     fn store(&self) -> std::sync::MutexGuard<'_, Store> {

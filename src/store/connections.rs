@@ -184,6 +184,15 @@ impl Store {
         Ok(connection)
     }
 
+    /// This home's own identifier, made once when its database was created.
+    pub fn home_id(&self) -> Result<String, StoreError> {
+        Ok(self
+            .db()
+            .query_row("SELECT value FROM meta WHERE key = 'home_id'", [], |row| {
+                row.get(0)
+            })?)
+    }
+
     pub fn token_info(&self, connection_id: i64) -> Result<Option<TokenInfo>, StoreError> {
         Ok(self
             .db()

@@ -73,6 +73,10 @@ const MIGRATIONS: &[&str] = &[
     // the user), renewed by its heartbeat.
     "ALTER TABLE jobs ADD COLUMN lease TEXT;
      ALTER TABLE jobs ADD COLUMN owner TEXT;",
+    // 5: facts about the home itself; `home_id` scopes its secrets in the system keyring,
+    // which every home of the user shares.
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+     INSERT INTO meta (key, value) VALUES ('home_id', lower(hex(randomblob(8))));",
 ];
 
 /// Brings the schema up to date. The version is read inside an immediate (write-locked)

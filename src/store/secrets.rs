@@ -30,42 +30,70 @@ pub trait SecretStore: Send + Sync {
     fn describe(&self) -> String;
 }
 
-/// The OS keyring (Secret Service, Keychain, Credential Manager).
-pub struct KeyringSecrets;
+/// The OS keyring (Secret Service, Keychain, Credential Manager). Every home of the user
+/// shares it, so each home's secrets are named under the home's own identifier.
+pub struct KeyringSecrets {
+    home_id: String,
+}
 
 impl KeyringSecrets {
     /// `None` when no keyring is reachable (a headless box without a D-Bus session).
-    pub fn probe() -> Option<KeyringSecrets> {
+    pub fn probe(home_id: &str) -> Option<KeyringSecrets> {
         keyring::Entry::store_status().as_ref().ok()?;
         keyring::Entry::new(SERVICE, "probe").ok()?;
-        Some(KeyringSecrets)
+        Some(KeyringSecrets {
+            home_id: home_id.to_owned(),
+        })
     }
 
-    fn entry(key: &str) -> Result<keyring::Entry, SecretError> {
-        keyring::Entry::new(SERVICE, key).map_err(|e| SecretError::Keyring(e.to_string()))
+    fn entry(name: &str) -> Result<keyring::Entry, SecretError> {
+        keyring::Entry::new(SERVICE, name).map_err(|e| SecretError::Keyring(e.to_string()))
     }
-}
 
-impl SecretStore for KeyringSecrets {
-    fn get(&self, key: &str) -> Result<Option<String>, SecretError> {
-        match Self::entry(key)?.get_password() {
+    fn scoped(&self, key: &str) -> Result<keyring::Entry, SecretError> {
+        Self::entry(&format!("{}/{key}", self.home_id))
+    }
+
+    fn read(entry: &keyring::Entry) -> Result<Option<String>, SecretError> {
+        match entry.get_password() {
             Ok(value) => Ok(Some(value)),
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(e) => Err(SecretError::Keyring(e.to_string())),
         }
     }
+}
+
+impl SecretStore for KeyringSecrets {
+    fn get(&self, key: &str) -> Result<Option<String>, SecretError> {
+        let scoped = self.scoped(key)?;
+        if let Some(value) = Self::read(&scoped)? {
+            return Ok(Some(value));
+        }
+        // Versions before home identifiers named secrets by key alone: carry such a secret
+        // over to this home's name, leaving the old entry for any other home that used it.
+        let Some(value) = Self::read(&Self::entry(key)?)? else {
+            return Ok(None);
+        };
+        scoped
+            .set_password(&value)
+            .map_err(|e| SecretError::Keyring(e.to_string()))?;
+        Ok(Some(value))
+    }
 
     fn set(&self, key: &str, value: &str) -> Result<(), SecretError> {
-        Self::entry(key)?
+        self.scoped(key)?
             .set_password(value)
             .map_err(|e| SecretError::Keyring(e.to_string()))
     }
 
     fn delete(&self, key: &str) -> Result<(), SecretError> {
-        match Self::entry(key)?.delete_credential() {
-            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-            Err(e) => Err(SecretError::Keyring(e.to_string())),
+        for entry in [self.scoped(key)?, Self::entry(key)?] {
+            match entry.delete_credential() {
+                Ok(()) | Err(keyring::Error::NoEntry) => {}
+                Err(e) => return Err(SecretError::Keyring(e.to_string())),
+            }
         }
+        Ok(())
     }
 
     fn describe(&self) -> String {
@@ -187,8 +215,11 @@ impl SecretStore for MemorySecrets {
 
 /// The keyring when reachable and wanted, else the 0600 file. The second value is a notice to
 /// show the user once per home directory.
-pub fn open_secrets(home: &Path, try_keyring: bool) -> (Arc<dyn SecretStore>, Option<String>) {
-    if try_keyring && let Some(keyring) = KeyringSecrets::probe() {
+pub fn open_secrets(
+    home: &Path,
+    keyring_for: Option<&str>,
+) -> (Arc<dyn SecretStore>, Option<String>) {
+    if let Some(keyring) = keyring_for.and_then(KeyringSecrets::probe) {
         return (Arc::new(keyring), None);
     }
     let file = FileSecrets::new(home.join("secrets.json"));
