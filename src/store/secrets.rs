@@ -287,8 +287,8 @@ mod tests {
     #[test]
     fn the_file_notice_is_shown_once() {
         let dir = tempfile::tempdir().unwrap();
-        let (_, first) = open_secrets(dir.path(), false);
-        let (_, second) = open_secrets(dir.path(), false);
+        let (_, first) = open_secrets(dir.path(), None);
+        let (_, second) = open_secrets(dir.path(), None);
         assert!(first.unwrap().contains("secrets.json"));
         assert!(second.is_none());
     }
