@@ -52,6 +52,8 @@ pub struct App {
     throughput: Every,
     /// Connections already warned about, so a warning is given once per session.
     warned: HashSet<String>,
+    /// The keyring's trouble, said once per session.
+    keyring_warned: bool,
     /// Off in tests; `run` turns it on.
     pub desktop_notifications: bool,
     /// Demo mode's simulator, kept alive as long as the app.
@@ -87,6 +89,7 @@ impl App {
             pending: Vec::new(),
             throughput: Every::new(THROUGHPUT_EVERY),
             warned: HashSet::new(),
+            keyring_warned: false,
             desktop_notifications: false,
             demo: None,
         }

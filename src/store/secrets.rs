@@ -10,7 +10,11 @@ const SERVICE: &str = "audience-desk";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SecretError {
-    #[error("the system keyring refused: {0}")]
+    #[error(
+        "the system keyring refused: {0}. Unlock it (log in to the desktop session) and try \
+         again; or keep secrets in a file readable by you only with AUDIENCE_DESK_SECRETS=file, \
+         then connect again"
+    )]
     Keyring(String),
     #[error("cannot use the secrets file {}: {source}", path.display())]
     File {
@@ -28,12 +32,23 @@ pub trait SecretStore: Send + Sync {
     fn delete(&self, key: &str) -> Result<(), SecretError>;
     /// Where the secrets are, for the user.
     fn describe(&self) -> String;
+    /// A problem the user should hear about that did not stop the work: secrets kept only in
+    /// memory because the store refused them.
+    fn trouble(&self) -> Option<String> {
+        None
+    }
 }
 
 /// The OS keyring (Secret Service, Keychain, Credential Manager). Every home of the user
 /// shares it, so each home's secrets are named under the home's own identifier.
+///
+/// What this process read or wrote is also kept in memory: when the keyring is locked or gone
+/// mid-session, the running process keeps using its tokens (a refresh rotates the refresh
+/// token, and losing the new one would force a new login) and says so.
 pub struct KeyringSecrets {
     home_id: String,
+    known: Mutex<BTreeMap<String, String>>,
+    trouble: Mutex<Option<String>>,
 }
 
 impl KeyringSecrets {
@@ -43,6 +58,8 @@ impl KeyringSecrets {
         keyring::Entry::new(SERVICE, "probe").ok()?;
         Some(KeyringSecrets {
             home_id: home_id.to_owned(),
+            known: Mutex::default(),
+            trouble: Mutex::default(),
         })
     }
 
@@ -63,8 +80,34 @@ impl KeyringSecrets {
     }
 }
 
-impl SecretStore for KeyringSecrets {
-    fn get(&self, key: &str) -> Result<Option<String>, SecretError> {
+impl KeyringSecrets {
+    // Invariant for the locks below: nothing panics while they are held.
+    fn remember(&self, key: &str, value: Option<&str>) {
+        let mut known = self.known.lock().expect("keyring memory");
+        match value {
+            Some(value) => known.insert(key.to_owned(), value.to_owned()),
+            None => known.remove(key),
+        };
+    }
+
+    /// Keeps `key` in memory after the keyring refused it, and tells the user once.
+    fn refused(&self, key: &str, error: SecretError) -> Result<Option<String>, SecretError> {
+        let Some(value) = self.known.lock().expect("keyring memory").get(key).cloned() else {
+            return Err(error);
+        };
+        let mut trouble = self.trouble.lock().expect("keyring trouble");
+        if trouble.is_none() {
+            tracing::warn!("keyring unusable, keeping this session's secrets in memory: {error}");
+            *trouble = Some(format!(
+                "The system keyring cannot be used ({error}). This session's tokens are kept in \
+                 memory and work until Audience Desk closes; unlock the keyring before then, or \
+                 connect again after a restart."
+            ));
+        }
+        Ok(Some(value))
+    }
+
+    fn get_stored(&self, key: &str) -> Result<Option<String>, SecretError> {
         let scoped = self.scoped(key)?;
         if let Some(value) = Self::read(&scoped)? {
             return Ok(Some(value));
@@ -79,14 +122,36 @@ impl SecretStore for KeyringSecrets {
             .map_err(|e| SecretError::Keyring(e.to_string()))?;
         Ok(Some(value))
     }
+}
+
+impl SecretStore for KeyringSecrets {
+    /// The keyring's value when it answers (another process may have rotated a token), else
+    /// what this process last knew.
+    fn get(&self, key: &str) -> Result<Option<String>, SecretError> {
+        match self.get_stored(key) {
+            Ok(value) => {
+                self.remember(key, value.as_deref());
+                Ok(value)
+            }
+            Err(e) => self.refused(key, e),
+        }
+    }
 
     fn set(&self, key: &str, value: &str) -> Result<(), SecretError> {
-        self.scoped(key)?
-            .set_password(value)
-            .map_err(|e| SecretError::Keyring(e.to_string()))
+        self.remember(key, Some(value));
+        let stored = self.scoped(key).and_then(|entry| {
+            entry
+                .set_password(value)
+                .map_err(|e| SecretError::Keyring(e.to_string()))
+        });
+        match stored {
+            Ok(()) => Ok(()),
+            Err(e) => self.refused(key, e).map(drop),
+        }
     }
 
     fn delete(&self, key: &str) -> Result<(), SecretError> {
+        self.remember(key, None);
         for entry in [self.scoped(key)?, Self::entry(key)?] {
             match entry.delete_credential() {
                 Ok(()) | Err(keyring::Error::NoEntry) => {}
@@ -98,6 +163,10 @@ impl SecretStore for KeyringSecrets {
 
     fn describe(&self) -> String {
         "the system keyring".into()
+    }
+
+    fn trouble(&self) -> Option<String> {
+        self.trouble.lock().expect("keyring trouble").clone()
     }
 }
 

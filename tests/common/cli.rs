@@ -10,6 +10,8 @@ pub struct Env {
     pub home: tempfile::TempDir,
     pub redirect: String,
     browser: std::path::PathBuf,
+    /// `file` (the default here), or `keyring` for the system keyring.
+    pub secrets: &'static str,
     /// Holds the browser helper, outside the home: the home holds only what the app writes.
     _tools: tempfile::TempDir,
 }
@@ -34,6 +36,7 @@ impl Env {
             home,
             redirect,
             browser,
+            secrets: "file",
             _tools: tools,
         }
     }
@@ -44,7 +47,7 @@ impl Env {
         command
             .args(args)
             .env("AUDIENCE_DESK_HOME", self.home.path())
-            .env("AUDIENCE_DESK_SECRETS", "file")
+            .env("AUDIENCE_DESK_SECRETS", self.secrets)
             .env("PINTEREST_API_URI", &api)
             .env("PINTEREST_OAUTH_URI", &api)
             .env("PINTEREST_REDIRECT_URI", &self.redirect)

@@ -184,12 +184,14 @@ impl App {
                     }
                     (state, None) => format!("Job {job} {}: {counts}.", state.label()),
                 };
-                let failed = matches!(p.state, JobState::Failed | JobState::WaitingForReconnect);
-                if p.state == JobState::Interrupted {
-                    self.notify(text, false);
-                } else {
-                    self.alert("Upload finished", text, failed);
-                }
+                let summary = match p.state {
+                    JobState::Interrupted => return self.notify(text, false),
+                    JobState::Completed => "Upload finished",
+                    JobState::Cancelled => "Upload cancelled",
+                    JobState::Failed | JobState::WaitingForReconnect => "Upload failed",
+                    JobState::Running | JobState::Paused => "Upload stopped",
+                };
+                self.alert(summary, text, p.state != JobState::Completed);
             }
             Err(error) => self.alert("Upload failed", format!("Job {job} failed: {error}"), true),
         }
@@ -206,6 +208,12 @@ impl App {
             {
                 warnings.push(text);
             }
+        }
+        if !self.keyring_warned
+            && let Some(trouble) = self.core.as_ref().and_then(|c| c.secrets.trouble())
+        {
+            self.keyring_warned = true;
+            warnings.push(trouble);
         }
         for text in warnings {
             self.alert("Connection needs you", text, true);
