@@ -92,6 +92,8 @@ impl Core {
         let home = crate::home::home_dir();
         let endpoints = Endpoints::from_env()?;
         let store = Store::open(&home)?;
+        // Scratch folders a crashed pass left behind.
+        crate::source::remove_abandoned(&home.join("tmp"));
         let try_keyring = std::env::var("AUDIENCE_DESK_SECRETS").map_or(true, |v| v != "file");
         let home_id = store.home_id()?;
         let (secrets, notice) = open_secrets(&home, try_keyring.then_some(home_id.as_str()));

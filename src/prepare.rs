@@ -169,6 +169,7 @@ fn write_run(file: &File, run: &crate::source::DigestRun<'_>) -> io::Result<()> 
     let mut block = Vec::with_capacity(LINE * 4096);
     let mut line = [b'\n'; LINE];
     for digest in run.digests() {
+        let digest = digest?;
         let hex: &mut [u8; 64] = (&mut line[..64]).try_into().expect("64 of 65 bytes");
         digest.write_hex(hex);
         block.extend_from_slice(&line);

@@ -1,9 +1,16 @@
-//! The unique digests of each list type, as the full pass leaves them: grouped by first byte,
-//! in file order within each group, deduplicated one group at a time.
+//! The unique digests of each list type, as the full pass leaves them: in memory grouped by
+//! first byte, in file order within each group, deduplicated one group at a time; or merged
+//! into a file when the pass went past its memory budget (`spill`).
 
 use std::collections::HashSet;
+use std::fs::File;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::thread;
 
+use super::spill::Scratch;
 use crate::identity::{Digest, ListType};
 
 /// A digest and, in its last byte, the plan column it came from.
@@ -75,61 +82,156 @@ impl Hasher for DigestHasher {
     }
 }
 
-/// The unique digests of one list type, grouped by first byte and in file order within.
+/// The unique digests of one list type: in memory (grouped by first byte, in file order
+/// within), or, when the pass went past its memory budget, in a file of the pass's scratch
+/// folder (in digest order).
 #[derive(Clone, Debug)]
 pub struct DigestList {
     pub list_type: ListType,
-    pub(super) buckets: Buckets,
+    pub(super) held: Held,
 }
+
+#[derive(Clone, Debug)]
+pub(super) enum Held {
+    Memory(Buckets),
+    File {
+        path: PathBuf,
+        count: usize,
+        /// Keeps the scratch folder, and so the file, while any list needs it.
+        _scratch: Arc<Scratch>,
+    },
+}
+
+/// Digests one at a time; reading a spilled list can fail.
+pub type Digests<'a> = Box<dyn Iterator<Item = io::Result<Digest>> + 'a>;
 
 impl DigestList {
     pub fn len(&self) -> usize {
-        self.buckets.len()
+        match &self.held {
+            Held::Memory(buckets) => buckets.len(),
+            Held::File { count, .. } => *count,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    pub fn digests(&self) -> impl Iterator<Item = Digest> + '_ {
-        digests_of(&self.buckets.0)
+    /// Whether the digests are in a file (the pass went past its memory budget).
+    pub fn spilled(&self) -> bool {
+        matches!(self.held, Held::File { .. })
     }
 
-    /// The digests in `parts` runs of whole buckets, in order, for writing them in parallel.
+    pub fn digests(&self) -> Digests<'_> {
+        self.runs(1).into_iter().next().map_or_else(
+            || Box::new(std::iter::empty()) as Digests<'_>,
+            |run| run.into_digests(),
+        )
+    }
+
+    /// The digests in `parts` consecutive runs, in order, for writing them in parallel.
     pub fn runs(&self, parts: usize) -> Vec<DigestRun<'_>> {
-        let buckets = &self.buckets.0;
-        let per_part = buckets.len().div_ceil(parts.max(1));
-        let mut start = 0;
-        buckets
-            .chunks(per_part.max(1))
-            .map(|chunk| {
-                let run = DigestRun {
-                    start,
-                    buckets: chunk,
-                };
-                start += chunk.iter().map(Vec::len).sum::<usize>();
-                run
-            })
-            .collect()
+        match &self.held {
+            Held::Memory(buckets) => {
+                let buckets = &buckets.0;
+                let per_part = buckets.len().div_ceil(parts.max(1));
+                let mut start = 0;
+                buckets
+                    .chunks(per_part.max(1))
+                    .map(|chunk| {
+                        let run = DigestRun {
+                            start,
+                            source: RunSource::Memory(chunk),
+                        };
+                        start += chunk.iter().map(Vec::len).sum::<usize>();
+                        run
+                    })
+                    .collect()
+            }
+            Held::File { path, count, .. } => {
+                let per_part = count.div_ceil(parts.max(1)).max(1);
+                (0..*count)
+                    .step_by(per_part)
+                    .map(|start| DigestRun {
+                        start,
+                        source: RunSource::File {
+                            path,
+                            count: per_part.min(count - start),
+                        },
+                    })
+                    .collect()
+            }
+        }
     }
 }
 
 /// Consecutive digests of a list: where they start among its digests, and the digests.
 pub struct DigestRun<'a> {
     pub start: usize,
-    buckets: &'a [Vec<Entry>],
+    source: RunSource<'a>,
 }
 
-impl DigestRun<'_> {
-    pub fn digests(&self) -> impl Iterator<Item = Digest> + '_ {
-        digests_of(self.buckets)
+enum RunSource<'a> {
+    Memory(&'a [Vec<Entry>]),
+    File { path: &'a Path, count: usize },
+}
+
+impl<'a> DigestRun<'a> {
+    pub fn digests(&self) -> Digests<'a> {
+        match self.source {
+            RunSource::Memory(buckets) => Box::new(buckets.iter().flatten().map(|e| {
+                let mut d = [0u8; 32];
+                d.copy_from_slice(&e[..32]);
+                Ok(Digest(d))
+            })),
+            RunSource::File { path, count } => file_digests(path, self.start, count),
+        }
+    }
+
+    fn into_digests(self) -> Digests<'a> {
+        self.digests()
     }
 }
 
-fn digests_of(buckets: &[Vec<Entry>]) -> impl Iterator<Item = Digest> + '_ {
-    buckets.iter().flatten().map(|e| {
+/// `count` digests of a file of 32-byte digests, from the `first`.
+fn file_digests<'a>(path: &Path, first: usize, count: usize) -> Digests<'a> {
+    let opened = File::open(path).and_then(|mut file| {
+        file.seek(SeekFrom::Start(first as u64 * 32))?;
+        Ok(BufReader::with_capacity(1 << 16, file))
+    });
+    let mut reader = match opened {
+        Ok(reader) => reader,
+        Err(e) => return Box::new(std::iter::once(Err(e))),
+    };
+    Box::new((0..count).map(move |_| {
         let mut d = [0u8; 32];
-        d.copy_from_slice(&e[..32]);
-        Digest(d)
+        reader.read_exact(&mut d)?;
+        Ok(Digest(d))
+    }))
+}
+
+/// Each list type's digests deduplicated in memory, the list types in parallel.
+pub(super) fn dedupe_in_memory(
+    entries: [Buckets; 3],
+    columns: usize,
+) -> Vec<(DigestList, Vec<u64>)> {
+    thread::scope(|scope| {
+        let handles: Vec<_> = ListType::ALL
+            .into_iter()
+            .zip(entries)
+            .filter(|(_, buckets)| buckets.len() > 0)
+            .map(|(list_type, mut buckets)| {
+                scope.spawn(move || {
+                    let duplicates = buckets.dedupe(columns);
+                    let held = Held::Memory(buckets);
+                    (DigestList { list_type, held }, duplicates)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            // Invariant: deduplicating byte arrays cannot panic.
+            .map(|h| h.join().expect("sort thread"))
+            .collect()
     })
 }

@@ -13,13 +13,15 @@ mod open;
 mod preview;
 mod records;
 mod scan;
+mod spill;
 
 pub use browse::{MARK_EVERY, RowIndex, read_rows};
 pub use columns::Column;
-pub use digests::{DigestList, DigestRun};
+pub use digests::{DigestList, DigestRun, Digests};
 pub use error::SourceError;
 pub use format::{Delimiter, Format, TextEncoding};
 pub use mapping::{ColumnRef, MapSpec};
 pub use preview::{CellStatus, Preview, PreviewOptions, SampleCell, SampleRow};
 pub use records::MAX_LINE_BYTES;
 pub use scan::{ColumnCounts, ListCounts, Progress, Reject, ScanOutput, ScanPlan, Summary, scan};
+pub use spill::{DEFAULT_MEMORY_MIB, MemoryBudget, remove_abandoned};

@@ -192,6 +192,7 @@ impl Preview {
             format: self.format,
             width: self.width,
             columns,
+            memory: super::MemoryBudget::default(),
         })
     }
 

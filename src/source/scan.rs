@@ -12,10 +12,11 @@ use std::thread;
 use serde::{Deserialize, Serialize};
 
 use super::browse::RowIndex;
-use super::digests::{Buckets, DigestList, Entry};
+use super::digests::{Buckets, DigestList, Entry, Held};
 use super::format::{field, is_blank};
 use super::open::open_stream;
 use super::records::{RecordReader, Span};
+use super::spill::{MemoryBudget, Runs};
 use super::{Column, Format, SourceError};
 use crate::identity::{ListType, Namespace, Normalizer, Reason};
 
@@ -31,6 +32,8 @@ pub struct ScanPlan {
     pub width: usize,
     /// The identity columns, in file order (namespace is never `ignore`).
     pub columns: Vec<Column>,
+    /// Memory for the pass's digests, and where they go past it.
+    pub memory: MemoryBudget,
 }
 
 /// A rejected cell or row. Carries the line and column only, never the cell's content.
@@ -144,7 +147,7 @@ pub fn scan(
         Ok::<_, SourceError>(reader.join().expect("the reader thread panicked"))
     })?;
     let read_secs = started.elapsed().as_secs_f64();
-    let mut output = merge.finish();
+    let mut output = merge.finish()?;
     output.index = index;
     tracing::debug!(
         read_secs,
@@ -382,6 +385,10 @@ struct Merge {
     summary: Summary,
     tallies: Vec<Tally>,
     entries: [Buckets; 3],
+    budget: MemoryBudget,
+    /// Digests held in `entries`.
+    held: usize,
+    runs: Runs,
     pending: BTreeMap<u64, Done>,
     next_seq: u64,
 }
@@ -407,6 +414,9 @@ impl Merge {
             },
             tallies: vec![Tally::default(); plan.columns.len()],
             entries: Default::default(),
+            budget: plan.memory.clone(),
+            held: 0,
+            runs: Runs::default(),
             pending: BTreeMap::new(),
             next_seq: 0,
         }
@@ -428,7 +438,7 @@ impl Merge {
             self.pending.insert(result.seq, result);
             while let Some(next) = self.pending.remove(&self.next_seq) {
                 self.next_seq += 1;
-                self.absorb(next, total_bytes, on_reject);
+                self.absorb(next, total_bytes, on_reject)?;
                 on_progress(Progress {
                     bytes_read: self.summary.bytes,
                     total_bytes,
@@ -445,7 +455,12 @@ impl Merge {
         Ok(())
     }
 
-    fn absorb(&mut self, done: Done, total_bytes: u64, on_reject: &mut dyn FnMut(&Reject)) {
+    fn absorb(
+        &mut self,
+        done: Done,
+        total_bytes: u64,
+        on_reject: &mut dyn FnMut(&Reject),
+    ) -> Result<(), SourceError> {
         if self.next_seq == 1 {
             self.reserve_for(&done, total_bytes);
         }
@@ -466,7 +481,25 @@ impl Merge {
         }
         for (all, part) in self.entries.iter_mut().zip(&done.entries) {
             all.extend(part);
+            self.held += part.len();
         }
+        if self.held > self.budget.entries() {
+            self.spill_all()?;
+        }
+        Ok(())
+    }
+
+    /// Past the budget: every list type's digests go to a sorted run on disk.
+    fn spill_all(&mut self) -> Result<(), SourceError> {
+        for (list, buckets) in self.entries.iter_mut().enumerate() {
+            if buckets.len() > 0 {
+                self.runs
+                    .spill(&self.budget, list, buckets)
+                    .map_err(|e| SourceError::io(&self.budget.scratch_root, e))?;
+            }
+        }
+        self.held = 0;
+        Ok(())
     }
 
     /// Sizes the buckets for the whole file from its first chunk, so that they are not copied
@@ -480,17 +513,20 @@ impl Merge {
             total_bytes
         };
         let share = (first.text_end.max(1) as f64 / text_bytes.max(1) as f64).min(1.0);
+        // Never more than the budget: past it the buckets are spilled and filled again.
+        let most = self.budget.entries() / 256;
         for (buckets, part) in self.entries.iter_mut().zip(&first.entries) {
             let expected = (part.len() as f64 / share * 1.1 / 256.0) as usize;
             for bucket in &mut buckets.0 {
-                bucket.reserve(expected.min(1 << 24));
+                bucket.reserve(expected.min(most));
             }
         }
     }
 
-    /// Drops duplicate digests of each list type (in parallel) and counts them against the
-    /// column where the identity came again.
-    fn finish(mut self) -> ScanOutput {
+    /// Drops duplicate digests of each list type and counts them against the column where the
+    /// identity came again: in memory (each list type in a thread of its own), or, once the
+    /// pass has spilled, by merging the runs on disk.
+    fn finish(mut self) -> Result<ScanOutput, SourceError> {
         for (counts, tally) in self.summary.columns.iter_mut().zip(&self.tallies) {
             counts.valid = tally.valid;
             counts.empty = tally.empty;
@@ -500,45 +536,61 @@ impl Merge {
                 .filter(|&(_, n)| n > 0)
                 .collect();
         }
-        let entries = std::mem::take(&mut self.entries);
         let columns = self.summary.columns.len();
-        let sorted: Vec<(ListType, Buckets, Vec<u64>)> = thread::scope(|scope| {
-            let handles: Vec<_> = ListType::ALL
-                .into_iter()
-                .zip(entries)
-                .filter(|(_, buckets)| buckets.len() > 0)
-                .map(|(list_type, mut buckets)| {
-                    scope.spawn(move || {
-                        let duplicates = buckets.dedupe(columns);
-                        (list_type, buckets, duplicates)
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                // Invariant: deduplicating byte arrays cannot panic.
-                .map(|h| h.join().expect("sort thread"))
-                .collect()
-        });
+        let deduped = if ListType::ALL.iter().any(|l| self.runs.any(l.index())) {
+            self.spill_all()?;
+            self.merge_runs(columns)?
+        } else {
+            super::digests::dedupe_in_memory(std::mem::take(&mut self.entries), columns)
+        };
         let mut lists = Vec::new();
-        for (list_type, buckets, duplicates) in sorted {
+        for (list, duplicates) in deduped {
             for (counts, n) in self.summary.columns.iter_mut().zip(&duplicates) {
                 counts.duplicates += n;
             }
             let duplicates: u64 = duplicates.iter().sum();
-            let unique = buckets.len() as u64;
+            let unique = list.len() as u64;
             self.summary.lists.push(ListCounts {
-                list_type,
+                list_type: list.list_type,
                 valid: unique + duplicates,
                 unique,
                 duplicates,
             });
-            lists.push(DigestList { list_type, buckets });
+            lists.push(list);
         }
-        ScanOutput {
+        Ok(ScanOutput {
             summary: self.summary,
             lists,
             index: RowIndex::default(),
+        })
+    }
+
+    /// Each spilled list type's runs merged into one file of unique digests.
+    fn merge_runs(&mut self, columns: usize) -> Result<Vec<(DigestList, Vec<u64>)>, SourceError> {
+        let runs = std::mem::take(&mut self.runs);
+        let io = |e| SourceError::io(&self.budget.scratch_root, e);
+        let mut merged = Vec::new();
+        for list_type in ListType::ALL {
+            if runs.any(list_type.index()) {
+                merged.push((
+                    list_type,
+                    runs.merge(list_type.index(), columns).map_err(io)?,
+                ));
+            }
         }
+        let Some(scratch) = runs.into_scratch().map(Arc::new) else {
+            return Ok(Vec::new());
+        };
+        Ok(merged
+            .into_iter()
+            .map(|(list_type, m)| {
+                let held = Held::File {
+                    path: m.path,
+                    count: m.unique,
+                    _scratch: scratch.clone(),
+                };
+                (DigestList { list_type, held }, m.duplicates)
+            })
+            .collect())
     }
 }

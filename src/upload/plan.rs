@@ -143,7 +143,10 @@ pub fn plan_upload(
     let mut lists = Vec::new();
     let mut warnings = Vec::new();
     for list in &output.lists {
-        let file: Vec<Digest> = list.digests().collect();
+        let file: Vec<Digest> = list
+            .digests()
+            .collect::<std::io::Result<_>>()
+            .map_err(|e| SourceError::io(&preview.path, e))?;
         let (name, list_id) = match &spec.target {
             Target::NewList(name) if types.len() > 1 => {
                 (format!("{name} ({})", list.list_type), None)

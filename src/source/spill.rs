@@ -1,0 +1,234 @@
+//! Bounded memory for the full pass. While the digests held stay under the memory budget the
+//! pass keeps them all in memory, as fast as ever. Past it, each list type's digests are
+//! sorted and written as a run to a scratch folder in the home; at the end the runs are merged
+//! k-way, which both drops repeats (keeping each digest's first occurrence, as the in-memory
+//! path does) and counts them per column, into one file of unique digests per list type.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::fs::{self, File};
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use super::digests::{Buckets, Entry};
+
+/// Memory for the digests of one pass, in bytes, when `AUDIENCE_DESK_MEMORY_MIB` says nothing.
+pub const DEFAULT_MEMORY_MIB: usize = 512;
+
+const ENTRY: usize = std::mem::size_of::<Entry>();
+
+/// How much memory the pass's digests may take, and where runs go past that.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemoryBudget {
+    pub bytes: usize,
+    /// The folder scratch folders are made in (`HOME/tmp`).
+    pub scratch_root: PathBuf,
+}
+
+impl Default for MemoryBudget {
+    /// `AUDIENCE_DESK_MEMORY_MIB` (default 512) and the home's `tmp` folder.
+    fn default() -> Self {
+        let mib = std::env::var("AUDIENCE_DESK_MEMORY_MIB")
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .filter(|&m| m > 0)
+            .unwrap_or(DEFAULT_MEMORY_MIB);
+        MemoryBudget {
+            bytes: mib.saturating_mul(1 << 20),
+            scratch_root: crate::home::home_dir().join("tmp"),
+        }
+    }
+}
+
+impl MemoryBudget {
+    /// How many digests fit.
+    pub(super) fn entries(&self) -> usize {
+        (self.bytes / ENTRY).max(1)
+    }
+}
+
+/// A scratch folder of this process under the budget's root, removed when dropped. A crash
+/// leaves it behind; `remove_abandoned` removes it at the next pass.
+#[derive(Debug)]
+pub struct Scratch {
+    dir: PathBuf,
+}
+
+impl Scratch {
+    fn new(root: &Path) -> io::Result<Scratch> {
+        remove_abandoned(root);
+        crate::home::private_dir(root)?;
+        let suffix: u64 = rand::random();
+        let dir = root.join(format!("scan-{}-{suffix:016x}", std::process::id()));
+        crate::home::private_dir(&dir)?;
+        Ok(Scratch { dir })
+    }
+
+    fn file(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if let Err(e) = fs::remove_dir_all(&self.dir) {
+            tracing::warn!(
+                "cannot remove the scratch folder {}: {e}",
+                self.dir.display()
+            );
+        }
+    }
+}
+
+/// Removes the scratch folders of processes that are gone (a crash, a kill).
+pub fn remove_abandoned(root: &Path) {
+    let Ok(entries) = fs::read_dir(root) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let pid = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("scan-"))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok());
+        if pid.is_some_and(crate::home::process_gone) {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// The runs written so far, per list type (by `ListType::index`).
+#[derive(Debug, Default)]
+pub(super) struct Runs {
+    scratch: Option<Scratch>,
+    files: [Vec<PathBuf>; 3],
+    written: usize,
+}
+
+/// One list type's unique digests, merged from its runs into a file of 32-byte digests.
+#[derive(Debug)]
+pub(super) struct Merged {
+    pub path: PathBuf,
+    pub unique: usize,
+    pub duplicates: Vec<u64>,
+}
+
+impl Runs {
+    pub fn any(&self, list: usize) -> bool {
+        !self.files[list].is_empty()
+    }
+
+    /// Sorts `buckets` (by digest, file order kept among equals) and writes them as a run of
+    /// list `list`, leaving them empty with their capacity.
+    pub fn spill(
+        &mut self,
+        budget: &MemoryBudget,
+        list: usize,
+        buckets: &mut Buckets,
+    ) -> io::Result<()> {
+        let scratch = match &mut self.scratch {
+            Some(scratch) => scratch,
+            none => none.insert(Scratch::new(&budget.scratch_root)?),
+        };
+        let path = scratch.file(&format!("run-{list}-{}", self.written));
+        self.written += 1;
+        let mut out = BufWriter::with_capacity(1 << 20, File::create(&path)?);
+        for bucket in &mut buckets.0 {
+            // Every entry of a bucket shares its first byte, so sorted buckets in order are
+            // sorted as a whole; a stable sort keeps the first occurrence first.
+            bucket.sort_by(|a, b| a[..32].cmp(&b[..32]));
+            for entry in bucket.iter() {
+                out.write_all(entry)?;
+            }
+            bucket.clear();
+        }
+        out.into_inner()
+            .map_err(io::IntoInnerError::into_error)?
+            .sync_all()?;
+        self.files[list].push(path);
+        Ok(())
+    }
+
+    /// Merges list `list`'s runs: each digest once, in order, the first occurrence kept (an
+    /// earlier run is earlier in the file), every repeat counted against its column.
+    pub fn merge(&self, list: usize, columns: usize) -> io::Result<Merged> {
+        let scratch = self
+            .scratch
+            .as_ref()
+            .ok_or_else(|| io::Error::other("no runs to merge"))?;
+        let path = scratch.file(&format!("unique-{list}"));
+        let mut out = BufWriter::with_capacity(1 << 20, File::create(&path)?);
+        let mut readers = self.files[list]
+            .iter()
+            .map(|p| File::open(p).map(|f| BufReader::with_capacity(1 << 16, f)))
+            .collect::<io::Result<Vec<_>>>()?;
+        let mut heap = BinaryHeap::new();
+        for (run, reader) in readers.iter_mut().enumerate() {
+            if let Some(entry) = next_entry(reader)? {
+                heap.push(Reverse((entry, run)));
+            }
+        }
+        let mut merged = Merged {
+            path: path.clone(),
+            unique: 0,
+            duplicates: vec![0; columns],
+        };
+        let mut last: Option<[u8; 32]> = None;
+        while let Some(Reverse((entry, run))) = heap.pop() {
+            let mut digest = [0u8; 32];
+            digest.copy_from_slice(&entry[..32]);
+            if last == Some(digest) {
+                if let Some(count) = merged.duplicates.get_mut(entry[32] as usize) {
+                    *count += 1;
+                }
+            } else {
+                out.write_all(&digest)?;
+                merged.unique += 1;
+                last = Some(digest);
+            }
+            if let Some(next) = next_entry(&mut readers[run])? {
+                heap.push(Reverse((next, run)));
+            }
+        }
+        out.into_inner().map_err(io::IntoInnerError::into_error)?;
+        for run in &self.files[list] {
+            fs::remove_file(run)?;
+        }
+        Ok(merged)
+    }
+
+    /// The scratch folder, kept alive by the lists whose digests are in it.
+    pub fn into_scratch(self) -> Option<Scratch> {
+        self.scratch
+    }
+}
+
+fn next_entry(reader: &mut impl Read) -> io::Result<Option<Entry>> {
+    let mut entry = [0u8; ENTRY];
+    match reader.read_exact(&mut entry) {
+        Ok(()) => Ok(Some(entry)),
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_folders_of_gone_processes_are_removed_and_live_ones_kept() {
+        let root = tempfile::tempdir().unwrap();
+        // A pid far above any pid_max is never a live process.
+        let abandoned = root.path().join("scan-4294967000-00");
+        let mine = root.path().join(format!("scan-{}-00", std::process::id()));
+        for dir in [&abandoned, &mine] {
+            fs::create_dir_all(dir).unwrap();
+            fs::write(dir.join("run-0-0"), [0u8; 33]).unwrap();
+        }
+        remove_abandoned(root.path());
+        assert!(!abandoned.exists());
+        assert!(mine.exists());
+    }
+}

@@ -1,0 +1,111 @@
+//! The full pass under a memory budget far smaller than its digests: runs spilled to a scratch
+//! folder and merged give the same digests and the same counts as the in-memory pass, and
+//! leave nothing behind.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+use audience_desk::prepare::prepare;
+use audience_desk::source::{MemoryBudget, Preview, PreviewOptions, ScanPlan, scan};
+
+/// 3,000 rows: emails with repeats in both columns and across the file, GAIDs, some bad.
+fn customers(dir: &Path) -> std::path::PathBuf {
+    let mut text = String::from("email,backup email,gaid\n");
+    for i in 0..3000u32 {
+        let email = format!("Person{}@Example.com", i % 2100);
+        let backup = format!("person{}@example.com", (i * 7) % 2500);
+        let gaid = if i % 10 == 0 {
+            "not-an-id".to_owned()
+        } else {
+            format!("{:08x}-8cf0-11bd-b23e-10b96e40000d", i % 2700)
+        };
+        text += &format!("{email},{backup},{gaid}\n");
+    }
+    let path = dir.join("customers.csv");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn plan(file: &Path, budget: MemoryBudget) -> ScanPlan {
+    let preview = Preview::load(file, &PreviewOptions::default()).unwrap();
+    let mut plan = preview.scan_plan().unwrap();
+    plan.memory = budget;
+    plan
+}
+
+fn digest_files(out: &Path) -> Vec<(String, BTreeSet<String>)> {
+    let mut files: Vec<_> = std::fs::read_dir(out)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".txt"))
+        .map(|e| {
+            let text = std::fs::read_to_string(e.path()).unwrap();
+            let set: BTreeSet<String> = text.lines().map(str::to_owned).collect();
+            assert_eq!(set.len(), text.lines().count(), "no digest twice");
+            (e.file_name().to_string_lossy().into_owned(), set)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn a_tiny_budget_gives_the_same_digests_and_counts_as_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = customers(dir.path());
+    let scratch = dir.path().join("home-tmp");
+    let roomy = MemoryBudget {
+        bytes: 1 << 30,
+        scratch_root: scratch.clone(),
+    };
+    // 4 KiB: about 120 digests a run, so dozens of runs per list type.
+    let tiny = MemoryBudget {
+        bytes: 4096,
+        scratch_root: scratch.clone(),
+    };
+    let cancel = AtomicBool::new(false);
+
+    let in_memory = scan(
+        &plan(&file, roomy.clone()),
+        &mut |_| {},
+        &mut |_| {},
+        &cancel,
+    )
+    .unwrap();
+    let spilled = scan(
+        &plan(&file, tiny.clone()),
+        &mut |_| {},
+        &mut |_| {},
+        &cancel,
+    )
+    .unwrap();
+    assert!(in_memory.lists.iter().all(|l| !l.spilled()));
+    assert!(spilled.lists.iter().all(|l| l.spilled()));
+    assert_eq!(
+        spilled.summary, in_memory.summary,
+        "same counts, duplicates per column too"
+    );
+    for (a, b) in in_memory.lists.iter().zip(&spilled.lists) {
+        let a: BTreeSet<_> = a.digests().map(Result::unwrap).collect();
+        let b: Vec<_> = b.digests().map(Result::unwrap).collect();
+        assert!(
+            b.windows(2).all(|w| w[0] < w[1]),
+            "merged in order, once each"
+        );
+        assert_eq!(a, b.into_iter().collect::<BTreeSet<_>>());
+    }
+    drop(spilled);
+    assert_eq!(
+        std::fs::read_dir(&scratch).unwrap().count(),
+        0,
+        "the scratch folder goes with the lists"
+    );
+
+    let (out_memory, out_spilled) = (dir.path().join("a"), dir.path().join("b"));
+    let report_memory = prepare(&plan(&file, roomy), &out_memory, &mut |_| {}, &cancel).unwrap();
+    let report_spilled = prepare(&plan(&file, tiny), &out_spilled, &mut |_| {}, &cancel).unwrap();
+    assert_eq!(report_memory.summary, report_spilled.summary);
+    assert_eq!(digest_files(&out_memory), digest_files(&out_spilled));
+    assert_eq!(std::fs::read_dir(&scratch).unwrap().count(), 0);
+}
