@@ -33,6 +33,8 @@ pub struct Core {
     /// Refresh an access token when it has less than this left (default 5 days;
     /// `AUDIENCE_DESK_REFRESH_MARGIN_DAYS` sets it).
     pub refresh_margin: Duration,
+    /// Memory for a pass's digests, and the scratch folder past it (in this home).
+    pub memory: crate::source::MemoryBudget,
     /// Said once: where secrets are kept when no keyring is reachable.
     pub notice: Option<String>,
     /// One session per connection, so every caller shares its refresh lock.
@@ -125,6 +127,7 @@ impl Core {
             limits: RateLimits::default(),
             retry: RetryPolicy::default(),
             refresh_margin: refresh_margin_from_env(),
+            memory: crate::source::MemoryBudget::in_home(home),
             notice,
             sessions: Mutex::default(),
             limiters: Mutex::default(),

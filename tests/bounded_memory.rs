@@ -6,8 +6,14 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
+mod common;
+
+use std::sync::Arc;
+
 use audience_desk::prepare::prepare;
 use audience_desk::source::{MemoryBudget, Preview, PreviewOptions, ScanPlan, scan};
+use audience_desk::store::JobState;
+use common::engine::*;
 
 /// 3,000 rows: emails with repeats in both columns and across the file, GAIDs, some bad.
 fn customers(dir: &Path) -> std::path::PathBuf {
@@ -108,4 +114,38 @@ fn a_tiny_budget_gives_the_same_digests_and_counts_as_memory() {
     assert_eq!(report_memory.summary, report_spilled.summary);
     assert_eq!(digest_files(&out_memory), digest_files(&out_spilled));
     assert_eq!(std::fs::read_dir(&scratch).unwrap().count(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_mirror_under_a_tiny_memory_budget_plans_and_journals_the_same() {
+    let (mut world, dir) = ready().await;
+    // 4 KiB: about 120 digests a run, so the file's digests go to disk and are merged.
+    world.core.memory.bytes = 4096;
+    let report = add_spring_list(&world, dir.path()).await;
+    let list = list_id(&report);
+    assert_eq!(members(&world, &list), expected(0..1000));
+
+    let plan = plan_mirror(&world, dir.path(), &list);
+    let counts = &plan.lists[0];
+    assert_eq!(
+        (counts.adds, counts.removes, counts.unchanged),
+        (300, 300, 700)
+    );
+    let job = plan.create_job(&world.core).unwrap();
+    let journal = store(&world).journal_counts(job).unwrap();
+    assert_eq!(
+        (journal.records, journal.batches),
+        (600, 4),
+        "two batches of each side"
+    );
+    drop(plan);
+    let scratch = world.core.home.join("tmp");
+    assert_eq!(
+        std::fs::read_dir(&scratch).unwrap().count(),
+        0,
+        "no scratch left"
+    );
+    let (report, _) = run(&world, job, Arc::default()).await;
+    assert_eq!(report.progress.state, JobState::Completed);
+    assert_eq!(members(&world, &list), expected(300..1300));
 }

@@ -3,97 +3,17 @@
 
 mod common;
 
+use common::engine::*;
+
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use audience_desk::pinterest::RetryPolicy;
 use audience_desk::sim::Faults;
 use audience_desk::source::{Preview, PreviewOptions};
-use audience_desk::store::{JobState, Store};
-use audience_desk::upload::{
-    Control, JobProgress, JobReport, JobSpec, Mode, Target, plan_upload, run_job,
-};
-use sha2::{Digest as _, Sha256};
+use audience_desk::store::JobState;
+use audience_desk::upload::{Control, JobProgress, JobReport, Mode, Target, plan_upload, run_job};
 use tokio::sync::watch;
-
-fn expected(range: std::ops::Range<u32>) -> BTreeSet<String> {
-    range
-        .map(|i| const_hex::encode(Sha256::digest(format!("user{i}@example.com").as_bytes())))
-        .collect()
-}
-
-/// A file of `range` users, with the mess a real export has.
-fn write_file(
-    dir: &std::path::Path,
-    name: &str,
-    range: std::ops::Range<u32>,
-) -> std::path::PathBuf {
-    let mut text = String::from("Email,Notes\n");
-    for i in range {
-        text += &format!("  User{i}@Example.COM ,\"row, {i}\"\n");
-    }
-    text += "not-an-email,x\n";
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-fn quick(world: &mut common::World) {
-    world.core.retry = RetryPolicy {
-        max_attempts: 12,
-        max_rate_limited: 30,
-        base_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(30),
-        request_timeout: Duration::from_secs(10),
-    };
-    world.core.limits.writes_per_minute = 100_000;
-    world.core.limits.reads_per_minute = 100_000;
-}
-
-fn spec(target: Target, mode: Mode, batch_size: usize) -> JobSpec {
-    JobSpec {
-        mode,
-        target,
-        create_audience: true,
-        batch_size,
-    }
-}
-
-async fn start(world: &common::World, file: &std::path::Path, spec: JobSpec) -> i64 {
-    let preview = Preview::load(file, &PreviewOptions::default()).unwrap();
-    let plan = plan_upload(&world.core, "EU", &preview, spec, &mut |_| {}).unwrap();
-    plan.create_job(&world.core).unwrap()
-}
-
-async fn run(
-    world: &common::World,
-    job: i64,
-    control: Arc<Control>,
-) -> (JobReport, watch::Receiver<JobProgress>) {
-    let (sender, receiver) = watch::channel(JobProgress::new(job));
-    let report = run_job(&world.core, job, control, sender).await.unwrap();
-    (report, receiver)
-}
-
-/// The home's database, opened beside the core as another process would.
-fn store(world: &common::World) -> Store {
-    Store::open(&world.core.home).unwrap()
-}
-
-fn members(world: &common::World, list_id: &str) -> BTreeSet<String> {
-    world
-        .sim
-        .lists()
-        .into_iter()
-        .find(|l| l.id == list_id)
-        .map(|l| l.members)
-        .unwrap_or_default()
-}
-
-fn list_id(report: &JobReport) -> String {
-    report.lists[0].list_id.clone().unwrap()
-}
 
 /// Uploads `users` into a new list under `faults` and checks the job completed.
 async fn upload_under(
@@ -154,24 +74,10 @@ async fn spawn_job(name: &str, users: std::ops::Range<u32>, latency_ms: u64) -> 
     }
 }
 
-async fn ready() -> (common::World, tempfile::TempDir) {
-    let mut world = common::world().await;
-    quick(&mut world);
-    common::connect(&world).await.unwrap();
-    (world, tempfile::tempdir().unwrap())
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn add_then_mirror_a_changed_file() {
     let (world, dir) = ready().await;
-    let first = write_file(dir.path(), "a.csv", 0..1000);
-    let job = start(
-        &world,
-        &first,
-        spec(Target::NewList("Spring".into()), Mode::Add, 150),
-    )
-    .await;
-    let (report, _) = run(&world, job, Arc::default()).await;
+    let report = add_spring_list(&world, dir.path()).await;
     assert_eq!(report.progress.state, JobState::Completed);
     assert_eq!(report.progress.records_acked, 1000);
     assert_eq!(report.progress.rows_read, 1001);
@@ -204,16 +110,7 @@ async fn add_then_mirror_a_changed_file() {
         .count();
     assert_eq!(creates, 1);
 
-    let second = write_file(dir.path(), "b.csv", 300..1300);
-    let preview = Preview::load(&second, &PreviewOptions::default()).unwrap();
-    let plan = plan_upload(
-        &world.core,
-        "EU",
-        &preview,
-        spec(Target::List(list.clone()), Mode::Mirror, 150),
-        &mut |_| {},
-    )
-    .unwrap();
+    let plan = plan_mirror(&world, dir.path(), &list);
     assert_eq!(
         (
             plan.lists[0].adds,

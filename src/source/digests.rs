@@ -117,6 +117,17 @@ impl DigestList {
         self.len() == 0
     }
 
+    /// Puts the digests in digest order (a spilled list is in order already).
+    pub fn sort(&mut self) {
+        if let Held::Memory(buckets) = &mut self.held {
+            // A bucket holds the digests of one first byte: buckets in turn, each sorted, are
+            // sorted as a whole.
+            for bucket in &mut buckets.0 {
+                bucket.sort_unstable_by(|a, b| a[..32].cmp(&b[..32]));
+            }
+        }
+    }
+
     /// Whether the digests are in a file (the pass went past its memory budget).
     pub fn spilled(&self) -> bool {
         matches!(self.held, Held::File { .. })

@@ -28,6 +28,13 @@ pub struct MemoryBudget {
 impl Default for MemoryBudget {
     /// `AUDIENCE_DESK_MEMORY_MIB` (default 512) and the home's `tmp` folder.
     fn default() -> Self {
+        MemoryBudget::in_home(&crate::home::home_dir())
+    }
+}
+
+impl MemoryBudget {
+    /// `AUDIENCE_DESK_MEMORY_MIB` (default 512), scratch folders in `home`'s `tmp` folder.
+    pub fn in_home(home: &Path) -> Self {
         let mib = std::env::var("AUDIENCE_DESK_MEMORY_MIB")
             .ok()
             .and_then(|v| v.trim().parse::<usize>().ok())
@@ -35,12 +42,10 @@ impl Default for MemoryBudget {
             .unwrap_or(DEFAULT_MEMORY_MIB);
         MemoryBudget {
             bytes: mib.saturating_mul(1 << 20),
-            scratch_root: crate::home::home_dir().join("tmp"),
+            scratch_root: home.join("tmp"),
         }
     }
-}
 
-impl MemoryBudget {
     /// How many digests fit.
     pub(super) fn entries(&self) -> usize {
         (self.bytes / ENTRY).max(1)

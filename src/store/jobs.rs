@@ -184,7 +184,7 @@ fn pack(digests: &[Digest]) -> Vec<u8> {
     digests.iter().flat_map(|d| d.0).collect()
 }
 
-fn unpack(bytes: &[u8]) -> Vec<Digest> {
+pub(super) fn unpack(bytes: &[u8]) -> Vec<Digest> {
     bytes
         .chunks_exact(32)
         .map(|c| {
@@ -198,6 +198,42 @@ fn unpack(bytes: &[u8]) -> Vec<Digest> {
 /// A job's batches as planned: list type, operation, digests.
 pub type PlannedBatch = (ListType, BatchOp, Vec<Digest>);
 
+/// A job being journaled (see `Store::begin_job`).
+pub struct NewJob<'a> {
+    tx: rusqlite::Transaction<'a>,
+    id: i64,
+    now: i64,
+}
+
+impl NewJob<'_> {
+    pub fn add_batch(
+        &mut self,
+        list_type: ListType,
+        op: BatchOp,
+        digests: &[Digest],
+    ) -> Result<(), StoreError> {
+        let mut insert = self.tx.prepare_cached(
+            "INSERT INTO batches (job_id, list_type, operation, state, records, digests,
+                                  updated_at)
+             VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6)",
+        )?;
+        insert.execute(params![
+            self.id,
+            list_type.as_str(),
+            op.as_str(),
+            digests.len() as i64,
+            pack(digests),
+            self.now
+        ])?;
+        Ok(())
+    }
+
+    pub fn commit(self) -> Result<i64, StoreError> {
+        self.tx.commit()?;
+        Ok(self.id)
+    }
+}
+
 impl Store {
     /// Records a job and its whole batch plan in one transaction.
     pub fn create_job(
@@ -206,6 +242,16 @@ impl Store {
         lists: &[JobList],
         batches: &[PlannedBatch],
     ) -> Result<i64, StoreError> {
+        let mut new = self.begin_job(job, lists)?;
+        for (list_type, op, digests) in batches {
+            new.add_batch(*list_type, *op, digests)?;
+        }
+        new.commit()
+    }
+
+    /// Starts recording a job: the job and its lists now, its batches one at a time, all of
+    /// it visible only on `commit` (a job is journaled whole or not at all).
+    pub fn begin_job(&mut self, job: &JobRow, lists: &[JobList]) -> Result<NewJob<'_>, StoreError> {
         let now = crate::home::now();
         let tx = self.db.transaction()?;
         tx.execute(
@@ -236,25 +282,7 @@ impl Store {
                 ],
             )?;
         }
-        {
-            let mut insert = tx.prepare(
-                "INSERT INTO batches (job_id, list_type, operation, state, records, digests,
-                                      updated_at)
-                 VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6)",
-            )?;
-            for (list_type, op, digests) in batches {
-                insert.execute(params![
-                    id,
-                    list_type.as_str(),
-                    op.as_str(),
-                    digests.len() as i64,
-                    pack(digests),
-                    now
-                ])?;
-            }
-        }
-        tx.commit()?;
-        Ok(id)
+        Ok(NewJob { tx, id, now })
     }
 
     pub fn job(&self, id: i64) -> Result<Option<JobRow>, StoreError> {
@@ -485,21 +513,6 @@ impl Store {
                 })
             },
         )?)
-    }
-
-    /// The digests this app added to a list and has not removed.
-    pub fn ledger(&self, ad_account_id: &str, list_id: &str) -> Result<Vec<Digest>, StoreError> {
-        let mut stmt = self
-            .db
-            .prepare("SELECT digest FROM ledger WHERE ad_account_id = ?1 AND list_id = ?2")?;
-        let rows = stmt.query_map(params![ad_account_id, list_id], |row| {
-            row.get::<_, Vec<u8>>(0)
-        })?;
-        let mut digests = Vec::new();
-        for bytes in rows {
-            digests.extend(unpack(&bytes?));
-        }
-        Ok(digests)
     }
 }
 

@@ -6,6 +6,7 @@ mod jobs;
 #[cfg(test)]
 pub(crate) use jobs::tests::sample_row as sample_job_row;
 mod lease;
+mod ledger;
 mod migrations;
 mod secrets;
 
@@ -15,10 +16,11 @@ pub use connections::{
     Connection, ConnectionUpdate, NewConnection, TokenInfo, validate_ad_account_id,
 };
 pub use jobs::{
-    Batch, BatchOp, BatchState, JobList, JobRow, JobState, JournalCounts, PlannedBatch,
+    Batch, BatchOp, BatchState, JobList, JobRow, JobState, JournalCounts, NewJob, PlannedBatch,
     STALE_AFTER_SECONDS,
 };
 pub use lease::{HEARTBEAT_SECONDS, Lease};
+pub use ledger::LedgerPages;
 pub use secrets::{
     FileSecrets, KeyringSecrets, MemorySecrets, SecretError, SecretStore, open_secrets,
 };

@@ -1,5 +1,4 @@
-use std::collections::HashSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
 use serde::{Deserialize, Serialize};
@@ -7,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use crate::app_core::Core;
 use crate::identity::{Digest, ListType};
 use crate::pinterest::PinterestError;
-use crate::source::{Preview, Progress, SourceError, Summary, scan};
-use crate::store::{BatchOp, JobList, JobRow, JobState, PlannedBatch, StoreError};
+use crate::source::{DigestList, Preview, Progress, SourceError, Summary, scan};
+use crate::store::{BatchOp, JobList, JobRow, JobState, LedgerPages, NewJob, Store, StoreError};
 
 /// Records per request when the user does not say; about 650 kB of digests.
 pub const DEFAULT_BATCH_SIZE: usize = 10_000;
@@ -68,13 +67,31 @@ pub struct ListPlan {
     pub name: String,
     /// Set when the target list exists already.
     pub list_id: Option<String>,
-    #[serde(skip)]
-    pub to_add: Vec<Digest>,
-    #[serde(skip)]
-    pub to_remove: Vec<Digest>,
     pub adds: usize,
     pub removes: usize,
     pub unchanged: usize,
+    /// The file's unique digests of this type (in memory, or on disk past the memory budget).
+    #[serde(skip)]
+    file: DigestList,
+    #[serde(skip)]
+    diff: Diff,
+}
+
+/// How a list's file digests become additions and removals.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Diff {
+    AddAll,
+    RemoveAll,
+    /// Against the ledger of the existing list: both walked in digest order.
+    Mirror,
+}
+
+/// Where a digest goes in a diff.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Side {
+    Add,
+    Remove,
+    Unchanged,
 }
 
 /// Everything an upload would do, computed before anything is sent.
@@ -104,7 +121,8 @@ pub fn plan_upload(
             "the batch size must be at least 1".into(),
         ));
     }
-    let scan_plan = preview.scan_plan()?;
+    let mut scan_plan = preview.scan_plan()?;
+    scan_plan.memory = core.memory.clone();
     let output = scan(
         &scan_plan,
         &mut |_| {},
@@ -142,63 +160,59 @@ pub fn plan_upload(
     }
     let mut lists = Vec::new();
     let mut warnings = Vec::new();
-    for list in &output.lists {
-        let file: Vec<Digest> = list
-            .digests()
-            .collect::<std::io::Result<_>>()
-            .map_err(|e| SourceError::io(&preview.path, e))?;
+    // The ledger is read through a connection of its own, a page at a time.
+    let ledger = Store::open(&core.home)?;
+    for mut file in output.lists {
+        let list_type = file.list_type;
         let (name, list_id) = match &spec.target {
-            Target::NewList(name) if types.len() > 1 => {
-                (format!("{name} ({})", list.list_type), None)
-            }
+            Target::NewList(name) if types.len() > 1 => (format!("{name} ({list_type})"), None),
             Target::NewList(name) => (name.clone(), None),
             Target::List(id) => (format!("list {id}"), Some(id.clone())),
         };
-        let (to_add, to_remove, unchanged) = match (spec.mode, &list_id) {
-            (Mode::Add, _) | (Mode::Mirror, None) => (file, Vec::new(), 0),
-            (Mode::Remove, _) => (Vec::new(), file, 0),
-            (Mode::Mirror, Some(id)) => {
-                let ledger: HashSet<Digest> = core
-                    .store
-                    .lock()
-                    .expect("store lock")
-                    .ledger(&connection.ad_account_id, id)?
-                    .into_iter()
-                    .collect();
-                if ledger.is_empty() {
-                    warnings.push(format!(
-                        "this app has not added anything to list {id} yet, so mirror can only \
-                         add; it removes only what it added itself"
-                    ));
-                }
-                let in_file: HashSet<Digest> = file.iter().copied().collect();
-                let to_add: Vec<Digest> =
-                    file.into_iter().filter(|d| !ledger.contains(d)).collect();
-                let to_remove: Vec<Digest> = ledger
-                    .iter()
-                    .filter(|d| !in_file.contains(d))
-                    .copied()
-                    .collect();
-                let unchanged = in_file.len() - to_add.len();
-                (to_add, to_remove, unchanged)
+        let diff = match (spec.mode, &list_id) {
+            (Mode::Add, _) | (Mode::Mirror, None) => Diff::AddAll,
+            (Mode::Remove, _) => Diff::RemoveAll,
+            (Mode::Mirror, Some(_)) => {
+                file.sort();
+                Diff::Mirror
             }
         };
-        if spec.mode != Mode::Remove && to_add.len() + unchanged < 100 {
+        let mut counts = [0usize; 3];
+        walk(
+            &preview.path,
+            &file,
+            diff,
+            ledger_of(&ledger, &connection.ad_account_id, list_id.as_deref()),
+            |side, _| {
+                counts[side as usize] += 1;
+                Ok(())
+            },
+        )?;
+        let [adds, removes, unchanged] = counts;
+        if let (Diff::Mirror, Some(id)) = (diff, &list_id)
+            && removes + unchanged == 0
+        {
+            warnings.push(format!(
+                "this app has not added anything to list {id} yet, so mirror can only add; it \
+                 removes only what it added itself"
+            ));
+        }
+        if spec.mode != Mode::Remove && adds + unchanged < 100 {
             warnings.push(format!(
                 "{name} would hold {} identities; Pinterest will not target a list until at \
                  least 100 of them match Pinterest users",
-                to_add.len() + unchanged
+                adds + unchanged
             ));
         }
         lists.push(ListPlan {
-            list_type: list.list_type,
+            list_type,
             name,
             list_id,
-            adds: to_add.len(),
-            removes: to_remove.len(),
+            adds,
+            removes,
             unchanged,
-            to_add,
-            to_remove,
+            file,
+            diff,
         });
     }
     Ok(Plan {
@@ -218,25 +232,6 @@ impl Plan {
         self.spec
             .batch_size
             .clamp(1, MAX_BATCH_BYTES / DIGEST_BYTES)
-    }
-
-    fn batches(&self) -> Vec<PlannedBatch> {
-        let size = self.records_per_batch();
-        let mut batches = Vec::new();
-        for list in &self.lists {
-            for (i, chunk) in list.to_add.chunks(size).enumerate() {
-                let op = if i == 0 && list.list_id.is_none() {
-                    BatchOp::Create
-                } else {
-                    BatchOp::Add
-                };
-                batches.push((list.list_type, op, chunk.to_vec()));
-            }
-            for chunk in list.to_remove.chunks(size) {
-                batches.push((list.list_type, BatchOp::Remove, chunk.to_vec()));
-            }
-        }
-        batches
     }
 
     pub fn is_empty(&self) -> bool {
@@ -270,11 +265,147 @@ impl Plan {
                 audience_id: None,
             })
             .collect();
-        let id =
-            core.store
-                .lock()
-                .expect("store lock")
-                .create_job(&job, &lists, &self.batches())?;
-        Ok(id)
+        let ledger = Store::open(&core.home)?;
+        let mut store = core.store.lock().expect("store lock");
+        let mut new = store.begin_job(&job, &lists)?;
+        let size = self.records_per_batch();
+        for list in &self.lists {
+            let mut batches = Batches {
+                new: &mut new,
+                list_type: list.list_type,
+                size,
+                // The first batch of a new list creates it.
+                create: list.list_id.is_none(),
+                adds: Vec::with_capacity(size),
+                removes: Vec::new(),
+            };
+            let ledger = ledger_of(&ledger, &self.ad_account_id, list.list_id.as_deref());
+            walk(&self.file, &list.file, list.diff, ledger, |side, digest| {
+                batches.push(side, digest)
+            })?;
+            batches.finish()?;
+        }
+        Ok(new.commit()?)
     }
+}
+
+/// A list's batches, written to the journal as they fill.
+struct Batches<'a, 'j> {
+    new: &'a mut NewJob<'j>,
+    list_type: ListType,
+    size: usize,
+    create: bool,
+    adds: Vec<Digest>,
+    removes: Vec<Digest>,
+}
+
+impl Batches<'_, '_> {
+    fn push(&mut self, side: Side, digest: Digest) -> Result<(), SyncError> {
+        match side {
+            Side::Add => self.adds.push(digest),
+            Side::Remove => self.removes.push(digest),
+            Side::Unchanged => {}
+        }
+        if self.adds.len() >= self.size {
+            self.flush_adds()?;
+        }
+        if self.removes.len() >= self.size {
+            self.flush_removes()?;
+        }
+        Ok(())
+    }
+
+    fn flush_adds(&mut self) -> Result<(), SyncError> {
+        let op = if std::mem::take(&mut self.create) {
+            BatchOp::Create
+        } else {
+            BatchOp::Add
+        };
+        self.new.add_batch(self.list_type, op, &self.adds)?;
+        self.adds.clear();
+        Ok(())
+    }
+
+    fn flush_removes(&mut self) -> Result<(), SyncError> {
+        self.new
+            .add_batch(self.list_type, BatchOp::Remove, &self.removes)?;
+        self.removes.clear();
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<(), SyncError> {
+        if !self.adds.is_empty() {
+            self.flush_adds()?;
+        }
+        if !self.removes.is_empty() {
+            self.flush_removes()?;
+        }
+        Ok(())
+    }
+}
+
+/// The ledger of the existing list a mirror diffs against (nothing for a new list).
+fn ledger_of<'a>(
+    store: &'a Store,
+    ad_account_id: &str,
+    list_id: Option<&str>,
+) -> impl Iterator<Item = Result<Digest, StoreError>> + 'a {
+    list_id
+        .map(|id| LedgerPages::new(store, ad_account_id, id))
+        .into_iter()
+        .flatten()
+}
+
+/// Sends each of a list's digests to `on` with where it goes. A mirror walks the file's
+/// digests and the ledger's together, both in digest order: only in the file is an addition,
+/// only in the ledger a removal, in both unchanged. Memory stays bounded whatever the sizes.
+fn walk(
+    path: &Path,
+    file: &DigestList,
+    diff: Diff,
+    mut ledger: impl Iterator<Item = Result<Digest, StoreError>>,
+    mut on: impl FnMut(Side, Digest) -> Result<(), SyncError>,
+) -> Result<(), SyncError> {
+    let mut digests = file.digests();
+    let mut next_in_file = || -> Result<Option<Digest>, SyncError> {
+        Ok(digests
+            .next()
+            .transpose()
+            .map_err(|e| SourceError::io(path, e))?)
+    };
+    match diff {
+        Diff::AddAll | Diff::RemoveAll => {
+            let side = if diff == Diff::AddAll {
+                Side::Add
+            } else {
+                Side::Remove
+            };
+            while let Some(digest) = next_in_file()? {
+                on(side, digest)?;
+            }
+        }
+        Diff::Mirror => {
+            let (mut ours, mut theirs) = (next_in_file()?, ledger.next().transpose()?);
+            loop {
+                let (side, digest) = match (ours, theirs) {
+                    (None, None) => break,
+                    (Some(a), None) => (Side::Add, a),
+                    (None, Some(b)) => (Side::Remove, b),
+                    (Some(a), Some(b)) => match a.cmp(&b) {
+                        std::cmp::Ordering::Less => (Side::Add, a),
+                        std::cmp::Ordering::Greater => (Side::Remove, b),
+                        std::cmp::Ordering::Equal => (Side::Unchanged, a),
+                    },
+                };
+                on(side, digest)?;
+                if side != Side::Remove {
+                    ours = next_in_file()?;
+                }
+                if side != Side::Add {
+                    theirs = ledger.next().transpose()?;
+                }
+            }
+        }
+    }
+    Ok(())
 }

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod cli;
+pub mod engine;
 pub mod files;
 
 use std::sync::Arc;
