@@ -15,8 +15,12 @@ use std::process::Command;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
+#[path = "support/mod.rs"]
+mod support;
+
 use audience_desk::prepare::prepare;
 use audience_desk::source::{Preview, PreviewOptions};
+use support::{Rng, peak_rss_kib, reset_peak_rss};
 
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
@@ -172,32 +176,6 @@ fn same_output(ours: &Path, python: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// SplitMix64: a deterministic generator, so every run reads the same file.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn uuid(&mut self, upper: bool) -> String {
-        let (a, b) = (self.next(), self.next());
-        let s = format!(
-            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-            a >> 32,
-            (a >> 16) & 0xffff,
-            a & 0xffff,
-            b >> 48,
-            b & 0xffff_ffff_ffff
-        );
-        if upper { s.to_uppercase() } else { s }
-    }
-}
-
 fn generate(path: &Path, rows: u64, style: Style) -> anyhow::Result<()> {
     const FIRST: [&str; 8] = [
         "Jane", "john", "MARIA", "li", "Ahmed", "olga", "Sam", "noor",
@@ -287,20 +265,4 @@ fn quiesce(out: &Path) -> anyhow::Result<()> {
     }
     Command::new("sync").status()?;
     Ok(())
-}
-
-/// Linux: writing 5 to clear_refs resets the peak RSS, so the figure covers `prepare` only.
-fn reset_peak_rss() {
-    let _ = fs::write("/proc/self/clear_refs", "5");
-}
-
-fn peak_rss_kib() -> u64 {
-    fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
 }

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
@@ -123,7 +123,9 @@ pub fn scan(
     let mut merge = Merge::new(plan);
     let index = thread::scope(|scope| {
         let (work_tx, work_rx) = mpsc::sync_channel::<Chunk>(workers * 2);
-        let (done_tx, done_rx) = mpsc::channel::<Result<Done, SourceError>>();
+        // Bounded too: while the merge spills a run to disk, the workers wait instead of
+        // piling results up in memory.
+        let (done_tx, done_rx) = mpsc::sync_channel::<Result<Done, SourceError>>(workers * 2);
         let work_rx = Arc::new(Mutex::new(work_rx));
         for _ in 0..workers {
             let (work_rx, done_tx, namespaces) = (work_rx.clone(), done_tx.clone(), &namespaces);
@@ -304,7 +306,7 @@ struct Tally {
 fn hash_chunks(
     namespaces: &[Namespace],
     work: &Mutex<Receiver<Chunk>>,
-    done: &Sender<Result<Done, SourceError>>,
+    done: &SyncSender<Result<Done, SourceError>>,
 ) {
     let mut normalizer = Normalizer::new();
     loop {
@@ -491,10 +493,11 @@ impl Merge {
 
     /// Past the budget: every list type's digests go to a sorted run on disk.
     fn spill_all(&mut self) -> Result<(), SourceError> {
+        let columns = self.summary.columns.len();
         for (list, buckets) in self.entries.iter_mut().enumerate() {
             if buckets.len() > 0 {
                 self.runs
-                    .spill(&self.budget, list, buckets)
+                    .spill(&self.budget, list, buckets, columns)
                     .map_err(|e| SourceError::io(&self.budget.scratch_root, e))?;
             }
         }
@@ -513,8 +516,15 @@ impl Merge {
             total_bytes
         };
         let share = (first.text_end.max(1) as f64 / text_bytes.max(1) as f64).min(1.0);
-        // Never more than the budget: past it the buckets are spilled and filled again.
-        let most = self.budget.entries() / 256;
+        // Never more than the budget, shared by the list types the file has, with room for
+        // buckets a little fuller than the mean: past it they are spilled and filled again.
+        let types = first
+            .entries
+            .iter()
+            .filter(|e| !e.is_empty())
+            .count()
+            .max(1);
+        let most = self.budget.entries() / types / 256 * 9 / 8;
         for (buckets, part) in self.entries.iter_mut().zip(&first.entries) {
             let expected = (part.len() as f64 / share * 1.1 / 256.0) as usize;
             for bucket in &mut buckets.0 {

@@ -108,6 +108,8 @@ pub fn remove_abandoned(root: &Path) {
 pub(super) struct Runs {
     scratch: Option<Scratch>,
     files: [Vec<PathBuf>; 3],
+    /// Repeats found within runs, per list type and column.
+    duplicates: [Vec<u64>; 3],
     written: usize,
 }
 
@@ -124,14 +126,22 @@ impl Runs {
         !self.files[list].is_empty()
     }
 
-    /// Sorts `buckets` (by digest, file order kept among equals) and writes them as a run of
-    /// list `list`, leaving them empty with their capacity.
+    /// Drops repeats within `buckets` (first occurrences kept, repeats counted per column, as
+    /// in memory), sorts them by digest and writes them as a run of list `list`, leaving them
+    /// empty with their capacity.
     pub fn spill(
         &mut self,
         budget: &MemoryBudget,
         list: usize,
         buckets: &mut Buckets,
+        columns: usize,
     ) -> io::Result<()> {
+        let repeats = buckets.dedupe(columns);
+        let counted = &mut self.duplicates[list];
+        counted.resize(columns, 0);
+        for (total, n) in counted.iter_mut().zip(repeats) {
+            *total += n;
+        }
         let scratch = match &mut self.scratch {
             Some(scratch) => scratch,
             none => none.insert(Scratch::new(&budget.scratch_root)?),
@@ -141,8 +151,8 @@ impl Runs {
         let mut out = BufWriter::with_capacity(1 << 20, File::create(&path)?);
         for bucket in &mut buckets.0 {
             // Every entry of a bucket shares its first byte, so sorted buckets in order are
-            // sorted as a whole; a stable sort keeps the first occurrence first.
-            bucket.sort_by(|a, b| a[..32].cmp(&b[..32]));
+            // sorted as a whole. No two are equal any more, so the sort need not be stable.
+            bucket.sort_unstable_by_key(words);
             for entry in bucket.iter() {
                 out.write_all(entry)?;
             }
@@ -156,7 +166,8 @@ impl Runs {
     }
 
     /// Merges list `list`'s runs: each digest once, in order, the first occurrence kept (an
-    /// earlier run is earlier in the file), every repeat counted against its column.
+    /// earlier run is earlier in the file), every repeat across runs counted against its
+    /// column, on top of those each run dropped.
     pub fn merge(&self, list: usize, columns: usize) -> io::Result<Merged> {
         let scratch = self
             .scratch
@@ -171,29 +182,31 @@ impl Runs {
         let mut heap = BinaryHeap::new();
         for (run, reader) in readers.iter_mut().enumerate() {
             if let Some(entry) = next_entry(reader)? {
-                heap.push(Reverse((entry, run)));
+                heap.push(Reverse(Head::new(&entry, run)));
             }
         }
+        let mut duplicates = self.duplicates[list].clone();
+        duplicates.resize(columns, 0);
         let mut merged = Merged {
             path: path.clone(),
             unique: 0,
-            duplicates: vec![0; columns],
+            duplicates,
         };
-        let mut last: Option<[u8; 32]> = None;
-        while let Some(Reverse((entry, run))) = heap.pop() {
-            let mut digest = [0u8; 32];
-            digest.copy_from_slice(&entry[..32]);
-            if last == Some(digest) {
-                if let Some(count) = merged.duplicates.get_mut(entry[32] as usize) {
+        let mut last: Option<[u64; 4]> = None;
+        while let Some(Reverse(head)) = heap.pop() {
+            if last == Some(head.words) {
+                if let Some(count) = merged.duplicates.get_mut(head.column as usize) {
                     *count += 1;
                 }
             } else {
-                out.write_all(&digest)?;
+                for word in head.words {
+                    out.write_all(&word.to_be_bytes())?;
+                }
                 merged.unique += 1;
-                last = Some(digest);
+                last = Some(head.words);
             }
-            if let Some(next) = next_entry(&mut readers[run])? {
-                heap.push(Reverse((next, run)));
+            if let Some(next) = next_entry(&mut readers[head.run])? {
+                heap.push(Reverse(Head::new(&next, head.run)));
             }
         }
         out.into_inner().map_err(io::IntoInnerError::into_error)?;
@@ -206,6 +219,35 @@ impl Runs {
     /// The scratch folder, kept alive by the lists whose digests are in it.
     pub fn into_scratch(self) -> Option<Scratch> {
         self.scratch
+    }
+}
+
+/// A digest as four big-endian words: ordered as its bytes are, compared without `memcmp`.
+fn words(entry: &Entry) -> [u64; 4] {
+    let word = |i: usize| {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(&entry[i * 8..i * 8 + 8]);
+        u64::from_be_bytes(bytes)
+    };
+    [word(0), word(1), word(2), word(3)]
+}
+
+/// The next entry of a run in the merge: ordered by digest, then by run (an earlier run is
+/// earlier in the file, so its occurrence is the first).
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct Head {
+    words: [u64; 4],
+    run: usize,
+    column: u8,
+}
+
+impl Head {
+    fn new(entry: &Entry, run: usize) -> Head {
+        Head {
+            words: words(entry),
+            run,
+            column: entry[32],
+        }
     }
 }
 

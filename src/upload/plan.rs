@@ -177,18 +177,25 @@ pub fn plan_upload(
                 Diff::Mirror
             }
         };
-        let mut counts = [0usize; 3];
-        walk(
-            &preview.path,
-            &file,
-            diff,
-            ledger_of(&ledger, &connection.ad_account_id, list_id.as_deref()),
-            |side, _| {
-                counts[side as usize] += 1;
-                Ok(())
-            },
-        )?;
-        let [adds, removes, unchanged] = counts;
+        let [adds, removes, unchanged] = match diff {
+            // Every digest goes one way: no need to read them.
+            Diff::AddAll => [file.len(), 0, 0],
+            Diff::RemoveAll => [0, file.len(), 0],
+            Diff::Mirror => {
+                let mut counts = [0usize; 3];
+                walk(
+                    &preview.path,
+                    &file,
+                    diff,
+                    ledger_of(&ledger, &connection.ad_account_id, list_id.as_deref()),
+                    |side, _| {
+                        counts[side as usize] += 1;
+                        Ok(())
+                    },
+                )?;
+                counts
+            }
+        };
         if let (Diff::Mirror, Some(id)) = (diff, &list_id)
             && removes + unchanged == 0
         {
