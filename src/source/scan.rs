@@ -1,6 +1,6 @@
 //! The full streaming pass: one thread parses, the others normalize and hash, and the caller's
-//! thread merges results in file order. Memory is bounded by the chunks in flight plus 33 bytes
-//! per accepted identity.
+//! thread merges results in file order. Memory is bounded by the chunks in flight plus the
+//! digests held, 33 bytes each, up to the memory budget (past it they go to disk: `spill`).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -125,7 +125,7 @@ pub fn scan(
         let (work_tx, work_rx) = mpsc::sync_channel::<Chunk>(workers * 2);
         // Bounded too: while the merge spills a run to disk, the workers wait instead of
         // piling results up in memory.
-        let (done_tx, done_rx) = mpsc::sync_channel::<Result<Done, SourceError>>(workers * 2);
+        let (done_tx, done_rx) = mpsc::sync_channel::<Result<Done, SourceError>>(workers * 16);
         let work_rx = Arc::new(Mutex::new(work_rx));
         for _ in 0..workers {
             let (work_rx, done_tx, namespaces) = (work_rx.clone(), done_tx.clone(), &namespaces);
