@@ -5,6 +5,7 @@
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
+use super::journal::NewJob;
 use super::lease::{Lease, live};
 use super::{Store, StoreError};
 use crate::identity::{Digest, ListType};
@@ -71,7 +72,7 @@ pub enum BatchOp {
 }
 
 impl BatchOp {
-    fn as_str(self) -> &'static str {
+    pub(super) fn as_str(self) -> &'static str {
         match self {
             BatchOp::Create => "CREATE",
             BatchOp::Add => "ADD",
@@ -180,7 +181,7 @@ pub(super) fn word<T>(
     })
 }
 
-fn pack(digests: &[Digest]) -> Vec<u8> {
+pub(super) fn pack(digests: &[Digest]) -> Vec<u8> {
     digests.iter().flat_map(|d| d.0).collect()
 }
 
@@ -197,42 +198,6 @@ pub(super) fn unpack(bytes: &[u8]) -> Vec<Digest> {
 
 /// A job's batches as planned: list type, operation, digests.
 pub type PlannedBatch = (ListType, BatchOp, Vec<Digest>);
-
-/// A job being journaled (see `Store::begin_job`).
-pub struct NewJob<'a> {
-    tx: rusqlite::Transaction<'a>,
-    id: i64,
-    now: i64,
-}
-
-impl NewJob<'_> {
-    pub fn add_batch(
-        &mut self,
-        list_type: ListType,
-        op: BatchOp,
-        digests: &[Digest],
-    ) -> Result<(), StoreError> {
-        let mut insert = self.tx.prepare_cached(
-            "INSERT INTO batches (job_id, list_type, operation, state, records, digests,
-                                  updated_at)
-             VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6)",
-        )?;
-        insert.execute(params![
-            self.id,
-            list_type.as_str(),
-            op.as_str(),
-            digests.len() as i64,
-            pack(digests),
-            self.now
-        ])?;
-        Ok(())
-    }
-
-    pub fn commit(self) -> Result<i64, StoreError> {
-        self.tx.commit()?;
-        Ok(self.id)
-    }
-}
 
 impl Store {
     /// Records a job and its whole batch plan in one transaction.
@@ -282,7 +247,7 @@ impl Store {
                 ],
             )?;
         }
-        Ok(NewJob { tx, id, now })
+        Ok(NewJob::new(tx, id, now))
     }
 
     pub fn job(&self, id: i64) -> Result<Option<JobRow>, StoreError> {
@@ -385,9 +350,11 @@ impl Store {
     }
 
     /// Batches not yet acknowledged, in plan order.
+    /// The batches of a job still to send, in order, without their digests (a journal can
+    /// hold millions): `batch_digests` reads a batch's when it is sent.
     pub fn open_batches(&self, id: i64) -> Result<Vec<Batch>, StoreError> {
         let mut stmt = self.db.prepare(
-            "SELECT id, list_type, operation, state, digests FROM batches
+            "SELECT id, list_type, operation, state FROM batches
              WHERE job_id = ?1 AND state IN ('pending', 'sending') ORDER BY id",
         )?;
         let rows = stmt.query_map([id], |row| {
@@ -401,10 +368,20 @@ impl Store {
                 } else {
                     BatchState::Pending
                 },
-                digests: unpack(&row.get::<_, Vec<u8>>(4)?),
+                digests: Vec::new(),
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// A batch's digests.
+    pub fn batch_digests(&self, batch: i64) -> Result<Vec<Digest>, StoreError> {
+        let bytes: Vec<u8> = self.db.query_row(
+            "SELECT digests FROM batches WHERE id = ?1",
+            [batch],
+            |row| row.get(0),
+        )?;
+        Ok(unpack(&bytes))
     }
 
     pub fn mark_batch(&self, batch: i64, state: BatchState) -> Result<(), StoreError> {
@@ -567,6 +544,15 @@ pub(super) mod tests {
         }];
         let batches = [(ListType::Email, BatchOp::Remove, vec![Digest([7; 32])])];
         store.create_job(&row, &lists, &batches).unwrap()
+    }
+
+    #[test]
+    fn open_batches_leave_their_digests_in_the_journal_until_asked() {
+        let mut store = Store::open_in_memory().unwrap();
+        let id = job(&mut store);
+        let open = store.open_batches(id).unwrap();
+        assert!(open[0].digests.is_empty());
+        assert!(!store.batch_digests(open[0].id).unwrap().is_empty());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod connections;
 mod jobs;
+mod journal;
 #[cfg(test)]
 pub(crate) use jobs::tests::sample_row as sample_job_row;
 mod lease;
@@ -16,9 +17,10 @@ pub use connections::{
     Connection, ConnectionUpdate, NewConnection, TokenInfo, validate_ad_account_id,
 };
 pub use jobs::{
-    Batch, BatchOp, BatchState, JobList, JobRow, JobState, JournalCounts, NewJob, PlannedBatch,
+    Batch, BatchOp, BatchState, JobList, JobRow, JobState, JournalCounts, PlannedBatch,
     STALE_AFTER_SECONDS,
 };
+pub use journal::NewJob;
 pub use lease::{HEARTBEAT_SECONDS, Lease};
 pub use ledger::LedgerPages;
 pub use secrets::{

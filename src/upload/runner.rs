@@ -261,6 +261,7 @@ impl Job {
             let Some(batch) = queue.remove(position) else {
                 break;
             };
+            let batch = self.with_digests(batch)?;
             let list = self.job_list(batch.list_type)?;
             let adopted = match batch.state {
                 BatchState::Sending => self.find_list(&batch, &list).await?,
@@ -295,6 +296,16 @@ impl Job {
             }
         }
         self.send_updates(core, queue, &list_ids).await
+    }
+
+    /// The batch with its digests, read from the journal when the queue holds only its place
+    /// (the queue of a large job would not fit in memory otherwise). Every journaled batch
+    /// holds at least one digest.
+    fn with_digests(&self, mut batch: Batch) -> Result<Batch, SyncError> {
+        if batch.digests.is_empty() {
+            batch.digests = self.store().batch_digests(batch.id)?;
+        }
+        Ok(batch)
     }
 
     fn job_list(&self, list_type: ListType) -> Result<JobList, SyncError> {
@@ -410,6 +421,7 @@ impl Job {
                 let Some(batch) = queue.pop_front() else {
                     break;
                 };
+                let batch = self.with_digests(batch)?;
                 let Some(list_id) = list_ids.get(&batch.list_type).cloned() else {
                     return Err(SyncError::Invalid(format!(
                         "job {} has no {} list to send to",
