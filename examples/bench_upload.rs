@@ -91,6 +91,17 @@ async fn main() -> anyhow::Result<()> {
         progress.batches_acked,
         progress.state.label()
     );
+    let home = dir.path().join("home-1000000");
+    let bytes = tree_bytes(&home);
+    let wal = std::fs::metadata(home.join("audience-desk.db-wal")).map_or(0, |m| m.len());
+    println!(
+        "home after it: {:.1} MB for {} identities journaled and in the ledger = {:.0} bytes per \
+         identity (goal: at most about 100), {:.1} MB of it the write-ahead log",
+        bytes as f64 / 1e6,
+        progress.records_acked,
+        bytes as f64 / progress.records_acked.max(1) as f64,
+        wal as f64 / 1e6
+    );
     drop(sim);
 
     let seconds: u64 = std::env::var("BENCH_UPLOAD_SECONDS")
@@ -131,4 +142,18 @@ async fn main() -> anyhow::Result<()> {
         }
     );
     Ok(())
+}
+
+/// Bytes of every file under `dir` (the database with its write-ahead log, locks, secrets).
+fn tree_bytes(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| match e.metadata() {
+            Ok(m) if m.is_dir() => tree_bytes(&e.path()),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        })
+        .sum()
 }
