@@ -162,7 +162,7 @@ impl ScratchWatch {
         let thread = std::thread::spawn(move || {
             let mut peak = 0;
             while !flag.load(std::sync::atomic::Ordering::Relaxed) {
-                peak = peak.max(size_of_tree(&dir));
+                peak = peak.max(support::tree_bytes(&dir));
                 std::thread::sleep(std::time::Duration::from_millis(200));
             }
             peak
@@ -174,20 +174,6 @@ impl ScratchWatch {
         self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
         self.thread.join().unwrap_or(0)
     }
-}
-
-fn size_of_tree(dir: &Path) -> u64 {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return 0;
-    };
-    entries
-        .flatten()
-        .map(|e| match e.metadata() {
-            Ok(m) if m.is_dir() => size_of_tree(&e.path()),
-            Ok(m) => m.len(),
-            Err(_) => 0,
-        })
-        .sum()
 }
 
 /// Email, GAID and IDFA per row: about 2% repeats of an earlier customer, 1% invalid emails.

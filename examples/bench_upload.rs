@@ -20,6 +20,9 @@ use audience_desk::store::{JobState, NewConnection};
 use audience_desk::upload::{Control, JobProgress, JobSpec, Mode, Target, plan_upload, run_job};
 use tokio::sync::watch;
 
+#[path = "support/mod.rs"]
+mod support;
+
 async fn setup(
     dir: &std::path::Path,
     faults: Faults,
@@ -92,7 +95,7 @@ async fn main() -> anyhow::Result<()> {
         progress.state.label()
     );
     let home = dir.path().join("home-1000000");
-    let bytes = tree_bytes(&home);
+    let bytes = support::tree_bytes(&home);
     let wal = std::fs::metadata(home.join("audience-desk.db-wal")).map_or(0, |m| m.len());
     println!(
         "home after it: {:.1} MB for {} identities journaled and in the ledger = {:.0} bytes per \
@@ -142,18 +145,4 @@ async fn main() -> anyhow::Result<()> {
         }
     );
     Ok(())
-}
-
-/// Bytes of every file under `dir` (the database with its write-ahead log, locks, secrets).
-fn tree_bytes(dir: &std::path::Path) -> u64 {
-    std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| match e.metadata() {
-            Ok(m) if m.is_dir() => tree_bytes(&e.path()),
-            Ok(m) => m.len(),
-            Err(_) => 0,
-        })
-        .sum()
 }
