@@ -198,6 +198,21 @@ pub fn process_gone(pid: u32) -> bool {
     }
 }
 
+/// Bytes free for this user on the file system holding `path`; `None` where that cannot be
+/// told.
+pub fn free_space(path: &Path) -> Option<u64> {
+    #[cfg(unix)]
+    {
+        let stats = rustix::fs::statvfs(path).ok()?;
+        Some(stats.f_bavail.saturating_mul(stats.f_frsize))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -156,6 +156,8 @@ pub fn describe_plan(plan: &Plan) -> String {
             group(list.unchanged as u64)
         );
     }
+    out += &plan.disk_line();
+    out.push('\n');
     for warning in &plan.warnings {
         out += &format!("Warning: {warning}\n");
     }

@@ -15,6 +15,9 @@ pub const DEFAULT_BATCH_SIZE: usize = 10_000;
 const MAX_BATCH_BYTES: usize = 1_000_000;
 /// Bytes a digest takes in `records`: 64 hex digits and a comma.
 const DIGEST_BYTES: usize = 65;
+/// The home's disk per record a job sends: its journal's digest and the ledger's row (about
+/// 104 bytes measured by `bench_upload`) with room for SQLite's write-ahead log.
+const HOME_BYTES_PER_RECORD: u64 = 140;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -105,6 +108,9 @@ pub struct Plan {
     pub lists: Vec<ListPlan>,
     /// Said before sending: lists under 100 identities, a mirror that knows nothing yet.
     pub warnings: Vec<String>,
+    /// Disk the job needs in the home (journal and ledger), and what is free there.
+    pub home_needed: u64,
+    pub home_free: Option<u64>,
 }
 
 /// Reads the file once and works out every list's additions and removals.
@@ -222,7 +228,10 @@ pub fn plan_upload(
             diff,
         });
     }
+    let records: usize = lists.iter().map(|l| l.adds + l.removes).sum();
     Ok(Plan {
+        home_needed: records as u64 * HOME_BYTES_PER_RECORD,
+        home_free: crate::home::free_space(&core.home),
         connection: connection.name,
         ad_account_id: connection.ad_account_id,
         file: preview.path.clone(),
@@ -241,12 +250,30 @@ impl Plan {
             .clamp(1, MAX_BATCH_BYTES / DIGEST_BYTES)
     }
 
+    /// "Disk: about X in the home for the journal and the ledger (Y free)."
+    pub fn disk_line(&self) -> String {
+        let free = self
+            .home_free
+            .map(|free| format!(" ({} free)", crate::display::bytes(free)))
+            .unwrap_or_default();
+        format!(
+            "Disk: about {} in the home for the journal and the ledger{free}.",
+            crate::display::bytes(self.home_needed)
+        )
+    }
+
     pub fn is_empty(&self) -> bool {
         self.lists.iter().all(|l| l.adds == 0 && l.removes == 0)
     }
 
-    /// Journals the job and its batches; nothing is sent yet.
+    /// Journals the job and its batches; nothing is sent yet. Refused when the home's disk
+    /// lacks the room the journal and the ledger need.
     pub fn create_job(&self, core: &Core) -> Result<i64, SyncError> {
+        room_for(
+            self.home_needed,
+            crate::home::free_space(&core.home),
+            &core.home,
+        )?;
         let spec =
             serde_json::to_string(&self.spec).map_err(|e| SyncError::Invalid(e.to_string()))?;
         let job = JobRow {
@@ -293,6 +320,20 @@ impl Plan {
             batches.finish()?;
         }
         Ok(new.commit()?)
+    }
+}
+
+/// Refuses a job the home's disk has no room for, with what to do.
+fn room_for(needed: u64, free: Option<u64>, home: &Path) -> Result<(), SyncError> {
+    match free {
+        Some(free) if free < needed => Err(SyncError::Invalid(format!(
+            "the job needs about {} of disk in {} for its journal and the ledger, and only {} \
+             is free there; free some space, or set AUDIENCE_DESK_HOME to a disk with room",
+            crate::display::bytes(needed),
+            home.display(),
+            crate::display::bytes(free)
+        ))),
+        _ => Ok(()),
     }
 }
 
@@ -415,4 +456,27 @@ fn walk(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_home_without_room_refuses_the_job_and_says_what_to_do() {
+        let home = Path::new("/home/ann/.local/share/audience-desk");
+        assert!(room_for(1_000, Some(1_000), home).is_ok());
+        assert!(
+            room_for(1_000, None, home).is_ok(),
+            "unknown free space does not block"
+        );
+        let said = room_for(14_000_000, Some(2_000_000), home)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            said.contains("14.0 MB") && said.contains("2.0 MB"),
+            "{said}"
+        );
+        assert!(said.contains("AUDIENCE_DESK_HOME"), "{said}");
+    }
 }

@@ -221,6 +221,7 @@ fn show_plan(ui: &mut egui::Ui, plan: &Plan) {
         group(records as u64),
         group(plan.records_per_batch() as u64)
     ));
+    ui.label(plan.disk_line());
     for warning in &plan.warnings {
         ui.label(RichText::new(format!("Warning: {warning}")).color(ui.visuals().warn_fg_color));
     }
