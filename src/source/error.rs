@@ -52,6 +52,20 @@ pub enum SourceError {
 
     #[error("the pass over the file was cancelled")]
     Cancelled,
+
+    #[error(
+        "past its memory budget this file's digests need about {} of scratch disk in {}, and \
+         only {} is free there; free some space, or raise AUDIENCE_DESK_MEMORY_MIB so that \
+         fewer go to disk",
+        crate::display::bytes(*needed),
+        dir.display(),
+        crate::display::bytes(*free)
+    )]
+    NoScratchSpace {
+        dir: PathBuf,
+        needed: u64,
+        free: u64,
+    },
 }
 
 impl SourceError {

@@ -12,7 +12,7 @@ use std::thread;
 use serde::{Deserialize, Serialize};
 
 use super::browse::RowIndex;
-use super::digests::{Buckets, DigestList, Entry, Held};
+use super::digests::{Buckets, DigestList, Entry};
 use super::format::{field, is_blank};
 use super::open::open_stream;
 use super::records::{RecordReader, Span};
@@ -486,6 +486,11 @@ impl Merge {
             self.held += part.len();
         }
         if self.held > self.budget.entries() {
+            if !self.runs.any_at_all() {
+                let (root, read) = (&self.budget.scratch_root, self.summary.bytes);
+                let needed = super::spill::scratch_needed(self.held, read, total_bytes);
+                super::spill::check_room(root, needed, super::spill::free_near(root))?;
+            }
             self.spill_all()?;
         }
         Ok(())
@@ -549,7 +554,10 @@ impl Merge {
         let columns = self.summary.columns.len();
         let deduped = if ListType::ALL.iter().any(|l| self.runs.any(l.index())) {
             self.spill_all()?;
-            self.merge_runs(columns)?
+            let root = self.budget.scratch_root.clone();
+            std::mem::take(&mut self.runs)
+                .merge_all(columns)
+                .map_err(|e| SourceError::io(&root, e))?
         } else {
             super::digests::dedupe_in_memory(std::mem::take(&mut self.entries), columns)
         };
@@ -573,34 +581,5 @@ impl Merge {
             lists,
             index: RowIndex::default(),
         })
-    }
-
-    /// Each spilled list type's runs merged into one file of unique digests.
-    fn merge_runs(&mut self, columns: usize) -> Result<Vec<(DigestList, Vec<u64>)>, SourceError> {
-        let runs = std::mem::take(&mut self.runs);
-        let io = |e| SourceError::io(&self.budget.scratch_root, e);
-        let mut merged = Vec::new();
-        for list_type in ListType::ALL {
-            if runs.any(list_type.index()) {
-                merged.push((
-                    list_type,
-                    runs.merge(list_type.index(), columns).map_err(io)?,
-                ));
-            }
-        }
-        let Some(scratch) = runs.into_scratch().map(Arc::new) else {
-            return Ok(Vec::new());
-        };
-        Ok(merged
-            .into_iter()
-            .map(|(list_type, m)| {
-                let held = Held::File {
-                    path: m.path,
-                    count: m.unique,
-                    _scratch: scratch.clone(),
-                };
-                (DigestList { list_type, held }, m.duplicates)
-            })
-            .collect())
     }
 }

@@ -10,7 +10,11 @@ use std::fs::{self, File};
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-use super::digests::{Buckets, Entry};
+use std::sync::Arc;
+
+use super::SourceError;
+use super::digests::{Buckets, DigestList, Entry, Held};
+use crate::identity::ListType;
 
 /// Memory for the digests of one pass, in bytes, when `AUDIENCE_DESK_MEMORY_MIB` says nothing.
 pub const DEFAULT_MEMORY_MIB: usize = 512;
@@ -85,6 +89,33 @@ impl Drop for Scratch {
     }
 }
 
+/// The scratch disk a whole file will want, projected at its first run from the digests held
+/// and the bytes read so far: 33 bytes an entry in the runs, 32 a digest in the merged file.
+pub(super) fn scratch_needed(held: usize, read: u64, total: u64) -> u64 {
+    let read = read.max(1);
+    let share = total.max(read) as f64 / read as f64;
+    (held as f64 * share) as u64 * 65
+}
+
+/// Refuses a pass whose scratch disk lacks the room it will want, before it writes any.
+pub(super) fn check_room(dir: &Path, needed: u64, free: Option<u64>) -> Result<(), SourceError> {
+    match free {
+        Some(free) if free < needed => Err(SourceError::NoScratchSpace {
+            dir: dir.to_owned(),
+            needed,
+            free,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Free space where `dir` is or will be (its nearest existing folder).
+pub(super) fn free_near(dir: &Path) -> Option<u64> {
+    dir.ancestors()
+        .find(|p| p.exists())
+        .and_then(crate::home::free_space)
+}
+
 /// Removes the scratch folders of processes that are gone (a crash, a kill).
 pub fn remove_abandoned(root: &Path) {
     let Ok(entries) = fs::read_dir(root) else {
@@ -124,6 +155,10 @@ pub(super) struct Merged {
 impl Runs {
     pub fn any(&self, list: usize) -> bool {
         !self.files[list].is_empty()
+    }
+
+    pub fn any_at_all(&self) -> bool {
+        self.files.iter().any(|runs| !runs.is_empty())
     }
 
     /// Drops repeats within `buckets` (first occurrences kept, repeats counted per column, as
@@ -216,9 +251,29 @@ impl Runs {
         Ok(merged)
     }
 
-    /// The scratch folder, kept alive by the lists whose digests are in it.
-    pub fn into_scratch(self) -> Option<Scratch> {
-        self.scratch
+    /// Each spilled list type's runs merged into one file of unique digests, with the repeats
+    /// per column. The lists keep the scratch folder alive.
+    pub fn merge_all(self, columns: usize) -> io::Result<Vec<(DigestList, Vec<u64>)>> {
+        let mut merged = Vec::new();
+        for list_type in ListType::ALL {
+            if self.any(list_type.index()) {
+                merged.push((list_type, self.merge(list_type.index(), columns)?));
+            }
+        }
+        let Some(scratch) = self.scratch.map(Arc::new) else {
+            return Ok(Vec::new());
+        };
+        Ok(merged
+            .into_iter()
+            .map(|(list_type, m)| {
+                let held = Held::File {
+                    path: m.path,
+                    count: m.unique,
+                    _scratch: scratch.clone(),
+                };
+                (DigestList { list_type, held }, m.duplicates)
+            })
+            .collect())
     }
 }
 
@@ -263,6 +318,24 @@ fn next_entry(reader: &mut impl Read) -> io::Result<Option<Entry>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_disk_without_room_for_the_runs_refuses_the_pass_with_what_to_do() {
+        // A quarter of a 2 GB file read, a million digests held: four million in all.
+        let needed = scratch_needed(1_000_000, 500_000_000, 2_000_000_000);
+        assert_eq!(needed, 4_000_000 * 65);
+        let dir = Path::new("/home/ann/.local/share/audience-desk/tmp");
+        assert!(check_room(dir, needed, Some(needed)).is_ok());
+        assert!(check_room(dir, needed, None).is_ok());
+        let said = check_room(dir, needed, Some(1_000_000))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            said.contains("260.0 MB") && said.contains("1.0 MB"),
+            "{said}"
+        );
+        assert!(said.contains("AUDIENCE_DESK_MEMORY_MIB"), "{said}");
+    }
 
     #[test]
     fn the_folders_of_gone_processes_are_removed_and_live_ones_kept() {
