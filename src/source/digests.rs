@@ -136,7 +136,7 @@ impl DigestList {
     pub fn digests(&self) -> Digests<'_> {
         self.runs(1).into_iter().next().map_or_else(
             || Box::new(std::iter::empty()) as Digests<'_>,
-            |run| run.into_digests(),
+            |run| run.digests(),
         )
     }
 
@@ -197,10 +197,6 @@ impl<'a> DigestRun<'a> {
             })),
             RunSource::File { path, count } => file_digests(path, self.start, count),
         }
-    }
-
-    fn into_digests(self) -> Digests<'a> {
-        self.digests()
     }
 }
 

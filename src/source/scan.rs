@@ -552,7 +552,7 @@ impl Merge {
                 .collect();
         }
         let columns = self.summary.columns.len();
-        let deduped = if ListType::ALL.iter().any(|l| self.runs.any(l.index())) {
+        let deduped = if self.runs.any_at_all() {
             self.spill_all()?;
             let root = self.budget.scratch_root.clone();
             std::mem::take(&mut self.runs)

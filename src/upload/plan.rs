@@ -166,8 +166,10 @@ pub fn plan_upload(
     }
     let mut lists = Vec::new();
     let mut warnings = Vec::new();
-    // The ledger is read through a connection of its own, a page at a time.
-    let ledger = Store::open(&core.home)?;
+    // A mirror onto an existing list reads its ledger, through a connection of its own (the
+    // core's stays free for others meanwhile), a page at a time.
+    let mirrors = spec.mode == Mode::Mirror && matches!(spec.target, Target::List(_));
+    let ledger = mirrors.then(|| Store::open(&core.home)).transpose()?;
     for mut file in output.lists {
         let list_type = file.list_type;
         let (name, list_id) = match &spec.target {
@@ -193,7 +195,11 @@ pub fn plan_upload(
                     &preview.path,
                     &file,
                     diff,
-                    ledger_of(&ledger, &connection.ad_account_id, list_id.as_deref()),
+                    ledger_of(
+                        ledger.as_ref(),
+                        &connection.ad_account_id,
+                        list_id.as_deref(),
+                    ),
                     |side, _| {
                         counts[side as usize] += 1;
                         Ok(())
@@ -299,7 +305,9 @@ impl Plan {
                 audience_id: None,
             })
             .collect();
-        let ledger = Store::open(&core.home)?;
+        // The ledger is read beside the journal's write transaction, on a connection of its own.
+        let mirrors = self.lists.iter().any(|l| l.diff == Diff::Mirror);
+        let ledger = mirrors.then(|| Store::open(&core.home)).transpose()?;
         let mut store = core.store.lock().expect("store lock");
         let mut new = store.begin_job(&job, &lists)?;
         let size = self.records_per_batch();
@@ -313,7 +321,11 @@ impl Plan {
                 adds: Vec::with_capacity(size),
                 removes: Vec::new(),
             };
-            let ledger = ledger_of(&ledger, &self.ad_account_id, list.list_id.as_deref());
+            let ledger = ledger_of(
+                ledger.as_ref(),
+                &self.ad_account_id,
+                list.list_id.as_deref(),
+            );
             walk(&self.file, &list.file, list.diff, ledger, |side, digest| {
                 batches.push(side, digest)
             })?;
@@ -392,14 +404,16 @@ impl Batches<'_, '_> {
     }
 }
 
-/// The ledger of the existing list a mirror diffs against (nothing for a new list).
+/// The ledger of the existing list a mirror diffs against (nothing for a new list, or when
+/// no mirror needs one).
 fn ledger_of<'a>(
-    store: &'a Store,
+    store: Option<&'a Store>,
     ad_account_id: &str,
     list_id: Option<&str>,
 ) -> impl Iterator<Item = Result<Digest, StoreError>> + 'a {
-    list_id
-        .map(|id| LedgerPages::new(store, ad_account_id, id))
+    store
+        .zip(list_id)
+        .map(|(store, id)| LedgerPages::new(store, ad_account_id, id))
         .into_iter()
         .flatten()
 }
