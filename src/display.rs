@@ -54,13 +54,22 @@ pub fn bytes(n: u64) -> String {
     }
 }
 
+/// Seconds since the epoch as "2026-11-29 05:12:03Z" (UTC, to the second).
+pub fn timestamp(at: i64) -> String {
+    let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(at.max(0) as u64);
+    humantime::format_rfc3339_seconds(when)
+        .to_string()
+        .replacen('T', " ", 1)
+}
+
 /// "in 29 days", "in 3 hours", "2 days ago": an instant relative to now.
 pub fn relative(at: i64) -> String {
     let delta = at - crate::home::now();
     let span = delta.unsigned_abs();
     // Rounded to the nearest unit: a token issued a moment ago expires "in 30 days".
     let amount = match span {
-        0..60 => format!("{span} seconds"),
+        0..5 => return "just now".into(),
+        5..60 => format!("{span} seconds"),
         60..7200 => format!("{} minutes", (span + 30) / 60),
         7200..172_800 => format!("{} hours", (span + 1800) / 3600),
         _ => format!("{} days", (span + 43_200) / 86_400),

@@ -15,4 +15,5 @@ pub mod prepare;
 pub mod sim;
 pub mod source;
 pub mod store;
+pub mod syncs;
 pub mod upload;

@@ -121,6 +121,12 @@ pub enum Command {
     /// Run the built-in Pinterest simulator in the foreground (for trying things out and
     /// tests; nothing leaves the machine).
     Sim(SimArgs),
+    /// Saved syncs: a file or folder kept mirrored into customer lists, by hand, on a schedule
+    /// or on change, with the history of every run.
+    Sync {
+        #[command(subcommand)]
+        action: SyncCommand,
+    },
     /// Write exactly what an upload would send: DIR/EMAIL.txt, DIR/MAID.txt, DIR/IDFA.txt (one
     /// SHA-256 hex digest per line, deduplicated) and DIR/rejects.csv (row, column, reason).
     Prepare {
@@ -172,6 +178,110 @@ pub enum ConnectionCommand {
     },
     /// Remove a connection, its tokens and its stored secret.
     Remove { name: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SyncCommand {
+    /// Save a sync. The file (or the folder's newest match) is read now: its columns, as
+    /// mapped, are what every later file is checked against.
+    Add {
+        name: String,
+        #[command(flatten)]
+        settings: SyncArgs,
+    },
+    /// Change a sync; what is not given stays as it was. A new --file, --folder or --map reads
+    /// the file again for its columns.
+    Edit {
+        name: String,
+        #[arg(long, value_name = "NEW_NAME")]
+        rename: Option<String>,
+        #[command(flatten)]
+        settings: SyncArgs,
+    },
+    /// Remove a sync and its history (its jobs stay in `audience-desk jobs`).
+    Remove { name: String },
+    /// The syncs with their last run, next run and health.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a sync once now, in the foreground; exits as `upload` does (non-zero when the run
+    /// failed or was refused).
+    Run {
+        name: String,
+        /// Write calls per minute for this token.
+        #[arg(long, default_value_t = 400, value_name = "CALLS")]
+        writes_per_minute: u32,
+    },
+    /// A sync's runs, oldest first.
+    History {
+        name: String,
+        /// Print a JSON array of runs, newest last.
+        #[arg(long)]
+        json: bool,
+        /// How many of the newest runs.
+        #[arg(long, default_value_t = 50, value_name = "N")]
+        limit: usize,
+    },
+    /// Run every saved sync on its schedule, in the foreground, until Ctrl-C.
+    Watch {
+        /// Seconds a changed file must stay the same before it is read.
+        #[arg(long, default_value_t = 3, value_name = "SECONDS")]
+        settle: u64,
+        /// Write calls per minute for each token.
+        #[arg(long, default_value_t = 400, value_name = "CALLS")]
+        writes_per_minute: u32,
+    },
+    /// Print a crontab line, a systemd timer and a Windows scheduled task for `sync run NAME`.
+    ScheduleHint { name: String },
+}
+
+/// A sync's settings on the command line; for `edit`, all optional.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// The connection to upload through.
+    #[arg(long)]
+    pub connection: Option<String>,
+    /// The customer file to keep in sync.
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["folder", "pattern"])]
+    pub file: Option<PathBuf>,
+    /// A folder: the sync reads its newest file matching --pattern.
+    #[arg(long, value_name = "DIR", requires = "pattern")]
+    pub folder: Option<PathBuf>,
+    /// File names to take from --folder, as a glob ("export-*.csv").
+    #[arg(long, value_name = "GLOB", requires = "folder")]
+    pub pattern: Option<String>,
+    /// New lists with this name, made on the first run (one per identity type), then kept.
+    #[arg(long, value_name = "NAME", conflicts_with = "list")]
+    pub list_name: Option<String>,
+    /// An existing customer list.
+    #[arg(long, value_name = "LIST_ID")]
+    pub list: Option<String>,
+    /// mirror (the default): the list holds exactly the file; add; remove.
+    #[arg(long, value_enum)]
+    pub mode: Option<ModeArg>,
+    /// Map a column (header name or 1-based number) to email, email_sha256, gaid, idfa or
+    /// ignore; unmapped columns keep their detected namespace.
+    #[arg(long = "map", value_name = "COLUMN=NAMESPACE")]
+    pub map: Vec<MapSpec>,
+    /// Do not wrap new lists in CUSTOMER_LIST audiences.
+    #[arg(long, conflicts_with = "audience")]
+    pub no_audience: bool,
+    /// Wrap new lists in audiences again (for `edit`).
+    #[arg(long, hide = true)]
+    pub audience: bool,
+    /// Run every DURATION (30m, 6h, 1d; at least a minute).
+    #[arg(long, value_name = "DURATION", conflicts_with_all = ["on_change", "by_hand"])]
+    pub every: Option<String>,
+    /// Run when the file changes (once it has stopped growing).
+    #[arg(long, conflicts_with = "by_hand")]
+    pub on_change: bool,
+    /// Run only when asked (the default).
+    #[arg(long)]
+    pub by_hand: bool,
+    /// Records per request.
+    #[arg(long, value_name = "N")]
+    pub batch_size: Option<usize>,
 }
 
 /// The simulator's settings and faults.

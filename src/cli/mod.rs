@@ -5,10 +5,11 @@ mod connections;
 mod inspect;
 mod prepare;
 mod progress;
+mod syncs;
 pub mod text;
 mod upload;
 
-pub use args::{Cli, Command, ConnectionCommand, FileArgs, SimArgs};
+pub use args::{Cli, Command, ConnectionCommand, FileArgs, SimArgs, SyncArgs, SyncCommand};
 
 /// Runs one command-line command; `gui` is the binary's to open.
 pub fn run(command: Command) -> anyhow::Result<()> {
@@ -57,12 +58,27 @@ pub fn run(command: Command) -> anyhow::Result<()> {
                 writes_per_minute,
             ))
         }
+        Command::Sync { action } => runtime()?.block_on(syncs::run(action)),
         Command::Jobs { json } => upload::jobs(json),
         Command::Resume {
             job_id,
             writes_per_minute,
         } => runtime()?.block_on(upload::resume(job_id, writes_per_minute)),
     }
+}
+
+/// Interrupts `control` on Ctrl-C: jobs in flight stop after their batches and stay
+/// resumable.
+fn interrupt_on_ctrl_c(
+    control: &std::sync::Arc<crate::upload::Control>,
+) -> tokio::task::JoinHandle<()> {
+    let control = control.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\nStopping after the batches in flight...");
+            control.interrupt();
+        }
+    })
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

@@ -13,7 +13,7 @@ use crate::app_core::{Core, JobOverview};
 use crate::store::JobState;
 use crate::upload::{Control, JobProgress, JobReport, JobSpec, Mode, Plan, plan_upload, run_job};
 
-fn open_core(writes_per_minute: u32) -> anyhow::Result<Core> {
+pub(super) fn open_core(writes_per_minute: u32) -> anyhow::Result<Core> {
     let mut core = Core::open()?;
     if let Some(notice) = &core.notice {
         eprintln!("{notice}");
@@ -91,15 +91,7 @@ async fn drive(core: &Core, job: i64) -> anyhow::Result<()> {
             }
         })
     };
-    let interrupt = {
-        let control = control.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("\nStopping after the batches in flight...");
-                control.interrupt();
-            }
-        })
-    };
+    let interrupt = super::interrupt_on_ctrl_c(&control);
     let result = run_job(core, job, control, sender).await;
     interrupt.abort();
     let _ = watcher.await;

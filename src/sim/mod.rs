@@ -138,6 +138,15 @@ impl SimHandle {
         self.shared.data.lock().expect("sim data").snapshots()
     }
 
+    /// The audiences made so far: id, name and the list each one wraps.
+    pub fn audiences(&self) -> Vec<(String, String, String)> {
+        let data = self.shared.data.lock().expect("sim data");
+        data.audiences
+            .values()
+            .map(|a| (a.id.clone(), a.name.clone(), a.customer_list_id.clone()))
+            .collect()
+    }
+
     pub fn log(&self) -> Vec<LogEntry> {
         self.shared.data.lock().expect("sim data").log.clone()
     }

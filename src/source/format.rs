@@ -1,6 +1,6 @@
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::identity::Shape;
 
@@ -26,7 +26,7 @@ impl TextEncoding {
 }
 
 /// The field separator. `None` is a single-column text file: one value per line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Delimiter {
     Comma,

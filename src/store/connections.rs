@@ -72,12 +72,15 @@ fn validate_name(name: &str) -> Result<(), String> {
 }
 
 /// A write that broke the unique-name constraint means the name is taken.
-fn name_is_free(written: rusqlite::Result<usize>, name: &str) -> Result<(), StoreError> {
+pub(super) fn name_is_free(
+    written: rusqlite::Result<usize>,
+    taken: impl FnOnce() -> StoreError,
+) -> Result<(), StoreError> {
     match written {
         Err(rusqlite::Error::SqliteFailure(e, _))
             if e.code == rusqlite::ErrorCode::ConstraintViolation =>
         {
-            Err(StoreError::DuplicateName(name.to_owned()))
+            Err(taken())
         }
         other => other.map(drop).map_err(StoreError::from),
     }
@@ -111,7 +114,7 @@ impl Store {
                 crate::home::now()
             ],
         );
-        name_is_free(inserted, &new.name)?;
+        name_is_free(inserted, || StoreError::DuplicateName(new.name.clone()))?;
         self.connection(&new.name)
     }
 
@@ -172,13 +175,21 @@ impl Store {
                 current.id
             ],
         );
-        name_is_free(updated, &current.name)?;
+        name_is_free(updated, || StoreError::DuplicateName(current.name.clone()))?;
         Ok(current)
     }
 
     /// Removes the connection and what is known of its tokens; the caller removes its secrets.
     pub fn remove_connection(&self, name: &str) -> Result<Connection, StoreError> {
         let connection = self.connection(name)?;
+        let syncs = self.syncs_of_connection(connection.id)?;
+        if !syncs.is_empty() {
+            return Err(StoreError::Invalid(format!(
+                "the connection '{name}' is used by the syncs {}; remove them first \
+                 (`audience-desk sync remove NAME`) or move them to another connection",
+                syncs.join(", ")
+            )));
+        }
         self.db()
             .execute("DELETE FROM connections WHERE id = ?1", [connection.id])?;
         Ok(connection)

@@ -4,7 +4,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::jobs::{JobState, STALE_AFTER_SECONDS, word};
+use super::jobs::{JobState, STALE_AFTER_SECONDS};
 use super::{Store, StoreError};
 
 /// How often a job's runner renews its lease.
@@ -46,9 +46,35 @@ impl Lease {
     }
 }
 
-/// Who holds a job's lease, as the store has it.
+/// What a lease is taken on: a job (one runner sends it) or a saved sync (one runner runs it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Leased {
+    Job,
+    Sync,
+}
+
+impl Leased {
+    fn table(self) -> &'static str {
+        match self {
+            Leased::Job => "jobs",
+            Leased::Sync => "syncs",
+        }
+    }
+
+    /// SQL that is true while the holder still runs it: a job in a live state (as `live`
+    /// says), a sync whose lease was not given back.
+    fn held(self) -> &'static str {
+        match self {
+            Leased::Job => "state IN ('running', 'paused', 'waiting_for_reconnect')",
+            Leased::Sync => "lease IS NOT NULL",
+        }
+    }
+}
+
+/// Who holds a lease, as the store has it.
 struct Holder {
-    state: JobState,
+    name: String,
+    held: bool,
     token: Option<String>,
     owner: Option<String>,
     heartbeat: i64,
@@ -67,56 +93,94 @@ impl Store {
     /// while another runner holds it (its state is live, its heartbeat fresh and its process
     /// not known to be gone); taken over once that lease is stale.
     pub fn take_lease(&mut self, id: i64, lease: &Lease) -> Result<(), StoreError> {
+        self.take(Leased::Job, id, lease)
+    }
+
+    /// Renews a lease. `false` when it is no longer this runner's: another process took the
+    /// job over after this one fell silent (a suspended laptop, a stalled disk).
+    pub fn renew_lease(&self, id: i64, lease: &Lease) -> Result<bool, StoreError> {
+        self.renew(Leased::Job, id, lease)
+    }
+
+    pub(super) fn take(&mut self, what: Leased, id: i64, lease: &Lease) -> Result<(), StoreError> {
         let now = crate::home::now();
         let tx = self
             .db
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // What the refusal calls it: the job's number, the sync's name.
+        let name = match what {
+            Leased::Job => "CAST(id AS TEXT)",
+            Leased::Sync => "name",
+        };
         let holder = tx
             .query_row(
-                "SELECT state, lease, owner, heartbeat_at FROM jobs WHERE id = ?1",
+                &format!(
+                    "SELECT {name}, {}, lease, owner, heartbeat_at FROM {} WHERE id = ?1",
+                    what.held(),
+                    what.table()
+                ),
                 [id],
                 |row| {
                     Ok(Holder {
-                        state: word(row, 0, JobState::parse)?,
-                        token: row.get(1)?,
-                        owner: row.get(2)?,
-                        heartbeat: row.get::<_, Option<i64>>(3)?.unwrap_or(0),
+                        name: row.get(0)?,
+                        held: row.get(1)?,
+                        token: row.get(2)?,
+                        owner: row.get(3)?,
+                        heartbeat: row.get::<_, Option<i64>>(4)?.unwrap_or(0),
                     })
                 },
             )
             .optional()?
             .ok_or_else(|| {
-                StoreError::Invalid(format!(
-                    "there is no job {id}; `audience-desk jobs` lists them"
-                ))
+                StoreError::Invalid(match what {
+                    Leased::Job => {
+                        format!("there is no job {id}; `audience-desk jobs` lists them")
+                    }
+                    Leased::Sync => {
+                        format!("there is no sync {id}; `audience-desk sync list` lists them")
+                    }
+                })
             })?;
         let silent = now - holder.heartbeat;
         if let Some(token) = &holder.token
             && *token != lease.token
-            && live(holder.state)
+            && holder.held
             && silent <= STALE_AFTER_SECONDS
             && !Lease::holder_gone(token)
         {
-            return Err(StoreError::JobBusy {
-                job: id,
-                owner: holder.owner.unwrap_or_else(|| "another process".into()),
-                seconds_ago: silent.max(0),
-                stale_in: (STALE_AFTER_SECONDS - silent).max(1),
+            let owner = holder.owner.unwrap_or_else(|| "another process".into());
+            let (seconds_ago, stale_in) = (silent.max(0), (STALE_AFTER_SECONDS - silent).max(1));
+            return Err(match what {
+                Leased::Job => StoreError::JobBusy {
+                    job: id,
+                    owner,
+                    seconds_ago,
+                    stale_in,
+                },
+                Leased::Sync => StoreError::SyncBusy {
+                    sync: holder.name,
+                    owner,
+                    seconds_ago,
+                },
             });
         }
         tx.execute(
-            "UPDATE jobs SET lease = ?2, owner = ?3, heartbeat_at = ?4 WHERE id = ?1",
+            &format!(
+                "UPDATE {} SET lease = ?2, owner = ?3, heartbeat_at = ?4 WHERE id = ?1",
+                what.table()
+            ),
             params![id, lease.token, lease.owner, now],
         )?;
         tx.commit()?;
         Ok(())
     }
 
-    /// Renews a lease. `false` when it is no longer this runner's: another process took the
-    /// job over after this one fell silent (a suspended laptop, a stalled disk).
-    pub fn renew_lease(&self, id: i64, lease: &Lease) -> Result<bool, StoreError> {
+    pub(super) fn renew(&self, what: Leased, id: i64, lease: &Lease) -> Result<bool, StoreError> {
         let changed = self.db.execute(
-            "UPDATE jobs SET heartbeat_at = ?3 WHERE id = ?1 AND lease = ?2",
+            &format!(
+                "UPDATE {} SET heartbeat_at = ?3 WHERE id = ?1 AND lease = ?2",
+                what.table()
+            ),
             params![id, lease.token, crate::home::now()],
         )?;
         Ok(changed == 1)

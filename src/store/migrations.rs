@@ -77,6 +77,37 @@ const MIGRATIONS: &[&str] = &[
     // which every home of the user shares.
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
      INSERT INTO meta (key, value) VALUES ('home_id', lower(hex(randomblob(8))));",
+    // 6: saved syncs (settings as JSON, the lists their runs made, a lease like a job's) and
+    // each run's history.
+    "CREATE TABLE syncs (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        connection_id INTEGER NOT NULL REFERENCES connections(id),
+        settings TEXT NOT NULL,
+        lists TEXT NOT NULL DEFAULT '{}',
+        revision INTEGER NOT NULL DEFAULT 1,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        lease TEXT,
+        owner TEXT,
+        heartbeat_at INTEGER
+    );
+    CREATE TABLE sync_runs (
+        id INTEGER PRIMARY KEY,
+        sync_id INTEGER NOT NULL REFERENCES syncs(id) ON DELETE CASCADE,
+        job_id INTEGER REFERENCES jobs(id) ON DELETE SET NULL,
+        revision INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        ended_at INTEGER,
+        file TEXT,
+        file_size INTEGER,
+        file_modified INTEGER,
+        file_digest TEXT,
+        message TEXT,
+        report TEXT
+    );
+    CREATE INDEX sync_runs_by_sync ON sync_runs (sync_id, id);",
 ];
 
 /// Brings the schema up to date. The version is read inside an immediate (write-locked)

@@ -10,6 +10,7 @@ mod lease;
 mod ledger;
 mod migrations;
 mod secrets;
+mod syncs;
 
 use std::path::{Path, PathBuf};
 
@@ -26,6 +27,7 @@ pub use ledger::LedgerPages;
 pub use secrets::{
     FileSecrets, KeyringSecrets, MemorySecrets, SecretError, SecretStore, open_secrets,
 };
+pub use syncs::{FileSeen, RunRow, RunState, SyncRow};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -69,6 +71,24 @@ pub enum StoreError {
         seconds_ago: i64,
         stale_in: i64,
     },
+    #[error("sync '{sync}' is being run by {owner}, last heard from {seconds_ago} s ago")]
+    SyncBusy {
+        sync: String,
+        owner: String,
+        seconds_ago: i64,
+    },
+    #[error("there is no sync named '{name}'{}", known_syncs(.known))]
+    NoSuchSync { name: String, known: Vec<String> },
+    #[error("a sync named '{0}' already exists; pick another name or edit that one")]
+    DuplicateSync(String),
+}
+
+fn known_syncs(known: &[String]) -> String {
+    if known.is_empty() {
+        "; there are no syncs yet (add one with `audience-desk sync add`)".into()
+    } else {
+        format!("; syncs: {}", known.join(", "))
+    }
 }
 
 fn known_names(known: &[String]) -> String {

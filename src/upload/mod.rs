@@ -7,6 +7,8 @@ mod progress;
 mod runner;
 mod send;
 
-pub use plan::{DEFAULT_BATCH_SIZE, JobSpec, ListPlan, Mode, Plan, SyncError, Target, plan_upload};
+pub use plan::{
+    DEFAULT_BATCH_SIZE, JobSpec, KnownList, ListPlan, Mode, Plan, SyncError, Target, plan_upload,
+};
 pub use progress::{Control, JobProgress, JobReport, ListReport};
 pub use runner::run_job;

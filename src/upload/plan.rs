@@ -1,3 +1,4 @@
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
@@ -34,6 +35,50 @@ pub enum Mode {
 pub enum Target {
     NewList(String),
     List(String),
+    /// A saved sync's lists: the ones its earlier runs made, by list type; a type without one
+    /// gets a new list named after `name`, as `NewList` would.
+    SyncLists {
+        name: String,
+        lists: BTreeMap<ListType, KnownList>,
+    },
+}
+
+/// A list a sync made on an earlier run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KnownList {
+    pub id: String,
+    pub name: String,
+}
+
+impl Target {
+    /// The existing list that identities of `list_type` go to; `None` when the job makes it.
+    pub fn existing(&self, list_type: ListType) -> Option<&str> {
+        match self {
+            Target::NewList(_) => None,
+            Target::List(id) => Some(id),
+            Target::SyncLists { lists, .. } => lists.get(&list_type).map(|l| l.id.as_str()),
+        }
+    }
+
+    /// The name and (when it exists) the id of the list for `list_type`, in a file of
+    /// `types` list types.
+    fn list_for(&self, list_type: ListType, types: usize) -> (String, Option<String>) {
+        let new = |name: &str| {
+            if types > 1 {
+                format!("{name} ({list_type})")
+            } else {
+                name.to_owned()
+            }
+        };
+        match self {
+            Target::NewList(name) => (new(name), None),
+            Target::List(id) => (format!("list {id}"), Some(id.clone())),
+            Target::SyncLists { name, lists } => match lists.get(&list_type) {
+                Some(known) => (known.name.clone(), Some(known.id.clone())),
+                None => (new(name), None),
+            },
+        }
+    }
 }
 
 /// A job's settings, journaled with it.
@@ -168,15 +213,12 @@ pub fn plan_upload(
     let mut warnings = Vec::new();
     // A mirror onto an existing list reads its ledger, through a connection of its own (the
     // core's stays free for others meanwhile), a page at a time.
-    let mirrors = spec.mode == Mode::Mirror && matches!(spec.target, Target::List(_));
+    let mirrors =
+        spec.mode == Mode::Mirror && types.iter().any(|t| spec.target.existing(*t).is_some());
     let ledger = mirrors.then(|| Store::open(&core.home)).transpose()?;
     for mut file in output.lists {
         let list_type = file.list_type;
-        let (name, list_id) = match &spec.target {
-            Target::NewList(name) if types.len() > 1 => (format!("{name} ({list_type})"), None),
-            Target::NewList(name) => (name.clone(), None),
-            Target::List(id) => (format!("list {id}"), Some(id.clone())),
-        };
+        let (name, list_id) = spec.target.list_for(list_type, types.len());
         let diff = match (spec.mode, &list_id) {
             (Mode::Add, _) | (Mode::Mirror, None) => Diff::AddAll,
             (Mode::Remove, _) => Diff::RemoveAll,

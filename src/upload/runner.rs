@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use super::plan::{JobSpec, SyncError, Target};
+use super::plan::{JobSpec, SyncError};
 use super::progress::{Control, JobProgress, JobReport, ListReport};
 use super::send::{
     Outcome, SPLIT_FLOOR, UNKNOWN_OUTCOME_TRIES, outcome_unknown, records, send_batch, too_large,
@@ -501,11 +501,16 @@ impl Job {
 
     /// Wraps new lists in audiences, then asks Pinterest for every list's status.
     async fn finish_lists(&self) -> Result<Vec<ListReport>, SyncError> {
-        if self.spec.create_audience && matches!(self.spec.target, Target::NewList(_)) {
+        if self.spec.create_audience {
             // Bound first: a lock guard in a `for` head would live through the loop.
             let lists = self.store().job_lists(self.id)?;
             for list in lists {
-                let (Some(list_id), None) = (&list.list_id, &list.audience_id) else {
+                // Only the lists this job made get an audience; existing ones have theirs.
+                let (Some(list_id), None, None) = (
+                    &list.list_id,
+                    &list.audience_id,
+                    self.spec.target.existing(list.list_type),
+                ) else {
                     continue;
                 };
                 let id = self.create_audience(&list.list_name, list_id).await?;

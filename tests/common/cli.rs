@@ -119,3 +119,15 @@ pub async fn connected(env: &Env) {
     let out = env.run(&["connect", "EU", "--timeout", "20"], None).await;
     assert!(out.status.success(), "{}", text(&out));
 }
+
+/// A fresh home with the connection EU connected, or `None` (with a note) where there is no
+/// python3 for the BROWSER helper.
+pub async fn connected_env() -> Option<Env> {
+    if !python_available() {
+        eprintln!("skipping: no python3 for the BROWSER helper");
+        return None;
+    }
+    let env = Env::new().await;
+    connected(&env).await;
+    Some(env)
+}

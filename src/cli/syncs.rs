@@ -1,0 +1,469 @@
+//! `audience-desk sync ...`: saved syncs from the command line.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use indicatif::ProgressBar;
+use tokio::sync::watch;
+
+use super::args::{ModeArg, SyncArgs, SyncCommand};
+use super::text::{emit, group};
+use crate::app_core::Core;
+use crate::source::{Preview, PreviewOptions};
+use crate::store::RunState;
+use crate::syncs::{
+    Phase, RunOutcome, RunProgress, RunReport, RunView, Schedule, Source, SyncOverview,
+    SyncSettings, SyncTarget, Trigger, WatchEvent, Watcher, run_sync, schedule_hints,
+};
+use crate::upload::{Control, DEFAULT_BATCH_SIZE, Mode};
+
+pub async fn run(action: SyncCommand) -> anyhow::Result<()> {
+    match action {
+        SyncCommand::Add { name, settings } => add(&name, &settings),
+        SyncCommand::Edit {
+            name,
+            rename,
+            settings,
+        } => edit(&name, rename.as_deref(), &settings),
+        SyncCommand::Remove { name } => {
+            let removed = Core::open()?.remove_sync(&name)?;
+            Ok(emit(&format!(
+                "Removed sync '{}' and its history.\n",
+                removed.name
+            ))?)
+        }
+        SyncCommand::List { json } => list(json),
+        SyncCommand::Run {
+            name,
+            writes_per_minute,
+        } => run_now(&name, writes_per_minute).await,
+        SyncCommand::History { name, json, limit } => history(&name, json, limit),
+        SyncCommand::Watch {
+            settle,
+            writes_per_minute,
+        } => watch_all(Duration::from_secs(settle), writes_per_minute).await,
+        SyncCommand::ScheduleHint { name } => {
+            let core = Core::open()?;
+            let sync = core.sync_overview(&name)?;
+            let schedule = sync
+                .settings
+                .map_or(Schedule::Manual, |settings| settings.schedule);
+            let program = std::env::current_exe()?;
+            Ok(emit(&schedule_hints(
+                &name, schedule, &program, &core.home,
+            ))?)
+        }
+    }
+}
+
+fn mode_of(mode: ModeArg) -> Mode {
+    match mode {
+        ModeArg::Add => Mode::Add,
+        ModeArg::Remove => Mode::Remove,
+        ModeArg::Mirror => Mode::Mirror,
+    }
+}
+
+fn source_of(args: &SyncArgs) -> Option<Source> {
+    match (&args.file, &args.folder, &args.pattern) {
+        (Some(path), _, _) => Some(Source::File(absolute(path))),
+        (None, Some(dir), Some(pattern)) => Some(Source::Folder {
+            dir: absolute(dir),
+            pattern: pattern.clone(),
+        }),
+        _ => None,
+    }
+}
+
+/// A sync runs later, from wherever: its paths are kept whole.
+fn absolute(path: &std::path::Path) -> std::path::PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
+}
+
+fn schedule_of(args: &SyncArgs) -> anyhow::Result<Option<Schedule>> {
+    Ok(match (&args.every, args.on_change, args.by_hand) {
+        (Some(every), _, _) => Some(Schedule::every(every).map_err(anyhow::Error::msg)?),
+        (None, true, _) => Some(Schedule::OnChange),
+        (None, false, true) => Some(Schedule::Manual),
+        _ => None,
+    })
+}
+
+/// Reads the source's current file for its format and columns, mapped as `args` says.
+fn read_columns(settings: &mut SyncSettings, args: &SyncArgs) -> anyhow::Result<()> {
+    let (path, _) = crate::syncs::current_file(&settings.source).map_err(anyhow::Error::msg)?;
+    let preview = Preview::load(
+        &path,
+        &PreviewOptions {
+            mappings: args.map.clone(),
+            sample_rows: 0,
+            ..PreviewOptions::default()
+        },
+    )?;
+    settings.header = preview.format.has_header;
+    settings.delimiter = preview.format.delimiter;
+    settings.columns = SyncSettings::columns_of(&preview);
+    Ok(())
+}
+
+fn add(name: &str, args: &SyncArgs) -> anyhow::Result<()> {
+    let core = Core::open()?;
+    let connection = args
+        .connection
+        .clone()
+        .ok_or_else(|| anyhow::anyhow!("name the connection: --connection NAME"))?;
+    let source = source_of(args).ok_or_else(|| {
+        anyhow::anyhow!("name the source: --file PATH, or --folder DIR --pattern GLOB")
+    })?;
+    let target = match (&args.list_name, &args.list) {
+        (Some(name), _) => SyncTarget::NewList(name.clone()),
+        (None, Some(id)) => SyncTarget::List(id.clone()),
+        (None, None) => anyhow::bail!("name the target: --list-name NAME or --list ID"),
+    };
+    let mut settings = SyncSettings {
+        source,
+        header: true,
+        delimiter: crate::source::Delimiter::Comma,
+        columns: Vec::new(),
+        target,
+        mode: args.mode.map_or(Mode::Mirror, mode_of),
+        create_audience: !args.no_audience,
+        schedule: schedule_of(args)?.unwrap_or(Schedule::Manual),
+        batch_size: args.batch_size.unwrap_or(DEFAULT_BATCH_SIZE),
+    };
+    read_columns(&mut settings, args)?;
+    let sync = core.add_sync(name, &connection, &settings)?;
+    emit(&format!(
+        "Saved sync '{}': {}.\nRun it now with `audience-desk sync run {}`{}.\n",
+        sync.name,
+        describe_settings(&settings, &sync.connection),
+        sync.name,
+        match settings.schedule {
+            Schedule::Manual => "",
+            _ => ", or keep `audience-desk sync watch` running (or the app open)",
+        }
+    ))?;
+    Ok(())
+}
+
+fn edit(name: &str, rename: Option<&str>, args: &SyncArgs) -> anyhow::Result<()> {
+    let core = Core::open()?;
+    let sync = core.sync_overview(name)?;
+    let mut settings = match (sync.settings, sync.problem) {
+        (Some(settings), _) => settings,
+        (None, problem) => anyhow::bail!(problem.unwrap_or_default()),
+    };
+    let source = source_of(args);
+    let reread = source.is_some() || !args.map.is_empty();
+    if let Some(source) = source {
+        settings.source = source;
+    }
+    match (&args.list_name, &args.list) {
+        (Some(name), _) => settings.target = SyncTarget::NewList(name.clone()),
+        (None, Some(id)) => settings.target = SyncTarget::List(id.clone()),
+        _ => {}
+    }
+    if let Some(mode) = args.mode {
+        settings.mode = mode_of(mode);
+    }
+    if args.no_audience {
+        settings.create_audience = false;
+    }
+    if args.audience {
+        settings.create_audience = true;
+    }
+    if let Some(schedule) = schedule_of(args)? {
+        settings.schedule = schedule;
+    }
+    if let Some(size) = args.batch_size {
+        settings.batch_size = size;
+    }
+    if reread {
+        read_columns(&mut settings, args)?;
+    }
+    let connection = args.connection.as_deref().unwrap_or(&sync.row.connection);
+    let saved = core.edit_sync(name, rename.unwrap_or(name), connection, &settings)?;
+    Ok(emit(&format!(
+        "Saved sync '{}': {}.\n",
+        saved.name,
+        describe_settings(&settings, &saved.connection)
+    ))?)
+}
+
+/// "mirror /data/x.csv into new lists "Spring" via main, every 1h".
+pub fn describe_settings(settings: &SyncSettings, connection: &str) -> String {
+    let mode = match settings.mode {
+        Mode::Add => "add",
+        Mode::Remove => "remove",
+        Mode::Mirror => "mirror",
+    };
+    let target = match &settings.target {
+        SyncTarget::NewList(name) => format!("the lists \"{name}\" (made on the first run)"),
+        SyncTarget::List(id) => format!("list {id}"),
+    };
+    let mapped: Vec<String> = settings
+        .columns
+        .iter()
+        .filter(|c| c.namespace != crate::identity::Namespace::Ignore)
+        .map(|c| format!("{}={}", c.name, c.namespace))
+        .collect();
+    format!(
+        "{mode} {} into {target} via '{connection}' ({}), {}",
+        settings.source.describe(),
+        mapped.join(", "),
+        settings.schedule.describe()
+    )
+}
+
+fn list(json: bool) -> anyhow::Result<()> {
+    let core = Core::open()?;
+    let syncs = core.syncs()?;
+    if json {
+        let listed: Vec<serde_json::Value> = syncs.iter().map(sync_json).collect();
+        return Ok(emit(&(serde_json::to_string_pretty(&listed)? + "\n"))?);
+    }
+    if syncs.is_empty() {
+        return Ok(emit(
+            "No syncs yet; save one with `audience-desk sync add NAME --connection C --file \
+             PATH --list-name NAME`.\n",
+        )?);
+    }
+    let mut out = format!(
+        "{:<20} {:<22} {:<16} {:<26} {}\n",
+        "SYNC", "HEALTH", "SCHEDULE", "LAST RUN", "NEXT RUN"
+    );
+    for sync in &syncs {
+        let last = sync.last.as_ref().map_or_else(
+            || "never".to_owned(),
+            |r| {
+                format!(
+                    "{} {}",
+                    r.state.as_str(),
+                    super::text::relative(r.started_at)
+                )
+            },
+        );
+        let next = match (sync.next_due, &sync.settings) {
+            (Some(at), _) => super::text::relative(at),
+            (None, Some(s)) if s.schedule == Schedule::OnChange => "when the file changes".into(),
+            _ => "when asked".into(),
+        };
+        out += &format!(
+            "{:<20} {:<22} {:<16} {:<26} {}\n",
+            sync.row.name,
+            sync.health.label(),
+            sync.schedule_label(),
+            last,
+            next
+        );
+        if let Some(problem) = &sync.problem {
+            out += &format!("    {problem}\n");
+        }
+    }
+    Ok(emit(&out)?)
+}
+
+fn sync_json(sync: &SyncOverview) -> serde_json::Value {
+    serde_json::json!({
+        "name": sync.row.name,
+        "connection": sync.row.connection,
+        "settings": sync.settings,
+        "problem": sync.problem,
+        "health": sync.health,
+        "last_run": sync.last,
+        "next_run_at": sync.next_due,
+        "created_at": sync.row.created_at,
+        "updated_at": sync.row.updated_at,
+    })
+}
+
+fn history(name: &str, json: bool, limit: usize) -> anyhow::Result<()> {
+    let core = Core::open()?;
+    let runs = core.sync_history(name, limit)?;
+    if json {
+        return Ok(emit(&(serde_json::to_string_pretty(&runs)? + "\n"))?);
+    }
+    if runs.is_empty() {
+        return Ok(emit(&format!(
+            "Sync '{name}' has not run yet; run it with `audience-desk sync run {name}`.\n"
+        ))?);
+    }
+    let mut out = String::new();
+    for run in &runs {
+        out += &describe_run(run);
+    }
+    Ok(emit(&out)?)
+}
+
+/// A run as a few lines: when, how it ended, the file, the counts per list, the trouble.
+fn describe_run(run: &RunView) -> String {
+    let row = &run.row;
+    let mut out = format!(
+        "Run {} {}: {}{}{}\n",
+        row.id,
+        crate::display::timestamp(row.started_at),
+        row.state.as_str(),
+        row.ended_at
+            .map(|end| format!(" in {} s", (end - row.started_at).max(0)))
+            .unwrap_or_default(),
+        row.job_id
+            .map(|j| format!(" (job {j})"))
+            .unwrap_or_default()
+    );
+    if let Some(file) = &row.file {
+        out += &format!(
+            "  file {}{}\n",
+            crate::syncs::describe_file(file),
+            row.file_digest
+                .as_deref()
+                .map(|d| format!(", sha256 {}", &d[..d.len().min(16)]))
+                .unwrap_or_default()
+        );
+    }
+    if let Some(report) = &run.report {
+        out += &describe_report(report);
+    }
+    if let Some(message) = &row.message {
+        out += &format!("  {message}\n");
+    }
+    out
+}
+
+fn describe_report(report: &RunReport) -> String {
+    let rejected: Vec<String> = report
+        .rejected
+        .iter()
+        .map(|(reason, n)| format!("{reason} {}", group(*n)))
+        .collect();
+    let mut out = format!(
+        "  {} rows, {} valid, {} duplicates{}\n",
+        group(report.rows),
+        group(report.valid),
+        group(report.duplicates),
+        if rejected.is_empty() {
+            String::new()
+        } else {
+            format!("; rejected: {}", rejected.join(", "))
+        }
+    );
+    for list in &report.lists {
+        out += &format!(
+            "  {:<5} {} ({}): added {}, removed {}, unchanged {}\n",
+            list.list_type.as_str(),
+            list.name,
+            list.list_id.as_deref().unwrap_or("not created"),
+            group(list.added),
+            group(list.removed),
+            group(list.unchanged)
+        );
+    }
+    if report.records_planned > 0 {
+        out += &format!(
+            "  sent {} of {} records; {} retries, {} rate-limit answers, {:.1} s waiting\n",
+            group(report.records_sent),
+            group(report.records_planned),
+            report.retries,
+            report.rate_limited,
+            report.rate_limit_wait_ms as f64 / 1000.0
+        );
+    }
+    out
+}
+
+fn open_core(writes_per_minute: u32) -> anyhow::Result<Arc<Core>> {
+    Ok(Arc::new(super::upload::open_core(writes_per_minute)?))
+}
+
+async fn run_now(name: &str, writes_per_minute: u32) -> anyhow::Result<()> {
+    let core = open_core(writes_per_minute)?;
+    let control = Arc::new(Control::default());
+    let interrupt = super::interrupt_on_ctrl_c(&control);
+    let (sender, mut receiver) = watch::channel(RunProgress::default());
+    let bar = super::progress::bar(1, "reading");
+    let shown = {
+        let bar = bar.clone();
+        tokio::spawn(async move {
+            while receiver.changed().await.is_ok() {
+                let p = receiver.borrow().clone();
+                show_progress(&bar, &p);
+            }
+        })
+    };
+    let result = run_sync(core.clone(), name, control, sender, Trigger::Now).await;
+    interrupt.abort();
+    let _ = shown.await;
+    bar.finish_and_clear();
+    let outcome = result?.ok_or_else(|| anyhow::anyhow!("the run did not start"))?;
+    let views = core.sync_history(name, 1)?;
+    if let Some(view) = views.last() {
+        emit(&describe_run(view))?;
+    }
+    ended_well(name, &outcome)
+}
+
+fn show_progress(bar: &ProgressBar, progress: &RunProgress) {
+    match (progress.phase, &progress.job) {
+        (Phase::Sending, Some(job)) => {
+            bar.set_message(format!("sending ({})", job.state.label()));
+            bar.set_length(job.records_total.max(1));
+            bar.set_position(job.records_acked);
+        }
+        (Phase::Reading, _) => {
+            bar.set_message("reading");
+            super::progress::update(bar, progress.scan);
+        }
+        _ => bar.set_message("checking"),
+    }
+}
+
+/// The exit of `sync run`: zero for a run that completed or had nothing to do.
+fn ended_well(name: &str, outcome: &RunOutcome) -> anyhow::Result<()> {
+    match outcome.state {
+        RunState::Completed | RunState::Skipped => Ok(()),
+        state => anyhow::bail!(
+            "sync '{name}' run {} {}{}",
+            outcome.run,
+            state.as_str(),
+            outcome
+                .message
+                .as_deref()
+                .map(|m| format!(": {m}"))
+                .unwrap_or_default()
+        ),
+    }
+}
+
+async fn watch_all(settle: Duration, writes_per_minute: u32) -> anyhow::Result<()> {
+    let core = open_core(writes_per_minute)?;
+    let syncs = core.syncs()?;
+    emit(&format!(
+        "Watching {} sync{} in {}; Ctrl-C stops.\n",
+        syncs.len(),
+        if syncs.len() == 1 { "" } else { "s" },
+        core.home.display()
+    ))?;
+    let control = Arc::new(Control::default());
+    let interrupt = super::interrupt_on_ctrl_c(&control);
+    let watcher = Watcher::new(core, control, settle);
+    watcher
+        .watch(|event| {
+            let now = crate::display::timestamp(crate::home::now());
+            let line = match event {
+                WatchEvent::Started { sync } => format!("{now} {sync}: run started\n"),
+                WatchEvent::Ended { sync, outcome } => format!(
+                    "{now} {sync}: run {} {}{}\n",
+                    outcome.run,
+                    outcome.state.as_str(),
+                    outcome
+                        .message
+                        .map(|m| format!(": {m}"))
+                        .unwrap_or_default()
+                ),
+                WatchEvent::Trouble { sync, message } => format!("{now} {sync}: {message}\n"),
+            };
+            let _ = emit(&line);
+        })
+        .await;
+    interrupt.abort();
+    Ok(())
+}

@@ -1,0 +1,169 @@
+//! Ready-made schedules for `sync run NAME`, for those who would rather have the system run a
+//! sync than keep `sync watch` or the app open: a crontab line, a systemd timer, a Windows
+//! scheduled task.
+
+use std::path::Path;
+
+use super::settings::Schedule;
+
+/// The period a schedule hint uses: the sync's own, or a quarter of an hour for syncs that
+/// run by hand or on change (a scheduler cannot watch a file; `sync watch` can).
+fn period_seconds(schedule: Schedule) -> u64 {
+    match schedule {
+        Schedule::Every { seconds } => seconds.max(60),
+        Schedule::Manual | Schedule::OnChange => 15 * 60,
+    }
+}
+
+/// A cron schedule for a period: exact for whole minutes under an hour, hours under a day and
+/// whole days; otherwise the nearest of those, said in a comment.
+fn cron_fields(seconds: u64) -> (String, Option<String>) {
+    let minutes = (seconds / 60).max(1);
+    let (fields, exact) = if minutes < 60 {
+        (format!("*/{minutes} * * * *"), 60 % minutes == 0)
+    } else if minutes < 24 * 60 {
+        let hours = minutes / 60;
+        (
+            format!("0 */{hours} * * *"),
+            minutes.is_multiple_of(60) && 24 % hours == 0,
+        )
+    } else {
+        let days = minutes / (24 * 60);
+        (
+            format!("0 3 */{days} * *"),
+            minutes.is_multiple_of(24 * 60) && days == 1,
+        )
+    };
+    let note = (!exact)
+        .then(|| "# cron cannot say this period exactly; this is the nearest it can".to_owned());
+    (fields, note)
+}
+
+/// Quotes an argument for a POSIX shell when it needs it.
+fn sh_quote(text: &str) -> String {
+    if !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./:=@".contains(&b))
+    {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+/// The three schedules for `sync run NAME`, with the program and home to use.
+pub fn schedule_hints(name: &str, schedule: Schedule, program: &Path, home: &Path) -> String {
+    let seconds = period_seconds(schedule);
+    let program_text = program.display().to_string();
+    let home_text = home.display().to_string();
+    let run = format!("{} sync run {}", sh_quote(&program_text), sh_quote(name));
+    let mut out = String::new();
+    match schedule {
+        Schedule::Every { .. } => {}
+        Schedule::Manual | Schedule::OnChange => {
+            out += &format!(
+                "Sync '{name}' runs {}; these hints run it every 15 minutes (an unchanged file \
+                 is skipped, nothing sent). To act on changes within seconds, keep \
+                 `audience-desk sync watch` running instead.\n\n",
+                schedule.describe()
+            );
+        }
+    }
+    let (fields, note) = cron_fields(seconds);
+    out += "# crontab (crontab -e):\n";
+    if let Some(note) = note {
+        out += &note;
+        out.push('\n');
+    }
+    out += &format!(
+        "{fields} AUDIENCE_DESK_HOME={} {run} >> {} 2>&1\n\n",
+        sh_quote(&home_text),
+        sh_quote(&home.join("sync.log").display().to_string())
+    );
+    let unit = format!(
+        "audience-desk-sync-{}",
+        name.chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect::<String>()
+    );
+    out += &format!(
+        "# systemd (user units): ~/.config/systemd/user/{unit}.service\n\
+         [Unit]\n\
+         Description=Audience Desk sync {name}\n\n\
+         [Service]\n\
+         Type=oneshot\n\
+         Environment=AUDIENCE_DESK_HOME={home_text}\n\
+         ExecStart={run}\n\n\
+         # ~/.config/systemd/user/{unit}.timer, then: systemctl --user enable --now {unit}.timer\n\
+         [Unit]\n\
+         Description=Run Audience Desk sync {name} every {}\n\n\
+         [Timer]\n\
+         OnBootSec=5min\n\
+         OnUnitActiveSec={seconds}s\n\
+         Persistent=true\n\n\
+         [Install]\n\
+         WantedBy=timers.target\n\n",
+        humantime::format_duration(std::time::Duration::from_secs(seconds))
+    );
+    let (unit_word, modifier) = if seconds.is_multiple_of(86_400) {
+        ("DAILY", seconds / 86_400)
+    } else if seconds.is_multiple_of(3600) {
+        ("HOURLY", seconds / 3600)
+    } else {
+        ("MINUTE", (seconds / 60).clamp(1, 1439))
+    };
+    out += &format!(
+        "# Windows Task Scheduler (Command Prompt; set AUDIENCE_DESK_HOME for your user first):\n\
+         schtasks /Create /SC {unit_word} /MO {modifier} /TN \"Audience Desk {}\" /TR \
+         \"\\\"{}\\\" sync run \\\"{}\\\"\"\n",
+        name.replace('"', ""),
+        program_text,
+        name.replace('"', "")
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_hourly_sync_gets_an_exact_cron_line_a_timer_and_a_task() {
+        let hints = schedule_hints(
+            "spring list",
+            Schedule::Every { seconds: 3600 },
+            Path::new("/usr/bin/audience-desk"),
+            Path::new("/home/ann/.local/share/audience-desk"),
+        );
+        assert!(
+            hints.contains(
+                "0 */1 * * * AUDIENCE_DESK_HOME=/home/ann/.local/share/audience-desk \
+                 /usr/bin/audience-desk sync run 'spring list'"
+            ),
+            "{hints}"
+        );
+        assert!(hints.contains("OnUnitActiveSec=3600s"), "{hints}");
+        assert!(
+            hints.contains("audience-desk-sync-spring-list.timer"),
+            "{hints}"
+        );
+        assert!(hints.contains("/SC HOURLY /MO 1"), "{hints}");
+        assert!(!hints.contains("nearest"), "{hints}");
+    }
+
+    #[test]
+    fn periods_cron_cannot_say_are_flagged_and_on_change_syncs_are_told_about_watch() {
+        let (fields, note) = cron_fields(7 * 60);
+        assert_eq!(fields, "*/7 * * * *");
+        assert!(note.is_some());
+        let hints = schedule_hints(
+            "s",
+            Schedule::OnChange,
+            Path::new("/opt/audience-desk"),
+            Path::new("/h"),
+        );
+        assert!(hints.contains("sync watch"), "{hints}");
+        assert!(hints.contains("*/15 * * * *"), "{hints}");
+    }
+}

@@ -1,0 +1,582 @@
+//! One run of a saved sync: find its file, skip it when nothing changed, check its columns,
+//! plan and send it as an ordinary upload job, and keep the run's history.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+
+use super::settings::{SyncSettings, SyncTarget};
+use super::source_file;
+use crate::app_core::Core;
+use crate::identity::{ListType, Reason};
+use crate::pinterest::ConnectionState;
+use crate::source::{Preview, PreviewOptions, Progress};
+use crate::store::{FileSeen, HEARTBEAT_SECONDS, JobState, Lease, RunRow, RunState, SyncRow};
+use crate::upload::{
+    Control, JobProgress, JobReport, JobSpec, KnownList, Plan, SyncError, Target, plan_upload,
+    run_job,
+};
+
+/// What a run is doing, for whoever watches it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RunProgress {
+    pub phase: Phase,
+    /// The planning pass over the file.
+    pub scan: Progress,
+    /// The job, once there is one.
+    pub job: Option<JobProgress>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Phase {
+    #[default]
+    Checking,
+    Reading,
+    Sending,
+}
+
+/// What one run did, kept with it (as JSON) in the history.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunReport {
+    pub rows: u64,
+    pub valid: u64,
+    pub duplicates: u64,
+    /// Rejected cells and rows, by reason.
+    pub rejected: BTreeMap<Reason, u64>,
+    pub lists: Vec<RunList>,
+    /// Records acknowledged by Pinterest in this run, of those planned.
+    pub records_sent: u64,
+    pub records_planned: u64,
+    pub retries: u64,
+    pub rate_limited: u64,
+    pub rate_limit_wait_ms: u64,
+}
+
+/// One list's share of a run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunList {
+    pub list_type: ListType,
+    pub name: String,
+    pub list_id: Option<String>,
+    pub added: u64,
+    pub removed: u64,
+    pub unchanged: u64,
+}
+
+/// How a run ended.
+#[derive(Clone, Debug)]
+pub struct RunOutcome {
+    pub run: i64,
+    pub state: RunState,
+    pub job: Option<i64>,
+    pub message: Option<String>,
+    pub report: Option<RunReport>,
+}
+
+/// How a run's body ended, before it is written down.
+struct Ended {
+    state: RunState,
+    message: Option<String>,
+    report: Option<RunReport>,
+}
+
+impl Ended {
+    fn refused(message: String) -> Ended {
+        Ended {
+            state: RunState::Refused,
+            message: Some(message),
+            report: None,
+        }
+    }
+}
+
+/// Why a run starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trigger {
+    /// Asked for: it runs.
+    Now,
+    /// A watcher found it due when its newest run was `newest_run`: it runs only if no other
+    /// process has run it since, so two watchers never both act on one change.
+    Due { newest_run: Option<i64> },
+}
+
+/// Runs the sync `name` once. Refused (`StoreError::SyncBusy`) while another process runs it;
+/// `None` when a due run was already made by another process. Otherwise the run is recorded,
+/// whatever happens to it, and its outcome returned.
+pub async fn run_sync(
+    core: Arc<Core>,
+    name: &str,
+    control: Arc<Control>,
+    progress: watch::Sender<RunProgress>,
+    trigger: Trigger,
+) -> Result<Option<RunOutcome>, SyncError> {
+    let sync = core.store.lock().expect("store lock").sync(name)?;
+    let settings = super::parse_settings(&sync)?;
+    let lease = Lease::for_this_process();
+    {
+        let mut store = core.store.lock().expect("store lock");
+        store.take_sync_lease(sync.id, &lease)?;
+        if let Trigger::Due { newest_run } = trigger {
+            let newest = store.sync_runs(sync.id, 1)?.pop().map(|r| r.id);
+            if newest != newest_run {
+                store.release_sync_lease(sync.id, &lease)?;
+                return Ok(None);
+            }
+        }
+    }
+    let _beating = Heartbeat(keep_sync_lease(&core, sync.id, lease.clone()));
+    let run = core
+        .store
+        .lock()
+        .expect("store lock")
+        .begin_run(sync.id, sync.revision)?;
+    tracing::info!(sync = %sync.name, run, "sync run started");
+    let run_body = Run {
+        core: &core,
+        sync: &sync,
+        settings: &settings,
+        id: run,
+        control,
+        progress,
+    };
+    let (ended, job) = match run_body.go().await {
+        Ok(done) => done,
+        Err((e, job)) => (
+            Ended {
+                state: RunState::Failed,
+                message: Some(e.to_string()),
+                report: None,
+            },
+            job,
+        ),
+    };
+    let report = ended
+        .report
+        .as_ref()
+        .and_then(|r| serde_json::to_string(r).ok());
+    {
+        let store = core.store.lock().expect("store lock");
+        store.end_run(
+            run,
+            ended.state,
+            ended.message.as_deref(),
+            report.as_deref(),
+        )?;
+        store.release_sync_lease(sync.id, &lease)?;
+    }
+    tracing::info!(sync = %sync.name, run, state = ended.state.as_str(), "sync run ended");
+    Ok(Some(RunOutcome {
+        run,
+        state: ended.state,
+        job,
+        message: ended.message,
+        report: ended.report,
+    }))
+}
+
+/// Stops a lease's heartbeat however the run ends.
+struct Heartbeat(tokio::task::JoinHandle<()>);
+
+impl Drop for Heartbeat {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Renews the sync's lease while the run lasts (reading a large file takes a while).
+fn keep_sync_lease(core: &Core, id: i64, lease: Lease) -> tokio::task::JoinHandle<()> {
+    let store = core.store.clone();
+    tokio::spawn(async move {
+        let mut beat = tokio::time::interval(Duration::from_secs(HEARTBEAT_SECONDS));
+        beat.tick().await;
+        loop {
+            beat.tick().await;
+            // Invariant: store calls do not panic while holding the lock.
+            if let Err(e) = store
+                .lock()
+                .expect("store lock")
+                .renew_sync_lease(id, &lease)
+            {
+                tracing::warn!(sync = id, "cannot renew the sync's lease: {e}");
+            }
+        }
+    })
+}
+
+struct Run<'a> {
+    core: &'a Arc<Core>,
+    sync: &'a SyncRow,
+    settings: &'a SyncSettings,
+    id: i64,
+    control: Arc<Control>,
+    progress: watch::Sender<RunProgress>,
+}
+
+type Failed = (SyncError, Option<i64>);
+
+impl Run<'_> {
+    fn store(&self) -> std::sync::MutexGuard<'_, crate::store::Store> {
+        // Invariant: store calls do not panic while holding the lock.
+        self.core.store.lock().expect("store lock")
+    }
+
+    async fn go(&self) -> Result<(Ended, Option<i64>), Failed> {
+        let fail = |e: SyncError| (e, None);
+        // Nothing is read, and no job made, for a connection that cannot send.
+        let status = self
+            .core
+            .status(&self.sync.connection)
+            .map_err(|e| fail(e.into()))?;
+        if matches!(
+            status.state,
+            ConnectionState::NotConnected | ConnectionState::ReconnectRequired
+        ) {
+            return Ok((
+                Ended {
+                    state: RunState::Failed,
+                    message: Some(format!(
+                        "the connection '{}' needs a login: run `audience-desk connect {}` (or \
+                         Reconnect in the app){}",
+                        self.sync.connection,
+                        self.sync.connection,
+                        status.message.map(|m| format!("; {m}")).unwrap_or_default()
+                    )),
+                    report: None,
+                },
+                None,
+            ));
+        }
+        let (path, seen) = match source_file::current(&self.settings.source) {
+            Ok(found) => found,
+            Err(message) => return Ok((Ended::refused(message), None)),
+        };
+        let digest = {
+            let path = path.clone();
+            tokio::task::spawn_blocking(move || source_file::content_digest(&path))
+                .await
+                .map_err(|e| fail(SyncError::Invalid(e.to_string())))?
+        };
+        let digest = match digest {
+            Ok(digest) => digest,
+            Err(e) => {
+                return Ok((
+                    Ended::refused(format!("cannot read {}: {e}", path.display())),
+                    None,
+                ));
+            }
+        };
+        self.store()
+            .set_run_file(self.id, &seen, Some(&digest))
+            .map_err(|e| fail(e.into()))?;
+        let previous = self.previous_run().map_err(fail)?;
+        if let Some(job) = self.resumable(previous.as_ref(), &digest).map_err(fail)? {
+            return self.send(job, None).await;
+        }
+        if let Some(previous) = &previous
+            && matches!(previous.state, RunState::Completed | RunState::Skipped)
+            && previous.revision == self.sync.revision
+            && previous.file_digest.as_deref() == Some(digest.as_str())
+        {
+            return Ok((
+                Ended {
+                    state: RunState::Skipped,
+                    message: Some(format!(
+                        "{} has not changed since run {}; nothing was sent",
+                        path.display(),
+                        previous.id
+                    )),
+                    report: None,
+                },
+                None,
+            ));
+        }
+        self.supersede(previous.as_ref()).map_err(fail)?;
+        let mut preview = match Preview::load(
+            &path,
+            &PreviewOptions {
+                header: Some(self.settings.header),
+                delimiter: Some(self.settings.delimiter),
+                mappings: Vec::new(),
+                sample_rows: 0,
+            },
+        ) {
+            Ok(preview) => preview,
+            Err(e) => return Ok((Ended::refused(e.to_string()), None)),
+        };
+        let note = match self.settings.apply_columns(&mut preview) {
+            Ok(note) => note,
+            Err(refusal) => return Ok((Ended::refused(refusal), None)),
+        };
+        let plan = self.plan(preview).await.map_err(fail)?;
+        let planned = planned_report(&plan);
+        if plan.is_empty() {
+            return Ok((
+                Ended {
+                    state: RunState::Completed,
+                    message: Some(join_notes(
+                        note,
+                        "the lists already match the file; nothing to send",
+                    )),
+                    report: Some(planned),
+                },
+                None,
+            ));
+        }
+        let job = plan.create_job(self.core).map_err(fail)?;
+        self.send(job, Some((planned, note))).await
+    }
+
+    /// The newest run that read a file (the ones refused before that, or still running,
+    /// say nothing of what the lists hold).
+    fn previous_run(&self) -> Result<Option<RunRow>, SyncError> {
+        Ok(self.store().last_run(
+            self.sync.id,
+            &[
+                RunState::Completed,
+                RunState::Skipped,
+                RunState::Failed,
+                RunState::Interrupted,
+                RunState::Cancelled,
+            ],
+        )?)
+    }
+
+    /// The previous run's job, when it stopped short and this run would send the very same
+    /// thing: same file content, same settings. Resuming it sends only what is left.
+    fn resumable(&self, previous: Option<&RunRow>, digest: &str) -> Result<Option<i64>, SyncError> {
+        let Some(previous) = previous else {
+            return Ok(None);
+        };
+        let (Some(job), Some(seen)) = (previous.job_id, &previous.file_digest) else {
+            return Ok(None);
+        };
+        if seen != digest || previous.revision != self.sync.revision {
+            return Ok(None);
+        }
+        let state = self.store().job(job)?.map(|j| j.state);
+        Ok(state
+            .filter(|s| s.is_unfinished() && *s != JobState::Cancelled)
+            .map(|_| job))
+    }
+
+    /// A job left unfinished by an earlier run whose file or settings were different: this
+    /// run's plan replaces it (it reads what the lists hold from the ledger), so the old one
+    /// is cancelled, never to be resumed with stale content.
+    fn supersede(&self, previous: Option<&RunRow>) -> Result<(), SyncError> {
+        let Some(job) = previous.and_then(|p| p.job_id) else {
+            return Ok(());
+        };
+        let mut store = self.store();
+        let Some(row) = store.job(job)? else {
+            return Ok(());
+        };
+        if !row.state.is_unfinished() || row.state == JobState::Cancelled {
+            return Ok(());
+        }
+        let lease = Lease::for_this_process();
+        store.take_lease(job, &lease)?;
+        store.set_job_state(
+            job,
+            &lease,
+            JobState::Cancelled,
+            Some(&format!(
+                "superseded by run {} of sync '{}', which sends the file as it is now",
+                self.id, self.sync.name
+            )),
+        )?;
+        Ok(())
+    }
+
+    /// Reads the file for the plan on a blocking thread, reporting progress.
+    async fn plan(&self, preview: Preview) -> Result<Plan, SyncError> {
+        self.progress.send_modify(|p| p.phase = Phase::Reading);
+        let spec = JobSpec {
+            mode: self.settings.mode,
+            target: self.target()?,
+            create_audience: self.settings.create_audience,
+            batch_size: self.settings.batch_size,
+        };
+        let (core, connection, progress) = (
+            self.core.clone(),
+            self.sync.connection.clone(),
+            self.progress.clone(),
+        );
+        tokio::task::spawn_blocking(move || {
+            plan_upload(&core, &connection, &preview, spec, &mut |scan| {
+                progress.send_modify(|p| p.scan = scan);
+            })
+        })
+        .await
+        .map_err(|e| SyncError::Invalid(format!("the planning pass stopped: {e}")))?
+    }
+
+    fn target(&self) -> Result<Target, SyncError> {
+        Ok(match &self.settings.target {
+            SyncTarget::List(id) => Target::List(id.clone()),
+            SyncTarget::NewList(name) => Target::SyncLists {
+                name: name.clone(),
+                lists: super::parse_lists(self.sync)?,
+            },
+        })
+    }
+
+    /// Runs the job, keeps the lists it made, and reports.
+    async fn send(
+        &self,
+        job: i64,
+        planned: Option<(RunReport, Option<String>)>,
+    ) -> Result<(Ended, Option<i64>), Failed> {
+        let planned_json = planned
+            .as_ref()
+            .and_then(|(report, _)| serde_json::to_string(report).ok());
+        self.store()
+            .set_run_job(self.id, job, planned_json.as_deref())
+            .map_err(|e| (e.into(), Some(job)))?;
+        self.progress.send_modify(|p| p.phase = Phase::Sending);
+        let (sender, mut receiver) = watch::channel(JobProgress::new(job));
+        let forward = {
+            let progress = self.progress.clone();
+            tokio::spawn(async move {
+                while receiver.changed().await.is_ok() {
+                    let job = receiver.borrow().clone();
+                    progress.send_modify(|p| p.job = Some(job));
+                }
+            })
+        };
+        let result = run_job(self.core, job, self.control.clone(), sender).await;
+        let _ = forward.await;
+        self.keep_lists(job).map_err(|e| (e, Some(job)))?;
+        let (planned, note) = match planned {
+            Some((planned, note)) => (planned, note),
+            // A resumed job: what it planned is in its journal.
+            None => (self.resumed_report(job).map_err(|e| (e, Some(job)))?, None),
+        };
+        let report = match result {
+            Ok(report) => report,
+            Err(e) => return Err((e, Some(job))),
+        };
+        let state = match report.progress.state {
+            JobState::Completed => RunState::Completed,
+            JobState::Cancelled => RunState::Cancelled,
+            JobState::Interrupted => RunState::Interrupted,
+            _ => RunState::Failed,
+        };
+        let message = match (note, report.progress.message.clone()) {
+            (Some(note), Some(m)) => Some(format!("{m}; {note}")),
+            (note, m) => m.or(note),
+        };
+        Ok((
+            Ended {
+                state,
+                message,
+                report: Some(with_job(planned, &report)),
+            },
+            Some(job),
+        ))
+    }
+
+    /// The report of a resumed job, from what its first run recorded.
+    fn resumed_report(&self, job: i64) -> Result<RunReport, SyncError> {
+        let runs = self.store().sync_runs(self.sync.id, 1000)?;
+        let earlier = runs
+            .iter()
+            .rev()
+            .find(|r| r.job_id == Some(job) && r.id != self.id && r.report.is_some());
+        Ok(earlier
+            .and_then(|r| r.report.as_deref())
+            .and_then(|r| serde_json::from_str(r).ok())
+            .unwrap_or_default())
+    }
+
+    /// The lists a job made become the sync's own, so its next runs update them.
+    fn keep_lists(&self, job: i64) -> Result<(), SyncError> {
+        if !matches!(self.settings.target, SyncTarget::NewList(_)) {
+            return Ok(());
+        }
+        let mut lists = super::parse_lists(self.sync)?;
+        let store = self.store();
+        for list in store.job_lists(job)? {
+            if let Some(id) = list.list_id {
+                lists.insert(
+                    list.list_type,
+                    KnownList {
+                        id,
+                        name: list.list_name,
+                    },
+                );
+            }
+        }
+        let json = serde_json::to_string(&lists).map_err(|e| SyncError::Invalid(e.to_string()))?;
+        store.set_sync_lists(self.sync.id, &json)?;
+        Ok(())
+    }
+}
+
+/// The plan's counts: the file's and each list's.
+fn planned_report(plan: &Plan) -> RunReport {
+    let counts = JobProgress::new(0).with_scan(&plan.summary);
+    RunReport {
+        rows: counts.rows_read,
+        valid: counts.valid,
+        duplicates: counts.duplicates,
+        rejected: counts.invalid,
+        lists: plan
+            .lists
+            .iter()
+            .map(|l| RunList {
+                list_type: l.list_type,
+                name: l.name.clone(),
+                list_id: l.list_id.clone(),
+                added: l.adds as u64,
+                removed: l.removes as u64,
+                unchanged: l.unchanged as u64,
+            })
+            .collect(),
+        records_planned: plan.lists.iter().map(|l| (l.adds + l.removes) as u64).sum(),
+        ..RunReport::default()
+    }
+}
+
+/// The plan's counts with what the job did: records acknowledged, retries, waits, and the
+/// ids of the lists it made.
+fn with_job(mut report: RunReport, job: &JobReport) -> RunReport {
+    let p = &job.progress;
+    if report.rows == 0 {
+        // A resumed job whose first run left no report: the job kept the file's counts.
+        report.rows = p.rows_read;
+        report.valid = p.valid;
+        report.duplicates = p.duplicates;
+        report.rejected = p.invalid.clone();
+    }
+    report.records_sent = p.records_acked;
+    report.records_planned = p.records_total;
+    report.retries = p.retries;
+    report.rate_limited = p.rate_limited;
+    report.rate_limit_wait_ms = p.rate_limit_wait_ms;
+    for list in &mut report.lists {
+        if let Some(made) = job.lists.iter().find(|l| l.list_type == list.list_type) {
+            list.list_id = made.list_id.clone();
+            list.name = made.name.clone();
+        }
+    }
+    report
+}
+
+fn join_notes(note: Option<String>, text: &str) -> String {
+    match note {
+        Some(note) => format!("{text}; {note}"),
+        None => text.to_owned(),
+    }
+}
+
+/// What a run found of its file, for the history (no content, only where and how big).
+pub fn describe_file(file: &FileSeen) -> String {
+    format!(
+        "{} ({})",
+        file.path,
+        crate::display::bytes(file.size.max(0) as u64)
+    )
+}

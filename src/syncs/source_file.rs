@@ -1,0 +1,141 @@
+//! The file a sync reads now: the named file, or a folder's newest match; what it looks like
+//! on disk (to notice a change without reading it) and a digest of its bytes (to tell whether
+//! its content changed).
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use sha2::{Digest as _, Sha256};
+
+use super::settings::Source;
+use crate::store::FileSeen;
+
+/// The file the source names now, with its size and modification time; a sentence for the
+/// user when there is none.
+pub fn current(source: &Source) -> Result<(PathBuf, FileSeen), String> {
+    let path = match source {
+        Source::File(path) => path.clone(),
+        Source::Folder { dir, pattern } => newest_match(dir, pattern)?,
+    };
+    let seen = look(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Ok((path, seen))
+}
+
+fn look(path: &Path) -> std::io::Result<FileSeen> {
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(std::io::Error::other("it is not a file"));
+    }
+    let modified_ms = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_millis() as i64);
+    Ok(FileSeen {
+        path: path.display().to_string(),
+        size: meta.len() as i64,
+        modified_ms,
+    })
+}
+
+/// The most recently modified file in `dir` whose name matches `pattern` (ties go to the
+/// greater name, so the choice does not depend on the order the folder lists them in).
+fn newest_match(dir: &Path, pattern: &str) -> Result<PathBuf, String> {
+    let glob = glob::Pattern::new(pattern)
+        .map_err(|e| format!("'{pattern}' is not a file-name pattern: {e}"))?;
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    let mut newest: Option<(std::time::SystemTime, PathBuf)> = None;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        // Names a writer uses while a file is not yet whole.
+        if name.starts_with('.') || !glob.matches(name) {
+            continue;
+        }
+        let Ok(meta) = entry.metadata() else { continue };
+        if !meta.is_file() {
+            continue;
+        }
+        let modified = meta.modified().unwrap_or(UNIX_EPOCH);
+        let path = entry.path();
+        if newest
+            .as_ref()
+            .is_none_or(|(t, p)| (modified, &path) > (*t, p))
+        {
+            newest = Some((modified, path));
+        }
+    }
+    newest.map(|(_, path)| path).ok_or_else(|| {
+        format!(
+            "no file in {} matches {pattern} yet; nothing was sent",
+            dir.display()
+        )
+    })
+}
+
+/// SHA-256 of the file's bytes, as lowercase hex.
+pub fn content_digest(path: &Path) -> std::io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let read = match file.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        hasher.update(&buffer[..read]);
+    }
+    Ok(const_hex::encode(hasher.finalize()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_gives_its_newest_matching_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, age_s: u64| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, name).unwrap();
+            let when = std::time::SystemTime::now() - std::time::Duration::from_secs(age_s);
+            std::fs::File::options()
+                .write(true)
+                .open(&path)
+                .unwrap()
+                .set_modified(when)
+                .unwrap();
+        };
+        write("export-1.csv", 300);
+        write("export-2.csv", 100);
+        write("notes.txt", 0);
+        write(".export-3.csv", 0);
+        let source = Source::Folder {
+            dir: dir.path().to_owned(),
+            pattern: "export-*.csv".into(),
+        };
+        let (path, seen) = current(&source).unwrap();
+        assert_eq!(path, dir.path().join("export-2.csv"));
+        assert_eq!(seen.size, 12);
+        let none = Source::Folder {
+            dir: dir.path().to_owned(),
+            pattern: "*.tsv".into(),
+        };
+        assert!(current(&none).unwrap_err().contains("matches *.tsv"));
+    }
+
+    #[test]
+    fn the_content_digest_is_sha256_of_the_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, "abc").unwrap();
+        assert_eq!(
+            content_digest(&path).unwrap(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}
