@@ -60,6 +60,9 @@ sleep 12
 shot upload-done
 key 3
 sleep 3
+shot syncs
+key 4
+sleep 3
 shot audiences
 kill "$app"
 wait "$app" 2>/dev/null || true

@@ -28,6 +28,8 @@ pub enum DemoError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Pinterest(#[from] PinterestError),
+    #[error(transparent)]
+    Sync(#[from] crate::upload::SyncError),
 }
 
 /// A running demo: the simulator and the sample file. Dropping it stops the simulator and
@@ -80,7 +82,29 @@ pub async fn start() -> Result<(Demo, Core), DemoError> {
     // Slow enough that the jobs screen shows a job at work.
     core.limits.writes_per_minute = 60;
     let sample = write_sample_file(SAMPLE_ROWS)?;
+    add_demo_sync(&core, &sample)?;
     Ok((Demo { sim, sample, home }, core))
+}
+
+/// A saved sync of the sample file, run once a day (so at once, and then shown on the Syncs
+/// screen with its history), as an admin would keep a nightly export.
+fn add_demo_sync(core: &Core, sample: &Path) -> Result<(), DemoError> {
+    let preview = crate::source::Preview::load(sample, &Default::default())
+        .map_err(crate::upload::SyncError::from)?;
+    let mut settings = crate::syncs::SyncSettings {
+        source: crate::syncs::Source::File(sample.to_owned()),
+        header: true,
+        delimiter: crate::source::Delimiter::Comma,
+        columns: Vec::new(),
+        target: crate::syncs::SyncTarget::NewList("Demo nightly".into()),
+        mode: crate::upload::Mode::Mirror,
+        create_audience: true,
+        schedule: crate::syncs::Schedule::Every { seconds: 86_400 },
+        batch_size: crate::upload::DEFAULT_BATCH_SIZE,
+    };
+    settings.take_columns(&preview);
+    core.add_sync("Demo nightly", CONNECTION, &settings)?;
+    Ok(())
 }
 
 /// The simulator on a free loopback port (on the current Tokio runtime) with `faults`, and a

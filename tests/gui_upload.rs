@@ -10,7 +10,6 @@ use std::sync::Arc;
 
 use audience_desk::gui::{App, FixedPicker, View};
 use audience_desk::store::JobState;
-use eframe::egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use sha2::{Digest, Sha256};
@@ -18,8 +17,8 @@ use sha2::{Digest, Sha256};
 const PEOPLE: usize = 250;
 
 /// 250 distinct emails in messy case, one repeat and one bad value.
-fn customers(dir: &tempfile::TempDir) -> (PathBuf, BTreeSet<String>) {
-    let path = dir.path().join("newsletter.csv");
+fn customers(dir: &std::path::Path) -> (PathBuf, BTreeSet<String>) {
+    let path = dir.join("newsletter.csv");
     let mut text = String::from("email,name\n");
     let mut expected = BTreeSet::new();
     for i in 0..PEOPLE {
@@ -33,10 +32,7 @@ fn customers(dir: &tempfile::TempDir) -> (PathBuf, BTreeSet<String>) {
     (path, expected)
 }
 
-use common::{open_file, pick_connection};
-
-/// The app on a connected connection with the customers' file open, the connection picked
-/// and the new list named, as a user would set it.
+/// The app ready to upload the customers' file, with the members it should send.
 fn ready_to_upload(
     runtime: &tokio::runtime::Runtime,
 ) -> (
@@ -45,26 +41,12 @@ fn ready_to_upload(
     tempfile::TempDir,
     BTreeSet<String>,
 ) {
-    let world = runtime.block_on(common::world());
-    runtime.block_on(common::connect(&world)).unwrap();
-    let common::World { sim, core, home } = world;
-    let (file, expected) = customers(&home);
-    let app = App::with_core(Arc::new(FixedPicker(Some(file))), Ok(core), None);
-    let mut harness = common::harness(app);
-    harness.run_steps(2);
-    open_file(&mut harness);
-    harness.get_by_label("Dry run");
-    harness.get_by_label_contains("Pick the connection to send with.");
-
-    pick_connection(&mut harness);
-    harness
-        .get_by_role_and_label(Role::TextInput, "List name")
-        .focus();
-    harness.step();
-    harness
-        .get_by_role_and_label(Role::TextInput, "List name")
-        .type_text("Newsletter");
-    harness.run_steps(2);
+    let mut expected = BTreeSet::new();
+    let (harness, sim, home) = common::ready_to_upload(runtime, |home| {
+        let (path, members) = customers(home);
+        expected = members;
+        path
+    });
     (harness, sim, home, expected)
 }
 

@@ -59,6 +59,8 @@ pub struct JobOverview {
     pub report: Option<JobReport>,
     /// The file's counts from the planning pass.
     pub scan: Option<Summary>,
+    /// The saved sync whose run made the job, if one did.
+    pub sync: Option<String>,
 }
 
 /// An ad account's customer lists and audiences, read together.
@@ -110,12 +112,14 @@ impl Core {
                 let lists = store.job_lists(row.id)?;
                 let report = parsed(row.id, "summary", row.summary.as_deref())?;
                 let scan = parsed(row.id, "file counts", row.scan.as_deref())?;
+                let sync = store.sync_of_job(row.id)?;
                 Ok(JobOverview {
                     row,
                     counts,
                     lists,
                     report,
                     scan,
+                    sync,
                 })
             })
             .collect()

@@ -100,9 +100,7 @@ fn read_columns(settings: &mut SyncSettings, args: &SyncArgs) -> anyhow::Result<
             ..PreviewOptions::default()
         },
     )?;
-    settings.header = preview.format.has_header;
-    settings.delimiter = preview.format.delimiter;
-    settings.columns = SyncSettings::columns_of(&preview);
+    settings.take_columns(&preview);
     Ok(())
 }
 
@@ -190,7 +188,7 @@ fn edit(name: &str, rename: Option<&str>, args: &SyncArgs) -> anyhow::Result<()>
     ))?)
 }
 
-/// "mirror /data/x.csv into new lists "Spring" via main, every 1h".
+/// "mirror /data/x.csv into new lists "Spring" via main, every hour".
 pub fn describe_settings(settings: &SyncSettings, connection: &str) -> String {
     let mode = match settings.mode {
         Mode::Add => "add",
@@ -202,9 +200,7 @@ pub fn describe_settings(settings: &SyncSettings, connection: &str) -> String {
         SyncTarget::List(id) => format!("list {id}"),
     };
     let mapped: Vec<String> = settings
-        .columns
-        .iter()
-        .filter(|c| c.namespace != crate::identity::Namespace::Ignore)
+        .identity_columns()
         .map(|c| format!("{}={}", c.name, c.namespace))
         .collect();
     format!(

@@ -236,6 +236,7 @@ pub fn jobs(json: bool) -> anyhow::Result<()> {
                     "updated_at": job.row.updated_at,
                     "counts": job.counts,
                     "lists": job.lists,
+                    "sync": job.sync,
                 })
             })
             .collect();

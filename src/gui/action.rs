@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::state::{ConnectionForm, UploadForm, View};
+use super::state::{ConnectionForm, SaveSyncForm, UploadForm, View};
 use crate::identity::Namespace;
 
 /// What the user asked for, as views report it.
@@ -43,4 +43,14 @@ pub enum Action {
     /// Continues a paused job, or resumes one left unfinished (interrupted, failed).
     ResumeJob(i64),
     CancelJob(i64),
+    EditSaveSync(SaveSyncForm),
+    /// Saves the loaded file, its mapping and the upload settings as a sync.
+    SaveSync,
+    SelectSync(String),
+    RunSync(String),
+    /// Stops a run this window started; its job stays resumable.
+    StopSync(String),
+    AskRemoveSync,
+    CancelRemoveSync,
+    RemoveSync(String),
 }

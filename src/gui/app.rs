@@ -16,13 +16,14 @@ use super::command::Command;
 use super::every::Every;
 use super::picker::FilePicker;
 use super::state::{
-    ConnectState, ConnectionForm, FileState, ListsState, LiveJob, Loaded, Notice, PlanState,
-    ScanState, State, UploadForm, View,
+    ConnectState, ConnectionForm, FileState, ListsState, LiveJob, LiveRun, Loaded, Notice,
+    PlanState, ScanState, ScheduleChoice, State, UploadForm, View,
 };
 use super::tasks::{Event, Opener, Tasks};
 use super::{notify, screens};
 use crate::app_core::Core;
 use crate::store::JobState;
+use crate::syncs::{RunProgress, Schedule, Source, SyncSettings, SyncTarget};
 use crate::upload::{Control, DEFAULT_BATCH_SIZE, JobProgress, JobSpec, Target};
 
 /// How often connection states and countdowns are read again.
@@ -31,6 +32,8 @@ const STATUSES_EVERY: Duration = Duration::from_secs(1);
 const THROUGHPUT_EVERY: Duration = Duration::from_secs(1);
 /// How often the jobs list is read again while jobs run or the jobs screen is open.
 const JOBS_EVERY: Duration = Duration::from_secs(2);
+/// How often the syncs are read again while their screen is open or runs go on.
+const SYNCS_EVERY: Duration = Duration::from_secs(2);
 /// How often tokens close to expiry are refreshed in the background.
 const FRESH_EVERY: Duration = Duration::from_secs(300);
 
@@ -45,7 +48,12 @@ pub struct App {
     connect_task: Option<tokio::task::AbortHandle>,
     statuses: Every,
     jobs: Every,
+    syncs: Every,
     fresh: Every,
+    /// Stops the background watcher that runs due syncs; `None` until it starts.
+    watcher: Option<Arc<Control>>,
+    /// Off in tests that want no background runs; on by default.
+    pub run_due_syncs: bool,
     /// What to do on the first frame, once a context exists: reopen the last file, and in
     /// demo mode connect.
     pending: Vec<Action>,
@@ -85,7 +93,10 @@ impl App {
             connect_task: None,
             statuses: Every::new(STATUSES_EVERY),
             jobs: Every::new(JOBS_EVERY),
+            syncs: Every::new(SYNCS_EVERY),
             fresh: Every::new(FRESH_EVERY),
+            watcher: None,
+            run_due_syncs: true,
             pending: Vec::new(),
             throughput: Every::new(THROUGHPUT_EVERY),
             warned: HashSet::new(),
@@ -193,6 +204,22 @@ impl App {
             if self.jobs.due_if(watched) {
                 self.tasks.load_jobs(ctx, core.clone());
             }
+            let syncs_watched = self.state.view == View::Syncs || !self.state.syncs.live.is_empty();
+            if self.syncs.due_if(syncs_watched) {
+                self.tasks.load_syncs(ctx, core.clone());
+            }
+            if self.watcher.is_none()
+                && self.run_due_syncs
+                && let Some(runtime) = &self.runtime
+            {
+                let control = Arc::new(Control::default());
+                self.tasks
+                    .watch_syncs(ctx, runtime, core.clone(), control.clone());
+                self.watcher = Some(control);
+            }
+        }
+        if !self.state.syncs.live.is_empty() {
+            ctx.request_repaint_after(Duration::from_millis(250));
         }
         self.sample_jobs(ctx);
         for event in self.tasks.drain() {
@@ -291,6 +318,10 @@ impl App {
                 egui::CentralPanel::default()
                     .show(ui, |ui| screens::jobs::ui(ui, &self.state, &mut actions));
             }
+            View::Syncs => {
+                egui::CentralPanel::default()
+                    .show(ui, |ui| screens::syncs::ui(ui, &self.state, &mut actions));
+            }
             View::Connection => scrolling(ui, |ui| {
                 screens::connection::ui(ui, &self.state, &mut actions);
             }),
@@ -304,10 +335,16 @@ impl App {
         }
     }
 
-    /// Stops the running jobs so they can be resumed: the app is closing.
+    /// Stops the running jobs and sync runs so they can be resumed: the app is closing.
     pub fn interrupt_jobs(&self) {
         for live in self.state.jobs.live.values() {
             live.control.interrupt();
+        }
+        for live in self.state.syncs.live.values() {
+            live.control.interrupt();
+        }
+        if let Some(watcher) = &self.watcher {
+            watcher.interrupt();
         }
     }
 

@@ -5,4 +5,5 @@ pub mod audiences;
 pub mod connection;
 pub mod jobs;
 pub mod side_panel;
+pub mod syncs;
 pub mod upload;

@@ -18,10 +18,16 @@ use crate::source::{
     Preview, PreviewOptions, Progress, RowIndex, SampleRow, ScanPlan, Summary, read_rows, scan,
 };
 use crate::store::{ConnectionUpdate, NewConnection};
+use crate::syncs::{
+    DEFAULT_SETTLE, RunOutcome, RunProgress, RunView, SyncOverview, SyncSettings, Trigger,
+    WatchEvent, Watcher, run_sync,
+};
 use crate::upload::{Control, JobProgress, JobReport, JobSpec, Plan, plan_upload, run_job};
 
 /// Jobs the jobs screen lists: the most recent first.
 const JOBS_LISTED: usize = 50;
+/// Runs a sync's page shows: the newest ones.
+const SYNC_RUNS_SHOWN: usize = 200;
 
 pub enum Event {
     Picked(PathBuf),
@@ -62,6 +68,20 @@ pub enum Event {
         job: i64,
         result: Result<JobReport, String>,
     },
+    Syncs(Vec<SyncOverview>),
+    SyncHistory {
+        name: String,
+        result: Result<Vec<RunView>, String>,
+    },
+    SyncSaved(Result<String, String>),
+    SyncRemoved(Result<String, String>),
+    /// A run this window started ended (`None`: another process had just run it).
+    SyncRunEnded {
+        name: String,
+        result: Result<Option<RunOutcome>, String>,
+    },
+    /// The background watcher started or ended a due run.
+    Watch(WatchEvent),
     /// A background read failed (the connections, the jobs): said in the notice line rather
     /// than leaving the screen silently empty.
     LoadFailed(String),
@@ -308,6 +328,87 @@ impl Tasks {
                 .await
                 .map_err(|e| e.to_string());
             Event::JobEnded { job, result }
+        });
+    }
+
+    pub fn load_syncs(&self, ctx: &egui::Context, core: Arc<Core>) {
+        self.spawn(ctx, move |emit| match core.syncs() {
+            Ok(syncs) => emit(Event::Syncs(syncs)),
+            Err(e) => emit(Event::LoadFailed(format!("Cannot read the syncs: {e}"))),
+        });
+    }
+
+    pub fn load_sync_history(&self, ctx: &egui::Context, core: Arc<Core>, name: String) {
+        self.spawn(ctx, move |emit| {
+            let result = core
+                .sync_history(&name, SYNC_RUNS_SHOWN)
+                .map_err(|e| e.to_string());
+            emit(Event::SyncHistory { name, result });
+        });
+    }
+
+    pub fn save_sync(
+        &self,
+        ctx: &egui::Context,
+        core: Arc<Core>,
+        name: String,
+        connection: String,
+        settings: SyncSettings,
+    ) {
+        self.spawn(ctx, move |emit| {
+            let result = core
+                .add_sync(&name, &connection, &settings)
+                .map(|row| row.name)
+                .map_err(|e| e.to_string());
+            emit(Event::SyncSaved(result));
+        });
+    }
+
+    pub fn remove_sync(&self, ctx: &egui::Context, core: Arc<Core>, name: String) {
+        self.spawn(ctx, move |emit| {
+            let result = core
+                .remove_sync(&name)
+                .map(|row| row.name)
+                .map_err(|e| e.to_string());
+            emit(Event::SyncRemoved(result));
+        });
+    }
+
+    /// Runs a sync now on the async runtime; progress goes to `progress`.
+    pub fn run_sync(
+        &self,
+        ctx: &egui::Context,
+        runtime: &tokio::runtime::Runtime,
+        core: Arc<Core>,
+        name: String,
+        control: Arc<Control>,
+        progress: tokio::sync::watch::Sender<RunProgress>,
+    ) {
+        self.spawn_async(ctx, runtime, async move {
+            let result = run_sync(core, &name, control, progress, Trigger::Now)
+                .await
+                .map_err(|e| e.to_string());
+            Event::SyncRunEnded { name, result }
+        });
+    }
+
+    /// Runs every saved sync on its schedule while the app is open: the same watcher as
+    /// `sync watch`, stopped (its runs interrupted, resumable) through `control`.
+    pub fn watch_syncs(
+        &self,
+        ctx: &egui::Context,
+        runtime: &tokio::runtime::Runtime,
+        core: Arc<Core>,
+        control: Arc<Control>,
+    ) {
+        let (sender, ctx) = (self.sender.clone(), ctx.clone());
+        runtime.spawn(async move {
+            Watcher::new(core, control, DEFAULT_SETTLE)
+                .watch(|event| {
+                    let _ = sender.send(Event::Watch(event));
+                    ctx.request_repaint();
+                })
+                .await;
         });
     }
 

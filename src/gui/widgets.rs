@@ -22,3 +22,66 @@ pub fn busy(ui: &mut egui::Ui, text: impl Into<WidgetText>) -> Response {
     })
     .response
 }
+
+/// A resizable list on the left of a screen (jobs, syncs), scrolling on its own.
+pub fn side_list(ui: &mut egui::Ui, id: &'static str, content: impl FnOnce(&mut egui::Ui)) {
+    egui::Panel::left(id)
+        .resizable(true)
+        .default_size(280.0)
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, content);
+        });
+}
+
+/// A small plot of counts (records, identities, rates): fixed in place, starting at zero,
+/// its y axis marked in grouped whole numbers at about four steps whatever the scale.
+pub fn count_plot(id: impl std::hash::Hash + std::fmt::Debug) -> egui_plot::Plot<'static> {
+    egui_plot::Plot::new(id)
+        .height(160.0)
+        .include_y(0.0)
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        // Room for a count such as "120,000", which the default width hides.
+        .y_axis_min_width(56.0)
+        .y_axis_formatter(|mark, _| count_mark(mark.value))
+        // Powers of ten alone leave a short plot with only its zero labelled.
+        .y_grid_spacer(egui_plot::uniform_grid_spacer(|input| {
+            let step = nice_step((input.bounds.1 - input.bounds.0) / 4.0);
+            [step / 5.0, step, step * 5.0]
+        }))
+}
+
+/// The 1, 2 or 5 times a power of ten nearest above `rough`.
+fn nice_step(rough: f64) -> f64 {
+    if !(rough.is_finite() && rough > 0.0) {
+        return 1.0;
+    }
+    let power = 10f64.powf(rough.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * power)
+        .find(|step| *step >= rough)
+        .unwrap_or(10.0 * power)
+}
+
+/// A value on a count axis: a whole number, grouped.
+fn count_mark(value: f64) -> String {
+    if value < 0.0 {
+        return String::new();
+    }
+    crate::display::group(value.round() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn count_marks_are_grouped_whole_numbers() {
+        assert_eq!(super::count_mark(20_000.0), "20,000");
+        assert_eq!(super::count_mark(2.5), "3");
+        assert_eq!(super::count_mark(-5_000.0), "");
+        assert_eq!(super::nice_step(11_000.0), 20_000.0);
+        assert_eq!(super::nice_step(4.0), 5.0);
+        assert_eq!(super::nice_step(0.0), 1.0);
+    }
+}

@@ -332,6 +332,19 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// The name of the sync whose run made job `job`.
+    pub fn sync_of_job(&self, job: i64) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .db()
+            .query_row(
+                "SELECT s.name FROM sync_runs r JOIN syncs s ON s.id = r.sync_id
+                 WHERE r.job_id = ?1 LIMIT 1",
+                [job],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     /// The newest run in one of `states`.
     pub fn last_run(
         &self,

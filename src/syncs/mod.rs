@@ -69,7 +69,7 @@ impl SyncOverview {
         self.last.as_ref().map(|r| r.id)
     }
 
-    /// "every 1h", "on change", "by hand"; or why the settings cannot be read.
+    /// "every hour", "on change", "by hand"; or why the settings cannot be read.
     pub fn schedule_label(&self) -> String {
         self.settings
             .as_ref()

@@ -72,10 +72,7 @@ impl Schedule {
     pub fn describe(self) -> String {
         match self {
             Schedule::Manual => "by hand".into(),
-            Schedule::Every { seconds } => format!(
-                "every {}",
-                humantime::format_duration(Duration::from_secs(seconds))
-            ),
+            Schedule::Every { seconds } => every(seconds),
             Schedule::OnChange => "on change".into(),
         }
     }
@@ -96,6 +93,25 @@ impl Schedule {
     }
 }
 
+/// "every day", "every 6 hours", "every 15 minutes"; other periods as humantime writes them.
+fn every(seconds: u64) -> String {
+    let (count, unit) = match seconds {
+        s if s.is_multiple_of(86_400) => (s / 86_400, "day"),
+        s if s.is_multiple_of(3600) => (s / 3600, "hour"),
+        s if s.is_multiple_of(60) => (s / 60, "minute"),
+        s => {
+            return format!(
+                "every {}",
+                humantime::format_duration(Duration::from_secs(s))
+            );
+        }
+    };
+    match count {
+        1 => format!("every {unit}"),
+        n => format!("every {n} {unit}s"),
+    }
+}
+
 impl Source {
     pub fn describe(&self) -> String {
         match self {
@@ -108,17 +124,20 @@ impl Source {
 }
 
 impl SyncSettings {
+    /// The columns sent: those mapped to an identity.
+    pub fn identity_columns(&self) -> impl Iterator<Item = &SavedColumn> {
+        self.columns
+            .iter()
+            .filter(|c| c.namespace != Namespace::Ignore)
+    }
+
     /// The checks a sync must pass to be saved; the message says what to change.
     pub fn validate(&self) -> Result<(), String> {
         if let Source::Folder { pattern, .. } = &self.source {
             glob::Pattern::new(pattern)
                 .map_err(|e| format!("'{pattern}' is not a file-name pattern: {e}"))?;
         }
-        if !self
-            .columns
-            .iter()
-            .any(|c| c.namespace != Namespace::Ignore)
-        {
+        if self.identity_columns().next().is_none() {
             return Err("the sync maps no column to an identity; map one with \
                         --map COLUMN=NAMESPACE"
                 .into());
@@ -142,16 +161,19 @@ impl SyncSettings {
         Ok(())
     }
 
-    /// The mapping of a preview, saved: every column with its namespace.
-    pub fn columns_of(preview: &Preview) -> Vec<SavedColumn> {
-        preview
+    /// Takes the preview's format and mapping (every column with its namespace) as the ones
+    /// each later file is read with and checked against.
+    pub fn take_columns(&mut self, preview: &Preview) {
+        self.header = preview.format.has_header;
+        self.delimiter = preview.format.delimiter;
+        self.columns = preview
             .columns
             .iter()
             .map(|c| SavedColumn {
                 name: c.name.clone(),
                 namespace: c.namespace,
             })
-            .collect()
+            .collect();
     }
 
     /// Maps a new file's preview as the sync says, by column name (by position in a file
@@ -283,10 +305,16 @@ mod tests {
             Schedule::every("15m").unwrap(),
             Schedule::Every { seconds: 900 }
         );
+        assert_eq!(Schedule::every("1d").unwrap().describe(), "every day");
         assert_eq!(
-            Schedule::every("1d").unwrap().describe(),
-            "every 1day",
-            "humantime's own spelling"
+            Schedule::every("90m").unwrap().describe(),
+            "every 90 minutes"
+        );
+        assert_eq!(Schedule::every("6h").unwrap().describe(), "every 6 hours");
+        assert_eq!(
+            Schedule::every("61s").unwrap().describe(),
+            "every 1m 1s",
+            "humantime's spelling for the rest"
         );
         assert!(Schedule::every("10s").unwrap_err().contains("a minute"));
         assert!(Schedule::every("soon").unwrap_err().contains("30m"));

@@ -156,6 +156,11 @@ impl Watcher {
             let Some(settings) = sync.settings.as_ref() else {
                 continue;
             };
+            // A run now could only fail for want of a login: the sync waits (its health says
+            // so) and is due again once the connection is back.
+            if sync.health == super::Health::WaitingForReconnect {
+                continue;
+            }
             let seen = match settings.schedule {
                 Schedule::OnChange => super::source_file::current(&settings.source)
                     .ok()

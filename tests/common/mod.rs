@@ -159,3 +159,41 @@ pub fn pick_connection(harness: &mut egui_kittest::Harness<'_, audience_desk::gu
     harness.get_all_by_label("EU").last().unwrap().click();
     harness.run_steps(2);
 }
+
+/// The app on a connected connection with the file `make_file` writes (in the home's folder)
+/// open, the connection picked and the new list named "Newsletter", as a user would set it.
+pub fn ready_to_upload(
+    runtime: &tokio::runtime::Runtime,
+    make_file: impl FnOnce(&std::path::Path) -> std::path::PathBuf,
+) -> (
+    egui_kittest::Harness<'static, audience_desk::gui::App>,
+    SimHandle,
+    tempfile::TempDir,
+) {
+    use egui_kittest::kittest::Queryable;
+    let world = runtime.block_on(self::world());
+    runtime.block_on(connect(&world)).unwrap();
+    let World { sim, core, home } = world;
+    let file = make_file(home.path());
+    let app = audience_desk::gui::App::with_core(
+        Arc::new(audience_desk::gui::FixedPicker(Some(file))),
+        Ok(core),
+        None,
+    );
+    let mut harness = self::harness(app);
+    harness.run_steps(2);
+    open_file(&mut harness);
+    harness.get_by_label("Dry run");
+    harness.get_by_label_contains("Pick the connection to send with.");
+    pick_connection(&mut harness);
+    let list_name = eframe::egui::accesskit::Role::TextInput;
+    harness
+        .get_by_role_and_label(list_name, "List name")
+        .focus();
+    harness.step();
+    harness
+        .get_by_role_and_label(list_name, "List name")
+        .type_text("Newsletter");
+    harness.run_steps(2);
+    (harness, sim, home)
+}

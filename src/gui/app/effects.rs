@@ -60,7 +60,13 @@ impl App {
                 }
                 self.state.connect = ConnectState::Idle;
             }
-            Action::ShowView(_) | Action::EditUpload(_) => self.fetch_lists_shown(ctx),
+            Action::ShowView(view) => {
+                self.fetch_lists_shown(ctx);
+                if view == View::Syncs {
+                    self.load_syncs(ctx);
+                }
+            }
+            Action::EditUpload(_) => self.fetch_lists_shown(ctx),
             Action::ShowLists(name) => self.apply(Action::LoadLists(name), ctx),
             Action::LoadLists(name) => {
                 if let (Some(core), Some(runtime)) = (&self.core, &self.runtime) {
@@ -76,7 +82,27 @@ impl App {
             | Action::EditForm(_)
             | Action::AskDelete
             | Action::CancelDelete
-            | Action::SelectJob(_) => {}
+            | Action::SelectJob(_)
+            | Action::EditSaveSync(_)
+            | Action::AskRemoveSync
+            | Action::CancelRemoveSync => {}
+            Action::SaveSync => self.save_sync(ctx),
+            Action::SelectSync(name) => {
+                if let Some(core) = &self.core {
+                    self.tasks.load_sync_history(ctx, core.clone(), name);
+                }
+            }
+            Action::RunSync(name) => self.run_sync(name, ctx),
+            Action::StopSync(name) => {
+                if let Some(live) = self.state.syncs.live.get(&name) {
+                    live.control.interrupt();
+                }
+            }
+            Action::RemoveSync(name) => {
+                if let Some(core) = &self.core {
+                    self.tasks.remove_sync(ctx, core.clone(), name);
+                }
+            }
             Action::PauseJob(id) => {
                 if let Some(live) = self.state.jobs.live.get(&id) {
                     live.control.pause();
@@ -145,6 +171,81 @@ impl App {
         self.state.jobs.selected = Some(id);
         self.state.view = View::Jobs;
         self.jobs.expire();
+    }
+
+    /// Saves the loaded file, its mapping as the preview shows it, and the upload settings as
+    /// a sync with the name and schedule of the "Save as sync" form.
+    fn save_sync(&mut self, ctx: &egui::Context) {
+        if self.state.save_sync_blocker().is_some() {
+            return;
+        }
+        let (Some(core), Some(loaded)) = (self.core.clone(), self.state.loaded()) else {
+            return;
+        };
+        let (form, save) = (&self.state.upload, &self.state.syncs.save);
+        let Some(connection) = form.connection.clone() else {
+            return;
+        };
+        let target = match (&form.new_list, &form.list_id) {
+            (true, _) => SyncTarget::NewList(form.list_name.trim().to_owned()),
+            (false, Some(id)) => SyncTarget::List(id.clone()),
+            (false, None) => return,
+        };
+        let schedule = match save.schedule {
+            ScheduleChoice::ByHand => Schedule::Manual,
+            ScheduleChoice::Every => Schedule::Every {
+                seconds: u64::from(save.every) * save.unit.seconds(),
+            },
+            ScheduleChoice::OnChange => Schedule::OnChange,
+        };
+        let path = &loaded.preview.path;
+        let mut settings = SyncSettings {
+            source: Source::File(std::path::absolute(path).unwrap_or_else(|_| path.clone())),
+            header: true,
+            delimiter: crate::source::Delimiter::Comma,
+            columns: Vec::new(),
+            target,
+            mode: form.mode,
+            create_audience: form.create_audience,
+            schedule,
+            batch_size: DEFAULT_BATCH_SIZE,
+        };
+        settings.take_columns(&loaded.preview);
+        let name = save.name.trim().to_owned();
+        self.tasks.save_sync(ctx, core, name, connection, settings);
+    }
+
+    /// Runs a sync now, in the background, with its progress on the Syncs screen.
+    pub(super) fn run_sync(&mut self, name: String, ctx: &egui::Context) {
+        let (Some(core), Some(runtime)) = (&self.core, &self.runtime) else {
+            return;
+        };
+        if self.state.syncs.live.contains_key(&name) {
+            return;
+        }
+        let control = Arc::new(Control::default());
+        let (sender, receiver) = watch::channel(RunProgress::default());
+        self.tasks.run_sync(
+            ctx,
+            runtime,
+            core.clone(),
+            name.clone(),
+            control.clone(),
+            sender,
+        );
+        self.state.syncs.live.insert(
+            name,
+            LiveRun {
+                progress: receiver,
+                control,
+            },
+        );
+    }
+
+    pub(super) fn load_syncs(&mut self, ctx: &egui::Context) {
+        if let Some(core) = &self.core {
+            self.tasks.load_syncs(ctx, core.clone());
+        }
     }
 
     /// Fetches the lists the screen on show needs, once; views only read them.

@@ -2,6 +2,7 @@
 //! progress and ends, and the warnings they call for.
 
 use super::*;
+use crate::syncs::{RunOutcome, WatchEvent};
 
 impl App {
     pub(super) fn on_event(&mut self, event: Event, ctx: &egui::Context) {
@@ -133,6 +134,55 @@ impl App {
                 Err(error) => self.state.plan = PlanState::Failed(error),
             },
             Event::Jobs(entries) => self.state.jobs.entries = entries,
+            Event::Syncs(entries) => self.syncs_loaded(entries, ctx),
+            Event::SyncHistory { name, result } => match result {
+                Ok(runs) => {
+                    if self.state.shown_sync().is_some_and(|s| s.row.name == name) {
+                        self.state.syncs.history = Some((name, runs));
+                    }
+                }
+                Err(error) => {
+                    self.notify(format!("Cannot read the runs of '{name}': {error}"), true)
+                }
+            },
+            Event::SyncSaved(result) => {
+                self.state.syncs.save_result = Some(result.map(|name| {
+                    format!("Saved sync '{name}'; the Syncs screen runs it and shows its history.")
+                }));
+                self.load_syncs(ctx);
+            }
+            Event::SyncRemoved(result) => {
+                match result {
+                    Ok(name) => {
+                        self.state.syncs.selected = None;
+                        self.state.syncs.history = None;
+                        self.notify(format!("Removed sync '{name}' and its history."), false);
+                    }
+                    Err(error) => self.notify(format!("Could not remove the sync: {error}"), true),
+                }
+                self.load_syncs(ctx);
+            }
+            Event::SyncRunEnded { name, result } => {
+                self.state.syncs.live.remove(&name);
+                match result {
+                    Ok(Some(outcome)) => self.sync_run_ended(&name, &outcome, false),
+                    Ok(None) => {}
+                    Err(error) => self.notify(format!("Sync '{name}' did not run: {error}"), true),
+                }
+                self.sync_changed(ctx);
+            }
+            Event::Watch(event) => {
+                match event {
+                    WatchEvent::Started { .. } => {}
+                    WatchEvent::Ended { sync, outcome } => {
+                        self.sync_run_ended(&sync, &outcome, true)
+                    }
+                    WatchEvent::Trouble { sync, message } => {
+                        self.notify(format!("Sync '{sync}': {message}"), true)
+                    }
+                }
+                self.sync_changed(ctx);
+            }
             Event::LoadFailed(text) => self.notify(text, true),
             Event::JobEnded { job, result } => self.job_ended(job, result, ctx),
             Event::RejectsExported(result) => {
@@ -194,6 +244,55 @@ impl App {
                 self.alert(summary, text, p.state != JobState::Completed);
             }
             Err(error) => self.alert("Upload failed", format!("Job {job} failed: {error}"), true),
+        }
+    }
+
+    /// The syncs as read; the shown one's history is read again when it has a newer run.
+    fn syncs_loaded(&mut self, entries: Vec<crate::syncs::SyncOverview>, ctx: &egui::Context) {
+        self.state.syncs.entries = entries;
+        let Some(shown) = self.state.shown_sync() else {
+            self.state.syncs.history = None;
+            return;
+        };
+        // A newer run, or the newest one since it ended.
+        let newest = shown.last.as_ref().map(|r| (r.id, r.state));
+        let name = shown.row.name.clone();
+        let stale = match &self.state.syncs.history {
+            Some((of, runs)) => {
+                *of != name || runs.last().map(|r| (r.row.id, r.row.state)) != newest
+            }
+            None => true,
+        };
+        if stale && let Some(core) = &self.core {
+            self.tasks.load_sync_history(ctx, core.clone(), name);
+        }
+    }
+
+    /// A run started or ended: the syncs, their history and the jobs are read again.
+    fn sync_changed(&mut self, ctx: &egui::Context) {
+        self.syncs.expire();
+        self.jobs.expire();
+        self.load_syncs(ctx);
+    }
+
+    /// Says how a run ended; a background run that went wrong raises a desktop notification
+    /// too (nobody may be looking at the window).
+    fn sync_run_ended(&mut self, name: &str, outcome: &RunOutcome, background: bool) {
+        let text = format!(
+            "Sync '{name}' run {} {}{}",
+            outcome.run,
+            outcome.state.as_str(),
+            outcome
+                .message
+                .as_deref()
+                .map(|m| format!(": {m}"))
+                .unwrap_or_default()
+        );
+        let failed = outcome.state.is_failure();
+        if failed && background {
+            self.alert("Sync failed", text, true);
+        } else if failed || !background {
+            self.notify(text, failed);
         }
     }
 

@@ -1,7 +1,7 @@
 //! Running and past upload jobs: progress, counts, controls, throughput and the summary.
 
 use eframe::egui::{self, RichText};
-use egui_plot::{Line, Plot, PlotPoints};
+use egui_plot::{Line, PlotPoints};
 
 use crate::app_core::JobOverview;
 use crate::display::group;
@@ -64,34 +64,34 @@ pub fn ui(ui: &mut egui::Ui, state: &State, actions: &mut Vec<Action>) {
         ui.label("No upload jobs yet. Load a file and start an upload on the Upload screen.");
         return;
     }
-    egui::Panel::left("job_list")
-        .resizable(true)
-        .default_size(300.0)
-        .show(ui, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| {
-                for entry in &jobs.entries {
-                    let id = entry.row.id;
-                    let p = jobs.progress_of(entry);
-                    let text = format!(
-                        "Job {id}: {} ({})",
-                        file_name(&entry.row.file),
-                        p.state.label()
-                    );
-                    if ui
-                        .selectable_label(jobs.selected == Some(id), text)
-                        .clicked()
-                    {
-                        actions.push(Action::SelectJob(id));
-                    }
-                    ui.add(
-                        egui::ProgressBar::new(fraction(&p))
-                            .desired_height(6.0)
-                            .desired_width(ui.available_width()),
-                    );
-                    ui.add_space(4.0);
-                }
-            });
-        });
+    widgets::side_list(ui, "job_list", |ui| {
+        for entry in &jobs.entries {
+            let id = entry.row.id;
+            let p = jobs.progress_of(entry);
+            let text = format!(
+                "Job {id}: {} ({}){}",
+                file_name(&entry.row.file),
+                p.state.label(),
+                entry
+                    .sync
+                    .as_ref()
+                    .map(|s| format!(", sync {s}"))
+                    .unwrap_or_default()
+            );
+            if ui
+                .selectable_label(jobs.selected == Some(id), text)
+                .clicked()
+            {
+                actions.push(Action::SelectJob(id));
+            }
+            ui.add(
+                egui::ProgressBar::new(fraction(&p))
+                    .desired_height(6.0)
+                    .desired_width(ui.available_width()),
+            );
+            ui.add_space(4.0);
+        }
+    });
     let selected = jobs
         .selected
         .and_then(|id| jobs.entries.iter().find(|e| e.row.id == id))
@@ -204,22 +204,8 @@ fn detail(ui: &mut egui::Ui, jobs: &JobsState, entry: &JobOverview, actions: &mu
     if let Some(throughput) = throughput {
         ui.add_space(6.0);
         ui.strong("Throughput (records per second)");
-        Plot::new(("throughput", id))
-            .height(160.0)
-            .include_y(0.0)
-            .allow_drag(false)
-            .allow_zoom(false)
-            .allow_scroll(false)
+        widgets::count_plot(("throughput", id))
             .x_axis_label("seconds")
-            // Room for a rate such as "120,000", which the default width hides.
-            .y_axis_min_width(56.0)
-            .y_axis_formatter(|mark, _| rate_mark(mark.value))
-            // About four labelled steps whatever the rate: powers of ten alone leave a short
-            // plot with only its zero labelled.
-            .y_grid_spacer(egui_plot::uniform_grid_spacer(|input| {
-                let step = nice_step((input.bounds.1 - input.bounds.0) / 4.0);
-                [step / 5.0, step, step * 5.0]
-            }))
             .show(ui, |plot| {
                 plot.line(Line::new("records/s", PlotPoints::from(throughput.clone())));
             });
@@ -227,27 +213,6 @@ fn detail(ui: &mut egui::Ui, jobs: &JobsState, entry: &JobOverview, actions: &mu
     if let Some(report) = &entry.report {
         summary(ui, report);
     }
-}
-
-/// The 1, 2 or 5 times a power of ten nearest above `rough`.
-fn nice_step(rough: f64) -> f64 {
-    if !(rough.is_finite() && rough > 0.0) {
-        return 1.0;
-    }
-    let power = 10f64.powf(rough.log10().floor());
-    [1.0, 2.0, 5.0, 10.0]
-        .into_iter()
-        .map(|m| m * power)
-        .find(|step| *step >= rough)
-        .unwrap_or(10.0 * power)
-}
-
-/// A value on the throughput plot's rate axis: whole records per second, grouped.
-fn rate_mark(value: f64) -> String {
-    if value < 0.0 {
-        return String::new();
-    }
-    group(value.round() as u64)
 }
 
 fn summary(ui: &mut egui::Ui, report: &JobReport) {
@@ -281,18 +246,5 @@ fn summary(ui: &mut egui::Ui, report: &JobReport) {
         });
     if let Some(note) = report.too_small_note() {
         ui.label(RichText::new(note).small());
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn rate_marks_are_grouped_whole_numbers() {
-        assert_eq!(super::rate_mark(20_000.0), "20,000");
-        assert_eq!(super::rate_mark(2.5), "3");
-        assert_eq!(super::rate_mark(-5_000.0), "");
-        assert_eq!(super::nice_step(11_000.0), 20_000.0);
-        assert_eq!(super::nice_step(4.0), 5.0);
-        assert_eq!(super::nice_step(0.0), 1.0);
     }
 }

@@ -1,9 +1,10 @@
 //! What the screens ask of the state: derived facts with no I/O, kept off the views so that
 //! the keyboard handler, the effects and the tests ask the same questions.
 
-use super::{ConnectionForm, JobsState, ScanState, State, View};
+use super::{ConnectionForm, JobsState, ScanState, ScheduleChoice, State, View};
 use crate::app_core::{ConnectionOverview, JobOverview};
 use crate::pinterest::ConnectionState;
+use crate::syncs::SyncOverview;
 use crate::upload::{JobProgress, Mode};
 
 impl State {
@@ -51,6 +52,44 @@ impl State {
         None
     }
 
+    /// Why the loaded file and the upload settings cannot be saved as a sync yet; `None`
+    /// when they can.
+    pub fn save_sync_blocker(&self) -> Option<String> {
+        let form = &self.upload;
+        let Some(loaded) = self.loaded() else {
+            return Some("Open a customer file first.".into());
+        };
+        if let ScanState::NoIdentity(reason) = &loaded.scan {
+            return Some(reason.clone());
+        }
+        if form.connection.is_none() {
+            return Some("Pick the connection to send with.".into());
+        }
+        if form.new_list && form.list_name.trim().is_empty() {
+            return Some("Name the new list.".into());
+        }
+        if !form.new_list && form.list_id.is_none() {
+            return Some("Pick the list to update, or choose a new list.".into());
+        }
+        if self.syncs.save.name.trim().is_empty() {
+            return Some("Name the sync.".into());
+        }
+        if self.syncs.save.schedule == ScheduleChoice::Every && self.syncs.save.every == 0 {
+            return Some("Run it every 1 or more.".into());
+        }
+        None
+    }
+
+    /// The sync the Syncs screen shows: the one picked, else the first.
+    pub fn shown_sync(&self) -> Option<&SyncOverview> {
+        let entries = &self.syncs.entries;
+        self.syncs
+            .selected
+            .as_ref()
+            .and_then(|name| entries.iter().find(|s| &s.row.name == name))
+            .or(entries.first())
+    }
+
     /// The connection whose lists the Audiences screen shows: the one picked on the left,
     /// else the first.
     pub fn audiences_connection(&self) -> Option<&String> {
@@ -68,7 +107,7 @@ impl State {
                 .connection
                 .as_ref()
                 .filter(|_| !self.upload.new_list),
-            View::Connection | View::Jobs => None,
+            View::Connection | View::Jobs | View::Syncs => None,
         };
         wanted
             .filter(|name| !self.lists.contains_key(*name))

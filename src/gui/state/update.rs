@@ -47,6 +47,20 @@ impl State {
                 }
             }
             Action::SelectJob(id) => self.jobs.selected = Some(*id),
+            Action::EditSaveSync(form) => {
+                self.syncs.save = form.clone();
+                self.syncs.save_result = None;
+            }
+            Action::SelectSync(name) => {
+                if self.syncs.selected.as_ref() != Some(name) {
+                    self.syncs.history = None;
+                }
+                self.syncs.selected = Some(name.clone());
+                self.syncs.confirm_remove = false;
+                self.view = View::Syncs;
+            }
+            Action::AskRemoveSync => self.syncs.confirm_remove = true,
+            Action::CancelRemoveSync | Action::RemoveSync(_) => self.syncs.confirm_remove = false,
             // The others change the state through the work they start, not by themselves.
             _ => {}
         }

@@ -6,7 +6,9 @@ use crate::app_core::AdAccountLists;
 use crate::display::group;
 use crate::gui::action::Action;
 use crate::gui::command::Command;
-use crate::gui::state::{ListsState, PlanState, State, UploadForm};
+use crate::gui::state::{
+    ListsState, PeriodUnit, PlanState, ScheduleChoice, State, UploadForm, View,
+};
 use crate::gui::widgets;
 use crate::upload::{Mode, Plan};
 
@@ -106,6 +108,9 @@ pub fn ui(ui: &mut egui::Ui, state: &State, actions: &mut Vec<Action>) {
     }
 
     ui.add_space(8.0);
+    save_as_sync(ui, state, actions);
+
+    ui.add_space(8.0);
     match &state.plan {
         PlanState::Idle => {}
         PlanState::Planning { progress, start } => {
@@ -127,6 +132,89 @@ pub fn ui(ui: &mut egui::Ui, state: &State, actions: &mut Vec<Action>) {
         }
         PlanState::Ready(plan) => show_plan(ui, plan),
     }
+}
+
+/// The upload's settings, this file and its mapping, saved under a name to run again by
+/// hand, on a schedule or when the file changes.
+fn save_as_sync(ui: &mut egui::Ui, state: &State, actions: &mut Vec<Action>) {
+    egui::CollapsingHeader::new("Save as sync")
+        .id_salt("save_as_sync")
+        .show(ui, |ui| {
+            let mut form = state.syncs.save.clone();
+            ui.label(
+                RichText::new(
+                    "Keeps the list up to date from this file, with these settings and this \
+                     mapping; each new version of the file is checked against its columns.",
+                )
+                .small(),
+            );
+            let label = ui.label("Sync name");
+            ui.add(
+                egui::TextEdit::singleline(&mut form.name)
+                    .hint_text("e.g. Newsletter, nightly")
+                    .desired_width(f32::INFINITY),
+            )
+            .labelled_by(label.id);
+            ui.label("Runs");
+            ui.radio_value(
+                &mut form.schedule,
+                ScheduleChoice::ByHand,
+                "By hand (Run now)",
+            );
+            ui.horizontal(|ui| {
+                let every = ui.radio_value(&mut form.schedule, ScheduleChoice::Every, "Every");
+                ui.add_enabled(
+                    form.schedule == ScheduleChoice::Every,
+                    egui::DragValue::new(&mut form.every).range(1..=999),
+                )
+                .labelled_by(every.id);
+                egui::ComboBox::from_id_salt("sync_unit")
+                    .selected_text(form.unit.label())
+                    .show_ui(ui, |ui| {
+                        for unit in PeriodUnit::ALL {
+                            ui.selectable_value(&mut form.unit, unit, unit.label());
+                        }
+                    })
+                    .response
+                    .labelled_by(every.id)
+                    .on_hover_text("The period's unit");
+            });
+            ui.radio_value(
+                &mut form.schedule,
+                ScheduleChoice::OnChange,
+                "When the file changes (once it has stopped growing)",
+            );
+            if form != state.syncs.save {
+                actions.push(Action::EditSaveSync(form));
+            }
+            let blocked = state.save_sync_blocker();
+            if ui
+                .add_enabled(blocked.is_none(), egui::Button::new("Save sync"))
+                .on_hover_text("Save; the Syncs screen runs it and shows its history")
+                .clicked()
+            {
+                actions.push(Action::SaveSync);
+            }
+            match (&state.syncs.save_result, blocked) {
+                (Some(Ok(said)), _) => {
+                    ui.label(said);
+                    if ui.small_button("Show syncs").clicked() {
+                        actions.push(Action::ShowView(View::Syncs));
+                    }
+                }
+                (Some(Err(error)), _) => {
+                    widgets::error(ui, error);
+                }
+                (None, Some(reason)) => {
+                    ui.label(
+                        RichText::new(reason)
+                            .small()
+                            .color(ui.visuals().warn_fg_color),
+                    );
+                }
+                (None, None) => {}
+            }
+        });
 }
 
 fn existing_list(
