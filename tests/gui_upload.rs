@@ -206,8 +206,11 @@ fn demo_mode_connects_to_the_built_in_simulator_and_plans_the_sample() {
 
 #[test]
 fn a_running_job_pauses_resumes_cancels_and_resumes_again() {
-    // Demo mode paces uploads to one call a second: the 50,000-row sample takes a while.
-    let mut harness = common::harness(App::demo(Arc::new(FixedPicker(None))));
+    // Demo mode paces uploads to one call a second: the 50,000-row sample takes a while. Its
+    // daily sync stays put, so that the job has the connection's pace to itself.
+    let mut app = App::demo(Arc::new(FixedPicker(None)));
+    app.run_due_syncs = false;
+    let mut harness = common::harness(app);
     common::step_until(&mut harness, "the sample's counts", |h| {
         h.query_by_label_contains("50,000 rows read").is_some()
             && h.query_all_by_label_contains("token expires in 30 days")

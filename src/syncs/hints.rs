@@ -97,14 +97,14 @@ pub fn schedule_hints(name: &str, schedule: Schedule, program: &Path, home: &Pat
          ExecStart={run}\n\n\
          # ~/.config/systemd/user/{unit}.timer, then: systemctl --user enable --now {unit}.timer\n\
          [Unit]\n\
-         Description=Run Audience Desk sync {name} every {}\n\n\
+         Description=Run Audience Desk sync {name} {}\n\n\
          [Timer]\n\
          OnBootSec=5min\n\
          OnUnitActiveSec={seconds}s\n\
          Persistent=true\n\n\
          [Install]\n\
          WantedBy=timers.target\n\n",
-        humantime::format_duration(std::time::Duration::from_secs(seconds))
+        Schedule::Every { seconds }.describe()
     );
     let (unit_word, modifier) = if seconds.is_multiple_of(86_400) {
         ("DAILY", seconds / 86_400)

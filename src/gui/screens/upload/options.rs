@@ -143,8 +143,9 @@ fn save_as_sync(ui: &mut egui::Ui, state: &State, actions: &mut Vec<Action>) {
             let mut form = state.syncs.save.clone();
             ui.label(
                 RichText::new(
-                    "Keeps the list up to date from this file, with these settings and this \
-                     mapping; each new version of the file is checked against its columns.",
+                    "Keeps the lists up to date from this file, with the settings above (Mirror \
+                     makes them hold exactly the file) and this mapping; each new version of the \
+                     file is checked against its columns.",
                 )
                 .small(),
             );
