@@ -1,0 +1,143 @@
+//! Sync runs through the core against the simulator, where faults matter: rate limits in the
+//! history, a run stopped short resumed on the same content, and superseded when the file
+//! changed meanwhile.
+
+mod common;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use audience_desk::app_core::Core;
+use audience_desk::source::{Preview, PreviewOptions};
+use audience_desk::store::{JobState, RunState};
+use audience_desk::syncs::{
+    RunOutcome, RunProgress, Schedule, Source, SyncSettings, SyncTarget, Trigger, run_sync,
+};
+use audience_desk::upload::{Control, Mode};
+use common::engine::{expected, quick, write_file};
+use tokio::sync::watch;
+
+fn add_sync(core: &Core, file: &Path, batch_size: usize) {
+    let mut settings = SyncSettings {
+        source: Source::File(file.to_owned()),
+        header: true,
+        delimiter: audience_desk::source::Delimiter::Comma,
+        columns: Vec::new(),
+        target: SyncTarget::NewList("Kept".into()),
+        mode: Mode::Mirror,
+        create_audience: false,
+        schedule: Schedule::Manual,
+        batch_size,
+    };
+    let preview = Preview::load(file, &PreviewOptions::default()).unwrap();
+    settings.take_columns(&preview);
+    core.add_sync("kept", "EU", &settings).unwrap();
+}
+
+async fn run(core: &Arc<Core>, control: Arc<Control>) -> RunOutcome {
+    let (sender, _receiver) = watch::channel(RunProgress::default());
+    run_sync(core.clone(), "kept", control, sender, Trigger::Now)
+        .await
+        .unwrap()
+        .expect("a run by hand always runs")
+}
+
+/// A control that interrupts the run once the list holds `members` people.
+fn stop_at(
+    sim: &Arc<audience_desk::sim::SimHandle>,
+    members: usize,
+) -> (Arc<Control>, tokio::task::JoinHandle<()>) {
+    let (control, sim) = (Arc::new(Control::default()), sim.clone());
+    let stopper = {
+        let control = control.clone();
+        tokio::spawn(async move {
+            while sim
+                .lists()
+                .first()
+                .is_none_or(|l| l.members.len() < members)
+            {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            control.interrupt();
+        })
+    };
+    (control, stopper)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rate_limits_and_retries_are_in_the_history() {
+    let mut world = common::world().await;
+    common::connect(&world).await.unwrap();
+    quick(&mut world);
+    let file = write_file(world.home.path(), "kept.csv", 0..300);
+    add_sync(&world.core, &file, 50);
+    world.sim.set_faults(audience_desk::sim::Faults {
+        script: vec![429, 503, 429],
+        ..Default::default()
+    });
+    let core = Arc::new(world.core);
+    let outcome = run(&core, Arc::new(Control::default())).await;
+    assert_eq!(outcome.state, RunState::Completed, "{:?}", outcome.message);
+    let report = outcome.report.unwrap();
+    assert_eq!(report.rate_limited, 2, "{report:?}");
+    assert!(report.retries >= 1, "the 503 was retried: {report:?}");
+    assert!(report.rate_limit_wait_ms > 0, "{report:?}");
+    assert_eq!(report.records_sent, 300);
+    let history = core.sync_history("kept", 10).unwrap();
+    assert_eq!(history[0].report.as_ref().unwrap().rate_limited, 2);
+    assert_eq!(world.sim.lists()[0].members, expected(0..300));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_stopped_short_is_resumed_on_the_same_file_and_superseded_on_a_new_one() {
+    let mut world = common::world().await;
+    common::connect(&world).await.unwrap();
+    quick(&mut world);
+    let file = write_file(world.home.path(), "kept.csv", 0..400);
+    add_sync(&world.core, &file, 20);
+    world.sim.set_faults(audience_desk::sim::Faults {
+        latency_ms: 30,
+        ..Default::default()
+    });
+    let common::World { sim, core, home } = world;
+    let (sim, core) = (Arc::new(sim), Arc::new(core));
+
+    // Stopped once some batches are acknowledged, as Ctrl-C or closing the app does.
+    let (control, stopper) = stop_at(&sim, 100);
+    let first = run(&core, control).await;
+    stopper.await.unwrap();
+    assert_eq!(first.state, RunState::Interrupted, "{:?}", first.message);
+    let job = first.job.unwrap();
+    assert!(sim.lists()[0].members.len() < 400);
+
+    // Same content: the next run resumes that job, sending only what is left.
+    let second = run(&core, Arc::new(Control::default())).await;
+    assert_eq!(second.state, RunState::Completed, "{:?}", second.message);
+    assert_eq!(second.job, Some(job), "the same job, resumed");
+    assert_eq!(sim.lists().len(), 1);
+    assert_eq!(sim.lists()[0].members, expected(0..400));
+
+    // Stopped again on a new file, which then changes before the next run: the stale job is
+    // cancelled for good and a fresh plan mirrors the file as it is now.
+    write_file(home.path(), "kept.csv", 200..600);
+    let (control, stopper) = stop_at(&sim, 420);
+    let third = run(&core, control).await;
+    stopper.await.unwrap();
+    assert_eq!(third.state, RunState::Interrupted, "{:?}", third.message);
+    let stale = third.job.unwrap();
+    write_file(home.path(), "kept.csv", 300..500);
+    let fourth = run(&core, Arc::new(Control::default())).await;
+    assert_eq!(fourth.state, RunState::Completed, "{:?}", fourth.message);
+    assert_ne!(fourth.job, Some(stale));
+    assert_eq!(sim.lists()[0].members, expected(300..500));
+    let jobs = core.recent_jobs(10).unwrap();
+    let old = jobs.iter().find(|j| j.row.id == stale).unwrap();
+    assert_eq!(old.row.state, JobState::Cancelled);
+    assert!(
+        old.row.message.as_deref().unwrap().contains("superseded"),
+        "{:?}",
+        old.row.message
+    );
+    assert_eq!(old.sync.as_deref(), Some("kept"));
+}
