@@ -57,7 +57,11 @@ async fn add_connect_and_look_around() {
 
     let out = env.run(&["accounts", "EU", "--json"], None).await;
     let accounts: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(accounts.as_array().unwrap().len(), 2);
+    assert_eq!(
+        accounts.as_array().unwrap().len(),
+        3,
+        "the owned, the sister and the shared"
+    );
     assert_eq!(accounts[0]["permissions"][0], "OWNER");
 
     let out = env.run(&["lists", "EU", "--json"], None).await;

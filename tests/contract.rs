@@ -8,8 +8,10 @@ mod common;
 use std::path::PathBuf;
 
 use audience_desk::identity::ListType;
-use audience_desk::pinterest::{CustomerListUpdate, NewAudience, NewCustomerList, Operation};
-use audience_desk::sim::{LogEntry, OWNED_AD_ACCOUNT};
+use audience_desk::pinterest::{
+    CustomerListUpdate, NewAudience, NewCustomerList, Operation, ShareOperation, SharedAudience,
+};
+use audience_desk::sim::{LogEntry, OWNED_AD_ACCOUNT, SISTER_AD_ACCOUNT};
 use serde_json::Value;
 
 fn spec() -> Option<Value> {
@@ -322,6 +324,28 @@ async fn client_and_simulator_follow_the_openapi_description() {
     client.audiences(ad).await.unwrap();
     client.audience(ad, &audience.id).await.unwrap();
     assert_eq!(audience.status.as_deref(), Some("READY"));
+    // After the upload: a lookalike (and one refused), sharing and its revoke, removal.
+    let seeds = vec![audience.id.clone()];
+    let lookalike = client
+        .create_audience(ad, &NewAudience::lookalike("Like", &seeds, "GB", 3))
+        .await
+        .unwrap();
+    assert!(
+        client
+            .create_audience(ad, &NewAudience::lookalike("Bad", &seeds, "FR", 3))
+            .await
+            .is_err()
+    );
+    for operation_type in [ShareOperation::Share, ShareOperation::Revoke] {
+        let share = SharedAudience {
+            audience_id: audience.id.clone(),
+            recipient_account_ids: vec![SISTER_AD_ACCOUNT.into()],
+            operation_type,
+        };
+        client.share_audience(ad, &share).await.unwrap();
+        client.shared_accounts(ad, &audience.id).await.unwrap();
+    }
+    client.remove_audience(ad, &lookalike.id).await.unwrap();
     // A refresh, and two refusals, so error answers are checked too.
     world.sim.expire_access_tokens();
     client.user_account().await.unwrap();
@@ -338,7 +362,7 @@ async fn client_and_simulator_follow_the_openapi_description() {
         .filter(|e| e.path.starts_with("/v5"))
         .map(|e| format!("{} {}", e.method, e.path))
         .collect();
-    assert!(operations.len() >= 10, "{operations:?}");
+    assert!(operations.len() >= 14, "{operations:?}");
     for entry in log.iter().filter(|e| e.path.starts_with("/v5")) {
         checker.check_entry(entry);
     }

@@ -320,6 +320,15 @@ pub struct SimArgs {
     /// The authorize page declines, as when the user clicks Cancel.
     #[arg(long)]
     pub decline_consent: bool,
+    /// Share (0 to 1) of a list's people who match Pinterest users (an audience's size).
+    #[arg(long, default_value_t = 1.0, value_name = "SHARE")]
+    pub match_rate: f64,
+    /// Seconds a new audience stays INITIALIZING.
+    #[arg(long, default_value_t = 0, value_name = "SECONDS")]
+    pub audience_delay: i64,
+    /// Answer audience sharing with 403, as for an app Pinterest has not opened it to.
+    #[arg(long)]
+    pub no_sharing: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -255,6 +255,11 @@ pub async fn sim(args: SimArgs) -> anyhow::Result<()> {
             decline_consent: args.decline_consent,
             ..Faults::default()
         },
+        audiences: crate::sim::AudienceBehaviour {
+            match_rate: args.match_rate.clamp(0.0, 1.0),
+            ready_after: args.audience_delay,
+            sharing: !args.no_sharing,
+        },
     };
     crate::sim::serve_foreground(config, args.port).await?;
     Ok(())

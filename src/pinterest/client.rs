@@ -11,8 +11,9 @@ use serde::de::DeserializeOwned;
 use super::answer::{self, BodyError};
 use super::rate_limit::{RateLimiter, RequestKind};
 use super::{
-    AdAccount, ApiError, Audience, CustomerList, CustomerListUpdate, NewAudience, NewCustomerList,
-    Page, PinterestError, Session, UserAccount,
+    AdAccount, ApiError, Audience, AudienceUpdate, CustomerList, CustomerListUpdate, NewAudience,
+    NewCustomerList, Page, PinterestError, Session, SharedAudience, SharedAudienceAccount,
+    SharedAudienceResponse, UserAccount,
 };
 
 /// How hard to try before giving up.
@@ -199,6 +200,50 @@ impl Client {
             &[],
             Some(audience),
             Replay::OnlyIfNotReceived,
+        )
+        .await
+    }
+
+    /// Removes an audience (the list it wraps stays: Pinterest has no way to delete one).
+    pub async fn remove_audience(
+        &self,
+        ad_account: &str,
+        id: &str,
+    ) -> Result<Audience, PinterestError> {
+        let path = format!("/ad_accounts/{ad_account}/audiences/{id}");
+        self.call(
+            Method::PATCH,
+            &path,
+            &[],
+            Some(&AudienceUpdate::remove()),
+            Replay::Safe,
+        )
+        .await
+    }
+
+    /// Shares an audience with other ad accounts of the business, or revokes it.
+    pub async fn share_audience(
+        &self,
+        ad_account: &str,
+        share: &SharedAudience,
+    ) -> Result<SharedAudienceResponse, PinterestError> {
+        let path = format!("/ad_accounts/{ad_account}/audiences/ad_accounts/shared");
+        self.call(Method::PATCH, &path, &[], Some(share), Replay::Safe)
+            .await
+    }
+
+    /// The ad accounts an audience is shared with.
+    pub async fn shared_accounts(
+        &self,
+        ad_account: &str,
+        audience: &str,
+    ) -> Result<Vec<SharedAudienceAccount>, PinterestError> {
+        self.all_pages(
+            &format!("/ad_accounts/{ad_account}/audiences/shared/accounts"),
+            &[
+                ("audience_id", audience.to_owned()),
+                ("account_type", "AD_ACCOUNT".into()),
+            ],
         )
         .await
     }

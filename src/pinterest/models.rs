@@ -100,10 +100,23 @@ pub struct CustomerListUpdate {
     pub records: String,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 pub struct AudienceRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_list_id: Option<String>,
+    /// A lookalike's seed audiences.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed_id: Option<Vec<String>>,
+    /// A lookalike's country: US, CA or GB.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// A lookalike's size as a percentage of the country's Pinterest users, 1 to 10.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "count"
+    )]
+    pub percentage: Option<u64>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -150,10 +163,78 @@ impl NewAudience {
             audience_type: "CUSTOMER_LIST",
             rule: AudienceRule {
                 customer_list_id: Some(customer_list_id.to_owned()),
+                ..AudienceRule::default()
             },
             description,
         }
     }
+
+    /// An ACTALIKE audience: people like those of the seed audiences, in `country`, sized at
+    /// `percentage` of its Pinterest users.
+    pub fn lookalike(name: &str, seeds: &[String], country: &str, percentage: u64) -> Self {
+        NewAudience {
+            name: name.to_owned(),
+            audience_type: "ACTALIKE",
+            rule: AudienceRule {
+                seed_id: Some(seeds.to_vec()),
+                country: Some(country.to_owned()),
+                percentage: Some(percentage),
+                ..AudienceRule::default()
+            },
+            description: None,
+        }
+    }
+}
+
+/// `PATCH .../audiences/{id}`: here only ever to remove one.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct AudienceUpdate {
+    pub operation_type: &'static str,
+}
+
+impl AudienceUpdate {
+    pub fn remove() -> Self {
+        AudienceUpdate {
+            operation_type: "REMOVE",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum ShareOperation {
+    Share,
+    Revoke,
+}
+
+/// `PATCH .../audiences/ad_accounts/shared`.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct SharedAudience {
+    pub audience_id: String,
+    pub recipient_account_ids: Vec<String>,
+    pub operation_type: ShareOperation,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct SharedAudienceResponse {
+    #[serde(default)]
+    pub audience_id: Option<String>,
+    #[serde(default)]
+    pub permissions: Vec<String>,
+    #[serde(default)]
+    pub recipient_account_ids: Vec<String>,
+}
+
+/// An account an audience is shared with.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct SharedAudienceAccount {
+    pub account_id: String,
+    #[serde(default)]
+    pub account_name: Option<String>,
+    #[serde(default)]
+    pub account_type: Option<String>,
+    #[serde(default)]
+    pub shared_on_timestamp: Option<i64>,
 }
 
 /// Pinterest's error body: `{"code": int, "message": str}`.

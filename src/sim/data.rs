@@ -12,7 +12,7 @@ use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::json;
 
-use super::{AppState, Faults, OWNED_AD_ACCOUNT, SHARED_AD_ACCOUNT};
+use super::{AppState, Faults, OWNED_AD_ACCOUNT, SHARED_AD_ACCOUNT, SISTER_AD_ACCOUNT};
 use crate::home::now;
 
 /// Pinterest's error shape.
@@ -63,6 +63,8 @@ pub struct AdAccountRecord {
     /// The simulated user's roles on it.
     pub permissions: Vec<&'static str>,
     pub shared: bool,
+    /// The business it belongs to: audiences are shared only within one.
+    pub business: &'static str,
 }
 
 pub struct ListRecord {
@@ -83,8 +85,30 @@ pub struct AudienceRecord {
     pub ad_account_id: String,
     pub name: String,
     pub description: Option<String>,
-    pub customer_list_id: String,
+    pub kind: AudienceKind,
     pub created_timestamp: i64,
+    pub updated_timestamp: i64,
+    /// Ad accounts it is shared with, and since when.
+    pub shared_with: BTreeMap<String, i64>,
+}
+
+pub enum AudienceKind {
+    CustomerList(String),
+    Actalike {
+        seeds: Vec<String>,
+        country: String,
+        percentage: i64,
+    },
+}
+
+impl AudienceRecord {
+    /// The customer list it wraps, for a CUSTOMER_LIST audience.
+    pub fn customer_list_id(&self) -> Option<&str> {
+        match &self.kind {
+            AudienceKind::CustomerList(id) => Some(id),
+            AudienceKind::Actalike { .. } => None,
+        }
+    }
 }
 
 /// A list as tests see it: with its members, which Pinterest itself never shows.
@@ -179,6 +203,15 @@ impl Data {
                     owner_username: "sim_admin".into(),
                     permissions: vec!["OWNER"],
                     shared: false,
+                    business: "demo-co",
+                },
+                AdAccountRecord {
+                    id: SISTER_AD_ACCOUNT.into(),
+                    name: "Audience Desk Demo EU".into(),
+                    owner_username: "sim_admin".into(),
+                    permissions: vec!["ADMIN"],
+                    shared: false,
+                    business: "demo-co",
                 },
                 AdAccountRecord {
                     id: SHARED_AD_ACCOUNT.into(),
@@ -186,6 +219,7 @@ impl Data {
                     owner_username: "agency_owner".into(),
                     permissions: vec!["ANALYST"],
                     shared: true,
+                    business: "agency",
                 },
             ],
             lists: BTreeMap::new(),

@@ -33,6 +33,29 @@ pub struct SimConfig {
     pub access_token_lifetime: i64,
     pub refresh_token_lifetime: i64,
     pub faults: Faults,
+    pub audiences: AudienceBehaviour,
+}
+
+/// How the simulated Pinterest matches uploaded people and builds audiences.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AudienceBehaviour {
+    /// Share (0 to 1) of a list's people that match Pinterest users: an audience's size.
+    pub match_rate: f64,
+    /// Seconds an audience stays INITIALIZING after it is made.
+    pub ready_after: i64,
+    /// Whether audience sharing is open to the app (Pinterest restricts it); 403 when not.
+    pub sharing: bool,
+}
+
+impl Default for AudienceBehaviour {
+    fn default() -> Self {
+        AudienceBehaviour {
+            match_rate: 1.0,
+            ready_after: 0,
+            sharing: true,
+        }
+    }
 }
 
 impl Default for SimConfig {
@@ -44,13 +67,17 @@ impl Default for SimConfig {
             access_token_lifetime: 30 * 24 * 3600,
             refresh_token_lifetime: 60 * 24 * 3600,
             faults: Faults::default(),
+            audiences: AudienceBehaviour::default(),
         }
     }
 }
 
 /// The ad account the simulated user owns.
 pub const OWNED_AD_ACCOUNT: &str = "549755885175";
-/// An ad account shared with the simulated user with read-only (analyst) access.
+/// A second ad account of the same business, where audiences can be shared.
+pub const SISTER_AD_ACCOUNT: &str = "549755885177";
+/// An ad account shared with the simulated user with read-only (analyst) access, in another
+/// business (an agency's).
 pub const SHARED_AD_ACCOUNT: &str = "549755885176";
 
 pub(crate) struct Shared {
@@ -143,7 +170,10 @@ impl SimHandle {
         let data = self.shared.data.lock().expect("sim data");
         data.audiences
             .values()
-            .map(|a| (a.id.clone(), a.name.clone(), a.customer_list_id.clone()))
+            .map(|a| {
+                let list = a.customer_list_id().unwrap_or_default().to_owned();
+                (a.id.clone(), a.name.clone(), list)
+            })
             .collect()
     }
 

@@ -71,11 +71,59 @@ pub struct AudienceCreate {
     pub description: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AudienceRule {
     #[serde(default)]
     pub customer_list_id: Option<String>,
+    /// ACTALIKE: the seed audiences.
+    #[serde(default)]
+    pub seed_id: Option<Vec<String>>,
+    /// ACTALIKE: US, CA or GB.
+    #[serde(default)]
+    pub country: Option<String>,
+    /// ACTALIKE: 1 to 10.
+    #[serde(default)]
+    pub percentage: Option<i64>,
+}
+
+/// `PATCH .../audiences/{id}`: rename, describe, or remove.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AudienceUpdate {
+    #[serde(default)]
+    pub ad_account_id: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub rule: Option<AudienceRule>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub operation_type: Option<AudienceOperation>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum AudienceOperation {
+    Update,
+    Remove,
+}
+
+/// `PATCH .../audiences/ad_accounts/shared`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SharedAudience {
+    pub audience_id: String,
+    pub recipient_account_ids: Vec<String>,
+    pub operation_type: ShareOperation,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum ShareOperation {
+    Share,
+    Revoke,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
