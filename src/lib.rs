@@ -4,6 +4,7 @@
 //! writes what would be sent; the command line (`cli`) and the desktop app (`gui`) drive them.
 
 pub mod app_core;
+pub mod audiences;
 pub mod cli;
 pub mod demo;
 pub mod display;

@@ -5,7 +5,8 @@
 use serde::Serialize;
 
 use super::Core;
-use crate::pinterest::{Audience, ConnectionState, ConnectionStatus, CustomerList, PinterestError};
+use crate::audiences::{AudienceView, ListView};
+use crate::pinterest::{ConnectionState, ConnectionStatus, PinterestError};
 use crate::source::Summary;
 use crate::store::{Connection, JobList, JobRow, JournalCounts, STALE_AFTER_SECONDS, StoreError};
 use crate::upload::JobReport;
@@ -67,8 +68,8 @@ pub struct JobOverview {
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AdAccountLists {
     pub ad_account_id: String,
-    pub customer_lists: Vec<CustomerList>,
-    pub audiences: Vec<Audience>,
+    pub customer_lists: Vec<ListView>,
+    pub audiences: Vec<AudienceView>,
 }
 
 impl Core {
@@ -147,11 +148,10 @@ impl Core {
     }
 
     /// The customer lists and audiences of a connection's ad account, from Pinterest.
+    /// The connection's lists and audiences, each with what this app knows of it (the
+    /// identities it has in a list, an audience's estimated match rate).
     pub async fn ad_account_lists(&self, name: &str) -> Result<AdAccountLists, PinterestError> {
-        let client = self.client(name)?;
-        let ad_account_id = client.session().connection().ad_account_id.clone();
-        let customer_lists = client.customer_lists(&ad_account_id).await?;
-        let audiences = client.audiences(&ad_account_id).await?;
+        let (ad_account_id, customer_lists, audiences) = self.ad_account_health(name).await?;
         Ok(AdAccountLists {
             ad_account_id,
             customer_lists,

@@ -121,6 +121,36 @@ pub enum Command {
     /// Run the built-in Pinterest simulator in the foreground (for trying things out and
     /// tests; nothing leaves the machine).
     Sim(SimArgs),
+    /// Make a lookalike (ACTALIKE) audience of READY seed audiences: people like them in one
+    /// country, sized as a percentage of its Pinterest users.
+    Lookalike {
+        /// The connection whose ad account holds the seeds.
+        connection: String,
+        /// A seed audience's id (repeat for several); `audience-desk lists CONNECTION` shows them.
+        #[arg(long = "seed", value_name = "AUDIENCE_ID", required = true)]
+        seeds: Vec<String>,
+        /// US, CA or GB.
+        #[arg(long, value_name = "COUNTRY")]
+        country: String,
+        /// 1 to 10: the share of the country's Pinterest users the lookalike reaches.
+        #[arg(long, value_name = "N")]
+        percent: u64,
+        /// The new audience's name (default: "Lookalike of SEED (COUNTRY N%)").
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Share an audience with other ad accounts of the same business, or revoke it (a
+    /// restricted Pinterest feature: not every app has it).
+    Share {
+        connection: String,
+        audience_id: String,
+        /// An ad account to share with (repeat for several).
+        #[arg(long = "with", value_name = "AD_ACCOUNT_ID", required = true)]
+        with: Vec<String>,
+        /// Take the access back instead.
+        #[arg(long)]
+        revoke: bool,
+    },
     /// Saved syncs: a file or folder kept mirrored into customer lists, by hand, on a schedule
     /// or on change, with the history of every run.
     Sync {

@@ -194,18 +194,20 @@ pub async fn lists(name: &str, json: bool) -> anyhow::Result<()> {
     let n = |v: Option<u64>| v.map_or(String::new(), super::text::group);
     let mut out = format!("Customer lists of ad account {ad}:\n");
     out += &format!(
-        "  {:<16} {:<32} {:<11} {:>8} {:>12} {:>12}\n",
-        "ID", "NAME", "STATUS", "BATCHES", "UPLOADED", "REMOVED"
+        "  {:<16} {:<32} {:<11} {:>8} {:>12} {:>12} {:>12}\n",
+        "ID", "NAME", "STATUS", "BATCHES", "UPLOADED", "REMOVED", "FROM HERE"
     );
-    for l in &found.customer_lists {
+    for view in &found.customer_lists {
+        let l = &view.list;
         out += &format!(
-            "  {:<16} {:<32} {:<11} {:>8} {:>12} {:>12}\n",
+            "  {:<16} {:<32} {:<11} {:>8} {:>12} {:>12} {:>12}\n",
             l.id,
             l.name.as_deref().unwrap_or(""),
             l.status.as_deref().unwrap_or(""),
             n(l.num_batches),
             n(l.num_uploaded_user_records),
-            n(l.num_removed_user_records)
+            n(l.num_removed_user_records),
+            super::text::group(view.identities)
         );
     }
     if found.customer_lists.is_empty() {
@@ -213,28 +215,31 @@ pub async fn lists(name: &str, json: bool) -> anyhow::Result<()> {
     }
     out += "\nAudiences:\n";
     out += &format!(
-        "  {:<16} {:<32} {:<13} {:>10} {}\n",
-        "ID", "NAME", "STATUS", "SIZE", "CUSTOMER LIST"
+        "  {:<16} {:<32} {:<13} {:>10} {:>11} {}\n",
+        "ID", "NAME", "STATUS", "SIZE", "MATCH RATE", "CUSTOMER LIST"
     );
-    for a in &found.audiences {
+    for view in &found.audiences {
+        let a = &view.audience;
         out += &format!(
-            "  {:<16} {:<32} {:<13} {:>10} {}\n",
+            "  {:<16} {:<32} {:<13} {:>10} {:>11} {}\n",
             a.id,
             a.name.as_deref().unwrap_or(""),
-            a.status.as_deref().unwrap_or(""),
+            view.status(),
             a.size.map_or(
                 "pending".to_owned(),
                 |s| super::text::group(s.max(0) as u64)
             ),
-            a.rule
-                .as_ref()
-                .and_then(|r| r.customer_list_id.as_deref())
-                .unwrap_or("")
+            view.match_rate
+                .map_or_else(|| "unknown".to_owned(), |r| format!("~{:.0}%", r * 100.0)),
+            view.list_id().unwrap_or("")
         );
     }
     if found.audiences.is_empty() {
         out += "  (none)\n";
     }
+    out += "\nFROM HERE: the identities this app has put in the list (its ledger). MATCH RATE is \
+            an estimate: the audience's size over those identities; Pinterest reports no match \
+            rate and takes up to 48 hours to match.\n";
     out += "\nCounters grow with every upload call, even for people already in (or absent from) \
             a list: they are not membership counts.\n";
     Ok(emit(&out)?)

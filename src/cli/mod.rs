@@ -1,6 +1,7 @@
 //! The command line: the same core as the desktop app, with printed results.
 
 mod args;
+mod audiences;
 mod connections;
 mod inspect;
 mod prepare;
@@ -59,6 +60,27 @@ pub fn run(command: Command) -> anyhow::Result<()> {
             ))
         }
         Command::Sync { action } => runtime()?.block_on(syncs::run(action)),
+        Command::Lookalike {
+            connection,
+            seeds,
+            country,
+            percent,
+            name,
+        } => {
+            let request = crate::audiences::Lookalike {
+                seeds,
+                country: country.trim().to_ascii_uppercase(),
+                percent,
+                name,
+            };
+            runtime()?.block_on(audiences::lookalike(&connection, &request))
+        }
+        Command::Share {
+            connection,
+            audience_id,
+            with,
+            revoke,
+        } => runtime()?.block_on(audiences::share(&connection, &audience_id, &with, revoke)),
         Command::Jobs { json } => upload::jobs(json),
         Command::Resume {
             job_id,

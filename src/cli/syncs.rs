@@ -456,6 +456,7 @@ async fn watch_all(settle: Duration, writes_per_minute: u32) -> anyhow::Result<(
                         .unwrap_or_default()
                 ),
                 WatchEvent::Trouble { sync, message } => format!("{now} {sync}: {message}\n"),
+                WatchEvent::Health(news) => format!("{now} {}\n", news.sentence()),
             };
             let _ = emit(&line);
         })

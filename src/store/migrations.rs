@@ -108,6 +108,37 @@ const MIGRATIONS: &[&str] = &[
         report TEXT
     );
     CREATE INDEX sync_runs_by_sync ON sync_runs (sync_id, id);",
+    // 7: the lists (and their audiences) followed after a job, and what each look at them
+    // found: status, size and Pinterest's counters over time; the audiences this app made.
+    "CREATE TABLE followed (
+        ad_account_id TEXT NOT NULL,
+        list_id TEXT NOT NULL,
+        audience_id TEXT,
+        connection TEXT NOT NULL,
+        since INTEGER NOT NULL,
+        made_by_app INTEGER NOT NULL DEFAULT 0,
+        last_status TEXT,
+        PRIMARY KEY (ad_account_id, list_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE snapshots (
+        id INTEGER PRIMARY KEY,
+        ad_account_id TEXT NOT NULL,
+        list_id TEXT NOT NULL,
+        audience_id TEXT,
+        taken_at INTEGER NOT NULL,
+        list_status TEXT,
+        uploaded INTEGER,
+        removed INTEGER,
+        audience_status TEXT,
+        size INTEGER
+    );
+    CREATE INDEX snapshots_by_list ON snapshots (ad_account_id, list_id, taken_at);
+    CREATE TABLE made_audiences (
+        ad_account_id TEXT NOT NULL,
+        audience_id TEXT NOT NULL,
+        made_at INTEGER NOT NULL,
+        PRIMARY KEY (ad_account_id, audience_id)
+    ) WITHOUT ROWID;",
 ];
 
 /// Brings the schema up to date. The version is read inside an immediate (write-locked)

@@ -2,6 +2,7 @@
 //! and the secret store for tokens and app secrets.
 
 mod connections;
+mod health;
 mod jobs;
 mod journal;
 #[cfg(test)]
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 pub use connections::{
     Connection, ConnectionUpdate, NewConnection, TokenInfo, validate_ad_account_id,
 };
+pub use health::{Followed, Snapshot};
 pub use jobs::{
     Batch, BatchOp, BatchState, JobList, JobRow, JobState, JournalCounts, PlannedBatch,
     STALE_AFTER_SECONDS,

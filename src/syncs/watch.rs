@@ -22,6 +22,8 @@ pub const DEFAULT_SETTLE: Duration = Duration::from_secs(3);
 pub const RETRY_AFTER_SECONDS: i64 = 300;
 /// How often the watcher looks at the syncs and their files.
 const TICK: Duration = Duration::from_millis(500);
+/// How often it looks whether followed audiences are due for a snapshot.
+const HEALTH_EVERY: Duration = Duration::from_secs(60);
 
 /// What a watcher tells whoever started it.
 #[derive(Debug)]
@@ -39,6 +41,9 @@ pub enum WatchEvent {
         sync: String,
         message: String,
     },
+    /// An audience this app made became READY or TOO_SMALL (seen by the follow-up looks a
+    /// watcher takes, as the app does while open).
+    Health(crate::audiences::HealthNews),
 }
 
 /// Whether a sync with this schedule and history is due now; `seen` is its source file as it
@@ -76,6 +81,7 @@ pub fn next_due(schedule: Schedule, last: Option<&RunRow>, now: i64) -> Option<i
 
 /// Runs every saved sync when it is due, until `control` is cancelled; then interrupts the
 /// runs in flight (their jobs stay resumable) and waits for them to record how they ended.
+/// Every minute it also takes the follow-up snapshots of audiences that are due.
 pub struct Watcher {
     core: Arc<Core>,
     control: Arc<Control>,
@@ -105,8 +111,14 @@ impl Watcher {
 
     /// Watches until cancelled; `on_event` hears of every run.
     pub async fn watch(mut self, mut on_event: impl FnMut(WatchEvent)) {
+        // None at first: the catch-up look comes at start.
+        let mut looked: Option<Instant> = None;
         while !self.control.is_cancelled() {
             self.tick(&mut on_event);
+            if looked.is_none_or(|at| at.elapsed() >= HEALTH_EVERY) {
+                looked = Some(Instant::now());
+                self.look_at_audiences(&mut on_event).await;
+            }
             tokio::select! {
                 ended = self.runs.join_next(), if !self.runs.is_empty() => {
                     if let Some(ended) = ended {
@@ -118,6 +130,16 @@ impl Watcher {
         }
         while let Some(ended) = self.runs.join_next().await {
             self.ended(ended, &mut on_event);
+        }
+    }
+
+    /// Takes the follow-up snapshots that are due, and tells of audiences that settled.
+    async fn look_at_audiences(&self, on_event: &mut impl FnMut(WatchEvent)) {
+        match self.core.take_due_snapshots(crate::home::now()).await {
+            Ok(news) => news
+                .into_iter()
+                .for_each(|n| on_event(WatchEvent::Health(n))),
+            Err(e) => tracing::warn!("cannot follow the audiences: {e}"),
         }
     }
 

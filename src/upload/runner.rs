@@ -233,6 +233,7 @@ impl Job {
             _ => self.list_reports(None)?,
         };
         self.set_state(state, message)?;
+        self.follow_lists()?;
         let report = JobReport {
             progress: self.progress.borrow().clone(),
             lists,
@@ -241,6 +242,26 @@ impl Job {
             self.store().set_job_summary(self.id, &json)?;
         }
         outcome.map(|()| report)
+    }
+
+    /// Every list the job touched is followed from now on, while Pinterest matches it.
+    fn follow_lists(&self) -> Result<(), SyncError> {
+        let store = self.store();
+        for list in store.job_lists(self.id)? {
+            let Some(list_id) = &list.list_id else {
+                continue;
+            };
+            let made =
+                list.audience_id.is_some() && self.spec.target.existing(list.list_type).is_none();
+            store.follow(
+                &self.ad,
+                list_id,
+                list.audience_id.as_deref(),
+                &self.connection,
+                made,
+            )?;
+        }
+        Ok(())
     }
 
     /// Creates the lists that do not exist yet, then sends every open batch.

@@ -18,16 +18,18 @@ pub struct Env {
 
 impl Env {
     pub async fn new() -> Env {
+        Env::with(|_| {}).await
+    }
+
+    /// A home and a simulator set up as `adjust` says.
+    pub async fn with(adjust: impl FnOnce(&mut SimConfig)) -> Env {
         let redirect = format!("http://localhost:{}/", super::free_port());
-        let sim = SimHandle::start(
-            SimConfig {
-                redirect_uris: vec![redirect.clone()],
-                ..SimConfig::default()
-            },
-            0,
-        )
-        .await
-        .unwrap();
+        let mut config = SimConfig {
+            redirect_uris: vec![redirect.clone()],
+            ..SimConfig::default()
+        };
+        adjust(&mut config);
+        let sim = SimHandle::start(config, 0).await.unwrap();
         let home = tempfile::tempdir().unwrap();
         let tools = tempfile::tempdir().unwrap();
         let browser = super::browser_script(tools.path());
@@ -123,11 +125,16 @@ pub async fn connected(env: &Env) {
 /// A fresh home with the connection EU connected, or `None` (with a note) where there is no
 /// python3 for the BROWSER helper.
 pub async fn connected_env() -> Option<Env> {
+    connected_env_with(|_| {}).await
+}
+
+/// `connected_env` on a simulator set up as `adjust` says.
+pub async fn connected_env_with(adjust: impl FnOnce(&mut SimConfig)) -> Option<Env> {
     if !python_available() {
         eprintln!("skipping: no python3 for the BROWSER helper");
         return None;
     }
-    let env = Env::new().await;
+    let env = Env::with(adjust).await;
     connected(&env).await;
     Some(env)
 }

@@ -180,6 +180,7 @@ impl App {
                     WatchEvent::Trouble { sync, message } => {
                         self.notify(format!("Sync '{sync}': {message}"), true)
                     }
+                    WatchEvent::Health(news) => self.health_news(vec![news], ctx),
                 }
                 self.sync_changed(ctx);
             }
@@ -265,6 +266,30 @@ impl App {
         };
         if stale && let Some(core) = &self.core {
             self.tasks.load_sync_history(ctx, core.clone(), name);
+        }
+    }
+
+    /// Audiences this app made became READY or TOO_SMALL: said, and the lists on show read
+    /// again.
+    pub(super) fn health_news(
+        &mut self,
+        news: Vec<crate::audiences::HealthNews>,
+        ctx: &egui::Context,
+    ) {
+        let mut connections = std::collections::BTreeSet::new();
+        for item in news {
+            let title = if item.status == "READY" {
+                "Audience ready"
+            } else {
+                "Audience too small"
+            };
+            self.alert(title, item.sentence(), item.status != "READY");
+            connections.insert(item.connection);
+        }
+        for name in connections {
+            if self.state.lists.contains_key(&name) {
+                self.apply(Action::LoadLists(name), ctx);
+            }
         }
     }
 

@@ -43,7 +43,8 @@ pub fn ui(ui: &mut egui::Ui, state: &State, actions: &mut Vec<Action>) {
                     }
                     ui.end_row();
                     let n = |v: Option<u64>| v.map_or(String::new(), group);
-                    for l in customer_lists {
+                    for view in customer_lists {
+                        let l = &view.list;
                         ui.label(&l.id);
                         ui.label(l.name.as_deref().unwrap_or(""));
                         ui.label(l.status.as_deref().unwrap_or(""));
@@ -70,7 +71,8 @@ pub fn ui(ui: &mut egui::Ui, state: &State, actions: &mut Vec<Action>) {
                     ui.strong(title);
                 }
                 ui.end_row();
-                for a in audiences {
+                for view in audiences {
+                    let a = &view.audience;
                     ui.label(&a.id);
                     ui.label(a.name.as_deref().unwrap_or(""));
                     ui.label(a.status.as_deref().unwrap_or(""));

@@ -236,8 +236,8 @@ fn existing_list(
                 .map(|id| {
                     customer_lists
                         .iter()
-                        .find(|l| &l.id == id)
-                        .and_then(|l| l.name.clone())
+                        .find(|l| &l.list.id == id)
+                        .and_then(|l| l.list.name.clone())
                         .map_or_else(|| format!("list {id}"), |n| format!("{n} ({id})"))
                 })
                 .unwrap_or_else(|| "pick a list".into());
@@ -246,7 +246,8 @@ fn existing_list(
                 .selected_text(selected)
                 .width(ui.available_width())
                 .show_ui(ui, |ui| {
-                    for list in customer_lists {
+                    for view in customer_lists {
+                        let list = &view.list;
                         let text = format!(
                             "{} ({}, {})",
                             list.name.as_deref().unwrap_or("unnamed"),

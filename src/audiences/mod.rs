@@ -1,0 +1,333 @@
+//! After the upload: how the lists and audiences are doing (status, size, an estimated match
+//! rate, followed over two days), and what admins do next with a ready audience: a lookalike,
+//! sharing it with other ad accounts of the business, removing it.
+
+mod health;
+
+use serde::Serialize;
+
+pub use health::{EARLY_EVERY, FOLLOW_FOR, HealthNews, LATER_EVERY, match_rate, snapshot_due};
+
+use crate::app_core::Core;
+use crate::pinterest::{
+    ApiError, Audience, CustomerList, NewAudience, PinterestError, ShareOperation, SharedAudience,
+    SharedAudienceAccount,
+};
+use crate::store::{Snapshot, StoreError};
+
+/// The countries Pinterest makes lookalikes in.
+pub const LOOKALIKE_COUNTRIES: [&str; 3] = ["US", "CA", "GB"];
+/// A lookalike's size, as a percentage of the country's Pinterest users.
+pub const LOOKALIKE_PERCENT: std::ops::RangeInclusive<u64> = 1..=10;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AudienceError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error(
+        "Pinterest refused to share the audience ({0}). Audience sharing is a restricted \
+         feature that Pinterest opens to some apps only, and this app's Pinterest app does not \
+         have it: ask Pinterest to enable it, or share the audience in Ads Manager"
+    )]
+    SharingRestricted(ApiError),
+    #[error(transparent)]
+    Pinterest(#[from] PinterestError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A customer list with the identities this app has in it (its ledger).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ListView {
+    #[serde(flatten)]
+    pub list: CustomerList,
+    pub identities: u64,
+}
+
+/// An audience with the estimated match rate: its size over the identities this app has in
+/// its list.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AudienceView {
+    #[serde(flatten)]
+    pub audience: Audience,
+    /// The identities this app has in the audience's list (none for other audiences).
+    pub identities: Option<u64>,
+    /// A fraction from 0 to 1; `None` while the size is unknown.
+    pub match_rate: Option<f64>,
+    pub made_by_app: bool,
+}
+
+impl AudienceView {
+    pub fn status(&self) -> &str {
+        self.audience.status.as_deref().unwrap_or("UNKNOWN")
+    }
+
+    pub fn list_id(&self) -> Option<&str> {
+        self.audience.rule.as_ref()?.customer_list_id.as_deref()
+    }
+}
+
+/// A lookalike to make: people like the seeds' in one country.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lookalike {
+    pub seeds: Vec<String>,
+    pub country: String,
+    pub percent: u64,
+    /// Made up from the first seed's name when not given.
+    pub name: Option<String>,
+}
+
+impl Lookalike {
+    /// The checks made before anything is sent, with what to do.
+    pub fn check(&self) -> Result<(), AudienceError> {
+        if self.seeds.is_empty() {
+            return Err(AudienceError::Invalid(
+                "name at least one seed audience (--seed AUDIENCE_ID); `audience-desk lists \
+                 CONNECTION` shows the audiences"
+                    .into(),
+            ));
+        }
+        if let Some(bad) = self
+            .seeds
+            .iter()
+            .find(|s| s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(AudienceError::Invalid(format!(
+                "'{bad}' is not an audience id (digits only)"
+            )));
+        }
+        if !LOOKALIKE_COUNTRIES.contains(&self.country.as_str()) {
+            return Err(AudienceError::Invalid(format!(
+                "'{}' is not a lookalike country; Pinterest makes lookalikes in US, CA and GB",
+                self.country
+            )));
+        }
+        if !LOOKALIKE_PERCENT.contains(&self.percent) {
+            return Err(AudienceError::Invalid(format!(
+                "a lookalike's percentage is 1 to 10 (the share of the country's Pinterest \
+                 users it reaches); {} is out of range",
+                self.percent
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl Core {
+    /// A connection's customer lists and audiences, with the identities this app has in each
+    /// list and each audience's estimated match rate. The followed lists that are due get
+    /// their snapshot from this same listing.
+    pub async fn ad_account_health(
+        &self,
+        connection: &str,
+    ) -> Result<(String, Vec<ListView>, Vec<AudienceView>), PinterestError> {
+        let client = self.client(connection)?;
+        let ad = client.session().connection().ad_account_id.clone();
+        let lists = client.customer_lists(&ad).await?;
+        let audiences = client.audiences(&ad).await?;
+        let now = crate::home::now();
+        let due: Vec<_> = self
+            .store
+            .lock()
+            .expect("store lock")
+            .followed()?
+            .into_iter()
+            .filter(|f| f.ad_account_id == ad && snapshot_due(f.since, f.last_taken, now))
+            .collect();
+        self.record(&health::Listing::new(&lists, &audiences), &due, now)?;
+        let store = self.store.lock().expect("store lock");
+        let made = store.audiences_made(&ad)?;
+        let lists = lists
+            .into_iter()
+            .map(|list| {
+                let identities = store.ledger_count(&ad, &list.id)?;
+                Ok(ListView { list, identities })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let audiences = audiences
+            .into_iter()
+            .map(|audience| {
+                let list = audience
+                    .rule
+                    .as_ref()
+                    .and_then(|r| r.customer_list_id.clone());
+                let identities = list.map(|l| store.ledger_count(&ad, &l)).transpose()?;
+                let size = audience.size.map(|s| s.max(0) as u64);
+                Ok(AudienceView {
+                    match_rate: identities.and_then(|n| match_rate(size, n)),
+                    identities,
+                    made_by_app: made.contains(&audience.id),
+                    audience,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok((ad, lists, audiences))
+    }
+
+    /// What the app saw of a list over time, oldest first.
+    pub fn list_history(
+        &self,
+        ad_account: &str,
+        list_id: &str,
+    ) -> Result<Vec<Snapshot>, StoreError> {
+        self.store
+            .lock()
+            .expect("store lock")
+            .snapshots(ad_account, list_id)
+    }
+
+    /// Makes a lookalike of READY seed audiences of the connection's ad account.
+    pub async fn create_lookalike(
+        &self,
+        connection: &str,
+        request: &Lookalike,
+    ) -> Result<Audience, AudienceError> {
+        request.check()?;
+        let client = self.client(connection)?;
+        let ad = client.session().connection().ad_account_id.clone();
+        let mut first_name = None;
+        for seed in &request.seeds {
+            let audience = match client.audience(&ad, seed).await {
+                Ok(audience) => audience,
+                Err(PinterestError::Api(e)) if e.status == 404 => {
+                    return Err(AudienceError::Invalid(format!(
+                        "there is no audience {seed} in ad account {ad}; `audience-desk lists \
+                         {connection}` shows them"
+                    )));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let status = audience.status.as_deref().unwrap_or("UNKNOWN");
+            if status != "READY" {
+                return Err(AudienceError::Invalid(format!(
+                    "seed audience {seed} ({}) is {status}; a lookalike needs READY seeds. \
+                     Pinterest takes up to 48 hours to match a list; `audience-desk lists \
+                     {connection}` shows the status",
+                    audience.name.as_deref().unwrap_or("unnamed")
+                )));
+            }
+            first_name.get_or_insert(audience.name.unwrap_or_else(|| seed.clone()));
+        }
+        let name = request.name.clone().unwrap_or_else(|| {
+            format!(
+                "Lookalike of {} ({} {}%)",
+                first_name.unwrap_or_default(),
+                request.country,
+                request.percent
+            )
+        });
+        let audience = client
+            .create_audience(
+                &ad,
+                &NewAudience::lookalike(&name, &request.seeds, &request.country, request.percent),
+            )
+            .await?;
+        self.store
+            .lock()
+            .expect("store lock")
+            .made_audience(&ad, &audience.id)?;
+        Ok(audience)
+    }
+
+    /// Shares an audience with ad accounts of the same business, or revokes it; returns who
+    /// has it now.
+    pub async fn share_audience(
+        &self,
+        connection: &str,
+        audience_id: &str,
+        recipients: &[String],
+        revoke: bool,
+    ) -> Result<Vec<SharedAudienceAccount>, AudienceError> {
+        let client = self.client(connection)?;
+        let ad = client.session().connection().ad_account_id.clone();
+        if recipients.is_empty() {
+            return Err(AudienceError::Invalid(
+                "name the ad accounts to share with (--with AD_ACCOUNT_ID)".into(),
+            ));
+        }
+        for recipient in recipients {
+            crate::store::validate_ad_account_id(recipient).map_err(AudienceError::Invalid)?;
+            if *recipient == ad {
+                return Err(AudienceError::Invalid(format!(
+                    "ad account {ad} owns the audience; share it with another ad account"
+                )));
+            }
+        }
+        let share = SharedAudience {
+            audience_id: audience_id.to_owned(),
+            recipient_account_ids: recipients.to_vec(),
+            operation_type: if revoke {
+                ShareOperation::Revoke
+            } else {
+                ShareOperation::Share
+            },
+        };
+        match client.share_audience(&ad, &share).await {
+            Ok(_) => {}
+            Err(PinterestError::Api(e)) if e.status == 403 => {
+                return Err(AudienceError::SharingRestricted(e));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        Ok(client.shared_accounts(&ad, audience_id).await?)
+    }
+
+    /// The ad accounts an audience is shared with.
+    pub async fn shared_with(
+        &self,
+        connection: &str,
+        audience_id: &str,
+    ) -> Result<Vec<SharedAudienceAccount>, AudienceError> {
+        let client = self.client(connection)?;
+        let ad = client.session().connection().ad_account_id.clone();
+        Ok(client.shared_accounts(&ad, audience_id).await?)
+    }
+
+    /// Removes an audience this app made (its list stays; Pinterest cannot delete lists).
+    pub async fn remove_audience(
+        &self,
+        connection: &str,
+        audience_id: &str,
+    ) -> Result<Audience, AudienceError> {
+        let client = self.client(connection)?;
+        let ad = client.session().connection().ad_account_id.clone();
+        let made = self.store.lock().expect("store lock").audiences_made(&ad)?;
+        if !made.contains(audience_id) {
+            return Err(AudienceError::Invalid(format!(
+                "audience {audience_id} was not made by Audience Desk; remove it in Ads Manager"
+            )));
+        }
+        Ok(client.remove_audience(&ad, audience_id).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lookalike(country: &str, percent: u64) -> Lookalike {
+        Lookalike {
+            seeds: vec!["123".into()],
+            country: country.into(),
+            percent,
+            name: None,
+        }
+    }
+
+    #[test]
+    fn a_lookalike_is_checked_before_anything_is_sent() {
+        assert!(lookalike("US", 1).check().is_ok());
+        assert!(lookalike("GB", 10).check().is_ok());
+        let said = lookalike("FR", 5).check().unwrap_err().to_string();
+        assert!(said.contains("US, CA and GB"), "{said}");
+        let said = lookalike("CA", 11).check().unwrap_err().to_string();
+        assert!(said.contains("1 to 10"), "{said}");
+        let said = lookalike("CA", 0).check().unwrap_err().to_string();
+        assert!(said.contains("0 is out of range"), "{said}");
+        let none = Lookalike {
+            seeds: Vec::new(),
+            ..lookalike("US", 3)
+        };
+        assert!(none.check().unwrap_err().to_string().contains("--seed"));
+    }
+}

@@ -1,0 +1,92 @@
+//! Following audiences after a job, through the core against the simulator: snapshots on
+//! their schedule, the estimated match rate, and the news of an audience becoming READY or
+//! TOO_SMALL.
+
+mod common;
+
+use std::sync::Arc;
+
+use audience_desk::upload::{Mode, Target};
+use common::engine::{quick, run, spec, start, write_file};
+
+/// A connected world whose simulator matches half of the people and keeps audiences
+/// INITIALIZING for a second.
+async fn half_matching() -> (common::World, tempfile::TempDir) {
+    let mut world = common::world_with(|config| {
+        config.audiences.match_rate = 0.5;
+        config.audiences.ready_after = 1;
+    })
+    .await;
+    quick(&mut world);
+    common::connect(&world).await.unwrap();
+    (world, tempfile::tempdir().unwrap())
+}
+
+async fn upload(world: &common::World, dir: &std::path::Path, name: &str, people: u32) -> String {
+    let file = write_file(dir, &format!("{name}.csv"), 0..people);
+    let target = Target::NewList(name.into());
+    let job = start(world, &file, spec(target, Mode::Add, 500)).await;
+    let (report, _) = run(world, job, Arc::default()).await;
+    report.lists[0].list_id.clone().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_audience_is_followed_until_ready_with_its_size_and_match_rate() {
+    let (world, dir) = half_matching().await;
+    let list = upload(&world, dir.path(), "Spring", 400).await;
+    let ad = audience_desk::sim::OWNED_AD_ACCOUNT;
+    let now = audience_desk::home::now();
+
+    let news = world.core.take_due_snapshots(now).await.unwrap();
+    assert!(news.is_empty(), "{news:?}");
+    let seen = world.core.list_history(ad, &list).unwrap();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].audience_status.as_deref(), Some("INITIALIZING"));
+    assert_eq!(seen[0].size, None);
+    assert_eq!(seen[0].uploaded, Some(400));
+
+    // Not due again for a quarter of an hour.
+    world.core.take_due_snapshots(now + 60).await.unwrap();
+    assert_eq!(world.core.list_history(ad, &list).unwrap().len(), 1);
+
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let news = world.core.take_due_snapshots(now + 15 * 60).await.unwrap();
+    assert_eq!(news.len(), 1, "{news:?}");
+    assert_eq!(news[0].status, "READY");
+    assert_eq!(news[0].size, Some(200));
+    assert_eq!(news[0].match_rate, Some(0.5));
+    assert!(
+        news[0].sentence().contains("about 50%"),
+        "{}",
+        news[0].sentence()
+    );
+    let seen = world.core.list_history(ad, &list).unwrap();
+    let sizes: Vec<Option<u64>> = seen.iter().map(|s| s.size).collect();
+    assert_eq!(sizes, [None, Some(200)]);
+
+    // Told once: the next look finds it READY again and says nothing.
+    let news = world.core.take_due_snapshots(now + 30 * 60).await.unwrap();
+    assert!(news.is_empty(), "{news:?}");
+    let lists = world.core.ad_account_lists("EU").await.unwrap();
+    assert_eq!(lists.audiences[0].match_rate, Some(0.5));
+    assert_eq!(lists.customer_lists[0].identities, 400);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_small_list_is_told_as_too_small() {
+    let (world, dir) = half_matching().await;
+    upload(&world, dir.path(), "Tiny", 150).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let news = world
+        .core
+        .take_due_snapshots(audience_desk::home::now())
+        .await
+        .unwrap();
+    assert_eq!(news.len(), 1, "{news:?}");
+    assert_eq!(news[0].status, "TOO_SMALL");
+    assert!(
+        news[0].sentence().contains("too small"),
+        "{}",
+        news[0].sentence()
+    );
+}
