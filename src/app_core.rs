@@ -225,6 +225,12 @@ impl Core {
         Ok(Client::new(session, limiter).with_retry(self.retry))
     }
 
+    /// The ad accounts the connection's login reaches, shared ones included, with the user's
+    /// roles on each.
+    pub async fn ad_accounts(&self, name: &str) -> Result<Vec<AdAccount>, PinterestError> {
+        self.client(name)?.ad_accounts().await
+    }
+
     /// The browser login: `open` gets the authorize URL once the callback listener is up.
     pub async fn connect(
         &self,

@@ -152,9 +152,8 @@ fn describe_access(report: &AccessReport, status: &ConnectionStatus) -> String {
 
 pub async fn accounts(name: &str, json: bool) -> anyhow::Result<()> {
     let core = open_core()?;
-    let client = core.client(name)?;
-    let wanted = client.session().connection().ad_account_id.clone();
-    let accounts = client.ad_accounts().await?;
+    let wanted = core.connection(name)?.ad_account_id;
+    let accounts = core.ad_accounts(name).await?;
     if json {
         return Ok(emit(&(serde_json::to_string_pretty(&accounts)? + "\n"))?);
     }

@@ -1,8 +1,9 @@
 //! What the user asked for, as the views report it; the app applies it.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use super::state::{ConnectionForm, SaveSyncForm, UploadForm, View};
+use super::state::{ConnectionForm, LookalikeForm, SaveSyncForm, UploadForm, View};
 use crate::identity::Namespace;
 
 /// What the user asked for, as views report it.
@@ -53,4 +54,23 @@ pub enum Action {
     AskRemoveSync,
     CancelRemoveSync,
     RemoveSync(String),
+    /// Picks an audience on the Audiences screen (its history and actions show below).
+    SelectAudience(String),
+    OpenLookalike,
+    EditLookalike(LookalikeForm),
+    CreateLookalike,
+    OpenShare,
+    /// The ad accounts picked in the share picker.
+    EditShare(BTreeSet<String>),
+    Share {
+        revoke: bool,
+    },
+    AskRemoveAudience,
+    RemoveAudience(String),
+    CloseAudienceDialog,
+    /// Fetches the ad accounts a connection's login reaches.
+    LoadAccounts(String),
+    HideIdentities(bool),
+    /// Copies the redirect URI to register, for the new-connection guide.
+    CopyRedirect,
 }

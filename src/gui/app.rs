@@ -16,10 +16,10 @@ use super::command::Command;
 use super::every::Every;
 use super::picker::FilePicker;
 use super::state::{
-    ConnectState, ConnectionForm, FileState, ListsState, LiveJob, LiveRun, Loaded, Notice,
-    PlanState, ScanState, ScheduleChoice, State, UploadForm, View,
+    AccountsState, AudienceDialog, ConnectState, ConnectionForm, FileState, ListsState, LiveJob,
+    LiveRun, Loaded, Notice, PlanState, ScanState, ScheduleChoice, State, UploadForm, View,
 };
-use super::tasks::{Event, Opener, Tasks};
+use super::tasks::{Event, Opener, Question, Tasks};
 use super::{notify, screens};
 use crate::app_core::Core;
 use crate::store::JobState;
@@ -77,6 +77,7 @@ struct Remembered {
     /// The file open at the end, reopened at the start if it is still there.
     last_file: Option<PathBuf>,
     upload: Option<UploadForm>,
+    hide_identities: bool,
 }
 
 const REMEMBERED_KEY: &str = "audience-desk";
@@ -129,6 +130,8 @@ impl App {
         if let Some(notice) = &core.notice {
             self.notify(notice.clone(), false);
         }
+        self.state.redirect_uri = core.endpoints.redirect.to_string();
+        self.state.secret_place = core.secrets.describe();
         self.core = Some(Arc::new(core));
         self.runtime = Some(runtime);
     }
@@ -175,6 +178,7 @@ impl App {
         };
         let remembered: Remembered = eframe::get_value(storage, REMEMBERED_KEY).unwrap_or_default();
         self.state.view = remembered.view;
+        self.state.hide_identities = remembered.hide_identities;
         if self.state.demo {
             // The demo's file and settings are its own.
             return;
@@ -367,6 +371,7 @@ impl eframe::App for App {
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         let mut remembered = Remembered {
             view: self.state.view,
+            hide_identities: self.state.hide_identities,
             ..Remembered::default()
         };
         if !self.state.demo {

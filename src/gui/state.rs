@@ -11,7 +11,9 @@ mod update;
 
 use crate::app_core::ConnectionOverview;
 use crate::app_core::{AdAccountLists, JobOverview};
+use crate::pinterest::{AdAccount, SharedAudienceAccount};
 use crate::source::{Preview, Progress, RowIndex, SampleRow, Summary};
+use crate::store::Snapshot;
 use crate::syncs::{RunProgress, RunView, SyncOverview};
 use crate::upload::{Control, JobProgress, Mode, Plan};
 
@@ -148,6 +150,48 @@ pub struct SyncsState {
     pub save_result: Option<Result<String, String>>,
 }
 
+/// A lookalike being set up on the Audiences screen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LookalikeForm {
+    pub name: String,
+    pub country: String,
+    pub percent: u64,
+}
+
+/// What the Audiences screen has open about the selected audience.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum AudienceDialog {
+    #[default]
+    None,
+    Lookalike(LookalikeForm),
+    /// The ad accounts picked to share with (or revoke from).
+    Share(BTreeSet<String>),
+    Remove,
+}
+
+#[derive(Default)]
+pub struct AudiencesState {
+    /// The audience picked in the table, by id.
+    pub selected: Option<String>,
+    pub dialog: AudienceDialog,
+    /// What the app saw of the selected audience's list over time, by list id.
+    pub history: Option<(String, Vec<Snapshot>)>,
+    /// Who the selected audience is shared with, by audience id.
+    pub shared: Option<(String, Result<Vec<SharedAudienceAccount>, String>)>,
+    /// Work under way for the dialog (making a lookalike, sharing, removing).
+    pub busy: bool,
+    /// What the last of that work said.
+    pub said: Option<Result<String, String>>,
+}
+
+/// The ad accounts a connection's login reaches, as last fetched.
+#[derive(Clone, Debug)]
+pub enum AccountsState {
+    Loading,
+    Loaded(Vec<AdAccount>),
+    Failed(String),
+}
+
 /// The dry run or the planning pass before a start.
 #[derive(Default)]
 pub enum PlanState {
@@ -237,6 +281,15 @@ pub struct State {
     pub plan: PlanState,
     pub jobs: JobsState,
     pub syncs: SyncsState,
+    pub audiences: AudiencesState,
+    /// The ad accounts each connection's login reaches (the share picker, the account picker).
+    pub accounts: BTreeMap<String, AccountsState>,
+    /// Masks raw and normalized values in the preview (for screen sharing); remembered.
+    pub hide_identities: bool,
+    /// The redirect URI to register on the Pinterest app, and where secrets are kept: what
+    /// the connection form tells a newcomer.
+    pub redirect_uri: String,
+    pub secret_place: String,
 }
 
 pub struct Notice {

@@ -12,12 +12,14 @@ use super::picker::FilePicker;
 use super::state::{ConnectionForm, PAGE_ROWS};
 use crate::app_core::Core;
 use crate::app_core::{AdAccountLists, ConnectionOverview, JobOverview};
+use crate::audiences::Lookalike;
 use crate::pinterest::PinterestError;
+use crate::pinterest::{AdAccount, SharedAudienceAccount};
 use crate::prepare::{PrepareError, write_rejects};
 use crate::source::{
     Preview, PreviewOptions, Progress, RowIndex, SampleRow, ScanPlan, Summary, read_rows, scan,
 };
-use crate::store::{ConnectionUpdate, NewConnection};
+use crate::store::{ConnectionUpdate, NewConnection, Snapshot};
 use crate::syncs::{
     DEFAULT_SETTLE, RunOutcome, RunProgress, RunView, SyncOverview, SyncSettings, Trigger,
     WatchEvent, Watcher, run_sync,
@@ -82,9 +84,115 @@ pub enum Event {
     },
     /// The background watcher started or ended a due run.
     Watch(WatchEvent),
+    ListHistory {
+        list_id: String,
+        result: Result<Vec<Snapshot>, String>,
+    },
+    LookalikeMade(Result<String, String>),
+    /// Who an audience is shared with now; `said` after a share or a revoke.
+    Shared {
+        audience: String,
+        result: Result<Vec<SharedAudienceAccount>, String>,
+        said: Option<String>,
+    },
+    AudienceRemoved(Result<String, String>),
+    Accounts {
+        name: String,
+        result: Result<Vec<AdAccount>, String>,
+    },
     /// A background read failed (the connections, the jobs): said in the notice line rather
     /// than leaving the screen silently empty.
     LoadFailed(String),
+}
+
+/// What the Audiences and Connection screens ask Pinterest for, in the background.
+pub enum Question {
+    /// The ad accounts a connection's login reaches.
+    Accounts(String),
+    Lookalike {
+        connection: String,
+        request: Lookalike,
+    },
+    /// Who an audience is shared with; with `change`, after sharing with (or revoking from,
+    /// when `true`) those accounts.
+    Shared {
+        connection: String,
+        audience: String,
+        change: Option<(Vec<String>, bool)>,
+    },
+    Remove {
+        connection: String,
+        audience: String,
+    },
+}
+
+impl Question {
+    async fn answer(self, core: Arc<Core>) -> Event {
+        let text = |e: &dyn std::fmt::Display| e.to_string();
+        match self {
+            Question::Accounts(name) => {
+                let result = core.ad_accounts(&name).await.map_err(|e| text(&e));
+                Event::Accounts { name, result }
+            }
+            Question::Lookalike {
+                connection,
+                request,
+            } => Event::LookalikeMade(
+                core.create_lookalike(&connection, &request)
+                    .await
+                    .map(|a| {
+                        format!(
+                            "Made lookalike \"{}\" ({}); Pinterest builds it over the next hours.",
+                            a.name.unwrap_or_default(),
+                            a.id
+                        )
+                    })
+                    .map_err(|e| text(&e)),
+            ),
+            Question::Shared {
+                connection,
+                audience,
+                change,
+            } => {
+                let (result, said) = match &change {
+                    Some((recipients, revoke)) => {
+                        let result = core
+                            .share_audience(&connection, &audience, recipients, *revoke)
+                            .await;
+                        let verb = if *revoke {
+                            "Revoked from"
+                        } else {
+                            "Shared with"
+                        };
+                        let said = result
+                            .is_ok()
+                            .then(|| format!("{verb} {}.", recipients.join(", ")));
+                        (result, said)
+                    }
+                    None => (core.shared_with(&connection, &audience).await, None),
+                };
+                Event::Shared {
+                    audience,
+                    result: result.map_err(|e| text(&e)),
+                    said,
+                }
+            }
+            Question::Remove {
+                connection,
+                audience,
+            } => Event::AudienceRemoved(
+                core.remove_audience(&connection, &audience)
+                    .await
+                    .map(|a| {
+                        format!(
+                            "Removed audience \"{}\"; its customer list stays.",
+                            a.name.unwrap_or(audience)
+                        )
+                    })
+                    .map_err(|e| text(&e)),
+            ),
+        }
+    }
 }
 
 /// Opens the login page; the browser by default, a stand-in in tests.
@@ -410,6 +518,32 @@ impl Tasks {
                 })
                 .await;
         });
+    }
+
+    pub fn load_list_history(
+        &self,
+        ctx: &egui::Context,
+        core: Arc<Core>,
+        ad_account: String,
+        list_id: String,
+    ) {
+        self.spawn(ctx, move |emit| {
+            let result = core
+                .list_history(&ad_account, &list_id)
+                .map_err(|e| e.to_string());
+            emit(Event::ListHistory { list_id, result });
+        });
+    }
+
+    /// Asks Pinterest on the async runtime about an ad account and its audiences.
+    pub fn ask(
+        &self,
+        ctx: &egui::Context,
+        runtime: &tokio::runtime::Runtime,
+        core: Arc<Core>,
+        question: Question,
+    ) {
+        self.spawn_async(ctx, runtime, question.answer(core));
     }
 
     pub fn load_jobs(&self, ctx: &egui::Context, core: Arc<Core>) {

@@ -98,6 +98,63 @@ impl App {
                     live.control.interrupt();
                 }
             }
+            Action::OpenLookalike
+            | Action::EditLookalike(_)
+            | Action::EditShare(_)
+            | Action::AskRemoveAudience
+            | Action::CloseAudienceDialog
+            | Action::HideIdentities(_) => {}
+            Action::SelectAudience(_) => self.load_selected_history(ctx),
+            Action::OpenShare => {
+                self.load_shared(ctx, None);
+                if let Some(name) = self.state.audiences_connection().cloned()
+                    && !matches!(
+                        self.state.accounts.get(&name),
+                        Some(AccountsState::Loaded(_))
+                    )
+                {
+                    self.apply(Action::LoadAccounts(name), ctx);
+                }
+            }
+            Action::Share { revoke } => {
+                if let AudienceDialog::Share(picked) = &self.state.audiences.dialog
+                    && !picked.is_empty()
+                {
+                    let change = (picked.iter().cloned().collect(), revoke);
+                    self.load_shared(ctx, Some(change));
+                }
+            }
+            Action::CreateLookalike => self.create_lookalike(ctx),
+            Action::RemoveAudience(id) => {
+                if let (Some(core), Some(runtime), Some(connection)) = (
+                    &self.core,
+                    &self.runtime,
+                    self.state.audiences_connection().cloned(),
+                ) {
+                    self.state.audiences.busy = true;
+                    let question = Question::Remove {
+                        connection,
+                        audience: id,
+                    };
+                    self.tasks.ask(ctx, runtime, core.clone(), question);
+                }
+            }
+            Action::LoadAccounts(name) => {
+                if let (Some(core), Some(runtime)) = (&self.core, &self.runtime) {
+                    self.state
+                        .accounts
+                        .insert(name.clone(), AccountsState::Loading);
+                    let question = Question::Accounts(name);
+                    self.tasks.ask(ctx, runtime, core.clone(), question);
+                }
+            }
+            Action::CopyRedirect => {
+                ctx.copy_text(self.state.redirect_uri.clone());
+                self.notify(
+                    format!("Copied {} to the clipboard.", self.state.redirect_uri),
+                    false,
+                );
+            }
             Action::RemoveSync(name) => {
                 if let Some(core) = &self.core {
                     self.tasks.remove_sync(ctx, core.clone(), name);
@@ -171,6 +228,63 @@ impl App {
         self.state.jobs.selected = Some(id);
         self.state.view = View::Jobs;
         self.jobs.expire();
+    }
+
+    /// Reads what the app saw of the selected audience's list over time.
+    fn load_selected_history(&mut self, ctx: &egui::Context) {
+        let (Some(core), Some(audience)) = (&self.core, self.state.selected_audience()) else {
+            return;
+        };
+        let (Some(ad), Some(list)) = (&audience.audience.ad_account_id, audience.list_id()) else {
+            return;
+        };
+        self.tasks
+            .load_list_history(ctx, core.clone(), ad.clone(), list.to_owned());
+    }
+
+    /// Reads who the selected audience is shared with, sharing or revoking first when asked.
+    fn load_shared(&mut self, ctx: &egui::Context, change: Option<(Vec<String>, bool)>) {
+        let (Some(core), Some(runtime)) = (&self.core, &self.runtime) else {
+            return;
+        };
+        let (Some(connection), Some(audience)) = (
+            self.state.audiences_connection().cloned(),
+            self.state.audiences.selected.clone(),
+        ) else {
+            return;
+        };
+        self.state.audiences.busy = change.is_some();
+        let question = Question::Shared {
+            connection,
+            audience,
+            change,
+        };
+        self.tasks.ask(ctx, runtime, core.clone(), question);
+    }
+
+    fn create_lookalike(&mut self, ctx: &egui::Context) {
+        let (Some(core), Some(runtime)) = (&self.core, &self.runtime) else {
+            return;
+        };
+        let (AudienceDialog::Lookalike(form), Some(seed), Some(connection)) = (
+            &self.state.audiences.dialog,
+            self.state.audiences.selected.clone(),
+            self.state.audiences_connection().cloned(),
+        ) else {
+            return;
+        };
+        let request = crate::audiences::Lookalike {
+            seeds: vec![seed],
+            country: form.country.clone(),
+            percent: form.percent,
+            name: Some(form.name.trim().to_owned()).filter(|n| !n.is_empty()),
+        };
+        self.state.audiences.busy = true;
+        let question = Question::Lookalike {
+            connection,
+            request,
+        };
+        self.tasks.ask(ctx, runtime, core.clone(), question);
     }
 
     /// Saves the loaded file, its mapping as the preview shows it, and the upload settings as

@@ -171,6 +171,57 @@ impl App {
                 }
                 self.sync_changed(ctx);
             }
+            Event::ListHistory { list_id, result } => match result {
+                Ok(seen) => {
+                    let shown = self.state.selected_audience().and_then(|a| a.list_id());
+                    if shown == Some(list_id.as_str()) {
+                        self.state.audiences.history = Some((list_id, seen));
+                    }
+                }
+                Err(error) => self.notify(format!("Cannot read the list's history: {error}"), true),
+            },
+            Event::LookalikeMade(result) => {
+                self.state.audiences.busy = false;
+                if result.is_ok() {
+                    self.state.audiences.dialog = AudienceDialog::None;
+                    self.reload_shown_lists(ctx);
+                }
+                self.state.audiences.said = Some(result);
+            }
+            Event::Shared {
+                audience,
+                result,
+                said,
+            } => {
+                // A share or revoke was asked for (not only a look at who has it).
+                let asked = std::mem::take(&mut self.state.audiences.busy);
+                if let Some(said) = said {
+                    self.state.audiences.said = Some(Ok(said));
+                    self.state.audiences.dialog = AudienceDialog::Share(Default::default());
+                }
+                if let Err(error) = &result
+                    && asked
+                {
+                    self.state.audiences.said = Some(Err(error.clone()));
+                }
+                self.state.audiences.shared = Some((audience, result));
+            }
+            Event::AudienceRemoved(result) => {
+                self.state.audiences.busy = false;
+                if result.is_ok() {
+                    self.state.audiences.dialog = AudienceDialog::None;
+                    self.state.audiences.selected = None;
+                    self.reload_shown_lists(ctx);
+                }
+                self.state.audiences.said = Some(result);
+            }
+            Event::Accounts { name, result } => {
+                let entry = match result {
+                    Ok(accounts) => AccountsState::Loaded(accounts),
+                    Err(error) => AccountsState::Failed(error),
+                };
+                self.state.accounts.insert(name, entry);
+            }
             Event::Watch(event) => {
                 match event {
                     WatchEvent::Started { .. } => {}
@@ -290,6 +341,13 @@ impl App {
             if self.state.lists.contains_key(&name) {
                 self.apply(Action::LoadLists(name), ctx);
             }
+        }
+    }
+
+    /// Reads the Audiences screen's lists again (something was made or removed).
+    fn reload_shown_lists(&mut self, ctx: &egui::Context) {
+        if let Some(name) = self.state.audiences_connection().cloned() {
+            self.apply(Action::LoadLists(name), ctx);
         }
     }
 

@@ -6,7 +6,7 @@ use super::side_panel::state_line;
 use crate::app_core::ConnectionOverview;
 use crate::display::relative;
 use crate::gui::action::Action;
-use crate::gui::state::{ConnectState, State};
+use crate::gui::state::{AccountsState, ConnectState, State};
 use crate::gui::widgets;
 use crate::pinterest::ConnectionState;
 use crate::store::validate_ad_account_id;
@@ -18,6 +18,7 @@ pub fn ui(ui: &mut egui::Ui, state: &State, actions: &mut Vec<Action>) {
         None => "New connection".to_owned(),
     });
     ui.add_space(6.0);
+    setup_guide(ui, state, form.editing.is_none(), actions);
     let mut edited = form.clone();
     egui::Grid::new("connection_form")
         .num_columns(2)
@@ -36,6 +37,9 @@ pub fn ui(ui: &mut egui::Ui, state: &State, actions: &mut Vec<Action>) {
             text_row(ui, "App ID", &mut edited.app_id, false);
             text_row(ui, "App secret", &mut edited.app_secret, true);
         });
+    if let Some(name) = &form.editing {
+        account_picker(ui, state, name, &mut edited, actions);
+    }
     if edited != *form {
         actions.push(Action::EditForm(edited.clone()));
     }
@@ -120,6 +124,124 @@ pub fn ui(ui: &mut egui::Ui, state: &State, actions: &mut Vec<Action>) {
             });
         }
     }
+}
+
+/// What a newcomer needs before the form: where to make a Pinterest app, the redirect URI to
+/// register on it, the scopes, and where the secret will be kept. Open for a new connection.
+fn setup_guide(ui: &mut egui::Ui, state: &State, new: bool, actions: &mut Vec<Action>) {
+    egui::CollapsingHeader::new("Setting up a Pinterest app")
+        .id_salt(("setup_guide", new))
+        .default_open(new)
+        .show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                ui.label("1. Create an app (or open yours) at");
+                ui.hyperlink_to(
+                    "developers.pinterest.com/apps",
+                    "https://developers.pinterest.com/apps/",
+                );
+            });
+            ui.horizontal_wrapped(|ui| {
+                ui.label("2. Register this redirect URI on it, exactly:");
+                ui.monospace(&state.redirect_uri);
+                if ui
+                    .small_button("Copy")
+                    .on_hover_text("Copy the redirect URI")
+                    .clicked()
+                {
+                    actions.push(Action::CopyRedirect);
+                }
+            });
+            ui.label(format!(
+                "3. The app needs the scopes {} (Pinterest asks the user for them at Connect).",
+                crate::pinterest::SCOPES.replace(',', ", ")
+            ));
+            ui.label(format!(
+                "4. Copy its App ID and app secret below. The secret is kept in {}; it is never \
+                 shown again or written to the database.",
+                state.secret_place
+            ));
+            ui.label(
+                "5. Save, then Connect: Pinterest's login opens in your browser. Afterwards pick \
+                 the ad account from the ones the login reaches.",
+            );
+        });
+}
+
+/// After a login: the ad accounts it reaches, each with its name and the user's roles, those
+/// that allow uploads marked. Picking one fills the Ad Account ID (typing stays possible).
+fn account_picker(
+    ui: &mut egui::Ui,
+    state: &State,
+    name: &str,
+    edited: &mut crate::gui::state::ConnectionForm,
+    actions: &mut Vec<Action>,
+) {
+    let connected = state
+        .connections
+        .iter()
+        .any(|r| r.connection.name == name && r.status.state == ConnectionState::Connected);
+    if !connected {
+        return;
+    }
+    ui.horizontal(|ui| match state.accounts.get(name) {
+        Some(AccountsState::Loaded(accounts)) => {
+            let label = ui.label("Pick the ad account");
+            let uploads = crate::pinterest::audience_roles();
+            egui::ComboBox::from_id_salt("account_picker")
+                .selected_text(
+                    accounts
+                        .iter()
+                        .find(|a| a.id == edited.ad_account_id.trim())
+                        .and_then(|a| a.name.clone())
+                        .unwrap_or_else(|| "one this login reaches".into()),
+                )
+                .width(360.0)
+                .show_ui(ui, |ui| {
+                    for account in accounts {
+                        let can_upload = account
+                            .permissions
+                            .iter()
+                            .any(|p| uploads.contains(&p.as_str()));
+                        let text = format!(
+                            "{} ({}): {}{}",
+                            account.name.as_deref().unwrap_or("unnamed"),
+                            account.id,
+                            if account.permissions.is_empty() {
+                                "no role".to_owned()
+                            } else {
+                                account.permissions.join(", ")
+                            },
+                            if can_upload {
+                                ", can upload"
+                            } else {
+                                ", cannot upload"
+                            }
+                        );
+                        ui.selectable_value(&mut edited.ad_account_id, account.id.clone(), text);
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+        }
+        Some(AccountsState::Loading) => {
+            widgets::busy(ui, "Reading the ad accounts this login reaches...");
+        }
+        Some(AccountsState::Failed(error)) => {
+            widgets::error(ui, error);
+            if ui.small_button("Try again").clicked() {
+                actions.push(Action::LoadAccounts(name.to_owned()));
+            }
+        }
+        None => {
+            if ui
+                .button("Pick from my ad accounts...")
+                .on_hover_text("The ad accounts this login reaches, with your roles on each")
+                .clicked()
+            {
+                actions.push(Action::LoadAccounts(name.to_owned()));
+            }
+        }
+    });
 }
 
 fn text_row(ui: &mut egui::Ui, label: &str, value: &mut String, secret: bool) {

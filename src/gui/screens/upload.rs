@@ -18,5 +18,7 @@ pub fn ui(ui: &mut egui::Ui, state: &State, actions: &mut Vec<Action>) {
                 egui::ScrollArea::vertical().show(ui, |ui| options::ui(ui, state, actions));
             });
     }
-    egui::CentralPanel::default().show(ui, |ui| preview::ui(ui, &state.file, actions));
+    egui::CentralPanel::default().show(ui, |ui| {
+        preview::ui(ui, &state.file, state.hide_identities, actions)
+    });
 }

@@ -1,8 +1,9 @@
 //! What the screens ask of the state: derived facts with no I/O, kept off the views so that
 //! the keyboard handler, the effects and the tests ask the same questions.
 
-use super::{ConnectionForm, JobsState, ScanState, ScheduleChoice, State, View};
+use super::{ConnectionForm, JobsState, ListsState, ScanState, ScheduleChoice, State, View};
 use crate::app_core::{ConnectionOverview, JobOverview};
+use crate::audiences::AudienceView;
 use crate::pinterest::ConnectionState;
 use crate::syncs::SyncOverview;
 use crate::upload::{JobProgress, Mode};
@@ -78,6 +79,15 @@ impl State {
             return Some("Run it every 1 or more.".into());
         }
         None
+    }
+
+    /// The audience picked on the Audiences screen, as last fetched.
+    pub fn selected_audience(&self) -> Option<&AudienceView> {
+        let id = self.audiences.selected.as_ref()?;
+        match self.lists.get(self.audiences_connection()?)? {
+            ListsState::Loaded(lists) => lists.audiences.iter().find(|a| a.audience.id == *id),
+            _ => None,
+        }
     }
 
     /// The sync the Syncs screen shows: the one picked, else the first.

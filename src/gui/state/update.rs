@@ -1,7 +1,7 @@
 //! The changes an action makes to the state by itself, with no I/O: what the app does first
 //! with every action, before any effect it starts. Tested without a window.
 
-use super::{ConnectionForm, PlanState, State, View};
+use super::{AudienceDialog, ConnectionForm, LookalikeForm, PlanState, State, View};
 use crate::gui::Action;
 
 impl State {
@@ -60,6 +60,42 @@ impl State {
                 self.view = View::Syncs;
             }
             Action::AskRemoveSync => self.syncs.confirm_remove = true,
+            Action::SelectAudience(id) => {
+                if self.audiences.selected.as_ref() != Some(id) {
+                    self.audiences.history = None;
+                    self.audiences.shared = None;
+                    self.audiences.dialog = AudienceDialog::None;
+                    self.audiences.said = None;
+                }
+                self.audiences.selected = Some(id.clone());
+            }
+            Action::OpenLookalike => {
+                let seed = self
+                    .selected_audience()
+                    .and_then(|a| a.audience.name.clone());
+                self.audiences.said = None;
+                self.audiences.dialog = AudienceDialog::Lookalike(LookalikeForm {
+                    name: format!("Lookalike of {}", seed.unwrap_or_default()),
+                    country: "US".into(),
+                    percent: 5,
+                });
+            }
+            Action::EditLookalike(form) => {
+                self.audiences.dialog = AudienceDialog::Lookalike(form.clone());
+            }
+            Action::OpenShare => {
+                self.audiences.said = None;
+                self.audiences.dialog = AudienceDialog::Share(Default::default());
+            }
+            Action::EditShare(picked) => {
+                self.audiences.dialog = AudienceDialog::Share(picked.clone());
+            }
+            Action::AskRemoveAudience => {
+                self.audiences.said = None;
+                self.audiences.dialog = AudienceDialog::Remove;
+            }
+            Action::CloseAudienceDialog => self.audiences.dialog = AudienceDialog::None,
+            Action::HideIdentities(hide) => self.hide_identities = *hide,
             Action::CancelRemoveSync | Action::RemoveSync(_) => self.syncs.confirm_remove = false,
             // The others change the state through the work they start, not by themselves.
             _ => {}
@@ -105,6 +141,27 @@ mod tests {
         assert_eq!(state.selected, None);
         assert_eq!(state.view, View::Connection);
         assert_eq!(state.form, ConnectionForm::default());
+    }
+
+    #[test]
+    fn picking_another_audience_closes_what_was_open_about_the_last_one() {
+        let mut state = State::default();
+        state.update(&Action::SelectAudience("1".into()));
+        state.update(&Action::AskRemoveAudience);
+        assert_eq!(state.audiences.dialog, AudienceDialog::Remove);
+        state.update(&Action::SelectAudience("1".into()));
+        assert_eq!(
+            state.audiences.dialog,
+            AudienceDialog::Remove,
+            "the same one"
+        );
+        state.update(&Action::SelectAudience("2".into()));
+        assert_eq!(state.audiences.dialog, AudienceDialog::None);
+        state.update(&Action::OpenLookalike);
+        let AudienceDialog::Lookalike(form) = &state.audiences.dialog else {
+            panic!("{:?}", state.audiences.dialog);
+        };
+        assert_eq!((form.country.as_str(), form.percent), ("US", 5));
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::gui::widgets;
 use crate::identity::Namespace;
 use crate::source::{CellStatus, Preview, SampleRow, Summary};
 
-pub fn ui(ui: &mut egui::Ui, file: &FileState, actions: &mut Vec<Action>) {
+pub fn ui(ui: &mut egui::Ui, file: &FileState, hide: bool, actions: &mut Vec<Action>) {
     match file {
         FileState::Empty => {
             ui.add_space(24.0);
@@ -50,11 +50,11 @@ pub fn ui(ui: &mut egui::Ui, file: &FileState, actions: &mut Vec<Action>) {
                 actions.push(Action::OpenFileDialog);
             }
         }
-        FileState::Loaded(loaded) => show_loaded(ui, loaded, actions),
+        FileState::Loaded(loaded) => show_loaded(ui, loaded, hide, actions),
     }
 }
 
-fn show_loaded(ui: &mut egui::Ui, loaded: &Loaded, actions: &mut Vec<Action>) {
+fn show_loaded(ui: &mut egui::Ui, loaded: &Loaded, hide: bool, actions: &mut Vec<Action>) {
     let preview = &loaded.preview;
     ui.horizontal_wrapped(|ui| {
         ui.strong(preview.path.display().to_string());
@@ -86,7 +86,7 @@ fn show_loaded(ui: &mut egui::Ui, loaded: &Loaded, actions: &mut Vec<Action>) {
             }
         });
     ui.separator();
-    show_rows(ui, loaded, actions);
+    show_rows(ui, loaded, hide, actions);
 }
 
 fn show_mapping(ui: &mut egui::Ui, loaded: &Loaded, actions: &mut Vec<Action>) {
@@ -211,11 +211,22 @@ fn show_summary(ui: &mut egui::Ui, summary: &Summary) {
 /// The rows as they will be sent: one table row per identity cell, through the whole file
 /// once the full pass has noted where rows start. Rows past the preview's first ones are read
 /// in pages, in the background, as they scroll into view.
-fn show_rows(ui: &mut egui::Ui, loaded: &Loaded, actions: &mut Vec<Action>) {
+fn show_rows(ui: &mut egui::Ui, loaded: &Loaded, hide: bool, actions: &mut Vec<Action>) {
     let preview = &loaded.preview;
     let per_row = preview.identity_columns().count() as u64;
     if per_row == 0 {
         return;
+    }
+    let mut hidden = hide;
+    if ui
+        .checkbox(&mut hidden, "Hide identities")
+        .on_hover_text(
+            "Masks the raw and normalized values (for sharing your screen); the digests and \
+             counts stay",
+        )
+        .changed()
+    {
+        actions.push(Action::HideIdentities(hidden));
     }
     let rows = match &loaded.index {
         Some(index) => {
@@ -244,7 +255,7 @@ fn show_rows(ui: &mut egui::Ui, loaded: &Loaded, actions: &mut Vec<Action>) {
                 let i = row.index() as u64;
                 let (file_row, cell) = (i / per_row, (i % per_row) as usize);
                 match sample_row(loaded, file_row, &mut wanted) {
-                    Some(sample) => draw_cell(&mut row, preview, sample, cell),
+                    Some(sample) => draw_cell(&mut row, preview, sample, cell, hide),
                     None => {
                         row.col(|ui| {
                             ui.weak("...");
@@ -305,11 +316,15 @@ fn table(ui: &mut egui::Ui, row_height: f32) -> egui_extras::Table<'_> {
         })
 }
 
+/// What the masked cells show instead of an identity.
+const HIDDEN: &str = "(hidden)";
+
 fn draw_cell(
     row: &mut egui_extras::TableRow<'_, '_>,
     preview: &Preview,
     sample: &SampleRow,
     cell: usize,
+    hide: bool,
 ) {
     row.col(|ui| {
         ui.label(sample.line.to_string());
@@ -334,10 +349,19 @@ fn draw_cell(
         ui.label(&preview.columns[cell.column].name);
     });
     row.col(|ui| {
-        ui.monospace(format!("{:?}", cell.raw));
+        if hide {
+            ui.weak(HIDDEN);
+        } else {
+            ui.monospace(format!("{:?}", cell.raw));
+        }
     });
-    row.col(|ui| {
-        ui.monospace(cell.normalized.as_deref().unwrap_or(""));
+    row.col(|ui| match &cell.normalized {
+        Some(_) if hide => {
+            ui.weak(HIDDEN);
+        }
+        normalized => {
+            ui.monospace(normalized.as_deref().unwrap_or(""));
+        }
     });
     row.col(|ui| {
         ui.monospace(cell.digest.as_deref().unwrap_or(""));
