@@ -79,6 +79,12 @@ pub async fn start() -> Result<(Demo, Core), DemoError> {
         app_id: None,
     };
     let (sim, mut core) = simulated(&home, faults, connection).await?;
+    // As Pinterest: most people match, and an audience takes a while to be ready.
+    sim.set_audiences(crate::sim::AudienceBehaviour {
+        match_rate: 0.72,
+        ready_after: 20,
+        sharing: true,
+    });
     // Slow enough that the jobs screen shows a job at work.
     core.limits.writes_per_minute = 60;
     let sample = write_sample_file(SAMPLE_ROWS)?;

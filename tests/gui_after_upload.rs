@@ -58,6 +58,8 @@ fn badges_match_rate_lookalike_sharing_and_removal() {
     let (mut harness, world, _dir) = audiences_screen(&runtime, 0);
     harness.get_by_label(" ready ");
     harness.get_by_label("~60%");
+    // The first look that finds it ready says so (a desktop notification too, in the app).
+    harness.get_by_label_contains("Audience 'Spring' is ready: 600 people matched");
     harness.get_by_label("600");
     harness.check_accessibility();
 

@@ -70,6 +70,9 @@ pub struct AdAccountLists {
     pub ad_account_id: String,
     pub customer_lists: Vec<ListView>,
     pub audiences: Vec<AudienceView>,
+    /// Audiences this app made that this look found READY or TOO_SMALL for the first time.
+    #[serde(skip)]
+    pub news: Vec<crate::audiences::HealthNews>,
 }
 
 impl Core {
@@ -151,11 +154,12 @@ impl Core {
     /// The connection's lists and audiences, each with what this app knows of it (the
     /// identities it has in a list, an audience's estimated match rate).
     pub async fn ad_account_lists(&self, name: &str) -> Result<AdAccountLists, PinterestError> {
-        let (ad_account_id, customer_lists, audiences) = self.ad_account_health(name).await?;
+        let (ad_account_id, customer_lists, audiences, news) = self.ad_account_health(name).await?;
         Ok(AdAccountLists {
             ad_account_id,
             customer_lists,
             audiences,
+            news,
         })
     }
 }

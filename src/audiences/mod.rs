@@ -116,11 +116,11 @@ impl Lookalike {
 impl Core {
     /// A connection's customer lists and audiences, with the identities this app has in each
     /// list and each audience's estimated match rate. The followed lists that are due get
-    /// their snapshot from this same listing.
+    /// their snapshot from this same listing, and what they became is returned as news.
     pub async fn ad_account_health(
         &self,
         connection: &str,
-    ) -> Result<(String, Vec<ListView>, Vec<AudienceView>), PinterestError> {
+    ) -> Result<(String, Vec<ListView>, Vec<AudienceView>, Vec<HealthNews>), PinterestError> {
         let client = self.client(connection)?;
         let ad = client.session().connection().ad_account_id.clone();
         let lists = client.customer_lists(&ad).await?;
@@ -134,7 +134,7 @@ impl Core {
             .into_iter()
             .filter(|f| f.ad_account_id == ad && snapshot_due(f.since, f.last_taken, now))
             .collect();
-        self.record(&health::Listing::new(&lists, &audiences), &due, now)?;
+        let news = self.record(&health::Listing::new(&lists, &audiences), &due, now)?;
         let store = self.store.lock().expect("store lock");
         let made = store.audiences_made(&ad)?;
         let lists = lists
@@ -161,7 +161,7 @@ impl Core {
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        Ok((ad, lists, audiences))
+        Ok((ad, lists, audiences, news))
     }
 
     /// What the app saw of a list over time, oldest first.

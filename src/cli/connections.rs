@@ -236,6 +236,9 @@ pub async fn lists(name: &str, json: bool) -> anyhow::Result<()> {
     if found.audiences.is_empty() {
         out += "  (none)\n";
     }
+    for news in &found.news {
+        out += &format!("\n{}", news.sentence());
+    }
     out += "\nFROM HERE: the identities this app has put in the list (its ledger). MATCH RATE is \
             an estimate: the audience's size over those identities; Pinterest reports no match \
             rate and takes up to 48 hours to match.\n";

@@ -122,6 +122,11 @@ impl SimHandle {
         })
     }
 
+    /// How people match and audiences become ready from now on.
+    pub fn set_audiences(&self, behaviour: AudienceBehaviour) {
+        self.shared.config.lock().expect("sim config").audiences = behaviour;
+    }
+
     pub fn set_faults(&self, faults: Faults) {
         self.shared.config.lock().expect("sim config").faults = faults;
     }

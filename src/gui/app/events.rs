@@ -74,7 +74,10 @@ impl App {
             }
             Event::Lists { name, result } => {
                 let entry = match result {
-                    Ok(lists) => ListsState::Loaded(lists),
+                    Ok(mut lists) => {
+                        self.tell_news(std::mem::take(&mut lists.news));
+                        ListsState::Loaded(lists)
+                    }
                     Err(error) => ListsState::Failed(error),
                 };
                 self.state.lists.insert(name, entry);
@@ -327,21 +330,30 @@ impl App {
         news: Vec<crate::audiences::HealthNews>,
         ctx: &egui::Context,
     ) {
-        let mut connections = std::collections::BTreeSet::new();
-        for item in news {
-            let title = if item.status == "READY" {
-                "Audience ready"
-            } else {
-                "Audience too small"
-            };
-            self.alert(title, item.sentence(), item.status != "READY");
-            connections.insert(item.connection);
-        }
-        for name in connections {
+        for name in self.tell_news(news) {
             if self.state.lists.contains_key(&name) {
                 self.apply(Action::LoadLists(name), ctx);
             }
         }
+    }
+
+    /// Alerts about each audience that settled; returns their connections.
+    fn tell_news(
+        &mut self,
+        news: Vec<crate::audiences::HealthNews>,
+    ) -> std::collections::BTreeSet<String> {
+        let mut connections = std::collections::BTreeSet::new();
+        for item in news {
+            let ready = item.status == "READY";
+            let title = if ready {
+                "Audience ready"
+            } else {
+                "Audience too small"
+            };
+            self.alert(title, item.sentence(), !ready);
+            connections.insert(item.connection);
+        }
+        connections
     }
 
     /// Reads the Audiences screen's lists again (something was made or removed).

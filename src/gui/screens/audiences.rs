@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use eframe::egui::{self, Color32, RichText};
-use egui_plot::{Line, PlotPoints};
+use egui_plot::{Line, PlotPoints, Points};
 
 use crate::app_core::AdAccountLists;
 use crate::audiences::{AudienceView, LOOKALIKE_COUNTRIES, LOOKALIKE_PERCENT, ListView};
@@ -275,10 +275,19 @@ fn size_over_time(ui: &mut egui::Ui, state: &State, view: &AudienceView) {
         ));
         return;
     }
+    // The whole follow-up window (two days), so that a first look or two is not stretched
+    // across the width; each look is marked.
+    let hours = (crate::audiences::FOLLOW_FOR / 3600) as f64;
     widgets::count_plot(("audience_size", list))
+        .include_x(0.0)
+        .include_x(hours)
         .x_axis_label("hours since the first look")
         .show(ui, |plot| {
-            plot.line(Line::new("matched people", PlotPoints::from(points)));
+            plot.line(Line::new(
+                "matched people",
+                PlotPoints::from(points.clone()),
+            ));
+            plot.points(Points::new("looks", PlotPoints::from(points)).radius(3.0));
         });
 }
 
