@@ -61,6 +61,8 @@ shot upload-done
 key 3
 sleep 3
 shot syncs
+# Demo audiences stay INITIALIZING for 20 seconds, as Pinterest's take a while.
+sleep 15
 key 4
 sleep 3
 shot audiences
