@@ -135,6 +135,20 @@ async fn a_sync_mirrors_its_file_then_follows_every_change_exactly() {
     assert!(text(&out).contains("skipped"), "{}", text(&out));
     assert_eq!(updates(&env), before, "an unchanged file sends nothing");
 
+    // Edited settings make the same file worth a run again (nothing to send, here).
+    let out = env
+        .run(&["sync", "edit", "spring", "--every", "2h"], None)
+        .await;
+    assert!(text(&out).contains("every 2 hours"), "{}", text(&out));
+    let out = env.run(&["sync", "run", "spring"], None).await;
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("already match the file"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(updates(&env), before);
+
     // A header that no longer matches: refused, said why, nothing sent.
     write_users(&file, "mail", 0..10);
     let out = env.run(&["sync", "run", "spring"], None).await;
@@ -148,7 +162,7 @@ async fn a_sync_mirrors_its_file_then_follows_every_change_exactly() {
     let runs = history(&env, "spring").await;
     assert_eq!(
         states(&runs),
-        ["completed", "completed", "skipped", "refused"]
+        ["completed", "completed", "skipped", "completed", "refused"]
     );
     let second = &runs[1];
     assert_eq!(second["report"]["rows"], 150);
@@ -160,7 +174,8 @@ async fn a_sync_mirrors_its_file_then_follows_every_change_exactly() {
         64,
         "{second}"
     );
-    assert!(runs[3]["report"].is_null());
+    assert_eq!(runs[3]["revision"], 2);
+    assert!(runs[4]["report"].is_null());
 
     let out = env.run(&["sync", "list", "--json"], None).await;
     let listed: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -170,9 +185,9 @@ async fn a_sync_mirrors_its_file_then_follows_every_change_exactly() {
 
     let out = env.run(&["sync", "schedule-hint", "spring"], None).await;
     let hints = text(&out);
-    assert!(hints.contains("0 */1 * * *"), "{hints}");
+    assert!(hints.contains("0 */2 * * *"), "{hints}");
     assert!(hints.contains("sync run spring"), "{hints}");
-    assert!(hints.contains("OnUnitActiveSec=3600s"), "{hints}");
+    assert!(hints.contains("OnUnitActiveSec=7200s"), "{hints}");
     assert!(hints.contains("schtasks /Create"), "{hints}");
 }
 

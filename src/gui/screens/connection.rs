@@ -43,14 +43,18 @@ pub fn ui(ui: &mut egui::Ui, state: &State, actions: &mut Vec<Action>) {
     if edited != *form {
         actions.push(Action::EditForm(edited.clone()));
     }
-    if form.editing.is_some() && form.app_secret.is_empty() {
-        ui.label(
-            RichText::new(
-                "Leave the secret empty to keep the stored one (or PINTEREST_APP_SECRET).",
-            )
-            .small(),
-        );
-    }
+    let secret_note = if form.editing.is_some() && form.app_secret.is_empty() {
+        "Leave the secret empty to keep the stored one (or PINTEREST_APP_SECRET). ".to_owned()
+    } else {
+        String::new()
+    };
+    ui.label(
+        RichText::new(format!(
+            "{secret_note}The app secret is kept in {}, never in the database.",
+            state.secret_place
+        ))
+        .small(),
+    );
     if let Some(error) = &form.error {
         widgets::error(ui, error);
     }
