@@ -445,7 +445,10 @@ async fn watch_all(settle: Duration, writes_per_minute: u32) -> anyhow::Result<(
         .watch(|event| {
             let now = crate::display::timestamp(crate::home::now());
             let line = match event {
-                WatchEvent::Started { sync } => format!("{now} {sync}: run started\n"),
+                WatchEvent::Started { sync, .. } => format!("{now} {sync}: run started\n"),
+                WatchEvent::NotRun { sync } => {
+                    format!("{now} {sync}: run by another process; nothing to do here\n")
+                }
                 WatchEvent::Ended { sync, outcome } => format!(
                     "{now} {sync}: run {} {}{}\n",
                     outcome.run,

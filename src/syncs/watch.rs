@@ -28,7 +28,15 @@ const HEALTH_EVERY: Duration = Duration::from_secs(60);
 /// What a watcher tells whoever started it.
 #[derive(Debug)]
 pub enum WatchEvent {
+    /// A due run started: its progress, and the control that stops it (its job stays
+    /// resumable).
     Started {
+        sync: String,
+        progress: watch::Receiver<RunProgress>,
+        control: Arc<Control>,
+    },
+    /// A due run did not happen after all: another process had just run it, or runs it now.
+    NotRun {
         sync: String,
     },
     Ended {
@@ -88,7 +96,8 @@ pub struct Watcher {
     settle: Duration,
     /// A changed file, as first seen changed, and since when it has looked like that.
     settling: HashMap<i64, (FileSeen, Instant)>,
-    running: HashMap<String, watch::Receiver<RunProgress>>,
+    /// The runs in flight, each with its own control.
+    running: HashMap<String, Arc<Control>>,
     runs: JoinSet<(String, Result<Option<RunOutcome>, SyncError>)>,
 }
 
@@ -102,11 +111,6 @@ impl Watcher {
             running: HashMap::new(),
             runs: JoinSet::new(),
         }
-    }
-
-    /// The runs this watcher has in flight, with their progress.
-    pub fn running(&self) -> &HashMap<String, watch::Receiver<RunProgress>> {
-        &self.running
     }
 
     /// Watches until cancelled; `on_event` hears of every run.
@@ -127,6 +131,9 @@ impl Watcher {
                 }
                 _ = tokio::time::sleep(TICK) => {}
             }
+        }
+        for control in self.running.values() {
+            control.interrupt();
         }
         while let Some(ended) = self.runs.join_next().await {
             self.ended(ended, &mut on_event);
@@ -152,8 +159,10 @@ impl Watcher {
         self.running.remove(&sync);
         match result {
             Ok(Some(outcome)) => on_event(WatchEvent::Ended { sync, outcome }),
-            // Another process ran it first, or runs it now: nothing to say.
-            Ok(None) | Err(SyncError::Store(StoreError::SyncBusy { .. })) => {}
+            // Another process ran it first, or runs it now.
+            Ok(None) | Err(SyncError::Store(StoreError::SyncBusy { .. })) => {
+                on_event(WatchEvent::NotRun { sync })
+            }
             Err(e) => on_event(WatchEvent::Trouble {
                 sync,
                 message: e.to_string(),
@@ -199,16 +208,15 @@ impl Watcher {
                 continue;
             }
             self.settling.remove(&sync.row.id);
+            let (sender, progress) = watch::channel(RunProgress::default());
+            let control = Arc::new(Control::default());
+            self.running.insert(sync.row.name.clone(), control.clone());
             on_event(WatchEvent::Started {
                 sync: sync.row.name.clone(),
+                progress,
+                control: control.clone(),
             });
-            let (sender, receiver) = watch::channel(RunProgress::default());
-            self.running.insert(sync.row.name.clone(), receiver);
-            let (core, control, name) = (
-                self.core.clone(),
-                self.control.clone(),
-                sync.row.name.clone(),
-            );
+            let (core, name) = (self.core.clone(), sync.row.name.clone());
             let trigger = Trigger::Due {
                 newest_run: sync.newest_run(),
             };

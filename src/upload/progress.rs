@@ -10,7 +10,7 @@ use crate::source::Summary;
 use crate::store::JobState;
 
 /// Pause, resume and cancel, from any thread.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct Control {
     paused: AtomicBool,
     cancelled: AtomicBool,

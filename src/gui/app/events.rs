@@ -227,8 +227,22 @@ impl App {
             }
             Event::Watch(event) => {
                 match event {
-                    WatchEvent::Started { .. } => {}
+                    // Shown live on the Syncs screen, with Stop, as a run started here is.
+                    WatchEvent::Started {
+                        sync,
+                        progress,
+                        control,
+                    } => {
+                        self.state
+                            .syncs
+                            .live
+                            .insert(sync, LiveRun { progress, control });
+                    }
+                    WatchEvent::NotRun { sync } => {
+                        self.state.syncs.live.remove(&sync);
+                    }
                     WatchEvent::Ended { sync, outcome } => {
+                        self.state.syncs.live.remove(&sync);
                         self.sync_run_ended(&sync, &outcome, true)
                     }
                     WatchEvent::Trouble { sync, message } => {
