@@ -42,28 +42,37 @@ impl Buckets {
     /// the repeats per column. One bucket at a time, so the set stays small and in cache.
     pub(super) fn dedupe(&mut self, columns: usize) -> Vec<u64> {
         let mut duplicates = vec![0u64; columns];
-        let mut seen: HashSet<[u8; 32], BuildHasherDefault<DigestHasher>> = HashSet::default();
+        let mut seen = Seen::default();
         for bucket in &mut self.0 {
-            seen.clear();
-            seen.reserve(bucket.len());
-            bucket.retain(|entry| {
-                let mut digest = [0u8; 32];
-                digest.copy_from_slice(&entry[..32]);
-                let first = seen.insert(digest);
-                if !first {
-                    duplicates[entry[32] as usize] += 1;
-                }
-                first
-            });
+            dedupe_bucket(bucket, &mut seen, &mut duplicates);
         }
         duplicates
     }
 }
 
+/// The digests of one bucket seen so far.
+pub(super) type Seen = HashSet<[u8; 32], BuildHasherDefault<DigestHasher>>;
+
+/// Drops the repeats of one bucket (entries sharing their first byte), keeping first
+/// occurrences in order, and counts each repeat against its column.
+pub(super) fn dedupe_bucket(bucket: &mut Vec<Entry>, seen: &mut Seen, duplicates: &mut [u64]) {
+    seen.clear();
+    seen.reserve(bucket.len());
+    bucket.retain(|entry| {
+        let mut digest = [0u8; 32];
+        digest.copy_from_slice(&entry[..32]);
+        let first = seen.insert(digest);
+        if !first && let Some(count) = duplicates.get_mut(entry[32] as usize) {
+            *count += 1;
+        }
+        first
+    });
+}
+
 /// Digests are uniformly random already: eight of their bytes are a perfect hash. Bytes 1..9
 /// are used because every digest in one bucket shares byte 0.
 #[derive(Default)]
-struct DigestHasher(u64);
+pub(super) struct DigestHasher(u64);
 
 impl Hasher for DigestHasher {
     fn write(&mut self, bytes: &[u8]) {

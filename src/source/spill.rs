@@ -1,19 +1,19 @@
 //! Bounded memory for the full pass. While the digests held stay under the memory budget the
-//! pass keeps them all in memory, as fast as ever. Past it, each list type's digests are
-//! sorted and written as a run to a scratch folder in the home; at the end the runs are merged
-//! k-way, which both drops repeats (keeping each digest's first occurrence, as the in-memory
-//! path does) and counts them per column, into one file of unique digests per list type.
+//! pass keeps them all in memory, as fast as ever. Past it, each list type's digests (already
+//! split into 256 buckets by first byte) are deduplicated and appended, still in file order, to
+//! one partition file per bucket in a scratch folder in the home. At the end each partition is
+//! read back in turn, small enough to deduplicate in cache (keeping each digest's first
+//! occurrence, as the in-memory path does, and counting repeats per column), sorted, and
+//! written to one file of unique digests per list type, in digest order.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 use std::fs::{self, File};
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use std::sync::Arc;
 
 use super::SourceError;
-use super::digests::{Buckets, DigestList, Entry, Held};
+use super::digests::{Buckets, DigestList, Entry, Held, Seen, dedupe_bucket};
 use crate::identity::ListType;
 
 /// Memory for the digests of one pass, in bytes, when `AUDIENCE_DESK_MEMORY_MIB` says nothing.
@@ -134,17 +134,18 @@ pub fn remove_abandoned(root: &Path) {
     }
 }
 
-/// The runs written so far, per list type (by `ListType::index`).
+/// The partitions written so far, per list type (by `ListType::index`).
 #[derive(Debug, Default)]
 pub(super) struct Runs {
     scratch: Option<Scratch>,
-    files: [Vec<PathBuf>; 3],
-    /// Repeats found within runs, per list type and column.
+    /// Which of each list type's 256 partitions hold entries.
+    parts: [Vec<bool>; 3],
+    /// Repeats dropped before spilling, per list type and column.
     duplicates: [Vec<u64>; 3],
-    written: usize,
 }
 
-/// One list type's unique digests, merged from its runs into a file of 32-byte digests.
+/// One list type's unique digests, gathered from its partitions into a file of 32-byte
+/// digests in digest order.
 #[derive(Debug)]
 pub(super) struct Merged {
     pub path: PathBuf,
@@ -152,18 +153,22 @@ pub(super) struct Merged {
     pub duplicates: Vec<u64>,
 }
 
+fn part_name(list: usize, byte: usize) -> String {
+    format!("part-{list}-{byte:02x}")
+}
+
 impl Runs {
     pub fn any(&self, list: usize) -> bool {
-        !self.files[list].is_empty()
+        self.parts[list].iter().any(|&p| p)
     }
 
     pub fn any_at_all(&self) -> bool {
-        self.files.iter().any(|runs| !runs.is_empty())
+        (0..self.parts.len()).any(|list| self.any(list))
     }
 
     /// Drops repeats within `buckets` (first occurrences kept, repeats counted per column, as
-    /// in memory), sorts them by digest and writes them as a run of list `list`, leaving them
-    /// empty with their capacity.
+    /// in memory) and appends each bucket, in file order, to its partition of list `list`,
+    /// leaving the buckets empty with their capacity. No sort here: the pass goes on sooner.
     pub fn spill(
         &mut self,
         budget: &MemoryBudget,
@@ -181,27 +186,28 @@ impl Runs {
             Some(scratch) => scratch,
             none => none.insert(Scratch::new(&budget.scratch_root)?),
         };
-        let path = scratch.file(&format!("run-{list}-{}", self.written));
-        self.written += 1;
-        let mut out = BufWriter::with_capacity(1 << 20, File::create(&path)?);
-        for bucket in &mut buckets.0 {
-            // Every entry of a bucket shares its first byte, so sorted buckets in order are
-            // sorted as a whole. No two are equal any more, so the sort need not be stable.
-            bucket.sort_unstable_by_key(words);
-            for entry in bucket.iter() {
-                out.write_all(entry)?;
+        let parts = &mut self.parts[list];
+        parts.resize(buckets.0.len(), false);
+        for (byte, bucket) in buckets.0.iter_mut().enumerate() {
+            if bucket.is_empty() {
+                continue;
             }
+            // Appended, so a partition holds its entries in file order, spill after spill.
+            // Not synced: a crash throws the scratch folder away.
+            let mut file = fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(scratch.file(&part_name(list, byte)))?;
+            file.write_all(bucket.as_flattened())?;
             bucket.clear();
+            parts[byte] = true;
         }
-        // Not synced: a crash throws the scratch folder away, so nothing relies on it lasting.
-        out.into_inner().map_err(io::IntoInnerError::into_error)?;
-        self.files[list].push(path);
         Ok(())
     }
 
-    /// Merges list `list`'s runs: each digest once, in order, the first occurrence kept (an
-    /// earlier run is earlier in the file), every repeat across runs counted against its
-    /// column, on top of those each run dropped.
+    /// Gathers list `list`'s partitions, in byte order: each read whole, its repeats dropped
+    /// (the first occurrence kept: an earlier spill is earlier in the file, and appended
+    /// first) and counted against their column, sorted, and written out.
     pub fn merge(&self, list: usize, columns: usize) -> io::Result<Merged> {
         let scratch = self
             .scratch
@@ -209,45 +215,38 @@ impl Runs {
             .ok_or_else(|| io::Error::other("no runs to merge"))?;
         let path = scratch.file(&format!("unique-{list}"));
         let mut out = BufWriter::with_capacity(1 << 20, File::create(&path)?);
-        let mut readers = self.files[list]
-            .iter()
-            .map(|p| File::open(p).map(|f| BufReader::with_capacity(1 << 16, f)))
-            .collect::<io::Result<Vec<_>>>()?;
-        let mut heap = BinaryHeap::new();
-        for (run, reader) in readers.iter_mut().enumerate() {
-            if let Some(entry) = next_entry(reader)? {
-                heap.push(Reverse(Head::new(&entry, run)));
-            }
-        }
         let mut duplicates = self.duplicates[list].clone();
         duplicates.resize(columns, 0);
-        let mut merged = Merged {
-            path: path.clone(),
-            unique: 0,
-            duplicates,
-        };
-        let mut last: Option<[u64; 4]> = None;
-        while let Some(Reverse(head)) = heap.pop() {
-            if last == Some(head.words) {
-                if let Some(count) = merged.duplicates.get_mut(head.column as usize) {
-                    *count += 1;
-                }
-            } else {
-                for word in head.words {
-                    out.write_all(&word.to_be_bytes())?;
-                }
-                merged.unique += 1;
-                last = Some(head.words);
+        let mut unique = 0;
+        let mut seen = Seen::default();
+        let mut bytes = Vec::new();
+        for (byte, _) in self.parts[list].iter().enumerate().filter(|(_, p)| **p) {
+            let part = scratch.file(&part_name(list, byte));
+            bytes.clear();
+            File::open(&part)?.read_to_end(&mut bytes)?;
+            let mut bucket: Vec<Entry> = bytes
+                .chunks_exact(ENTRY)
+                .map(|chunk| {
+                    let mut entry = [0u8; ENTRY];
+                    entry.copy_from_slice(chunk);
+                    entry
+                })
+                .collect();
+            dedupe_bucket(&mut bucket, &mut seen, &mut duplicates);
+            // No two are equal any more, so the sort need not be stable.
+            bucket.sort_unstable_by_key(words);
+            for entry in &bucket {
+                out.write_all(&entry[..32])?;
             }
-            if let Some(next) = next_entry(&mut readers[head.run])? {
-                heap.push(Reverse(Head::new(&next, head.run)));
-            }
+            unique += bucket.len();
+            fs::remove_file(&part)?;
         }
         out.into_inner().map_err(io::IntoInnerError::into_error)?;
-        for run in &self.files[list] {
-            fs::remove_file(run)?;
-        }
-        Ok(merged)
+        Ok(Merged {
+            path,
+            unique,
+            duplicates,
+        })
     }
 
     /// Each spilled list type's runs merged into one file of unique digests, with the repeats
@@ -284,34 +283,6 @@ fn words(entry: &Entry) -> [u64; 4] {
         u64::from_be_bytes(bytes)
     };
     [word(0), word(1), word(2), word(3)]
-}
-
-/// The next entry of a run in the merge: ordered by digest, then by run (an earlier run is
-/// earlier in the file, so its occurrence is the first).
-#[derive(PartialEq, Eq, PartialOrd, Ord)]
-struct Head {
-    words: [u64; 4],
-    run: usize,
-    column: u8,
-}
-
-impl Head {
-    fn new(entry: &Entry, run: usize) -> Head {
-        Head {
-            words: words(entry),
-            run,
-            column: entry[32],
-        }
-    }
-}
-
-fn next_entry(reader: &mut impl Read) -> io::Result<Option<Entry>> {
-    let mut entry = [0u8; ENTRY];
-    match reader.read_exact(&mut entry) {
-        Ok(()) => Ok(Some(entry)),
-        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(None),
-        Err(e) => Err(e),
-    }
 }
 
 #[cfg(test)]
