@@ -253,6 +253,12 @@ impl Run<'_> {
             Ok(found) => found,
             Err(message) => return Ok((Ended::refused(message), None)),
         };
+        // A file written a moment ago may still be growing: wait until it is still (whatever
+        // the schedule; a watcher has waited already).
+        let seen = match source_file::settled(&path, seen, super::DEFAULT_SETTLE).await {
+            Ok(seen) => seen,
+            Err(message) => return Ok((Ended::refused(message), None)),
+        };
         let digest = {
             let path = path.clone();
             tokio::task::spawn_blocking(move || source_file::content_digest(&path))
@@ -311,6 +317,17 @@ impl Run<'_> {
             Err(refusal) => return Ok((Ended::refused(refusal), None)),
         };
         let plan = self.plan(preview).await.map_err(fail)?;
+        // Read while it changed: what was read may be half of it. Nothing is sent.
+        if source_file::look(&path).ok().as_ref() != Some(&seen) {
+            return Ok((
+                Ended::refused(format!(
+                    "{} changed while it was read; nothing was sent (the next run reads it \
+                     again)",
+                    path.display()
+                )),
+                None,
+            ));
+        }
         let planned = planned_report(&plan);
         if plan.is_empty() {
             return Ok((

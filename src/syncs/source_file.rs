@@ -22,7 +22,8 @@ pub fn current(source: &Source) -> Result<(PathBuf, FileSeen), String> {
     Ok((path, seen))
 }
 
-fn look(path: &Path) -> std::io::Result<FileSeen> {
+/// The file's size and modification time now.
+pub(super) fn look(path: &Path) -> std::io::Result<FileSeen> {
     let meta = std::fs::metadata(path)?;
     if !meta.is_file() {
         return Err(std::io::Error::other("it is not a file"));
@@ -73,6 +74,40 @@ fn newest_match(dir: &Path, pattern: &str) -> Result<PathBuf, String> {
             dir.display()
         )
     })
+}
+
+/// The file as it is once it has not changed (size, modification time) for `settle`: at
+/// once for a file last modified longer ago than that. Gives up, with a sentence, after a
+/// few minutes of a file that keeps changing.
+pub async fn settled(
+    path: &Path,
+    mut seen: FileSeen,
+    settle: std::time::Duration,
+) -> Result<FileSeen, String> {
+    let settle_ms = settle.as_millis() as i64;
+    let started = std::time::Instant::now();
+    let mut still_since = std::time::Instant::now();
+    loop {
+        let age_ms = std::time::SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64)
+            - seen.modified_ms;
+        if age_ms >= settle_ms || still_since.elapsed() >= settle {
+            return Ok(seen);
+        }
+        if started.elapsed() >= std::time::Duration::from_secs(300) {
+            return Err(format!(
+                "{} kept changing for five minutes; nothing was sent (the next run tries again)",
+                path.display()
+            ));
+        }
+        tokio::time::sleep(settle / 6).await;
+        let now = look(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        if now != seen {
+            seen = now;
+            still_since = std::time::Instant::now();
+        }
+    }
 }
 
 /// SHA-256 of the file's bytes, as lowercase hex.
@@ -126,6 +161,35 @@ mod tests {
             pattern: "*.tsv".into(),
         };
         assert!(current(&none).unwrap_err().contains("matches *.tsv"));
+    }
+
+    #[tokio::test]
+    async fn a_file_just_written_is_read_once_it_has_been_still_for_the_settle_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, "a").unwrap();
+        let seen = look(&path).unwrap();
+        let settle = std::time::Duration::from_millis(300);
+        let writer = {
+            let path = path.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                std::fs::write(&path, "abc").unwrap();
+            })
+        };
+        let started = std::time::Instant::now();
+        let still = settled(&path, seen, settle).await.unwrap();
+        writer.await.unwrap();
+        assert_eq!(still.size, 3, "the file as it was once still");
+        assert!(started.elapsed() >= settle);
+        // An old file: at once.
+        let old = FileSeen {
+            modified_ms: 0,
+            ..still
+        };
+        let at_once = std::time::Instant::now();
+        settled(&path, old, settle).await.unwrap();
+        assert!(at_once.elapsed() < settle);
     }
 
     #[test]
