@@ -446,10 +446,10 @@ async fn watch_all(settle: Duration, writes_per_minute: u32) -> anyhow::Result<(
             let now = crate::display::timestamp(crate::home::now());
             let line = match event {
                 WatchEvent::Started { sync, .. } => format!("{now} {sync}: run started\n"),
-                WatchEvent::NotRun { sync } => {
+                WatchEvent::NotRun { sync, .. } => {
                     format!("{now} {sync}: run by another process; nothing to do here\n")
                 }
-                WatchEvent::Ended { sync, outcome } => format!(
+                WatchEvent::Ended { sync, outcome, .. } => format!(
                     "{now} {sync}: run {} {}{}\n",
                     outcome.run,
                     outcome.state.as_str(),
@@ -458,7 +458,9 @@ async fn watch_all(settle: Duration, writes_per_minute: u32) -> anyhow::Result<(
                         .map(|m| format!(": {m}"))
                         .unwrap_or_default()
                 ),
-                WatchEvent::Trouble { sync, message } => format!("{now} {sync}: {message}\n"),
+                WatchEvent::Trouble { sync, message, .. } => {
+                    format!("{now} {sync}: {message}\n")
+                }
                 WatchEvent::Health(news) => format!("{now} {}\n", news.sentence()),
             };
             let _ = emit(&line);

@@ -36,18 +36,19 @@ pub enum WatchEvent {
         control: Arc<Control>,
     },
     /// A due run did not happen after all: another process had just run it, or runs it now.
-    NotRun {
-        sync: String,
-    },
+    /// Each event after `Started` carries that run's control, to tell it from other runs.
+    NotRun { sync: String, control: Arc<Control> },
     Ended {
         sync: String,
         outcome: RunOutcome,
+        control: Arc<Control>,
     },
     /// A run could not start or be recorded (the sync's settings unreadable, the database
     /// busy); it is tried again at the next due time.
     Trouble {
         sync: String,
         message: String,
+        control: Arc<Control>,
     },
     /// An audience this app made became READY or TOO_SMALL (seen by the follow-up looks a
     /// watcher takes, as the app does while open).
@@ -156,16 +157,23 @@ impl Watcher {
         on_event: &mut impl FnMut(WatchEvent),
     ) {
         let Ok((sync, result)) = ended else { return };
-        self.running.remove(&sync);
+        let Some(control) = self.running.remove(&sync) else {
+            return;
+        };
         match result {
-            Ok(Some(outcome)) => on_event(WatchEvent::Ended { sync, outcome }),
+            Ok(Some(outcome)) => on_event(WatchEvent::Ended {
+                sync,
+                outcome,
+                control,
+            }),
             // Another process ran it first, or runs it now.
             Ok(None) | Err(SyncError::Store(StoreError::SyncBusy { .. })) => {
-                on_event(WatchEvent::NotRun { sync })
+                on_event(WatchEvent::NotRun { sync, control })
             }
             Err(e) => on_event(WatchEvent::Trouble {
                 sync,
                 message: e.to_string(),
+                control,
             }),
         }
     }

@@ -227,7 +227,8 @@ impl App {
             }
             Event::Watch(event) => {
                 match event {
-                    // Shown live on the Syncs screen, with Stop, as a run started here is.
+                    // Shown live on the Syncs screen, with Stop, as a run started here is
+                    // (unless one started here is on already).
                     WatchEvent::Started {
                         sync,
                         progress,
@@ -236,16 +237,24 @@ impl App {
                         self.state
                             .syncs
                             .live
-                            .insert(sync, LiveRun { progress, control });
+                            .entry(sync)
+                            .or_insert(LiveRun { progress, control });
                     }
-                    WatchEvent::NotRun { sync } => {
-                        self.state.syncs.live.remove(&sync);
-                    }
-                    WatchEvent::Ended { sync, outcome } => {
-                        self.state.syncs.live.remove(&sync);
+                    WatchEvent::NotRun { sync, control } => self.watched_run_over(&sync, &control),
+                    WatchEvent::Ended {
+                        sync,
+                        outcome,
+                        control,
+                    } => {
+                        self.watched_run_over(&sync, &control);
                         self.sync_run_ended(&sync, &outcome, true)
                     }
-                    WatchEvent::Trouble { sync, message } => {
+                    WatchEvent::Trouble {
+                        sync,
+                        message,
+                        control,
+                    } => {
+                        self.watched_run_over(&sync, &control);
                         self.notify(format!("Sync '{sync}': {message}"), true)
                     }
                     WatchEvent::Health(news) => self.health_news(vec![news], ctx),
@@ -348,6 +357,17 @@ impl App {
             if self.state.lists.contains_key(&name) {
                 self.apply(Action::LoadLists(name), ctx);
             }
+        }
+    }
+
+    /// A background run is over: its live entry goes (not one started here meanwhile).
+    fn watched_run_over(&mut self, sync: &str, control: &Arc<Control>) {
+        let live = &mut self.state.syncs.live;
+        if live
+            .get(sync)
+            .is_some_and(|l| Arc::ptr_eq(&l.control, control))
+        {
+            live.remove(sync);
         }
     }
 
