@@ -7,6 +7,10 @@ use audience_desk::sim::{SHARED_AD_ACCOUNT, SISTER_AD_ACCOUNT};
 use common::cli::{Env, connected_env_with, text};
 use serde_json::Value;
 
+/// Seconds new audiences stay INITIALIZING: whole seconds from a truncated creation time, so
+/// long enough that the first look after an upload finds them so even on a loaded machine.
+const READY_AFTER: i64 = 4;
+
 /// A connected home whose simulator matches 60% of people and keeps new audiences
 /// INITIALIZING for `delay` seconds, with a 300-person list "Spring" uploaded.
 async fn uploaded(delay: i64, sharing: bool) -> Option<(Env, tempfile::TempDir)> {
@@ -58,7 +62,7 @@ async fn spring_audience(env: &Env) -> Value {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_match_rate_is_estimated_once_pinterest_has_a_size() {
-    let Some((env, _files)) = uploaded(2, true).await else {
+    let Some((env, _files)) = uploaded(READY_AFTER, true).await else {
         return;
     };
     let listed = lists(&env).await;
@@ -67,7 +71,10 @@ async fn the_match_rate_is_estimated_once_pinterest_has_a_size() {
     assert_eq!(audience["status"], "INITIALIZING", "{audience}");
     assert!(audience["size"].is_null());
     assert!(audience["match_rate"].is_null(), "unknown while no size");
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(
+        READY_AFTER as u64 * 1000 + 100,
+    ))
+    .await;
     let audience = spring_audience(&env).await;
     assert_eq!(audience["status"], "READY", "{audience}");
     assert_eq!(audience["size"], 180);
@@ -80,7 +87,7 @@ async fn the_match_rate_is_estimated_once_pinterest_has_a_size() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn lookalikes_need_a_ready_seed_a_known_country_and_a_percentage_of_one_to_ten() {
-    let Some((env, _files)) = uploaded(2, true).await else {
+    let Some((env, _files)) = uploaded(READY_AFTER, true).await else {
         return;
     };
     let seed = spring_audience(&env).await["id"]
@@ -141,7 +148,10 @@ async fn lookalikes_need_a_ready_seed_a_known_country_and_a_percentage_of_one_to
     let posts = |env: &Env| env.sim.log().iter().filter(|e| e.method == "POST").count();
     let before = posts(&env);
 
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(
+        READY_AFTER as u64 * 1000 + 100,
+    ))
+    .await;
     assert_eq!(posts(&env), before, "nothing refused was sent");
     let out = lookalike("ca", "4").await;
     assert!(out.status.success(), "{}", text(&out));

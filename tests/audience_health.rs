@@ -9,12 +9,17 @@ use std::sync::Arc;
 use audience_desk::upload::{Mode, Target};
 use common::engine::{quick, run, spec, start, write_file};
 
+/// Seconds the simulated audiences stay INITIALIZING.
+const READY_AFTER: i64 = 3;
+
 /// A connected world whose simulator matches half of the people and keeps audiences
-/// INITIALIZING for a second.
+/// INITIALIZING for `READY_AFTER` seconds.
 async fn half_matching() -> (common::World, tempfile::TempDir) {
     let mut world = common::world_with(|config| {
         config.audiences.match_rate = 0.5;
-        config.audiences.ready_after = 1;
+        // Whole seconds, counted from a truncated creation time: long enough that the first
+        // look always finds it initializing, even on a loaded machine.
+        config.audiences.ready_after = READY_AFTER;
     })
     .await;
     quick(&mut world);
@@ -49,7 +54,10 @@ async fn an_audience_is_followed_until_ready_with_its_size_and_match_rate() {
     world.core.take_due_snapshots(now + 60).await.unwrap();
     assert_eq!(world.core.list_history(ad, &list).unwrap().len(), 1);
 
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(
+        READY_AFTER as u64 * 1000 + 100,
+    ))
+    .await;
     let news = world.core.take_due_snapshots(now + 15 * 60).await.unwrap();
     assert_eq!(news.len(), 1, "{news:?}");
     assert_eq!(news[0].status, "READY");
@@ -76,7 +84,10 @@ async fn an_audience_is_followed_until_ready_with_its_size_and_match_rate() {
 async fn a_small_list_is_told_as_too_small() {
     let (world, dir) = half_matching().await;
     upload(&world, dir.path(), "Tiny", 150).await;
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(
+        READY_AFTER as u64 * 1000 + 100,
+    ))
+    .await;
     let news = world
         .core
         .take_due_snapshots(audience_desk::home::now())

@@ -277,7 +277,7 @@ async fn watch_follows_a_changed_file_once_it_stops_growing() {
     let took = written.elapsed();
     let said = stop(watcher);
     assert_eq!(states(&runs), ["completed", "completed"], "{said}");
-    assert!(took < Duration::from_secs(15), "picked up in {took:?}");
+    assert!(took < Duration::from_secs(30), "picked up in {took:?}");
     assert_eq!(runs[1]["report"]["rows"], 200, "the whole file, never half");
     assert_eq!(env.sim.lists()[0].members, expected(200..400));
 }
