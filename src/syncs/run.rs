@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
@@ -14,10 +13,10 @@ use crate::app_core::Core;
 use crate::identity::{ListType, Reason};
 use crate::pinterest::ConnectionState;
 use crate::source::{Preview, PreviewOptions, Progress};
-use crate::store::{FileSeen, HEARTBEAT_SECONDS, JobState, Lease, RunRow, RunState, SyncRow};
+use crate::store::{FileSeen, JobState, Lease, RunRow, RunState, SyncRow};
 use crate::upload::{
-    Control, JobProgress, JobReport, JobSpec, KnownList, Plan, SyncError, Target, plan_upload,
-    run_job,
+    Control, Heartbeat, JobProgress, JobReport, JobSpec, KnownList, Plan, SyncError, Target,
+    plan_upload, run_job,
 };
 
 /// What a run is doing, for whoever watches it.
@@ -127,7 +126,15 @@ pub async fn run_sync(
             }
         }
     }
-    let _beating = Heartbeat(keep_sync_lease(&core, sync.id, lease.clone()));
+    let _beating = {
+        let (id, lease) = (sync.id, lease.clone());
+        Heartbeat::start(
+            core.store.clone(),
+            format!("sync '{}'", sync.name),
+            move |store| store.renew_sync_lease(id, &lease),
+            || {},
+        )
+    };
     let run = core
         .store
         .lock()
@@ -175,35 +182,6 @@ pub async fn run_sync(
         message: ended.message,
         report: ended.report,
     }))
-}
-
-/// Stops a lease's heartbeat however the run ends.
-struct Heartbeat(tokio::task::JoinHandle<()>);
-
-impl Drop for Heartbeat {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-/// Renews the sync's lease while the run lasts (reading a large file takes a while).
-fn keep_sync_lease(core: &Core, id: i64, lease: Lease) -> tokio::task::JoinHandle<()> {
-    let store = core.store.clone();
-    tokio::spawn(async move {
-        let mut beat = tokio::time::interval(Duration::from_secs(HEARTBEAT_SECONDS));
-        beat.tick().await;
-        loop {
-            beat.tick().await;
-            // Invariant: store calls do not panic while holding the lock.
-            if let Err(e) = store
-                .lock()
-                .expect("store lock")
-                .renew_sync_lease(id, &lease)
-            {
-                tracing::warn!(sync = id, "cannot renew the sync's lease: {e}");
-            }
-        }
-    })
 }
 
 struct Run<'a> {

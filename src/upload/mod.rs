@@ -2,11 +2,13 @@
 //! bounded concurrency through the token's rate limiter, each batch journaled before and after
 //! its call so a crash loses nothing and a resume repeats at most the batches in flight.
 
+mod heartbeat;
 mod plan;
 mod progress;
 mod runner;
 mod send;
 
+pub(crate) use heartbeat::Heartbeat;
 pub use plan::{
     DEFAULT_BATCH_SIZE, JobSpec, KnownList, ListPlan, Mode, Plan, SyncError, Target, plan_upload,
 };

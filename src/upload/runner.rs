@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use super::heartbeat::Heartbeat;
 use super::plan::{JobSpec, SyncError};
 use super::progress::{Control, JobProgress, JobReport, ListReport};
 use super::send::{
@@ -14,9 +15,7 @@ use super::send::{
 use crate::app_core::Core;
 use crate::identity::ListType;
 use crate::pinterest::{Client, ConnectionState, NewAudience, NewCustomerList, PinterestError};
-use crate::store::{
-    Batch, BatchOp, BatchState, HEARTBEAT_SECONDS, JobList, JobState, Lease, Store,
-};
+use crate::store::{Batch, BatchOp, BatchState, JobList, JobState, Lease, Store};
 
 /// Batches in flight at once; the rate limiter paces them.
 const CONCURRENCY: usize = 4;
@@ -92,17 +91,8 @@ pub async fn run_job(
         lease: Lease::for_this_process(),
     };
     job.store().take_lease(job_id, &job.lease)?;
-    let _beating = AbortOnDrop(job.keep_lease());
+    let _beating = job.keep_lease();
     job.run(core).await
-}
-
-/// Stops the lease's heartbeat however the run ends, an unwinding panic included.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
 }
 
 impl Job {
@@ -131,33 +121,14 @@ impl Job {
 
     /// Renews the lease in the background for as long as the run lasts, whatever it is doing
     /// (creating lists, waiting, finishing). A lease found taken over stops the run.
-    fn keep_lease(&self) -> tokio::task::JoinHandle<()> {
-        let (store, id, lease, control) = (
+    fn keep_lease(&self) -> Heartbeat {
+        let (id, lease, control) = (self.id, self.lease.clone(), self.control.clone());
+        Heartbeat::start(
             self.store.clone(),
-            self.id,
-            self.lease.clone(),
-            self.control.clone(),
-        );
-        tokio::spawn(async move {
-            let mut beat = tokio::time::interval(Duration::from_secs(HEARTBEAT_SECONDS));
-            beat.tick().await;
-            loop {
-                beat.tick().await;
-                // Invariant: store calls do not panic while holding the lock.
-                let renewed = store.lock().expect("store lock").renew_lease(id, &lease);
-                match renewed {
-                    Ok(true) => {}
-                    Ok(false) => {
-                        tracing::warn!(job = id, "lease taken over by another process; stopping");
-                        control.interrupt();
-                        return;
-                    }
-                    // A busy or full disk: the next beat tries again; a stale lease is only a
-                    // risk of another process taking over, which then is what happens.
-                    Err(e) => tracing::warn!(job = id, "cannot renew the job's lease: {e}"),
-                }
-            }
-        })
+            format!("job {id}"),
+            move |store| store.renew_lease(id, &lease),
+            move || control.interrupt(),
+        )
     }
 
     /// Refreshes the measured counts and sends them to whoever watches.
