@@ -134,7 +134,7 @@ impl Core {
         }
     }
 
-    fn store(&self) -> std::sync::MutexGuard<'_, Store> {
+    pub(crate) fn store(&self) -> std::sync::MutexGuard<'_, Store> {
         // Invariant: store calls do not panic while holding the lock.
         self.store.lock().expect("store lock")
     }

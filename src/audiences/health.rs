@@ -126,7 +126,7 @@ impl Core {
     /// connected, a refusal) are left for the next look. Returns the audiences made by this
     /// app that became READY or TOO_SMALL.
     pub async fn take_due_snapshots(&self, now: i64) -> Result<Vec<HealthNews>, StoreError> {
-        let followed = self.store.lock().expect("store lock").followed()?;
+        let followed = self.store().followed()?;
         let mut due: BTreeMap<(String, String), Vec<Followed>> = BTreeMap::new();
         for f in followed {
             if snapshot_due(f.since, f.last_taken, now) {
@@ -160,7 +160,7 @@ impl Core {
         entries: &[Followed],
         now: i64,
     ) -> Result<Vec<HealthNews>, StoreError> {
-        let store = self.store.lock().expect("store lock");
+        let store = self.store();
         let mut news = Vec::new();
         for followed in entries {
             let snapshot = listing.snapshot(followed, now);

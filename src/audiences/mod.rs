@@ -127,15 +127,13 @@ impl Core {
         let audiences = client.audiences(&ad).await?;
         let now = crate::home::now();
         let due: Vec<_> = self
-            .store
-            .lock()
-            .expect("store lock")
+            .store()
             .followed()?
             .into_iter()
             .filter(|f| f.ad_account_id == ad && snapshot_due(f.since, f.last_taken, now))
             .collect();
         let news = self.record(&health::Listing::new(&lists, &audiences), &due, now)?;
-        let store = self.store.lock().expect("store lock");
+        let store = self.store();
         let made = store.audiences_made(&ad)?;
         let lists = lists
             .into_iter()
@@ -170,10 +168,7 @@ impl Core {
         ad_account: &str,
         list_id: &str,
     ) -> Result<Vec<Snapshot>, StoreError> {
-        self.store
-            .lock()
-            .expect("store lock")
-            .snapshots(ad_account, list_id)
+        self.store().snapshots(ad_account, list_id)
     }
 
     /// Makes a lookalike of READY seed audiences of the connection's ad account.
@@ -222,10 +217,7 @@ impl Core {
                 &NewAudience::lookalike(&name, &request.seeds, &request.country, request.percent),
             )
             .await?;
-        self.store
-            .lock()
-            .expect("store lock")
-            .made_audience(&ad, &audience.id)?;
+        self.store().made_audience(&ad, &audience.id)?;
         Ok(audience)
     }
 
@@ -291,7 +283,7 @@ impl Core {
     ) -> Result<Audience, AudienceError> {
         let client = self.client(connection)?;
         let ad = client.session().connection().ad_account_id.clone();
-        let made = self.store.lock().expect("store lock").audiences_made(&ad)?;
+        let made = self.store().audiences_made(&ad)?;
         if !made.contains(audience_id) {
             return Err(AudienceError::Invalid(format!(
                 "audience {audience_id} was not made by Audience Desk; remove it in Ads Manager"

@@ -115,11 +115,9 @@ impl Core {
         settings: &SyncSettings,
     ) -> Result<SyncRow, SyncError> {
         settings.validate().map_err(SyncError::Invalid)?;
-        Ok(self.store.lock().expect("store lock").add_sync(
-            name,
-            connection,
-            &to_json(settings)?,
-        )?)
+        Ok(self
+            .store()
+            .add_sync(name, connection, &to_json(settings)?)?)
     }
 
     /// Saves a sync's new name, connection and settings. Pointing it at an existing list
@@ -132,7 +130,7 @@ impl Core {
         settings: &SyncSettings,
     ) -> Result<SyncRow, SyncError> {
         settings.validate().map_err(SyncError::Invalid)?;
-        let store = self.store.lock().expect("store lock");
+        let store = self.store();
         let sync = store.sync(name)?;
         store.update_sync(sync.id, new_name, connection, &to_json(settings)?)?;
         if matches!(settings.target, SyncTarget::List(_)) {
@@ -142,17 +140,17 @@ impl Core {
     }
 
     pub fn remove_sync(&self, name: &str) -> Result<SyncRow, StoreError> {
-        self.store.lock().expect("store lock").remove_sync(name)
+        self.store().remove_sync(name)
     }
 
     pub fn sync_overview(&self, name: &str) -> Result<SyncOverview, StoreError> {
-        let row = self.store.lock().expect("store lock").sync(name)?;
+        let row = self.store().sync(name)?;
         self.overview(row)
     }
 
     /// Every sync, by name, with its newest run and health.
     pub fn syncs(&self) -> Result<Vec<SyncOverview>, StoreError> {
-        let rows = self.store.lock().expect("store lock").syncs()?;
+        let rows = self.store().syncs()?;
         rows.into_iter().map(|row| self.overview(row)).collect()
     }
 
@@ -162,7 +160,7 @@ impl Core {
             Err(e) => (None, Some(e.to_string())),
         };
         let (last, waiting) = {
-            let store = self.store.lock().expect("store lock");
+            let store = self.store();
             let last = store.sync_runs(row.id, 1)?.pop();
             let job_state = match last.as_ref().and_then(|r| r.job_id) {
                 Some(job) => store.job(job)?.map(|j| j.state),
@@ -198,7 +196,7 @@ impl Core {
 
     /// A sync's runs, oldest first (the newest `limit`), with their reports read.
     pub fn sync_history(&self, name: &str, limit: usize) -> Result<Vec<RunView>, StoreError> {
-        let store = self.store.lock().expect("store lock");
+        let store = self.store();
         let sync = store.sync(name)?;
         Ok(store
             .sync_runs(sync.id, limit)?

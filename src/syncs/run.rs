@@ -112,11 +112,11 @@ pub async fn run_sync(
     progress: watch::Sender<RunProgress>,
     trigger: Trigger,
 ) -> Result<Option<RunOutcome>, SyncError> {
-    let sync = core.store.lock().expect("store lock").sync(name)?;
+    let sync = core.store().sync(name)?;
     let settings = super::parse_settings(&sync)?;
     let lease = Lease::for_this_process();
     {
-        let mut store = core.store.lock().expect("store lock");
+        let mut store = core.store();
         store.take_sync_lease(sync.id, &lease)?;
         if let Trigger::Due { newest_run } = trigger {
             let newest = store.sync_runs(sync.id, 1)?.pop().map(|r| r.id);
@@ -135,11 +135,7 @@ pub async fn run_sync(
             || {},
         )
     };
-    let run = core
-        .store
-        .lock()
-        .expect("store lock")
-        .begin_run(sync.id, sync.revision)?;
+    let run = core.store().begin_run(sync.id, sync.revision)?;
     tracing::info!(sync = %sync.name, run, "sync run started");
     let run_body = Run {
         core: &core,
@@ -165,7 +161,7 @@ pub async fn run_sync(
         .as_ref()
         .and_then(|r| serde_json::to_string(r).ok());
     {
-        let store = core.store.lock().expect("store lock");
+        let store = core.store();
         store.end_run(
             run,
             ended.state,
@@ -198,7 +194,7 @@ type Failed = (SyncError, Option<i64>);
 impl Run<'_> {
     fn store(&self) -> std::sync::MutexGuard<'_, crate::store::Store> {
         // Invariant: store calls do not panic while holding the lock.
-        self.core.store.lock().expect("store lock")
+        self.core.store()
     }
 
     async fn go(&self) -> Result<(Ended, Option<i64>), Failed> {
