@@ -192,11 +192,6 @@ struct Run<'a> {
 type Failed = (SyncError, Option<i64>);
 
 impl Run<'_> {
-    fn store(&self) -> std::sync::MutexGuard<'_, crate::store::Store> {
-        // Invariant: store calls do not panic while holding the lock.
-        self.core.store()
-    }
-
     async fn go(&self) -> Result<(Ended, Option<i64>), Failed> {
         let fail = |e: SyncError| (e, None);
         // Nothing is read, and no job made, for a connection that cannot send.
@@ -248,7 +243,8 @@ impl Run<'_> {
                 ));
             }
         };
-        self.store()
+        self.core
+            .store()
             .set_run_file(self.id, &seen, Some(&digest))
             .map_err(|e| fail(e.into()))?;
         let previous = self.previous_run().map_err(fail)?;
@@ -323,7 +319,7 @@ impl Run<'_> {
     /// The newest run that read a file (the ones refused before that, or still running,
     /// say nothing of what the lists hold).
     fn previous_run(&self) -> Result<Option<RunRow>, SyncError> {
-        Ok(self.store().last_run(
+        Ok(self.core.store().last_run(
             self.sync.id,
             &[
                 RunState::Completed,
@@ -347,7 +343,7 @@ impl Run<'_> {
         if seen != digest || previous.revision != self.sync.revision {
             return Ok(None);
         }
-        let state = self.store().job(job)?.map(|j| j.state);
+        let state = self.core.store().job(job)?.map(|j| j.state);
         Ok(state
             .filter(|s| s.is_unfinished() && *s != JobState::Cancelled)
             .map(|_| job))
@@ -360,7 +356,7 @@ impl Run<'_> {
         let Some(job) = previous.and_then(|p| p.job_id) else {
             return Ok(());
         };
-        let mut store = self.store();
+        let mut store = self.core.store();
         let Some(row) = store.job(job)? else {
             return Ok(());
         };
@@ -423,7 +419,8 @@ impl Run<'_> {
         let planned_json = planned
             .as_ref()
             .and_then(|(report, _)| serde_json::to_string(report).ok());
-        self.store()
+        self.core
+            .store()
             .set_run_job(self.id, job, planned_json.as_deref())
             .map_err(|e| (e.into(), Some(job)))?;
         self.progress.send_modify(|p| p.phase = Phase::Sending);
@@ -471,7 +468,7 @@ impl Run<'_> {
 
     /// The report of a resumed job, from what its first run recorded.
     fn resumed_report(&self, job: i64) -> Result<RunReport, SyncError> {
-        let runs = self.store().sync_runs(self.sync.id, 1000)?;
+        let runs = self.core.store().sync_runs(self.sync.id, 1000)?;
         let earlier = runs
             .iter()
             .rev()
@@ -488,7 +485,7 @@ impl Run<'_> {
             return Ok(());
         }
         let mut lists = super::parse_lists(self.sync)?;
-        let store = self.store();
+        let store = self.core.store();
         for list in store.job_lists(job)? {
             if let Some(id) = list.list_id {
                 lists.insert(
