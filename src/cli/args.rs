@@ -368,6 +368,16 @@ pub enum ModeArg {
     Mirror,
 }
 
+impl From<ModeArg> for crate::upload::Mode {
+    fn from(mode: ModeArg) -> Self {
+        match mode {
+            ModeArg::Add => crate::upload::Mode::Add,
+            ModeArg::Remove => crate::upload::Mode::Remove,
+            ModeArg::Mirror => crate::upload::Mode::Mirror,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum HeaderChoice {
     /// Sniff it from the first row.

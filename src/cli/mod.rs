@@ -42,11 +42,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
                 (None, None) => anyhow::bail!("name the target: --new-list NAME or --list ID"),
             };
             let spec = crate::upload::JobSpec {
-                mode: match mode {
-                    args::ModeArg::Add => crate::upload::Mode::Add,
-                    args::ModeArg::Remove => crate::upload::Mode::Remove,
-                    args::ModeArg::Mirror => crate::upload::Mode::Mirror,
-                },
+                mode: mode.into(),
                 target,
                 create_audience: !no_audience,
                 batch_size,

@@ -6,7 +6,7 @@ use std::time::Duration;
 use indicatif::ProgressBar;
 use tokio::sync::watch;
 
-use super::args::{ModeArg, SyncArgs, SyncCommand};
+use super::args::{SyncArgs, SyncCommand};
 use super::text::{emit, group};
 use crate::app_core::Core;
 use crate::source::{Preview, PreviewOptions};
@@ -53,14 +53,6 @@ pub async fn run(action: SyncCommand) -> anyhow::Result<()> {
                 &name, schedule, &program, &core.home,
             ))?)
         }
-    }
-}
-
-fn mode_of(mode: ModeArg) -> Mode {
-    match mode {
-        ModeArg::Add => Mode::Add,
-        ModeArg::Remove => Mode::Remove,
-        ModeArg::Mirror => Mode::Mirror,
     }
 }
 
@@ -124,7 +116,7 @@ fn add(name: &str, args: &SyncArgs) -> anyhow::Result<()> {
         delimiter: crate::source::Delimiter::Comma,
         columns: Vec::new(),
         target,
-        mode: args.mode.map_or(Mode::Mirror, mode_of),
+        mode: args.mode.map_or(Mode::Mirror, Mode::from),
         create_audience: !args.no_audience,
         schedule: schedule_of(args)?.unwrap_or(Schedule::Manual),
         batch_size: args.batch_size.unwrap_or(DEFAULT_BATCH_SIZE),
@@ -162,7 +154,7 @@ fn edit(name: &str, rename: Option<&str>, args: &SyncArgs) -> anyhow::Result<()>
         _ => {}
     }
     if let Some(mode) = args.mode {
-        settings.mode = mode_of(mode);
+        settings.mode = mode.into();
     }
     if args.no_audience {
         settings.create_audience = false;
@@ -190,11 +182,7 @@ fn edit(name: &str, rename: Option<&str>, args: &SyncArgs) -> anyhow::Result<()>
 
 /// "mirror /data/x.csv into new lists "Spring" via main, every hour".
 pub fn describe_settings(settings: &SyncSettings, connection: &str) -> String {
-    let mode = match settings.mode {
-        Mode::Add => "add",
-        Mode::Remove => "remove",
-        Mode::Mirror => "mirror",
-    };
+    let mode = settings.mode.as_str();
     let target = match &settings.target {
         SyncTarget::NewList(name) => format!("the lists \"{name}\" (made on the first run)"),
         SyncTarget::List(id) => format!("list {id}"),

@@ -11,7 +11,7 @@ use super::progress;
 use super::text::{emit, group};
 use crate::app_core::{Core, JobOverview};
 use crate::store::JobState;
-use crate::upload::{Control, JobProgress, JobReport, JobSpec, Mode, Plan, plan_upload, run_job};
+use crate::upload::{Control, JobProgress, JobReport, JobSpec, Plan, plan_upload, run_job};
 
 pub(super) fn open_core(writes_per_minute: u32) -> anyhow::Result<Core> {
     let mut core = Core::open()?;
@@ -124,11 +124,7 @@ pub fn describe_plan(plan: &Plan) -> String {
         group(s.row_rejects.values().sum()),
         group(duplicates)
     );
-    let verb = match plan.spec.mode {
-        Mode::Add => "add",
-        Mode::Remove => "remove",
-        Mode::Mirror => "mirror",
-    };
+    let verb = plan.spec.mode.as_str();
     out += &format!(
         "Plan ({verb}, batches of up to {} records) for ad account {} via '{}':\n",
         group(plan.records_per_batch() as u64),

@@ -30,6 +30,17 @@ pub enum Mode {
     Mirror,
 }
 
+impl Mode {
+    /// "add", "remove", "mirror", as the command line spells them.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Add => "add",
+            Mode::Remove => "remove",
+            Mode::Mirror => "mirror",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Target {
