@@ -149,7 +149,15 @@ impl Core {
                     .rule
                     .as_ref()
                     .and_then(|r| r.customer_list_id.clone());
-                let identities = list.map(|l| store.ledger_count(&ad, &l)).transpose()?;
+                // Counted once per list (a ledger can hold millions): the list's own view
+                // has it already.
+                let counted = |l: &String| {
+                    lists
+                        .iter()
+                        .find(|v| v.list.id == *l)
+                        .map_or_else(|| store.ledger_count(&ad, l), |v| Ok(v.identities))
+                };
+                let identities = list.as_ref().map(counted).transpose()?;
                 let size = audience.size.map(|s| s.max(0) as u64);
                 Ok(AudienceView {
                     match_rate: identities.and_then(|n| match_rate(size, n)),
