@@ -23,6 +23,22 @@ pub fn busy(ui: &mut egui::Ui, text: impl Into<WidgetText>) -> Response {
     .response
 }
 
+/// A striped two-column table of facts: `fill` gets a function that adds one label and its
+/// value per row.
+pub fn facts(
+    ui: &mut egui::Ui,
+    id: impl std::hash::Hash + std::fmt::Debug,
+    fill: impl FnOnce(&mut dyn FnMut(&str, String)),
+) {
+    egui::Grid::new(id).striped(true).show(ui, |ui| {
+        fill(&mut |label: &str, value: String| {
+            ui.label(label);
+            ui.label(value);
+            ui.end_row();
+        });
+    });
+}
+
 /// A resizable list on the left of a screen (jobs, syncs), scrolling on its own.
 pub fn side_list(ui: &mut egui::Ui, id: &'static str, content: impl FnOnce(&mut egui::Ui)) {
     egui::Panel::left(id)

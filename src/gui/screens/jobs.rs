@@ -160,46 +160,39 @@ fn detail(ui: &mut egui::Ui, jobs: &JobsState, entry: &JobOverview, actions: &mu
     }
 
     ui.add_space(6.0);
-    egui::Grid::new(("job_counts", id))
-        .striped(true)
-        .show(ui, |ui| {
-            let mut row = |label: &str, value: String| {
-                ui.label(label);
-                ui.label(value);
-                ui.end_row();
-            };
+    widgets::facts(ui, ("job_counts", id), |row| {
+        row(
+            "Batches",
+            format!("{} of {}", group(p.batches_acked), group(p.batches_total)),
+        );
+        row("Retries", group(p.retries));
+        row(
+            "Rate-limit waits",
+            format!(
+                "{} answers, {} waiting",
+                group(p.rate_limited),
+                duration(p.rate_limit_wait_ms as f64 / 1000.0)
+            ),
+        );
+        if live.is_some() {
             row(
-                "Batches",
-                format!("{} of {}", group(p.batches_acked), group(p.batches_total)),
+                "Throughput",
+                format!("{} records/s", group(p.records_per_second.round() as u64)),
             );
-            row("Retries", group(p.retries));
             row(
-                "Rate-limit waits",
-                format!(
-                    "{} answers, {} waiting",
-                    group(p.rate_limited),
-                    duration(p.rate_limit_wait_ms as f64 / 1000.0)
-                ),
+                "Time left",
+                p.eta_seconds.map_or("working it out".into(), duration),
             );
-            if live.is_some() {
-                row(
-                    "Throughput",
-                    format!("{} records/s", group(p.records_per_second.round() as u64)),
-                );
-                row(
-                    "Time left",
-                    p.eta_seconds.map_or("working it out".into(), duration),
-                );
+        }
+        if p.rows_read > 0 {
+            row("Rows in the file", group(p.rows_read));
+            row("Valid values", group(p.valid));
+            row("Duplicates", group(p.duplicates));
+            for (reason, n) in &p.invalid {
+                row(&format!("Rejected: {reason}"), group(*n));
             }
-            if p.rows_read > 0 {
-                row("Rows in the file", group(p.rows_read));
-                row("Valid values", group(p.valid));
-                row("Duplicates", group(p.duplicates));
-                for (reason, n) in &p.invalid {
-                    row(&format!("Rejected: {reason}"), group(*n));
-                }
-            }
-        });
+        }
+    });
 
     if let Some(throughput) = throughput {
         ui.add_space(6.0);

@@ -90,42 +90,35 @@ fn detail(ui: &mut egui::Ui, state: &State, sync: &SyncOverview, actions: &mut V
         widgets::error(ui, problem);
     }
     if let Some(settings) = &sync.settings {
-        egui::Grid::new(("sync_settings", sync.row.id))
-            .striped(true)
-            .show(ui, |ui| {
-                let mut row = |label: &str, value: String| {
-                    ui.label(label);
-                    ui.label(value);
-                    ui.end_row();
-                };
-                row("Connection", sync.row.connection.clone());
-                row("File", settings.source.describe());
-                let mapped: Vec<String> = settings
-                    .identity_columns()
-                    .map(|c| format!("{} as {}", c.name, c.namespace))
-                    .collect();
-                row("Columns", mapped.join(", "));
-                row(
-                    "Lists",
-                    match &settings.target {
-                        SyncTarget::NewList(list) => {
-                            format!("\"{list}\" (made on the first run, then kept)")
-                        }
-                        SyncTarget::List(id) => format!("existing list {id}"),
-                    },
-                );
-                row(
-                    "Mode",
-                    match settings.mode {
-                        Mode::Mirror => "mirror: the list holds exactly the file",
-                        Mode::Add => "add the file's people",
-                        Mode::Remove => "remove the file's people",
+        widgets::facts(ui, ("sync_settings", sync.row.id), |row| {
+            row("Connection", sync.row.connection.clone());
+            row("File", settings.source.describe());
+            let mapped: Vec<String> = settings
+                .identity_columns()
+                .map(|c| format!("{} as {}", c.name, c.namespace))
+                .collect();
+            row("Columns", mapped.join(", "));
+            row(
+                "Lists",
+                match &settings.target {
+                    SyncTarget::NewList(list) => {
+                        format!("\"{list}\" (made on the first run, then kept)")
                     }
-                    .into(),
-                );
-                row("Schedule", settings.schedule.describe());
-                row("Runs", last_and_next(sync));
-            });
+                    SyncTarget::List(id) => format!("existing list {id}"),
+                },
+            );
+            row(
+                "Mode",
+                match settings.mode {
+                    Mode::Mirror => "mirror: the list holds exactly the file",
+                    Mode::Add => "add the file's people",
+                    Mode::Remove => "remove the file's people",
+                }
+                .into(),
+            );
+            row("Schedule", settings.schedule.describe());
+            row("Runs", last_and_next(sync));
+        });
     }
     ui.add_space(6.0);
     controls(ui, state, name, live, actions);
