@@ -539,17 +539,29 @@ fn lookalike_rule(
     })
 }
 
-/// An audience of `ad` that has not been removed.
+fn audience_not_found() -> Refusal {
+    Refusal::new(StatusCode::NOT_FOUND, 404, "Audience not found.")
+}
+
+/// The key of an audience of `ad` (a removed one is gone). Invariant: the key indexes
+/// `data.audiences` for as long as the caller holds the data's lock.
+fn audience_key(data: &Data, ad: &str, audience: &str) -> Result<u64, Refusal> {
+    valid_id(audience)?;
+    data.audiences
+        .iter()
+        .find(|(_, a)| a.id == audience && a.ad_account_id == ad)
+        .map(|(key, _)| *key)
+        .ok_or_else(audience_not_found)
+}
+
+/// An audience of `ad`, to change.
 fn find_audience<'a>(
     data: &'a mut Data,
     ad: &str,
     audience: &str,
 ) -> Result<&'a mut AudienceRecord, Refusal> {
-    valid_id(audience)?;
-    data.audiences
-        .values_mut()
-        .find(|a| a.id == audience && a.ad_account_id == ad)
-        .ok_or_else(|| Refusal::new(StatusCode::NOT_FOUND, 404, "Audience not found."))
+    let key = audience_key(data, ad, audience)?;
+    data.audiences.get_mut(&key).ok_or_else(audience_not_found)
 }
 
 async fn get_audience(
@@ -558,15 +570,11 @@ async fn get_audience(
     Path((ad, audience)): Path<(String, String)>,
 ) -> Answer {
     let behaviour = shared.config.lock().expect("sim config").audiences.clone();
-    let mut data = shared.data.lock().expect("sim data");
+    let data = shared.data.lock().expect("sim data");
     authenticate(&data, &headers, "ads:read")?;
     visible_account(&data, &ad, false)?;
-    find_audience(&mut data, &ad, &audience)?;
-    let found = data
-        .audiences
-        .values()
-        .find(|a| a.id == audience)
-        .ok_or_else(|| Refusal::new(StatusCode::NOT_FOUND, 404, "Audience not found."))?;
+    let key = audience_key(&data, &ad, &audience)?;
+    let found = &data.audiences[&key];
     Ok(Json(audience_json(found, &data, &behaviour)).into_response())
 }
 
@@ -591,7 +599,11 @@ async fn update_audience(
             "The simulator does not change an audience's rule.",
         ));
     }
-    let found = find_audience(&mut data, &ad, &audience)?;
+    let key = audience_key(&data, &ad, &audience)?;
+    let found = data
+        .audiences
+        .get_mut(&key)
+        .ok_or_else(audience_not_found)?;
     if let Some(name) = request.name {
         found.name = name;
     }
@@ -599,15 +611,9 @@ async fn update_audience(
         found.description = Some(description);
     }
     found.updated_timestamp = now();
-    let id: u64 = audience
-        .parse()
-        .map_err(|_| bad_request("Invalid audience id."))?;
-    let body = {
-        let found = &data.audiences[&id];
-        audience_json(found, &data, &behaviour)
-    };
+    let body = audience_json(&data.audiences[&key], &data, &behaviour);
     if request.operation_type == Some(AudienceOperation::Remove) {
-        data.audiences.remove(&id);
+        data.audiences.remove(&key);
     }
     Ok(Json(body).into_response())
 }
@@ -673,7 +679,7 @@ async fn shared_accounts(
     Path(ad): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Answer {
-    let mut data = shared.data.lock().expect("sim data");
+    let data = shared.data.lock().expect("sim data");
     authenticate(&data, &headers, "ads:read")?;
     check_query(
         &query,
@@ -688,7 +694,7 @@ async fn shared_accounts(
     if !["AD_ACCOUNT", "BUSINESS_ACCOUNT"].contains(&kind.as_str()) {
         return Err(bad_request(format!("Invalid account_type '{kind}'.")));
     }
-    let shared_with = find_audience(&mut data, &ad, audience)?.shared_with.clone();
+    let shared_with = &data.audiences[&audience_key(&data, &ad, audience)?].shared_with;
     let items = shared_with
         .iter()
         .filter(|_| kind == "AD_ACCOUNT")
