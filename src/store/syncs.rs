@@ -149,6 +149,17 @@ fn run_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
     })
 }
 
+/// A sync's name goes into schedule files and command lines: no spaces around it, no control
+/// characters in it.
+fn valid_sync_name(name: &str) -> Result<(), StoreError> {
+    if name.trim().is_empty() || name.trim() != name || name.chars().any(char::is_control) {
+        return Err(StoreError::Invalid(
+            "a sync needs a name without spaces around it or control characters in it".into(),
+        ));
+    }
+    Ok(())
+}
+
 impl Store {
     pub fn add_sync(
         &self,
@@ -156,11 +167,7 @@ impl Store {
         connection: &str,
         settings: &str,
     ) -> Result<SyncRow, StoreError> {
-        if name.trim().is_empty() || name.trim() != name {
-            return Err(StoreError::Invalid(
-                "a sync needs a name that does not start or end with spaces".into(),
-            ));
-        }
+        valid_sync_name(name)?;
         let connection = self.connection(connection)?;
         let now = crate::home::now();
         let inserted = self.db().execute(
@@ -210,6 +217,7 @@ impl Store {
         connection: &str,
         settings: &str,
     ) -> Result<(), StoreError> {
+        valid_sync_name(name)?;
         let connection = self.connection(connection)?;
         let updated = self.db().execute(
             "UPDATE syncs SET name = ?2, connection_id = ?3, settings = ?4,
@@ -413,6 +421,13 @@ mod tests {
             .update_sync(sync.id, "spring", "main", "{\"a\":1}")
             .unwrap();
         assert_eq!(store.sync("spring").unwrap().revision, 2);
+        for bad in [" spring", "spr\ning", ""] {
+            assert!(store.add_sync(bad, "main", "{}").is_err(), "{bad:?}");
+            assert!(
+                store.update_sync(sync.id, bad, "main", "{}").is_err(),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]
