@@ -163,23 +163,29 @@ fn write_digests(out: &Path, list: &DigestList) -> Result<PreparedFile, PrepareE
     })
 }
 
-/// Writes one run of digests at its place in the file, in blocks of whole lines.
+/// Writes one run of digests at its place in the file, in blocks of whole lines. Each line's
+/// line feed is in the block from the start; only the digits are written per digest.
 fn write_run(file: &File, run: &crate::source::DigestRun<'_>) -> io::Result<()> {
+    const LINES_PER_BLOCK: usize = 4096;
     let mut offset = (run.start * LINE) as u64;
-    let mut block = Vec::with_capacity(LINE * 4096);
-    let mut line = [b'\n'; LINE];
-    for digest in run.digests() {
-        let digest = digest?;
-        let hex: &mut [u8; 64] = (&mut line[..64]).try_into().expect("64 of 65 bytes");
-        digest.write_hex(hex);
-        block.extend_from_slice(&line);
-        if block.len() == block.capacity() {
+    let mut block = vec![b'\n'; LINE * LINES_PER_BLOCK];
+    let mut used = 0;
+    run.try_for_each(|digest| {
+        // Invariant: `used` is a multiple of LINE below the block's length, so a whole line
+        // of 65 bytes follows it.
+        let digits = block[used..]
+            .first_chunk_mut::<64>()
+            .expect("a whole line left in the block");
+        digest.write_hex(digits);
+        used += LINE;
+        if used == block.len() {
             write_at(file, &block, offset)?;
-            offset += block.len() as u64;
-            block.clear();
+            offset += used as u64;
+            used = 0;
         }
-    }
-    write_at(file, &block, offset)
+        Ok(())
+    })?;
+    write_at(file, &block[..used], offset)
 }
 
 #[cfg(unix)]

@@ -207,6 +207,19 @@ impl<'a> DigestRun<'a> {
             RunSource::File { path, count } => file_digests(path, self.start, count),
         }
     }
+
+    /// Calls `each` with the digests in order. Digests in memory go by in a plain loop, with
+    /// no boxed iterator between them and the caller: writing `prepare`'s files is this loop.
+    pub fn try_for_each(&self, mut each: impl FnMut(&Digest) -> io::Result<()>) -> io::Result<()> {
+        match self.source {
+            RunSource::Memory(buckets) => buckets.iter().flatten().try_for_each(|entry| {
+                let mut digest = Digest([0u8; 32]);
+                digest.0.copy_from_slice(&entry[..32]);
+                each(&digest)
+            }),
+            RunSource::File { .. } => self.digests().try_for_each(|digest| each(&digest?)),
+        }
+    }
 }
 
 /// `count` digests of a file of 32-byte digests, from the `first`.

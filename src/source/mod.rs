@@ -13,6 +13,7 @@ mod open;
 mod preview;
 mod records;
 mod scan;
+mod spares;
 mod spill;
 
 pub use browse::{MARK_EVERY, RowIndex, read_rows};

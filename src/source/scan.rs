@@ -16,6 +16,7 @@ use super::digests::{Buckets, DigestList, Entry};
 use super::format::{field, is_blank};
 use super::open::open_stream;
 use super::records::{RecordReader, Span};
+use super::spares::Spares;
 use super::spill::{MemoryBudget, Runs};
 use super::{Column, Format, SourceError};
 use crate::identity::{ListType, Namespace, Normalizer, Reason};
@@ -121,6 +122,8 @@ pub fn scan(
 
     let started = std::time::Instant::now();
     let mut merge = Merge::new(plan);
+    let (spare_chunks, spare_entries) = (Spares::default(), Spares::default());
+    let (spare_chunks, spare_entries) = (&spare_chunks, &spare_entries);
     let index = thread::scope(|scope| {
         let (work_tx, work_rx) = mpsc::sync_channel::<Chunk>(workers * 2);
         // Bounded too: while the merge spills a run to disk, the workers wait instead of
@@ -129,22 +132,29 @@ pub fn scan(
         let work_rx = Arc::new(Mutex::new(work_rx));
         for _ in 0..workers {
             let (work_rx, done_tx, namespaces) = (work_rx.clone(), done_tx.clone(), &namespaces);
-            scope.spawn(move || hash_chunks(namespaces, &work_rx, &done_tx));
+            let spares = (spare_chunks, spare_entries);
+            scope.spawn(move || hash_chunks(namespaces, &work_rx, &done_tx, spares));
         }
         drop(work_rx);
         let reader_done = done_tx.clone();
         drop(done_tx);
-        let reader =
-            scope.spawn(
-                move || match read_chunks(plan, stream, &consumed, &work_tx, cancel) {
-                    Ok(index) => index,
-                    Err(e) => {
-                        let _ = reader_done.send(Err(e));
-                        RowIndex::default()
-                    }
-                },
-            );
-        merge.run(done_rx, total_bytes, on_reject, on_progress, cancel)?;
+        let reader = scope.spawn(move || {
+            match read_chunks(plan, stream, &consumed, &work_tx, spare_chunks, cancel) {
+                Ok(index) => index,
+                Err(e) => {
+                    let _ = reader_done.send(Err(e));
+                    RowIndex::default()
+                }
+            }
+        });
+        merge.run(
+            done_rx,
+            total_bytes,
+            spare_entries,
+            on_reject,
+            on_progress,
+            cancel,
+        )?;
         // Invariant: the reader only returns values; a panic there is a bug to surface.
         Ok::<_, SourceError>(reader.join().expect("the reader thread panicked"))
     })?;
@@ -189,6 +199,16 @@ impl Chunk {
         }
     }
 
+    /// A chunk given back by a worker, emptied for the chunk `seq`: its buffers keep their
+    /// room.
+    fn reuse(mut self, seq: u64) -> Self {
+        self.seq = seq;
+        self.rows.clear();
+        self.text.clear();
+        self.ends.clear();
+        self
+    }
+
     fn is_full(&self) -> bool {
         self.rows.len() >= CHUNK_ROWS || self.text.len() >= CHUNK_BYTES
     }
@@ -199,6 +219,7 @@ fn read_chunks(
     stream: Box<dyn std::io::Read + Send>,
     consumed: &AtomicU64,
     work: &SyncSender<Chunk>,
+    spares: &Spares<Chunk>,
     cancel: &AtomicBool,
 ) -> Result<RowIndex, SourceError> {
     let mut index = RowIndex::new(plan.format.encoding);
@@ -232,7 +253,10 @@ fn read_chunks(
         chunk.rows.push(Row { line, problem });
         if chunk.is_full() {
             chunk.text_end = reader.position();
-            let next = Chunk::new(chunk.seq + 1);
+            let seq = chunk.seq + 1;
+            let next = spares
+                .take()
+                .map_or_else(|| Chunk::new(seq), |c| c.reuse(seq));
             if !send_chunk(std::mem::replace(&mut chunk, next), consumed, work, cancel)? {
                 return Ok(index);
             }
@@ -307,22 +331,29 @@ fn hash_chunks(
     namespaces: &[Namespace],
     work: &Mutex<Receiver<Chunk>>,
     done: &SyncSender<Result<Done, SourceError>>,
+    (spare_chunks, spare_entries): (&Spares<Chunk>, &Spares<[Vec<Entry>; 3]>),
 ) {
     let mut normalizer = Normalizer::new();
     loop {
         // Invariant: no code panics while holding this lock (it only receives).
         let next = work.lock().expect("work queue lock").recv();
         let Ok(chunk) = next else { return };
-        if done
-            .send(Ok(hash_chunk(namespaces, &mut normalizer, chunk)))
-            .is_err()
-        {
+        let entries = spare_entries.take().unwrap_or_default();
+        let hashed = hash_chunk(namespaces, &mut normalizer, &chunk, entries);
+        spare_chunks.give(chunk);
+        if done.send(Ok(hashed)).is_err() {
             return;
         }
     }
 }
 
-fn hash_chunk(namespaces: &[Namespace], normalizer: &mut Normalizer, chunk: Chunk) -> Done {
+/// `entries` are empty buffers for the chunk's digests, one per list type.
+fn hash_chunk(
+    namespaces: &[Namespace],
+    normalizer: &mut Normalizer,
+    chunk: &Chunk,
+    entries: [Vec<Entry>; 3],
+) -> Done {
     let mut out = Done {
         seq: chunk.seq,
         bytes_read: chunk.bytes_read,
@@ -330,7 +361,7 @@ fn hash_chunk(namespaces: &[Namespace], normalizer: &mut Normalizer, chunk: Chun
         rows: chunk.rows.len() as u64,
         rejects: Vec::new(),
         tallies: vec![Tally::default(); namespaces.len()],
-        entries: Default::default(),
+        entries,
     };
     for namespace in namespaces {
         if let Some(list_type) = namespace.list_type() {
@@ -428,6 +459,7 @@ impl Merge {
         &mut self,
         done: Receiver<Result<Done, SourceError>>,
         total_bytes: u64,
+        spares: &Spares<[Vec<Entry>; 3]>,
         on_reject: &mut dyn FnMut(&Reject),
         on_progress: &mut dyn FnMut(Progress),
         cancel: &AtomicBool,
@@ -440,7 +472,9 @@ impl Merge {
             self.pending.insert(result.seq, result);
             while let Some(next) = self.pending.remove(&self.next_seq) {
                 self.next_seq += 1;
-                self.absorb(next, total_bytes, on_reject)?;
+                let mut entries = self.absorb(next, total_bytes, on_reject)?;
+                entries.iter_mut().for_each(Vec::clear);
+                spares.give(entries);
                 on_progress(Progress {
                     bytes_read: self.summary.bytes,
                     total_bytes,
@@ -462,7 +496,7 @@ impl Merge {
         done: Done,
         total_bytes: u64,
         on_reject: &mut dyn FnMut(&Reject),
-    ) -> Result<(), SourceError> {
+    ) -> Result<[Vec<Entry>; 3], SourceError> {
         if self.next_seq == 1 {
             self.reserve_for(&done, total_bytes);
         }
@@ -493,7 +527,7 @@ impl Merge {
             }
             self.spill_all()?;
         }
-        Ok(())
+        Ok(done.entries)
     }
 
     /// Past the budget: every list type's digests go to a sorted run on disk.
