@@ -387,10 +387,14 @@ fn hash_chunk(
             // Invariant: the reader refused the file unless every record was valid UTF-8.
             let raw = std::str::from_utf8(raw).expect("validated by the reader");
             let tally = &mut out.tallies[column];
-            match normalizer.digest(namespace, raw) {
+            // Hashed apart from the check, not through `Normalizer::digest`: its
+            // `Result<Option<Digest>>` is laid out a byte off, and copying the digest out of it
+            // stalled on every cell.
+            match normalizer.apply(namespace, raw) {
                 Ok(None) => tally.empty += 1,
-                Ok(Some(digest)) => {
+                Ok(Some(normalized)) => {
                     tally.valid += 1;
+                    let digest = normalized.digest();
                     let mut entry: Entry = [0u8; 33];
                     entry[..32].copy_from_slice(&digest.0);
                     entry[32] = column as u8;
