@@ -2,9 +2,9 @@
 //!
 //! Generates a customer file of ROWS rows (email, GAID, IDFA; repeats and bad values as real
 //! exports have) and the same file's first 1,000,000 rows, then runs `prepare` and an upload
-//! dry run (the plan of a new list) on each, every measurement in a process of its own, and
-//! prints time and peak memory, the ratio of the two times, and the temporary disk the pass
-//! used. Memory for digests is the default budget (`AUDIENCE_DESK_MEMORY_MIB`, 512 MiB).
+//! dry run (the plan of a new list) on each, three times each, every measurement in a process
+//! of its own after `sync`, and prints time and peak memory, the ratio of the two median
+//! times, and the temporary disk the pass used. Memory for digests is the default budget (`AUDIENCE_DESK_MEMORY_MIB`, 512 MiB).
 //! The files are removed at the end unless `BENCH_KEEP=1`.
 
 use std::fs::{self, File};
@@ -30,6 +30,11 @@ use support::{Rng, peak_rss_kib};
 const SMALL: u64 = 1_000_000;
 
 fn main() -> anyhow::Result<()> {
+    // `AUDIENCE_DESK_LOG=audience_desk=debug` shows the time of each phase of a pass.
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("AUDIENCE_DESK_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
     if let (Ok(step), Ok(file)) = (std::env::var("BENCH_STEP"), std::env::var("BENCH_FILE")) {
         return measure(&step, Path::new(&file));
     }
@@ -51,24 +56,15 @@ fn main() -> anyhow::Result<()> {
         println!("\n{n} rows, {:.2} GB", size as f64 / 1e9);
         let mut times = Vec::new();
         for step in ["prepare", "dry-run"] {
-            let out = Command::new(std::env::current_exe()?)
-                .env("BENCH_STEP", step)
-                .env("BENCH_FILE", &file)
-                .output()?;
-            anyhow::ensure!(
-                out.status.success(),
-                "{step} failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            let line = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-            println!("{line}");
-            let secs: f64 = line
-                .split(" s,")
-                .next()
-                .and_then(|head| head.rsplit(' ').next())
-                .and_then(|t| t.parse().ok())
-                .unwrap_or(f64::NAN);
-            times.push(secs);
+            let mut runs = Vec::new();
+            for _ in 0..RUNS {
+                runs.push(run_step(step, &file)?);
+            }
+            runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let (median, line) = &runs[RUNS / 2];
+            let all: Vec<String> = runs.iter().map(|(s, _)| format!("{s:.2}")).collect();
+            println!("{line} (median of {} s)", all.join(", "));
+            times.push(*median);
         }
         seconds.push(times);
     }
@@ -85,6 +81,33 @@ fn main() -> anyhow::Result<()> {
         fs::remove_dir_all(&dir)?;
     }
     Ok(())
+}
+
+/// Each step is measured this many times, each in a process of its own; the median counts
+/// (this machine's timings wander by 10-20%).
+const RUNS: usize = 3;
+
+/// One measurement in a process of its own, after `sync`: a run must not compete with the
+/// write-back of the one before. Its seconds and the line it printed.
+fn run_step(step: &str, file: &Path) -> anyhow::Result<(f64, String)> {
+    Command::new("sync").status()?;
+    let out = Command::new(std::env::current_exe()?)
+        .env("BENCH_STEP", step)
+        .env("BENCH_FILE", file)
+        .output()?;
+    anyhow::ensure!(
+        out.status.success(),
+        "{step} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let secs: f64 = line
+        .split(" s,")
+        .next()
+        .and_then(|head| head.rsplit(' ').next())
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(f64::NAN);
+    Ok((secs, line))
 }
 
 /// One measurement, in this process: time, peak memory and the scratch space used.

@@ -1,16 +1,14 @@
 //! The unique digests of each list type, as the full pass leaves them: in memory grouped by
-//! first byte, in file order within each group, deduplicated one group at a time; or merged
-//! into a file when the pass went past its memory budget (`spill`).
+//! first byte, in file order within each group, deduplicated one group at a time; or in
+//! partition files when the pass went past its memory budget (`partitions`).
 
 use std::collections::HashSet;
-use std::fs::File;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::io::{self, BufReader, Read, Seek, SeekFrom};
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::io;
+use std::ops::Range;
 use std::thread;
 
-use super::spill::Scratch;
+use super::partitions::Partitions;
 use crate::identity::{Digest, ListType};
 
 /// A digest and, in its last byte, the plan column it came from.
@@ -58,15 +56,19 @@ pub(super) type Seen = HashSet<[u8; 32], BuildHasherDefault<DigestHasher>>;
 pub(super) fn dedupe_bucket(bucket: &mut Vec<Entry>, seen: &mut Seen, duplicates: &mut [u64]) {
     seen.clear();
     seen.reserve(bucket.len());
-    bucket.retain(|entry| {
-        let mut digest = [0u8; 32];
-        digest.copy_from_slice(&entry[..32]);
-        let first = seen.insert(digest);
-        if !first && let Some(count) = duplicates.get_mut(entry[32] as usize) {
-            *count += 1;
-        }
-        first
-    });
+    bucket.retain(|entry| first_time(entry, seen, duplicates));
+}
+
+/// Whether an entry's digest is new to `seen` (and now in it); a repeat is counted against
+/// the entry's column.
+pub(super) fn first_time(entry: &[u8], seen: &mut Seen, duplicates: &mut [u64]) -> bool {
+    let mut digest = [0u8; 32];
+    digest.copy_from_slice(&entry[..32]);
+    let first = seen.insert(digest);
+    if !first && let Some(count) = entry.get(32).and_then(|&c| duplicates.get_mut(c as usize)) {
+        *count += 1;
+    }
+    first
 }
 
 /// Digests are uniformly random already: eight of their bytes are a perfect hash. Bytes 1..9
@@ -92,8 +94,8 @@ impl Hasher for DigestHasher {
 }
 
 /// The unique digests of one list type: in memory (grouped by first byte, in file order
-/// within), or, when the pass went past its memory budget, in a file of the pass's scratch
-/// folder (in digest order).
+/// within), or, when the pass went past its memory budget, in partition files of the pass's
+/// scratch folder (grouped by first byte too).
 #[derive(Clone, Debug)]
 pub struct DigestList {
     pub list_type: ListType,
@@ -103,12 +105,7 @@ pub struct DigestList {
 #[derive(Clone, Debug)]
 pub(super) enum Held {
     Memory(Buckets),
-    File {
-        path: PathBuf,
-        count: usize,
-        /// Keeps the scratch folder, and so the file, while any list needs it.
-        _scratch: Arc<Scratch>,
-    },
+    Partitions(Partitions),
 }
 
 /// Digests one at a time; reading a spilled list can fail.
@@ -118,7 +115,7 @@ impl DigestList {
     pub fn len(&self) -> usize {
         match &self.held {
             Held::Memory(buckets) => buckets.len(),
-            Held::File { count, .. } => *count,
+            Held::Partitions(partitions) => partitions.len(),
         }
     }
 
@@ -126,20 +123,22 @@ impl DigestList {
         self.len() == 0
     }
 
-    /// Puts the digests in digest order (a spilled list is in order already).
+    /// Puts the digests in digest order: each group of a first byte sorted, the groups in
+    /// byte order (on disk, each partition is sorted as it is read back).
     pub fn sort(&mut self) {
-        if let Held::Memory(buckets) = &mut self.held {
-            // A bucket holds the digests of one first byte: buckets in turn, each sorted, are
-            // sorted as a whole.
-            for bucket in &mut buckets.0 {
-                bucket.sort_unstable_by(|a, b| a[..32].cmp(&b[..32]));
+        match &mut self.held {
+            Held::Memory(buckets) => {
+                for bucket in &mut buckets.0 {
+                    bucket.sort_unstable_by(|a, b| a[..32].cmp(&b[..32]));
+                }
             }
+            Held::Partitions(partitions) => partitions.sort(),
         }
     }
 
-    /// Whether the digests are in a file (the pass went past its memory budget).
+    /// Whether the digests are on disk (the pass went past its memory budget).
     pub fn spilled(&self) -> bool {
-        matches!(self.held, Held::File { .. })
+        matches!(self.held, Held::Partitions(_))
     }
 
     pub fn digests(&self) -> Digests<'_> {
@@ -149,39 +148,30 @@ impl DigestList {
         )
     }
 
-    /// The digests in `parts` consecutive runs, in order, for writing them in parallel.
+    /// The digests in `parts` consecutive runs, in order, for writing them in parallel: each
+    /// run some of the 256 groups of a first byte.
     pub fn runs(&self, parts: usize) -> Vec<DigestRun<'_>> {
-        match &self.held {
-            Held::Memory(buckets) => {
-                let buckets = &buckets.0;
-                let per_part = buckets.len().div_ceil(parts.max(1));
-                let mut start = 0;
-                buckets
-                    .chunks(per_part.max(1))
-                    .map(|chunk| {
-                        let run = DigestRun {
-                            start,
-                            source: RunSource::Memory(chunk),
-                        };
-                        start += chunk.iter().map(Vec::len).sum::<usize>();
-                        run
-                    })
-                    .collect()
-            }
-            Held::File { path, count, .. } => {
-                let per_part = count.div_ceil(parts.max(1)).max(1);
-                (0..*count)
-                    .step_by(per_part)
-                    .map(|start| DigestRun {
-                        start,
-                        source: RunSource::File {
-                            path,
-                            count: per_part.min(count - start),
-                        },
-                    })
-                    .collect()
-            }
-        }
+        let per_part = 256usize.div_ceil(parts.max(1));
+        let mut start = 0;
+        (0..256)
+            .step_by(per_part)
+            .map(|first| {
+                let bytes = first..(first + per_part).min(256);
+                let (source, len) = match &self.held {
+                    Held::Memory(buckets) => {
+                        let groups = &buckets.0[bytes];
+                        (RunSource::Memory(groups), groups.iter().map(Vec::len).sum())
+                    }
+                    Held::Partitions(partitions) => (
+                        RunSource::Partitions(partitions, bytes.clone()),
+                        partitions.unique_in(bytes),
+                    ),
+                };
+                let run = DigestRun { start, source };
+                start += len;
+                run
+            })
+            .collect()
     }
 }
 
@@ -193,50 +183,46 @@ pub struct DigestRun<'a> {
 
 enum RunSource<'a> {
     Memory(&'a [Vec<Entry>]),
-    File { path: &'a Path, count: usize },
+    /// The partitions of these first bytes.
+    Partitions(&'a Partitions, Range<usize>),
 }
 
 impl<'a> DigestRun<'a> {
     pub fn digests(&self) -> Digests<'a> {
-        match self.source {
+        match &self.source {
             RunSource::Memory(buckets) => Box::new(buckets.iter().flatten().map(|e| {
                 let mut d = [0u8; 32];
                 d.copy_from_slice(&e[..32]);
                 Ok(Digest(d))
             })),
-            RunSource::File { path, count } => file_digests(path, self.start, count),
+            RunSource::Partitions(partitions, bytes) => {
+                let partitions = *partitions;
+                Box::new(bytes.clone().flat_map(move |byte| {
+                    // A partition that cannot be read is one error where its digests were.
+                    let (digests, error) = match partitions.load(byte) {
+                        Ok(digests) => (digests, None),
+                        Err(e) => (Vec::new(), Some(Err(e))),
+                    };
+                    error.into_iter().chain(digests.into_iter().map(Ok))
+                }))
+            }
         }
     }
 
     /// Calls `each` with the digests in order. Digests in memory go by in a plain loop, with
     /// no boxed iterator between them and the caller: writing `prepare`'s files is this loop.
     pub fn try_for_each(&self, mut each: impl FnMut(&Digest) -> io::Result<()>) -> io::Result<()> {
-        match self.source {
+        match &self.source {
             RunSource::Memory(buckets) => buckets.iter().flatten().try_for_each(|entry| {
                 let mut digest = Digest([0u8; 32]);
                 digest.0.copy_from_slice(&entry[..32]);
                 each(&digest)
             }),
-            RunSource::File { .. } => self.digests().try_for_each(|digest| each(&digest?)),
+            RunSource::Partitions(partitions, bytes) => bytes
+                .clone()
+                .try_for_each(|byte| partitions.load(byte)?.iter().try_for_each(&mut each)),
         }
     }
-}
-
-/// `count` digests of a file of 32-byte digests, from the `first`.
-fn file_digests<'a>(path: &Path, first: usize, count: usize) -> Digests<'a> {
-    let opened = File::open(path).and_then(|mut file| {
-        file.seek(SeekFrom::Start(first as u64 * 32))?;
-        Ok(BufReader::with_capacity(1 << 16, file))
-    });
-    let mut reader = match opened {
-        Ok(reader) => reader,
-        Err(e) => return Box::new(std::iter::once(Err(e))),
-    };
-    Box::new((0..count).map(move |_| {
-        let mut d = [0u8; 32];
-        reader.read_exact(&mut d)?;
-        Ok(Digest(d))
-    }))
 }
 
 /// Each list type's digests deduplicated in memory, the list types in parallel.

@@ -10,6 +10,7 @@ mod format;
 pub mod fuzzing;
 mod mapping;
 mod open;
+mod partitions;
 mod preview;
 mod records;
 mod scan;

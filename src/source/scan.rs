@@ -536,15 +536,16 @@ impl Merge {
 
     /// Past the budget: every list type's digests go to a sorted run on disk.
     fn spill_all(&mut self) -> Result<(), SourceError> {
-        let columns = self.summary.columns.len();
+        let started = std::time::Instant::now();
         for (list, buckets) in self.entries.iter_mut().enumerate() {
             if buckets.len() > 0 {
                 self.runs
-                    .spill(&self.budget, list, buckets, columns)
+                    .spill(&self.budget, list, buckets)
                     .map_err(|e| SourceError::io(&self.budget.scratch_root, e))?;
             }
         }
         self.held = 0;
+        tracing::debug!(secs = started.elapsed().as_secs_f64(), "spilled");
         Ok(())
     }
 
@@ -594,7 +595,7 @@ impl Merge {
             self.spill_all()?;
             let root = self.budget.scratch_root.clone();
             std::mem::take(&mut self.runs)
-                .merge_all(columns)
+                .count_all(columns)
                 .map_err(|e| SourceError::io(&root, e))?
         } else {
             super::digests::dedupe_in_memory(std::mem::take(&mut self.entries), columns)

@@ -2,24 +2,22 @@
 //! pass keeps them all in memory, as fast as ever. Past it, each list type's digests (already
 //! split into 256 buckets by first byte) are deduplicated and appended, still in file order, to
 //! one partition file per bucket in a scratch folder in the home. At the end each partition is
-//! read back in turn, small enough to deduplicate in cache (keeping each digest's first
-//! occurrence, as the in-memory path does, and counting repeats per column), sorted, and
-//! written to one file of unique digests per list type, in digest order.
+//! read once to find the repeats across spills (`partitions`); the lists then read their
+//! digests from the partitions, one at a time.
 
-use std::fs::{self, File};
-use std::io::{self, BufWriter, Read, Write};
+use std::fs;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-
 use std::sync::Arc;
+use std::thread;
 
 use super::SourceError;
-use super::digests::{Buckets, DigestList, Entry, Held, Seen, dedupe_bucket};
+use super::digests::{Buckets, DigestList, Held};
+use super::partitions::{ENTRY, Partitions, part_name};
 use crate::identity::ListType;
 
 /// Memory for the digests of one pass, in bytes, when `AUDIENCE_DESK_MEMORY_MIB` says nothing.
 pub const DEFAULT_MEMORY_MIB: usize = 512;
-
-const ENTRY: usize = std::mem::size_of::<Entry>();
 
 /// How much memory the pass's digests may take, and where runs go past that.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,7 +71,7 @@ impl Scratch {
         Ok(Scratch { dir })
     }
 
-    fn file(&self, name: &str) -> PathBuf {
+    pub(super) fn file(&self, name: &str) -> PathBuf {
         self.dir.join(name)
     }
 }
@@ -89,12 +87,13 @@ impl Drop for Scratch {
     }
 }
 
-/// The scratch disk a whole file will want, projected at its first run from the digests held
-/// and the bytes read so far: 33 bytes an entry in the runs, 32 a digest in the merged file.
+/// The scratch disk a whole file will want, projected at its first spill from the digests
+/// held and the bytes read so far: 33 bytes an entry in the partitions, and at most 8 more for
+/// the place of a repeat.
 pub(super) fn scratch_needed(held: usize, read: u64, total: u64) -> u64 {
     let read = read.max(1);
     let share = total.max(read) as f64 / read as f64;
-    (held as f64 * share) as u64 * 65
+    (held as f64 * share) as u64 * (ENTRY as u64 + 8)
 }
 
 /// Refuses a pass whose scratch disk lacks the room it will want, before it writes any.
@@ -140,21 +139,6 @@ pub(super) struct Runs {
     scratch: Option<Scratch>,
     /// Which of each list type's 256 partitions hold entries.
     parts: [Vec<bool>; 3],
-    /// Repeats dropped before spilling, per list type and column.
-    duplicates: [Vec<u64>; 3],
-}
-
-/// One list type's unique digests, gathered from its partitions into a file of 32-byte
-/// digests in digest order.
-#[derive(Debug)]
-pub(super) struct Merged {
-    pub path: PathBuf,
-    pub unique: usize,
-    pub duplicates: Vec<u64>,
-}
-
-fn part_name(list: usize, byte: usize) -> String {
-    format!("part-{list}-{byte:02x}")
 }
 
 impl Runs {
@@ -166,22 +150,15 @@ impl Runs {
         (0..self.parts.len()).any(|list| self.any(list))
     }
 
-    /// Drops repeats within `buckets` (first occurrences kept, repeats counted per column, as
-    /// in memory) and appends each bucket, in file order, to its partition of list `list`,
-    /// leaving the buckets empty with their capacity. No sort here: the pass goes on sooner.
+    /// Appends each bucket, in file order, to its partition of list `list`, leaving the
+    /// buckets empty with their capacity. Repeats are left in, to be found once when the pass
+    /// ends: the pass goes on sooner, and no digest is looked up twice.
     pub fn spill(
         &mut self,
         budget: &MemoryBudget,
         list: usize,
         buckets: &mut Buckets,
-        columns: usize,
     ) -> io::Result<()> {
-        let repeats = buckets.dedupe(columns);
-        let counted = &mut self.duplicates[list];
-        counted.resize(columns, 0);
-        for (total, n) in counted.iter_mut().zip(repeats) {
-            *total += n;
-        }
         let scratch = match &mut self.scratch {
             Some(scratch) => scratch,
             none => none.insert(Scratch::new(&budget.scratch_root)?),
@@ -205,84 +182,36 @@ impl Runs {
         Ok(())
     }
 
-    /// Gathers list `list`'s partitions, in byte order: each read whole, its repeats dropped
-    /// (the first occurrence kept: an earlier spill is earlier in the file, and appended
-    /// first) and counted against their column, sorted, and written out.
-    pub fn merge(&self, list: usize, columns: usize) -> io::Result<Merged> {
-        let scratch = self
-            .scratch
-            .as_ref()
-            .ok_or_else(|| io::Error::other("no runs to merge"))?;
-        let path = scratch.file(&format!("unique-{list}"));
-        let mut out = BufWriter::with_capacity(1 << 20, File::create(&path)?);
-        let mut duplicates = self.duplicates[list].clone();
-        duplicates.resize(columns, 0);
-        let mut unique = 0;
-        let mut seen = Seen::default();
-        let mut bytes = Vec::new();
-        for (byte, _) in self.parts[list].iter().enumerate().filter(|(_, p)| **p) {
-            let part = scratch.file(&part_name(list, byte));
-            bytes.clear();
-            File::open(&part)?.read_to_end(&mut bytes)?;
-            let mut bucket: Vec<Entry> = bytes
-                .chunks_exact(ENTRY)
-                .map(|chunk| {
-                    let mut entry = [0u8; ENTRY];
-                    entry.copy_from_slice(chunk);
-                    entry
-                })
-                .collect();
-            dedupe_bucket(&mut bucket, &mut seen, &mut duplicates);
-            // No two are equal any more, so the sort need not be stable.
-            bucket.sort_unstable_by_key(words);
-            for entry in &bucket {
-                out.write_all(&entry[..32])?;
-            }
-            unique += bucket.len();
-            fs::remove_file(&part)?;
-        }
-        out.into_inner().map_err(io::IntoInnerError::into_error)?;
-        Ok(Merged {
-            path,
-            unique,
-            duplicates,
-        })
-    }
-
-    /// Each spilled list type's runs merged into one file of unique digests, with the repeats
-    /// per column. The lists keep the scratch folder alive.
-    pub fn merge_all(self, columns: usize) -> io::Result<Vec<(DigestList, Vec<u64>)>> {
-        let mut merged = Vec::new();
-        for list_type in ListType::ALL {
-            if self.any(list_type.index()) {
-                merged.push((list_type, self.merge(list_type.index(), columns)?));
-            }
-        }
+    /// Each spilled list type's partitions counted (their repeats found and counted per
+    /// column), the list types in parallel. The lists keep the scratch folder alive.
+    pub fn count_all(self, columns: usize) -> io::Result<Vec<(DigestList, Vec<u64>)>> {
         let Some(scratch) = self.scratch.map(Arc::new) else {
             return Ok(Vec::new());
         };
-        Ok(merged
+        let spilled = ListType::ALL
             .into_iter()
-            .map(|(list_type, m)| {
-                let held = Held::File {
-                    path: m.path,
-                    count: m.unique,
-                    _scratch: scratch.clone(),
-                };
-                (DigestList { list_type, held }, m.duplicates)
-            })
-            .collect())
+            .filter(|t| self.parts[t.index()].iter().any(|&p| p));
+        thread::scope(|scope| {
+            let counting: Vec<_> = spilled
+                .map(|list_type| {
+                    let list = list_type.index();
+                    let (scratch, present) = (scratch.clone(), &self.parts[list]);
+                    let mut duplicates = vec![0; columns];
+                    scope.spawn(move || {
+                        let partitions =
+                            Partitions::count(scratch, list, present, &mut duplicates)?;
+                        let held = Held::Partitions(partitions);
+                        Ok((DigestList { list_type, held }, duplicates))
+                    })
+                })
+                .collect();
+            counting
+                .into_iter()
+                // Invariant: counting reads files and fills sets; a panic there is a bug.
+                .map(|c| c.join().expect("partition counting thread"))
+                .collect()
+        })
     }
-}
-
-/// A digest as four big-endian words: ordered as its bytes are, compared without `memcmp`.
-fn words(entry: &Entry) -> [u64; 4] {
-    let word = |i: usize| {
-        let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(&entry[i * 8..i * 8 + 8]);
-        u64::from_be_bytes(bytes)
-    };
-    [word(0), word(1), word(2), word(3)]
 }
 
 #[cfg(test)]
@@ -293,7 +222,7 @@ mod tests {
     fn a_disk_without_room_for_the_runs_refuses_the_pass_with_what_to_do() {
         // A quarter of a 2 GB file read, a million digests held: four million in all.
         let needed = scratch_needed(1_000_000, 500_000_000, 2_000_000_000);
-        assert_eq!(needed, 4_000_000 * 65);
+        assert_eq!(needed, 4_000_000 * 41);
         let dir = Path::new("/home/ann/.local/share/audience-desk/tmp");
         assert!(check_room(dir, needed, Some(needed)).is_ok());
         assert!(check_room(dir, needed, None).is_ok());
@@ -301,7 +230,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            said.contains("260.0 MB") && said.contains("1.0 MB"),
+            said.contains("164.0 MB") && said.contains("1.0 MB"),
             "{said}"
         );
         assert!(said.contains("AUDIENCE_DESK_MEMORY_MIB"), "{said}");

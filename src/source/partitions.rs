@@ -1,0 +1,177 @@
+//! A list type's digests on disk, once the pass went past its memory budget: up to 256
+//! partition files (one per first byte), each holding that byte's entries in file order,
+//! repeats and all, and beside each the places of its repeats. The repeats are found when the
+//! pass ends (`count`), which reads each partition once and writes only where its repeats are.
+//! Reading the digests back (`DigestList::runs`) goes through one partition at a time and
+//! skips them: no file of unique digests is ever written (at 20 million rows that was 2 GB
+//! written and read again). Partitions are read in blocks, so memory follows a partition's
+//! unique digests, however often a file repeats one.
+
+use std::fs::{self, File};
+use std::io::{self, Read};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::digests::{Entry, Seen, first_time};
+use super::spill::Scratch;
+use crate::identity::Digest;
+
+pub(super) const ENTRY: usize = std::mem::size_of::<Entry>();
+
+/// One list type's partitions in a pass's scratch folder.
+#[derive(Clone, Debug)]
+pub(super) struct Partitions {
+    /// Keeps the scratch folder, and so the files, while any list needs them.
+    scratch: Arc<Scratch>,
+    list: usize,
+    /// Unique digests of each partition, by first byte (0 where there is no partition).
+    unique: Vec<usize>,
+    /// Whether a partition's digests are read back in digest order rather than file order.
+    sorted: bool,
+}
+
+pub(super) fn part_name(list: usize, byte: usize) -> String {
+    format!("part-{list}-{byte:02x}")
+}
+
+fn repeats_name(list: usize, byte: usize) -> String {
+    format!("repeats-{list}-{byte:02x}")
+}
+
+impl Partitions {
+    /// Reads list `list`'s partitions (those `present`), finds the repeats each holds (the
+    /// first occurrence kept: an earlier spill was appended first) and counts them against
+    /// their column into `duplicates`.
+    pub fn count(
+        scratch: Arc<Scratch>,
+        list: usize,
+        present: &[bool],
+        duplicates: &mut [u64],
+    ) -> io::Result<Partitions> {
+        let mut unique = vec![0; 256];
+        let mut seen = Seen::default();
+        let mut repeats: Vec<u8> = Vec::new();
+        for (byte, _) in present.iter().enumerate().filter(|(_, p)| **p) {
+            seen.clear();
+            repeats.clear();
+            for_each_entry(&scratch.file(&part_name(list, byte)), |i, entry| {
+                if first_time(entry, &mut seen, duplicates) {
+                    unique[byte] += 1;
+                } else {
+                    repeats.extend_from_slice(&i.to_le_bytes());
+                }
+            })?;
+            if !repeats.is_empty() {
+                fs::write(scratch.file(&repeats_name(list, byte)), &repeats)?;
+            }
+        }
+        Ok(Partitions {
+            scratch,
+            list,
+            unique,
+            sorted: false,
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.unique.iter().sum()
+    }
+
+    /// From now on each partition is read back in digest order: partitions in byte order,
+    /// each sorted, are in order as a whole.
+    pub fn sort(&mut self) {
+        self.sorted = true;
+    }
+
+    /// Unique digests of the partitions of first bytes in `bytes`.
+    pub fn unique_in(&self, bytes: Range<usize>) -> usize {
+        self.unique[bytes].iter().sum()
+    }
+
+    /// The unique digests of partition `byte`, first occurrences in file order (or sorted).
+    pub fn load(&self, byte: usize) -> io::Result<Vec<Digest>> {
+        if self.unique[byte] == 0 {
+            return Ok(Vec::new());
+        }
+        let repeats = match fs::read(self.path(&repeats_name(self.list, byte))) {
+            Ok(repeats) => repeats,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(e),
+        };
+        let mut skip = repeats
+            .chunks_exact(8)
+            .map(|place| {
+                let mut word = [0u8; 8];
+                word.copy_from_slice(place);
+                u64::from_le_bytes(word)
+            })
+            .peekable();
+        let mut digests = Vec::with_capacity(self.unique[byte]);
+        for_each_entry(&self.path(&part_name(self.list, byte)), |i, entry| {
+            if skip.next_if_eq(&i).is_none() {
+                let mut digest = Digest([0u8; 32]);
+                digest.0.copy_from_slice(&entry[..32]);
+                digests.push(digest);
+            }
+        })?;
+        if digests.len() != self.unique[byte] {
+            return Err(io::Error::other(format!(
+                "scratch partition {} changed while in use",
+                part_name(self.list, byte)
+            )));
+        }
+        if self.sorted {
+            // No two are equal, so the sort need not be stable.
+            digests.sort_unstable_by_key(|d| words(&d.0));
+        }
+        Ok(digests)
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.scratch.file(name)
+    }
+}
+
+/// Calls `each` with every entry of a partition file and its place in it, reading a block at
+/// a time.
+fn for_each_entry(path: &Path, mut each: impl FnMut(u64, &[u8])) -> io::Result<()> {
+    const BLOCK: usize = ENTRY * 32 * 1024;
+    let mut file = File::open(path)?;
+    let mut block = vec![0u8; BLOCK];
+    let mut place = 0u64;
+    loop {
+        let filled = read_full(&mut file, &mut block)?;
+        for entry in block[..filled].chunks_exact(ENTRY) {
+            each(place, entry);
+            place += 1;
+        }
+        if filled < BLOCK {
+            return Ok(());
+        }
+    }
+}
+
+/// Fills `buf` but at the end of the file: how much it holds.
+fn read_full(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// A digest as four big-endian words: ordered as its bytes are, compared without `memcmp`.
+fn words(digest: &[u8; 32]) -> [u64; 4] {
+    let word = |i: usize| {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(&digest[i * 8..i * 8 + 8]);
+        u64::from_be_bytes(bytes)
+    };
+    [word(0), word(1), word(2), word(3)]
+}
