@@ -66,12 +66,14 @@ pub fn prepare(
         }
     };
     let started = std::time::Instant::now();
-    // One writer per list type: the files are large and independent.
+    let written_types: Vec<ListType> = output.lists.iter().map(|l| l.list_type).collect();
+    // One writer per list type: the files are large and independent. Each writer drops its
+    // list when done, so that a spilled list's partitions are removed while others write.
     let files = std::thread::scope(|scope| {
         let writers: Vec<_> = output
             .lists
-            .iter()
-            .map(|list| scope.spawn(move || write_digests(out, list)))
+            .into_iter()
+            .map(|list| scope.spawn(move || write_digests(out, &list)))
             .collect();
         writers
             .into_iter()
@@ -80,7 +82,7 @@ pub fn prepare(
             .collect::<Result<Vec<_>, _>>()
     })?;
     for list_type in ListType::ALL {
-        if !output.lists.iter().any(|l| l.list_type == list_type) {
+        if !written_types.contains(&list_type) {
             let stale = out.join(digest_file_name(list_type));
             if stale.exists() {
                 fs::remove_file(&stale).map_err(write_err(&stale))?;
@@ -122,9 +124,9 @@ pub fn write_rejects(
     Ok(count)
 }
 
-/// Digests per list written by separate threads: with a file per list type, three lists on
-/// two cores would leave one core idle for the last third of the writing.
-const RUNS_PER_LIST: usize = 2;
+/// Digests per list written by separate threads. One: two writers of one file only wait on
+/// each other for the file's lock, and three list types keep two cores busy already.
+const RUNS_PER_LIST: usize = 1;
 
 /// One lowercase hex digest and a line feed.
 const LINE: usize = 65;

@@ -11,7 +11,7 @@ mod common;
 use std::sync::Arc;
 
 use audience_desk::prepare::prepare;
-use audience_desk::source::{MemoryBudget, Preview, PreviewOptions, ScanPlan, scan};
+use audience_desk::source::{MemoryBudget, Preview, PreviewOptions, ScanOutput, ScanPlan, scan};
 use audience_desk::store::JobState;
 use common::engine::*;
 
@@ -38,6 +38,16 @@ fn plan(file: &Path, budget: MemoryBudget) -> ScanPlan {
     let mut plan = preview.scan_plan().unwrap();
     plan.memory = budget;
     plan
+}
+
+/// The full pass over `file` with `bytes` of memory for its digests, scratch under `dir`.
+fn scan_under(file: &Path, bytes: usize, dir: &Path) -> ScanOutput {
+    let budget = MemoryBudget {
+        bytes,
+        scratch_root: dir.join("home-tmp"),
+    };
+    let cancel = AtomicBool::new(false);
+    scan(&plan(file, budget), &mut |_| {}, &mut |_| {}, &cancel).unwrap()
 }
 
 fn digest_files(out: &Path) -> Vec<(String, BTreeSet<String>)> {
@@ -168,21 +178,44 @@ fn one_identity_repeated_across_many_spills_is_one_digest_and_the_rest_duplicate
         ][i % 3];
     }
     std::fs::write(&file, text).unwrap();
-    let tiny = MemoryBudget {
-        bytes: 4096,
-        scratch_root: dir.path().join("home-tmp"),
-    };
-    let out = scan(
-        &plan(&file, tiny),
-        &mut |_| {},
-        &mut |_| {},
-        &AtomicBool::new(false),
-    )
-    .unwrap();
+    let out = scan_under(&file, 4096, dir.path());
     assert!(out.lists[0].spilled());
     assert_eq!(out.lists[0].len(), 1);
     assert_eq!(out.summary.lists[0].unique, 1);
     assert_eq!(out.summary.lists[0].duplicates, 4999);
     assert_eq!(out.summary.columns[0].duplicates, 4999);
     assert_eq!(out.lists[0].digests().count(), 1);
+}
+
+#[test]
+fn a_list_type_that_starts_after_the_last_spill_is_read_from_memory_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("late.csv");
+    // A first chunk (4,096 rows) of emails alone goes past a 4 KiB budget and is spilled;
+    // the 50 rows after it, with GAIDs at last, stay under it.
+    let mut text = String::from("email,gaid\n");
+    for i in 0..4096 {
+        text += &format!("person{i}@example.com,\n");
+    }
+    for i in 0..50 {
+        text += &format!("late{i}@example.com,{i:08x}-8cf0-11bd-b23e-10b96e40000d\n");
+    }
+    std::fs::write(&file, text).unwrap();
+    let in_memory = scan_under(&file, 1 << 30, dir.path());
+    let spilled = scan_under(&file, 4096, dir.path());
+    assert_eq!(spilled.summary, in_memory.summary);
+    assert!(spilled.lists.iter().all(|l| l.spilled()));
+    for (a, b) in in_memory.lists.iter().zip(&spilled.lists) {
+        let a: Vec<_> = a.digests().map(Result::unwrap).collect();
+        let b: Vec<_> = b.digests().map(Result::unwrap).collect();
+        assert_eq!(
+            a.iter().collect::<BTreeSet<_>>(),
+            b.iter().collect::<BTreeSet<_>>()
+        );
+        assert_eq!(a.len(), b.len());
+    }
+    assert_eq!(
+        spilled.summary.lists[1].unique, 50,
+        "the GAIDs, from memory"
+    );
 }

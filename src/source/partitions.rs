@@ -13,7 +13,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::digests::{Entry, Seen, first_time};
+use super::digests::{Buckets, Entry, Seen, first_time};
 use super::spill::Scratch;
 use crate::identity::Digest;
 
@@ -22,8 +22,10 @@ pub(super) const ENTRY: usize = std::mem::size_of::<Entry>();
 /// One list type's partitions in a pass's scratch folder.
 #[derive(Clone, Debug)]
 pub(super) struct Partitions {
-    /// Keeps the scratch folder, and so the files, while any list needs them.
-    scratch: Arc<Scratch>,
+    files: Arc<ListFiles>,
+    /// The entries of the pass's last stretch, never spilled: each partition's go after its
+    /// file's. Writing them out only to read them back twice cost a fifth of the scratch disk.
+    tail: Arc<Buckets>,
     list: usize,
     /// Unique digests of each partition, by first byte (0 where there is no partition).
     unique: Vec<usize>,
@@ -40,38 +42,46 @@ fn repeats_name(list: usize, byte: usize) -> String {
 }
 
 impl Partitions {
-    /// Reads list `list`'s partitions (those `present`), finds the repeats each holds (the
-    /// first occurrence kept: an earlier spill was appended first) and counts them against
-    /// their column into `duplicates`.
+    /// Reads list `list`'s partitions (files where `present`, then `tail`), finds the repeats
+    /// each holds (the first occurrence kept: an earlier spill was appended first) and counts
+    /// them against their column into `duplicates`.
     pub fn count(
         scratch: Arc<Scratch>,
         list: usize,
         present: &[bool],
+        tail: Buckets,
         duplicates: &mut [u64],
     ) -> io::Result<Partitions> {
-        let mut unique = vec![0; 256];
+        let mut partitions = Partitions {
+            files: Arc::new(ListFiles {
+                scratch,
+                list,
+                present: present.to_vec(),
+            }),
+            tail: Arc::new(tail),
+            list,
+            unique: vec![0; 256],
+            sorted: false,
+        };
         let mut seen = Seen::default();
         let mut repeats: Vec<u8> = Vec::new();
-        for (byte, _) in present.iter().enumerate().filter(|(_, p)| **p) {
+        for byte in 0..256 {
             seen.clear();
             repeats.clear();
-            for_each_entry(&scratch.file(&part_name(list, byte)), |i, entry| {
+            let mut unique = 0;
+            partitions.for_each_entry(byte, |i, entry| {
                 if first_time(entry, &mut seen, duplicates) {
-                    unique[byte] += 1;
+                    unique += 1;
                 } else {
                     repeats.extend_from_slice(&i.to_le_bytes());
                 }
             })?;
+            partitions.unique[byte] = unique;
             if !repeats.is_empty() {
-                fs::write(scratch.file(&repeats_name(list, byte)), &repeats)?;
+                fs::write(partitions.path(&repeats_name(list, byte)), &repeats)?;
             }
         }
-        Ok(Partitions {
-            scratch,
-            list,
-            unique,
-            sorted: false,
-        })
+        Ok(partitions)
     }
 
     pub fn len(&self) -> usize {
@@ -108,7 +118,7 @@ impl Partitions {
             })
             .peekable();
         let mut digests = Vec::with_capacity(self.unique[byte]);
-        for_each_entry(&self.path(&part_name(self.list, byte)), |i, entry| {
+        self.for_each_entry(byte, |i, entry| {
             if skip.next_if_eq(&i).is_none() {
                 let mut digest = Digest([0u8; 32]);
                 digest.0.copy_from_slice(&entry[..32]);
@@ -128,24 +138,57 @@ impl Partitions {
         Ok(digests)
     }
 
-    fn path(&self, name: &str) -> PathBuf {
-        self.scratch.file(name)
-    }
-}
-
-/// Calls `each` with every entry of a partition file and its place in it, reading a block at
-/// a time.
-fn for_each_entry(path: &Path, mut each: impl FnMut(u64, &[u8])) -> io::Result<()> {
-    const BLOCK: usize = ENTRY * 32 * 1024;
-    let mut file = File::open(path)?;
-    let mut block = vec![0u8; BLOCK];
-    let mut place = 0u64;
-    loop {
-        let filled = read_full(&mut file, &mut block)?;
-        for entry in block[..filled].chunks_exact(ENTRY) {
+    /// Calls `each` with every entry of partition `byte` (its file's, then its tail's) and
+    /// the entry's place in the partition.
+    fn for_each_entry(&self, byte: usize, mut each: impl FnMut(u64, &[u8])) -> io::Result<()> {
+        let mut place = 0u64;
+        if self.files.present.get(byte).copied().unwrap_or(false) {
+            for_each_in_file(&self.path(&part_name(self.list, byte)), |entry| {
+                each(place, entry);
+                place += 1;
+            })?;
+        }
+        for entry in &self.tail.0[byte] {
             each(place, entry);
             place += 1;
         }
+        Ok(())
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.files.scratch.file(name)
+    }
+}
+
+/// One list type's files in the scratch folder, removed when the last copy of its list goes
+/// (before the folder, which every list of the pass keeps): a list written out and dropped
+/// frees its disk while the others are still being written.
+#[derive(Debug)]
+struct ListFiles {
+    scratch: Arc<Scratch>,
+    list: usize,
+    present: Vec<bool>,
+}
+
+impl Drop for ListFiles {
+    fn drop(&mut self) {
+        for (byte, _) in self.present.iter().enumerate().filter(|(_, p)| **p) {
+            for name in [part_name(self.list, byte), repeats_name(self.list, byte)] {
+                // The folder's own removal catches anything left.
+                let _ = fs::remove_file(self.scratch.file(&name));
+            }
+        }
+    }
+}
+
+/// Calls `each` with every entry of a partition file, reading a block at a time.
+fn for_each_in_file(path: &Path, mut each: impl FnMut(&[u8])) -> io::Result<()> {
+    const BLOCK: usize = ENTRY * 32 * 1024;
+    let mut file = File::open(path)?;
+    let mut block = vec![0u8; BLOCK];
+    loop {
+        let filled = read_full(&mut file, &mut block)?;
+        block[..filled].chunks_exact(ENTRY).for_each(&mut each);
         if filled < BLOCK {
             return Ok(());
         }

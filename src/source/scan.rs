@@ -534,16 +534,12 @@ impl Merge {
         Ok(done.entries)
     }
 
-    /// Past the budget: every list type's digests go to a sorted run on disk.
+    /// Past the budget: every list type's digests are appended to its partitions on disk.
     fn spill_all(&mut self) -> Result<(), SourceError> {
         let started = std::time::Instant::now();
-        for (list, buckets) in self.entries.iter_mut().enumerate() {
-            if buckets.len() > 0 {
-                self.runs
-                    .spill(&self.budget, list, buckets)
-                    .map_err(|e| SourceError::io(&self.budget.scratch_root, e))?;
-            }
-        }
+        self.runs
+            .spill(&self.budget, &mut self.entries)
+            .map_err(|e| SourceError::io(&self.budget.scratch_root, e))?;
         self.held = 0;
         tracing::debug!(secs = started.elapsed().as_secs_f64(), "spilled");
         Ok(())
@@ -592,10 +588,9 @@ impl Merge {
         }
         let columns = self.summary.columns.len();
         let deduped = if self.runs.any_at_all() {
-            self.spill_all()?;
             let root = self.budget.scratch_root.clone();
             std::mem::take(&mut self.runs)
-                .count_all(columns)
+                .count_all(columns, std::mem::take(&mut self.entries))
                 .map_err(|e| SourceError::io(&root, e))?
         } else {
             super::digests::dedupe_in_memory(std::mem::take(&mut self.entries), columns)

@@ -1,9 +1,10 @@
 //! Bounded memory for the full pass. While the digests held stay under the memory budget the
 //! pass keeps them all in memory, as fast as ever. Past it, each list type's digests (already
 //! split into 256 buckets by first byte) are deduplicated and appended, still in file order, to
-//! one partition file per bucket in a scratch folder in the home. At the end each partition is
-//! read once to find the repeats across spills (`partitions`); the lists then read their
-//! digests from the partitions, one at a time.
+//! one partition file per bucket in a scratch folder in the home, the list types in parallel. At
+//! the end the digests still in memory are not written: each partition (its file, then those)
+//! is read once to find its repeats (`partitions`), and the lists then read their digests a
+//! partition at a time.
 
 use std::fs;
 use std::io::{self, Write};
@@ -78,7 +79,13 @@ impl Scratch {
 
 impl Drop for Scratch {
     fn drop(&mut self) {
-        if let Err(e) = fs::remove_dir_all(&self.dir) {
+        let started = std::time::Instant::now();
+        let removed = fs::remove_dir_all(&self.dir);
+        tracing::debug!(
+            secs = started.elapsed().as_secs_f64(),
+            "scratch folder removed"
+        );
+        if let Err(e) = removed {
             tracing::warn!(
                 "cannot remove the scratch folder {}: {e}",
                 self.dir.display()
@@ -150,56 +157,56 @@ impl Runs {
         (0..self.parts.len()).any(|list| self.any(list))
     }
 
-    /// Appends each bucket, in file order, to its partition of list `list`, leaving the
-    /// buckets empty with their capacity. Repeats are left in, to be found once when the pass
-    /// ends: the pass goes on sooner, and no digest is looked up twice.
-    pub fn spill(
-        &mut self,
-        budget: &MemoryBudget,
-        list: usize,
-        buckets: &mut Buckets,
-    ) -> io::Result<()> {
+    /// Appends each list type's buckets, in file order, to their partitions, leaving the
+    /// buckets empty with their capacity; the list types in parallel, so that both cores write
+    /// while the pass waits. Repeats are left in, to be found once when the pass ends: the
+    /// pass goes on sooner, and no digest is looked up twice.
+    pub fn spill(&mut self, budget: &MemoryBudget, lists: &mut [Buckets; 3]) -> io::Result<()> {
         let scratch = match &mut self.scratch {
-            Some(scratch) => scratch,
+            Some(scratch) => &*scratch,
             none => none.insert(Scratch::new(&budget.scratch_root)?),
         };
-        let parts = &mut self.parts[list];
-        parts.resize(buckets.0.len(), false);
-        for (byte, bucket) in buckets.0.iter_mut().enumerate() {
-            if bucket.is_empty() {
-                continue;
-            }
-            // Appended, so a partition holds its entries in file order, spill after spill.
-            // Not synced: a crash throws the scratch folder away.
-            let mut file = fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(scratch.file(&part_name(list, byte)))?;
-            file.write_all(bucket.as_flattened())?;
-            bucket.clear();
-            parts[byte] = true;
-        }
-        Ok(())
+        thread::scope(|scope| {
+            let writers: Vec<_> = lists
+                .iter_mut()
+                .zip(self.parts.iter_mut())
+                .enumerate()
+                .filter(|(_, (buckets, _))| buckets.len() > 0)
+                .map(|(list, (buckets, parts))| {
+                    scope.spawn(move || append(scratch, list, buckets, parts))
+                })
+                .collect();
+            writers
+                .into_iter()
+                // Invariant: appending to files does not panic; a panic here is a bug.
+                .try_for_each(|w| w.join().expect("spill thread"))
+        })
     }
 
     /// Each spilled list type's partitions counted (their repeats found and counted per
-    /// column), the list types in parallel. The lists keep the scratch folder alive.
-    pub fn count_all(self, columns: usize) -> io::Result<Vec<(DigestList, Vec<u64>)>> {
+    /// column), the list types in parallel, with `tails` (the digests still in memory) as the
+    /// partitions' last entries. The lists keep the scratch folder alive.
+    pub fn count_all(
+        self,
+        columns: usize,
+        tails: [Buckets; 3],
+    ) -> io::Result<Vec<(DigestList, Vec<u64>)>> {
         let Some(scratch) = self.scratch.map(Arc::new) else {
             return Ok(Vec::new());
         };
         let spilled = ListType::ALL
             .into_iter()
-            .filter(|t| self.parts[t.index()].iter().any(|&p| p));
+            .zip(tails)
+            .filter(|(t, tail)| self.parts[t.index()].contains(&true) || tail.len() > 0);
         thread::scope(|scope| {
             let counting: Vec<_> = spilled
-                .map(|list_type| {
+                .map(|(list_type, tail)| {
                     let list = list_type.index();
                     let (scratch, present) = (scratch.clone(), &self.parts[list]);
                     let mut duplicates = vec![0; columns];
                     scope.spawn(move || {
                         let partitions =
-                            Partitions::count(scratch, list, present, &mut duplicates)?;
+                            Partitions::count(scratch, list, present, tail, &mut duplicates)?;
                         let held = Held::Partitions(partitions);
                         Ok((DigestList { list_type, held }, duplicates))
                     })
@@ -212,6 +219,31 @@ impl Runs {
                 .collect()
         })
     }
+}
+
+/// Appends list `list`'s buckets to its partitions, and notes which hold entries.
+fn append(
+    scratch: &Scratch,
+    list: usize,
+    buckets: &mut Buckets,
+    parts: &mut Vec<bool>,
+) -> io::Result<()> {
+    parts.resize(buckets.0.len(), false);
+    for (byte, bucket) in buckets.0.iter_mut().enumerate() {
+        if bucket.is_empty() {
+            continue;
+        }
+        // Appended, so a partition holds its entries in file order, spill after spill. Not
+        // synced: a crash throws the scratch folder away.
+        let mut file = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(scratch.file(&part_name(list, byte)))?;
+        file.write_all(bucket.as_flattened())?;
+        bucket.clear();
+        parts[byte] = true;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
