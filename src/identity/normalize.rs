@@ -89,16 +89,24 @@ impl Normalizer {
         let sigma = text.contains('\u{3a3}');
         self.scratch.clear();
         for c in text.chars() {
-            unreadable |=
-                (c.is_control() && !c.is_whitespace()) || c == char::REPLACEMENT_CHARACTER;
-            whitespace |= c.is_whitespace();
-            if sigma {
-                continue;
-            }
-            if c.is_ascii() {
-                self.scratch.push(c.to_ascii_lowercase());
+            // Most characters of such an email are still ASCII: the byte rules of
+            // `AsciiFacts` decide them without the Unicode tables.
+            if let Ok(b) = u8::try_from(c)
+                && b.is_ascii()
+            {
+                let line_or_tab = matches!(b, b'\t'..=b'\r');
+                whitespace |= line_or_tab | (b == b' ');
+                unreadable |= ((b < 0x20) & !line_or_tab) | (b == 0x7f);
+                if !sigma {
+                    self.scratch.push(char::from(b.to_ascii_lowercase()));
+                }
             } else {
-                self.scratch.extend(c.to_lowercase());
+                unreadable |=
+                    (c.is_control() && !c.is_whitespace()) || c == char::REPLACEMENT_CHARACTER;
+                whitespace |= c.is_whitespace();
+                if !sigma {
+                    self.scratch.extend(c.to_lowercase());
+                }
             }
         }
         if unreadable {
@@ -254,8 +262,9 @@ fn strip_one_quote_pair(text: &str) -> &str {
         .unwrap_or(text)
 }
 
-/// The structural rules for a normalized email. A value still wrapped in quotes is refused so
-/// that normalizing is idempotent (a second pass would strip another pair).
+/// The structural rules for a normalized email, whitespace apart (the caller has looked at
+/// every character already). A value still wrapped in quotes is refused so that normalizing
+/// is idempotent (a second pass would strip another pair).
 fn is_email(text: &str) -> bool {
     let Some((local, domain)) = text.split_once('@') else {
         return false;
@@ -265,18 +274,8 @@ fn is_email(text: &str) -> bool {
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
-        && !has_whitespace(text)
-        && !(text.starts_with('"') || text.ends_with('"'))
-}
-
-/// Unicode White_Space, with a byte loop for the ASCII text nearly every email is. In ASCII
-/// that property is exactly tab through carriage return, and space.
-fn has_whitespace(text: &str) -> bool {
-    if text.is_ascii() {
-        text.bytes().any(|b| matches!(b, b'\t'..=b'\r' | b' '))
-    } else {
-        text.chars().any(char::is_whitespace)
-    }
+        && !text.starts_with('"')
+        && !text.ends_with('"')
 }
 
 /// 8-4-4-4-12 hex digits with dashes, any case. Branch-free over the 36 bytes: IDs are a third

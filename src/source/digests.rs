@@ -40,18 +40,19 @@ impl Buckets {
     /// the repeats per column. One bucket at a time, so the set stays small and in cache.
     pub(super) fn dedupe(&mut self, columns: usize) -> Vec<u64> {
         let mut duplicates = vec![0u64; columns];
-        let mut seen = Seen::default();
+        let mut places = HashTable::new();
         for bucket in &mut self.0 {
-            dedupe_bucket(bucket, &mut seen, &mut duplicates);
+            dedupe_bucket(bucket, &mut places, &mut duplicates);
         }
         duplicates
     }
 }
 
-/// The digests of one group (a bucket, or a partition on disk) seen so far: the digests in a
-/// list, and a table of their places in it keyed by eight of their bytes. Four-byte slots keep
-/// the table in cache; a set of the 32-byte digests themselves did not stay there for a
-/// partition of 80,000 and missed it on nearly every lookup.
+/// The digests of one partition on disk seen so far (it is read a block at a time, so they
+/// are kept here): the digests in a list, and a table of their places in it keyed by eight of
+/// their bytes. Four-byte slots keep the table in cache; a set of the 32-byte digests
+/// themselves did not stay there for a partition of 80,000 and missed it on nearly every
+/// lookup.
 #[derive(Default)]
 pub(super) struct Seen {
     digests: Vec<[u8; 32]>,
@@ -62,13 +63,6 @@ impl Seen {
     pub(super) fn clear(&mut self) {
         self.digests.clear();
         self.places.clear();
-    }
-
-    pub(super) fn reserve(&mut self, more: usize) {
-        self.digests.reserve(more);
-        let digests = &self.digests;
-        self.places
-            .reserve(more, |&place| key(&digests[place as usize]));
     }
 
     /// Whether `digest` is new here (and now seen).
@@ -94,7 +88,7 @@ impl Seen {
 }
 
 /// Digests are uniformly random already: eight of their bytes are a perfect hash. Bytes 1..9
-/// are used because every digest in one group shares byte 0.
+/// are used because every digest in one bucket or partition shares byte 0.
 fn key(digest: &[u8; 32]) -> u64 {
     let mut eight = [0u8; 8];
     eight.copy_from_slice(&digest[1..9]);
@@ -102,23 +96,53 @@ fn key(digest: &[u8; 32]) -> u64 {
 }
 
 /// Drops the repeats of one bucket (entries sharing their first byte), keeping first
-/// occurrences in order, and counts each repeat against its column.
-pub(super) fn dedupe_bucket(bucket: &mut Vec<Entry>, seen: &mut Seen, duplicates: &mut [u64]) {
-    seen.clear();
-    seen.reserve(bucket.len());
-    bucket.retain(|entry| first_time(entry, seen, duplicates));
+/// occurrences in order, and counts each repeat against its column. The entries kept are
+/// moved down over the repeats as it goes, and `places` keys them by where they now are.
+fn dedupe_bucket(bucket: &mut Vec<Entry>, places: &mut HashTable<u32>, duplicates: &mut [u64]) {
+    places.clear();
+    let mut kept = 0;
+    for i in 0..bucket.len() {
+        let entry = bucket[i];
+        let digest = digest_of(&entry);
+        let found = places.entry(
+            key(digest),
+            |&place| digest_of(&bucket[place as usize]) == digest,
+            |&place| key(digest_of(&bucket[place as usize])),
+        );
+        match found {
+            hash_table::Entry::Occupied(_) => count_repeat(&entry, duplicates),
+            hash_table::Entry::Vacant(slot) => {
+                // Invariant: a bucket in memory holds far fewer than 2^32 entries (the memory
+                // budget is counted in them).
+                slot.insert(u32::try_from(kept).expect("under 2^32 entries a bucket"));
+                bucket[kept] = entry;
+                kept += 1;
+            }
+        }
+    }
+    bucket.truncate(kept);
 }
 
 /// Whether an entry's digest is new to `seen` (and now in it); a repeat is counted against
 /// the entry's column.
 pub(super) fn first_time(entry: &[u8], seen: &mut Seen, duplicates: &mut [u64]) -> bool {
-    let mut digest = [0u8; 32];
-    digest.copy_from_slice(&entry[..32]);
-    let first = seen.insert(&digest);
-    if !first && let Some(count) = entry.get(32).and_then(|&c| duplicates.get_mut(c as usize)) {
-        *count += 1;
+    let first = seen.insert(digest_of(entry));
+    if !first {
+        count_repeat(entry, duplicates);
     }
     first
+}
+
+/// The digest of an entry (its first 32 bytes).
+fn digest_of(entry: &[u8]) -> &[u8; 32] {
+    // Invariant: entries are 33 bytes, read whole from buckets and partition files.
+    entry[..32].try_into().expect("an entry holds a digest")
+}
+
+fn count_repeat(entry: &[u8], duplicates: &mut [u64]) {
+    if let Some(count) = entry.get(32).and_then(|&c| duplicates.get_mut(c as usize)) {
+        *count += 1;
+    }
 }
 
 /// The unique digests of one list type: in memory (grouped by first byte, in file order
