@@ -17,7 +17,7 @@ use super::format::{field, is_blank};
 use super::open::open_stream;
 use super::records::{RecordReader, Span};
 use super::spares::Spares;
-use super::spill::{MemoryBudget, Runs};
+use super::spill::{MemoryBudget, Spills};
 use super::{Column, Format, SourceError};
 use crate::identity::{ListType, Namespace, Normalizer, Reason};
 
@@ -126,7 +126,7 @@ pub fn scan(
     let (spare_chunks, spare_entries) = (&spare_chunks, &spare_entries);
     let index = thread::scope(|scope| {
         let (work_tx, work_rx) = mpsc::sync_channel::<Chunk>(workers * 2);
-        // Bounded too: while the merge spills a run to disk, the workers wait instead of
+        // Bounded too: while the merge spills to disk, the workers wait instead of
         // piling results up in memory.
         let (done_tx, done_rx) = mpsc::sync_channel::<Result<Done, SourceError>>(workers * 16);
         let work_rx = Arc::new(Mutex::new(work_rx));
@@ -425,7 +425,7 @@ struct Merge {
     budget: MemoryBudget,
     /// Digests held in `entries`.
     held: usize,
-    runs: Runs,
+    spills: Spills,
     pending: BTreeMap<u64, Done>,
     next_seq: u64,
 }
@@ -453,7 +453,7 @@ impl Merge {
             entries: Default::default(),
             budget: plan.memory.clone(),
             held: 0,
-            runs: Runs::default(),
+            spills: Spills::default(),
             pending: BTreeMap::new(),
             next_seq: 0,
         }
@@ -524,7 +524,7 @@ impl Merge {
             self.held += part.len();
         }
         if self.held > self.budget.entries() {
-            if !self.runs.any_at_all() {
+            if !self.spills.any_at_all() {
                 let (root, read) = (&self.budget.scratch_root, self.summary.bytes);
                 let needed = super::spill::scratch_needed(self.held, read, total_bytes);
                 super::spill::check_room(root, needed, super::spill::free_near(root))?;
@@ -537,7 +537,7 @@ impl Merge {
     /// Past the budget: every list type's digests are appended to its partitions on disk.
     fn spill_all(&mut self) -> Result<(), SourceError> {
         let started = std::time::Instant::now();
-        self.runs
+        self.spills
             .spill(&self.budget, &mut self.entries)
             .map_err(|e| SourceError::io(&self.budget.scratch_root, e))?;
         self.held = 0;
@@ -575,7 +575,7 @@ impl Merge {
 
     /// Drops duplicate digests of each list type and counts them against the column where the
     /// identity came again: in memory (each list type in a thread of its own), or, once the
-    /// pass has spilled, by merging the runs on disk.
+    /// pass has spilled, by reading each partition on disk with its last stretch in memory.
     fn finish(mut self) -> Result<ScanOutput, SourceError> {
         for (counts, tally) in self.summary.columns.iter_mut().zip(&self.tallies) {
             counts.valid = tally.valid;
@@ -587,9 +587,9 @@ impl Merge {
                 .collect();
         }
         let columns = self.summary.columns.len();
-        let deduped = if self.runs.any_at_all() {
+        let deduped = if self.spills.any_at_all() {
             let root = self.budget.scratch_root.clone();
-            std::mem::take(&mut self.runs)
+            std::mem::take(&mut self.spills)
                 .count_all(columns, std::mem::take(&mut self.entries))
                 .map_err(|e| SourceError::io(&root, e))?
         } else {

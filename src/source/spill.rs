@@ -20,7 +20,7 @@ use crate::identity::ListType;
 /// Memory for the digests of one pass, in bytes, when `AUDIENCE_DESK_MEMORY_MIB` says nothing.
 pub const DEFAULT_MEMORY_MIB: usize = 512;
 
-/// How much memory the pass's digests may take, and where runs go past that.
+/// How much memory the pass's digests may take, and where they go past that.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MemoryBudget {
     pub bytes: usize,
@@ -142,13 +142,13 @@ pub fn remove_abandoned(root: &Path) {
 
 /// The partitions written so far, per list type (by `ListType::index`).
 #[derive(Debug, Default)]
-pub(super) struct Runs {
+pub(super) struct Spills {
     scratch: Option<Scratch>,
     /// Which of each list type's 256 partitions hold entries.
     parts: [Vec<bool>; 3],
 }
 
-impl Runs {
+impl Spills {
     pub fn any(&self, list: usize) -> bool {
         self.parts[list].iter().any(|&p| p)
     }
@@ -251,7 +251,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_disk_without_room_for_the_runs_refuses_the_pass_with_what_to_do() {
+    fn a_disk_without_room_for_the_partitions_refuses_the_pass_with_what_to_do() {
         // A quarter of a 2 GB file read, a million digests held: four million in all.
         let needed = scratch_needed(1_000_000, 500_000_000, 2_000_000_000);
         assert_eq!(needed, 4_000_000 * 41);
