@@ -2,7 +2,7 @@
 //! type, and a rejects report that names rows and reasons but never cell contents.
 
 use std::fs::{self, File};
-use std::io::{self, BufWriter};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
@@ -124,10 +124,6 @@ pub fn write_rejects(
     Ok(count)
 }
 
-/// Digests per list written by separate threads. One: two writers of one file only wait on
-/// each other for the file's lock, and three list types keep two cores busy already.
-const RUNS_PER_LIST: usize = 1;
-
 /// One lowercase hex digest and a line feed.
 const LINE: usize = 65;
 
@@ -137,20 +133,7 @@ fn write_digests(out: &Path, list: &DigestList) -> Result<PreparedFile, PrepareE
     let written = (|| {
         let file = File::create(&tmp)?;
         reserve(&file, (list.len() * LINE) as u64)?;
-        std::thread::scope(|scope| {
-            let writers: Vec<_> = list
-                .runs(RUNS_PER_LIST)
-                .into_iter()
-                .map(|run| {
-                    let file = &file;
-                    scope.spawn(move || write_run(file, &run))
-                })
-                .collect();
-            writers
-                .into_iter()
-                // Invariant: writing digests does not panic; a panic here is a bug to surface.
-                .try_for_each(|w| w.join().expect("digest writer thread"))
-        })?;
+        write_list(&file, list)?;
         drop(file);
         fs::rename(&tmp, &path)
     })();
@@ -165,14 +148,15 @@ fn write_digests(out: &Path, list: &DigestList) -> Result<PreparedFile, PrepareE
     })
 }
 
-/// Writes one run of digests at its place in the file, in blocks of whole lines. Each line's
-/// line feed is in the block from the start; only the digits are written per digest.
-fn write_run(file: &File, run: &crate::source::DigestRun<'_>) -> io::Result<()> {
+/// Writes a list's digests, in blocks of whole lines. Each line's line feed is in the block
+/// from the start; only the digits are written per digest. One thread per file: the list
+/// types are written in parallel already, and two writers of one file only wait on each
+/// other for its lock.
+fn write_list(mut file: &File, list: &DigestList) -> io::Result<()> {
     const LINES_PER_BLOCK: usize = 4096;
-    let mut offset = (run.start * LINE) as u64;
     let mut block = vec![b'\n'; LINE * LINES_PER_BLOCK];
     let mut used = 0;
-    run.try_for_each(|digest| {
+    list.try_for_each(|digest| {
         // Invariant: `used` is a multiple of LINE below the block's length, so a whole line
         // of 65 bytes follows it.
         let digits = block[used..]
@@ -181,13 +165,12 @@ fn write_run(file: &File, run: &crate::source::DigestRun<'_>) -> io::Result<()> 
         digest.write_hex(digits);
         used += LINE;
         if used == block.len() {
-            write_at(file, &block, offset)?;
-            offset += used as u64;
+            file.write_all(&block)?;
             used = 0;
         }
         Ok(())
     })?;
-    write_at(file, &block[..used], offset)
+    file.write_all(&block[..used])
 }
 
 /// Gives the file its final length, with its blocks allocated up front where the system can:
@@ -208,22 +191,6 @@ fn reserve(file: &File, len: u64) -> io::Result<()> {
 #[cfg(not(target_os = "linux"))]
 fn reserve(file: &File, len: u64) -> io::Result<()> {
     file.set_len(len)
-}
-
-#[cfg(unix)]
-fn write_at(file: &File, bytes: &[u8], offset: u64) -> io::Result<()> {
-    std::os::unix::fs::FileExt::write_all_at(file, bytes, offset)
-}
-
-#[cfg(windows)]
-fn write_at(file: &File, mut bytes: &[u8], mut offset: u64) -> io::Result<()> {
-    use std::os::windows::fs::FileExt;
-    while !bytes.is_empty() {
-        let n = file.seek_write(bytes, offset)?;
-        bytes = &bytes[n..];
-        offset += n as u64;
-    }
-    Ok(())
 }
 
 /// Streams rejects as `row,column,reason`; remembers the first write error for `finish`.

@@ -3,7 +3,6 @@
 //! partition files when the pass went past its memory budget (`partitions`).
 
 use std::io;
-use std::ops::Range;
 use std::thread;
 
 use hashbrown::{HashTable, hash_table};
@@ -134,7 +133,7 @@ pub(super) fn first_time(entry: &[u8], seen: &mut Seen, duplicates: &mut [u64]) 
 }
 
 /// The digest of an entry (its first 32 bytes).
-fn digest_of(entry: &[u8]) -> &[u8; 32] {
+pub(super) fn digest_of(entry: &[u8]) -> &[u8; 32] {
     // Invariant: entries are 33 bytes, read whole from buckets and partition files.
     entry[..32].try_into().expect("an entry holds a digest")
 }
@@ -194,85 +193,37 @@ impl DigestList {
     }
 
     pub fn digests(&self) -> Digests<'_> {
-        self.runs(1).into_iter().next().map_or_else(
-            || Box::new(std::iter::empty()) as Digests<'_>,
-            |run| run.digests(),
-        )
-    }
-
-    /// The digests in `parts` consecutive runs, in order, for writing them in parallel: each
-    /// run some of the 256 groups of a first byte.
-    pub fn runs(&self, parts: usize) -> Vec<DigestRun<'_>> {
-        let per_part = 256usize.div_ceil(parts.max(1));
-        let mut start = 0;
-        (0..256)
-            .step_by(per_part)
-            .map(|first| {
-                let bytes = first..(first + per_part).min(256);
-                let (source, len) = match &self.held {
-                    Held::Memory(buckets) => {
-                        let groups = &buckets.0[bytes];
-                        (RunSource::Memory(groups), groups.iter().map(Vec::len).sum())
-                    }
-                    Held::Partitions(partitions) => (
-                        RunSource::Partitions(partitions, bytes.clone()),
-                        partitions.unique_in(bytes),
-                    ),
+        match &self.held {
+            Held::Memory(buckets) => Box::new(
+                buckets
+                    .0
+                    .iter()
+                    .flatten()
+                    .map(|entry| Ok(Digest(*digest_of(entry)))),
+            ),
+            Held::Partitions(partitions) => Box::new((0..256).flat_map(move |byte| {
+                // A partition that cannot be read is one error where its digests were.
+                let (digests, error) = match partitions.load(byte) {
+                    Ok(digests) => (digests, None),
+                    Err(e) => (Vec::new(), Some(Err(e))),
                 };
-                let run = DigestRun { start, source };
-                start += len;
-                run
-            })
-            .collect()
-    }
-}
-
-/// Consecutive digests of a list: where they start among its digests, and the digests.
-pub struct DigestRun<'a> {
-    pub start: usize,
-    source: RunSource<'a>,
-}
-
-enum RunSource<'a> {
-    Memory(&'a [Vec<Entry>]),
-    /// The partitions of these first bytes.
-    Partitions(&'a Partitions, Range<usize>),
-}
-
-impl<'a> DigestRun<'a> {
-    pub fn digests(&self) -> Digests<'a> {
-        match &self.source {
-            RunSource::Memory(buckets) => Box::new(buckets.iter().flatten().map(|e| {
-                let mut d = [0u8; 32];
-                d.copy_from_slice(&e[..32]);
-                Ok(Digest(d))
+                error.into_iter().chain(digests.into_iter().map(Ok))
             })),
-            RunSource::Partitions(partitions, bytes) => {
-                let partitions = *partitions;
-                Box::new(bytes.clone().flat_map(move |byte| {
-                    // A partition that cannot be read is one error where its digests were.
-                    let (digests, error) = match partitions.load(byte) {
-                        Ok(digests) => (digests, None),
-                        Err(e) => (Vec::new(), Some(Err(e))),
-                    };
-                    error.into_iter().chain(digests.into_iter().map(Ok))
-                }))
-            }
         }
     }
 
     /// Calls `each` with the digests in order. Digests in memory go by in a plain loop, with
     /// no boxed iterator between them and the caller: writing `prepare`'s files is this loop.
     pub fn try_for_each(&self, mut each: impl FnMut(&Digest) -> io::Result<()>) -> io::Result<()> {
-        match &self.source {
-            RunSource::Memory(buckets) => buckets.iter().flatten().try_for_each(|entry| {
-                let mut digest = Digest([0u8; 32]);
-                digest.0.copy_from_slice(&entry[..32]);
-                each(&digest)
-            }),
-            RunSource::Partitions(partitions, bytes) => bytes
-                .clone()
-                .try_for_each(|byte| partitions.load(byte)?.iter().try_for_each(&mut each)),
+        match &self.held {
+            Held::Memory(buckets) => buckets
+                .0
+                .iter()
+                .flatten()
+                .try_for_each(|entry| each(&Digest(*digest_of(entry)))),
+            Held::Partitions(partitions) => {
+                (0..256).try_for_each(|byte| partitions.load(byte)?.iter().try_for_each(&mut each))
+            }
         }
     }
 }

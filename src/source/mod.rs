@@ -19,7 +19,7 @@ mod spill;
 
 pub use browse::{MARK_EVERY, RowIndex, read_rows};
 pub use columns::Column;
-pub use digests::{DigestList, DigestRun, Digests};
+pub use digests::{DigestList, Digests};
 pub use error::SourceError;
 pub use format::{Delimiter, Format, TextEncoding};
 pub use mapping::{ColumnRef, MapSpec};

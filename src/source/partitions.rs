@@ -2,18 +2,17 @@
 //! partition files (one per first byte), each holding that byte's entries in file order,
 //! repeats and all, and beside each the places of its repeats. The repeats are found when the
 //! pass ends (`count`), which reads each partition once and writes only where its repeats are.
-//! Reading the digests back (`DigestList::runs`) goes through one partition at a time and
+//! Reading the digests back (`DigestList::digests`) goes through one partition at a time and
 //! skips them: no file of unique digests is ever written (at 20 million rows that was 2 GB
 //! written and read again). Partitions are read in blocks, so memory follows a partition's
 //! unique digests, however often a file repeats one.
 
 use std::fs::{self, File};
 use std::io::{self, Read};
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::digests::{Buckets, Entry, Seen, first_time};
+use super::digests::{Buckets, Entry, Seen, digest_of, first_time};
 use super::spill::Scratch;
 use crate::identity::Digest;
 
@@ -94,11 +93,6 @@ impl Partitions {
         self.sorted = true;
     }
 
-    /// Unique digests of the partitions of first bytes in `bytes`.
-    pub fn unique_in(&self, bytes: Range<usize>) -> usize {
-        self.unique[bytes].iter().sum()
-    }
-
     /// The unique digests of partition `byte`, first occurrences in file order (or sorted).
     pub fn load(&self, byte: usize) -> io::Result<Vec<Digest>> {
         if self.unique[byte] == 0 {
@@ -120,9 +114,7 @@ impl Partitions {
         let mut digests = Vec::with_capacity(self.unique[byte]);
         self.for_each_entry(byte, |i, entry| {
             if skip.next_if_eq(&i).is_none() {
-                let mut digest = Digest([0u8; 32]);
-                digest.0.copy_from_slice(&entry[..32]);
-                digests.push(digest);
+                digests.push(Digest(*digest_of(entry)));
             }
         })?;
         if digests.len() != self.unique[byte] {
@@ -185,28 +177,16 @@ impl Drop for ListFiles {
 fn for_each_in_file(path: &Path, mut each: impl FnMut(&[u8])) -> io::Result<()> {
     const BLOCK: usize = ENTRY * 32 * 1024;
     let mut file = File::open(path)?;
-    let mut block = vec![0u8; BLOCK];
+    let mut block = Vec::with_capacity(BLOCK);
     loop {
-        let filled = read_full(&mut file, &mut block)?;
-        block[..filled].chunks_exact(ENTRY).for_each(&mut each);
+        block.clear();
+        // A whole block, short only at the end of the file.
+        let filled = (&mut file).take(BLOCK as u64).read_to_end(&mut block)?;
+        block.chunks_exact(ENTRY).for_each(&mut each);
         if filled < BLOCK {
             return Ok(());
         }
     }
-}
-
-/// Fills `buf` but at the end of the file: how much it holds.
-fn read_full(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match file.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
 }
 
 /// A digest as four big-endian words: ordered as its bytes are, compared without `memcmp`.

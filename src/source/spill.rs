@@ -1,6 +1,6 @@
 //! Bounded memory for the full pass. While the digests held stay under the memory budget the
 //! pass keeps them all in memory, as fast as ever. Past it, each list type's digests (already
-//! split into 256 buckets by first byte) are deduplicated and appended, still in file order, to
+//! split into 256 buckets by first byte) are appended, in file order and repeats and all, to
 //! one partition file per bucket in a scratch folder in the home, the list types in parallel. At
 //! the end the digests still in memory are not written: each partition (its file, then those)
 //! is read once to find its repeats (`partitions`), and the lists then read their digests a
@@ -187,17 +187,17 @@ impl Spills {
     /// column), the list types in parallel, with `tails` (the digests still in memory) as the
     /// partitions' last entries. The lists keep the scratch folder alive.
     pub fn count_all(
-        self,
+        mut self,
         columns: usize,
         tails: [Buckets; 3],
     ) -> io::Result<Vec<(DigestList, Vec<u64>)>> {
-        let Some(scratch) = self.scratch.map(Arc::new) else {
+        let Some(scratch) = self.scratch.take().map(Arc::new) else {
             return Ok(Vec::new());
         };
         let spilled = ListType::ALL
             .into_iter()
             .zip(tails)
-            .filter(|(t, tail)| self.parts[t.index()].contains(&true) || tail.len() > 0);
+            .filter(|(t, tail)| self.any(t.index()) || tail.len() > 0);
         thread::scope(|scope| {
             let counting: Vec<_> = spilled
                 .map(|(list_type, tail)| {
