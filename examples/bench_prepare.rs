@@ -19,7 +19,7 @@ use std::time::Instant;
 mod support;
 
 use audience_desk::prepare::prepare;
-use audience_desk::source::{Preview, PreviewOptions};
+use audience_desk::source::{MemoryBudget, Preview, PreviewOptions};
 use support::{Rng, peak_rss_kib, reset_peak_rss};
 
 fn main() -> anyhow::Result<()> {
@@ -76,7 +76,7 @@ fn measure(dir: &Path, file: &Path, rows: u64, style: Style) -> anyhow::Result<(
         reset_peak_rss();
         let started = Instant::now();
         let preview = Preview::load(file, &PreviewOptions::default())?;
-        let plan = preview.scan_plan()?;
+        let plan = preview.scan_plan(&MemoryBudget::in_home(&dir.join("home")))?;
         let out = dir.join("out-rust");
         report = Some(prepare(&plan, &out, &mut |_| {}, &AtomicBool::new(false))?);
         runs.push(started.elapsed().as_secs_f64());

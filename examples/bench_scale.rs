@@ -15,10 +15,10 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use audience_desk::app_core::Core;
+use audience_desk::context::Core;
 use audience_desk::pinterest::Endpoints;
 use audience_desk::prepare::prepare;
-use audience_desk::source::{Preview, PreviewOptions};
+use audience_desk::source::{MemoryBudget, Preview, PreviewOptions};
 use audience_desk::store::{MemorySecrets, NewConnection};
 use audience_desk::upload::{DEFAULT_BATCH_SIZE, JobSpec, Mode, Target, plan_upload};
 
@@ -118,8 +118,7 @@ fn measure(step: &str, file: &Path) -> anyhow::Result<()> {
     let (identities, unique) = match step {
         "prepare" => {
             let preview = Preview::load(file, &PreviewOptions::default())?;
-            let mut plan = preview.scan_plan()?;
-            plan.memory.scratch_root = work.path().join("home/tmp");
+            let plan = preview.scan_plan(&MemoryBudget::in_home(&work.path().join("home")))?;
             let out = work.path().join("out");
             let report = prepare(&plan, &out, &mut |_| {}, &AtomicBool::new(false))?;
             let lists = &report.summary.lists;

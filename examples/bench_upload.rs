@@ -12,7 +12,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use audience_desk::app_core::Core;
+use audience_desk::context::Core;
 use audience_desk::demo::follow_login as browser;
 use audience_desk::sim::{Faults, OWNED_AD_ACCOUNT, SimHandle};
 use audience_desk::source::{Preview, PreviewOptions};

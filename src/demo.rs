@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use url::Url;
 
-use crate::app_core::Core;
+use crate::context::Core;
 use crate::pinterest::{Endpoints, PinterestError};
 use crate::sim::{Faults, OWNED_AD_ACCOUNT, SimConfig, SimHandle};
 use crate::store::{MemorySecrets, NewConnection, StoreError};
@@ -29,7 +29,7 @@ pub enum DemoError {
     #[error(transparent)]
     Pinterest(#[from] PinterestError),
     #[error(transparent)]
-    Sync(#[from] crate::upload::SyncError),
+    Sync(#[from] crate::upload::JobError),
 }
 
 /// A running demo: the simulator and the sample file. Dropping it stops the simulator and
@@ -63,10 +63,14 @@ pub async fn start() -> Result<(Demo, Core), DemoError> {
     let home = std::env::temp_dir()
         .join("audience-desk-demo")
         .join(format!("home-{}-{run}", std::process::id()));
-    if home.exists() {
-        fs::remove_dir_all(&home)?;
-    }
-    fs::create_dir_all(&home)?;
+    let fresh = home.clone();
+    crate::store::blocking(move || -> std::io::Result<()> {
+        if fresh.exists() {
+            fs::remove_dir_all(&fresh)?;
+        }
+        fs::create_dir_all(&fresh)
+    })
+    .await?;
     // A little latency so progress can be watched, as on a real network.
     let faults = Faults {
         latency_ms: 150,
@@ -87,8 +91,12 @@ pub async fn start() -> Result<(Demo, Core), DemoError> {
     });
     // Slow enough that the jobs screen shows a job at work.
     core.limits.writes_per_minute = 60;
-    let sample = write_sample_file(SAMPLE_ROWS)?;
-    add_demo_sync(&core, &sample)?;
+    let (sample, core) = crate::store::blocking(move || -> Result<_, DemoError> {
+        let sample = write_sample_file(SAMPLE_ROWS)?;
+        add_demo_sync(&core, &sample)?;
+        Ok((sample, core))
+    })
+    .await?;
     Ok((Demo { sim, sample, home }, core))
 }
 
@@ -96,7 +104,7 @@ pub async fn start() -> Result<(Demo, Core), DemoError> {
 /// screen with its history), as an admin would keep a nightly export.
 fn add_demo_sync(core: &Core, sample: &Path) -> Result<(), DemoError> {
     let preview = crate::source::Preview::load(sample, &Default::default())
-        .map_err(crate::upload::SyncError::from)?;
+        .map_err(crate::upload::JobError::from)?;
     let mut settings = crate::syncs::SyncSettings {
         source: crate::syncs::Source::File(sample.to_owned()),
         header: true,
@@ -109,7 +117,7 @@ fn add_demo_sync(core: &Core, sample: &Path) -> Result<(), DemoError> {
         batch_size: crate::upload::DEFAULT_BATCH_SIZE,
     };
     settings.take_columns(&preview);
-    core.add_sync("Demo nightly", CONNECTION, &settings)?;
+    crate::syncs::add(core, "Demo nightly", CONNECTION, &settings)?;
     Ok(())
 }
 
@@ -129,17 +137,19 @@ pub async fn simulated(
         ..SimConfig::default()
     };
     let sim = SimHandle::start(config.clone(), 0).await?;
-    let core = Core::with(
-        home,
-        Endpoints::simulator(&sim.url, redirect),
-        Arc::new(MemorySecrets::default()),
-        None,
-    )?;
-    let connection = NewConnection {
-        app_id: Some(config.app_id.clone()),
-        ..connection
-    };
-    core.add_connection(&connection, Some(&config.app_secret))?;
+    let endpoints = Endpoints::simulator(&sim.url, redirect);
+    let home = home.to_owned();
+    // Opening the database and storing the connection block: off the runtime's workers.
+    let core = crate::store::blocking(move || -> Result<Core, DemoError> {
+        let core = Core::with(&home, endpoints, Arc::new(MemorySecrets::default()), None)?;
+        let connection = NewConnection {
+            app_id: Some(config.app_id.clone()),
+            ..connection
+        };
+        core.add_connection(&connection, Some(&config.app_secret))?;
+        Ok(core)
+    })
+    .await?;
     Ok((sim, core))
 }
 

@@ -64,7 +64,7 @@ pub fn timestamp(at: i64) -> String {
 
 /// "in 29 days", "in 3 hours", "2 days ago": an instant relative to now.
 pub fn relative(at: i64) -> String {
-    let delta = at - crate::home::now();
+    let delta = at - crate::os::now();
     let span = delta.unsigned_abs();
     // Rounded to the nearest unit: a token issued a moment ago expires "in 30 days".
     let amount = match span {

@@ -1,20 +1,47 @@
 //! Audience Desk: customer files into Pinterest customer lists and audiences.
 //!
-//! The core is free of UI code: `identity` holds the rules, `source` reads files, `prepare`
-//! writes what would be sent; the command line (`cli`) and the desktop app (`gui`) drive them.
+//! The modules form layers, each using only those listed before it (`tests/engine/layers.rs`
+//! holds the tree to this order, and no module folder may import its siblings in a circle):
+//!
+//! 1. `os`, `display`: the clock, processes, disk; how numbers and times read.
+//! 2. `identity`: the rules, pure.
+//! 3. `home`: where local state lives and how it is written.
+//! 4. `source`, `prepare`: files read as streams; digests written for a dry look.
+//! 5. `store`: the database and the secret store.
+//! 6. `pinterest`: the only code that speaks HTTP to Pinterest.
+//! 7. `context`: the `Core` every feature takes, its sessions, limiters, store and secrets.
+//! 8. `upload`, `audiences`, `syncs`: the features, each a set of functions taking `&Core`.
+//! 9. `overview`: what both faces list, read across the features.
+//! 10. `sim`, `demo`: the Pinterest simulator, and the demo built on it.
+//! 11. `cli`, `gui`: the two faces.
 
-pub mod app_core;
-pub mod audiences;
-pub mod cli;
-pub mod demo;
+pub mod os;
+
 pub mod display;
-pub mod gui;
-pub mod home;
+
 pub mod identity;
-pub mod pinterest;
+
+pub(crate) mod home;
+
 pub mod prepare;
-pub mod sim;
 pub mod source;
+
 pub mod store;
+
+pub mod pinterest;
+
+pub mod context;
+
+pub mod audiences;
 pub mod syncs;
 pub mod upload;
+
+pub mod overview;
+
+pub mod demo;
+pub mod sim;
+
+pub mod cli;
+pub mod gui;
+
+pub use context::Core;

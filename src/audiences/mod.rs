@@ -2,18 +2,20 @@
 //! rate, followed over two days), and what admins do next with a ready audience: a lookalike,
 //! sharing it with other ad accounts of the business, removing it.
 
-mod health;
+mod follow_up;
 
 use serde::Serialize;
 
-pub use health::{EARLY_EVERY, FOLLOW_FOR, HealthNews, LATER_EVERY, match_rate, snapshot_due};
+pub use follow_up::{
+    EARLY_EVERY, FOLLOW_FOR, HealthNews, LATER_EVERY, match_rate, snapshot_due, take_due_snapshots,
+};
 
-use crate::app_core::Core;
+use crate::context::Core;
 use crate::pinterest::{
     ApiError, Audience, CustomerList, NewAudience, PinterestError, ShareOperation, SharedAudience,
     SharedAudienceAccount,
 };
-use crate::store::{Snapshot, StoreError};
+use crate::store::{Snapshot, Store, StoreError};
 
 /// The countries Pinterest makes lookalikes in.
 pub const LOOKALIKE_COUNTRIES: [&str; 3] = ["US", "CA", "GB"];
@@ -113,194 +115,217 @@ impl Lookalike {
     }
 }
 
-impl Core {
-    /// A connection's customer lists and audiences, with the identities this app has in each
-    /// list and each audience's estimated match rate. The followed lists that are due get
-    /// their snapshot from this same listing, and what they became is returned as news.
-    pub async fn ad_account_health(
-        &self,
-        connection: &str,
-    ) -> Result<(String, Vec<ListView>, Vec<AudienceView>, Vec<HealthNews>), PinterestError> {
-        let client = self.client(connection)?;
-        let ad = client.session().connection().ad_account_id.clone();
-        let lists = client.customer_lists(&ad).await?;
-        let audiences = client.audiences(&ad).await?;
-        let now = crate::home::now();
-        let due: Vec<_> = self
-            .store()
-            .followed()?
-            .into_iter()
-            .filter(|f| f.ad_account_id == ad && snapshot_due(f.since, f.last_taken, now))
-            .collect();
-        let news = self.record(&health::Listing::new(&lists, &audiences), &due, now)?;
-        let store = self.store();
-        let made = store.audiences_made(&ad)?;
-        let lists = lists
-            .into_iter()
-            .map(|list| {
-                let identities = store.ledger_count(&ad, &list.id)?;
-                Ok(ListView { list, identities })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        let audiences = audiences
-            .into_iter()
-            .map(|audience| {
-                let list = audience
-                    .rule
-                    .as_ref()
-                    .and_then(|r| r.customer_list_id.clone());
-                // Counted once per list (a ledger can hold millions): the list's own view
-                // has it already.
-                let counted = |l: &String| {
-                    lists
-                        .iter()
-                        .find(|v| v.list.id == *l)
-                        .map_or_else(|| store.ledger_count(&ad, l), |v| Ok(v.identities))
-                };
-                let identities = list.as_ref().map(counted).transpose()?;
-                let size = audience.size.map(|s| s.max(0) as u64);
-                Ok(AudienceView {
-                    match_rate: identities.and_then(|n| match_rate(size, n)),
-                    identities,
-                    made_by_app: made.contains(&audience.id),
-                    audience,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        Ok((ad, lists, audiences, news))
-    }
-
-    /// What the app saw of a list over time, oldest first.
-    pub fn list_history(
-        &self,
-        ad_account: &str,
-        list_id: &str,
-    ) -> Result<Vec<Snapshot>, StoreError> {
-        self.store().snapshots(ad_account, list_id)
-    }
-
-    /// Makes a lookalike of READY seed audiences of the connection's ad account.
-    pub async fn create_lookalike(
-        &self,
-        connection: &str,
-        request: &Lookalike,
-    ) -> Result<Audience, AudienceError> {
-        request.check()?;
-        let client = self.client(connection)?;
-        let ad = client.session().connection().ad_account_id.clone();
-        let mut first_name = None;
-        for seed in &request.seeds {
-            let audience = match client.audience(&ad, seed).await {
-                Ok(audience) => audience,
-                Err(PinterestError::Api(e)) if e.status == 404 => {
-                    return Err(AudienceError::Invalid(format!(
-                        "there is no audience {seed} in ad account {ad}; `audience-desk lists \
-                         {connection}` shows them"
-                    )));
-                }
-                Err(e) => return Err(e.into()),
-            };
-            let status = audience.status.as_deref().unwrap_or("UNKNOWN");
-            if status != "READY" {
-                return Err(AudienceError::Invalid(format!(
-                    "seed audience {seed} ({}) is {status}; a lookalike needs READY seeds. \
-                     Pinterest takes up to 48 hours to match a list; `audience-desk lists \
-                     {connection}` shows the status",
-                    audience.name.as_deref().unwrap_or("unnamed")
-                )));
-            }
-            first_name.get_or_insert(audience.name.unwrap_or_else(|| seed.clone()));
-        }
-        let name = request.name.clone().unwrap_or_else(|| {
-            format!(
-                "Lookalike of {} ({} {}%)",
-                first_name.unwrap_or_default(),
-                request.country,
-                request.percent
-            )
-        });
-        let audience = client
-            .create_audience(
-                &ad,
-                &NewAudience::lookalike(&name, &request.seeds, &request.country, request.percent),
-            )
-            .await?;
-        self.store().made_audience(&ad, &audience.id)?;
-        Ok(audience)
-    }
-
-    /// Shares an audience with ad accounts of the same business, or revokes it; returns who
-    /// has it now.
-    pub async fn share_audience(
-        &self,
-        connection: &str,
-        audience_id: &str,
-        recipients: &[String],
-        revoke: bool,
-    ) -> Result<Vec<SharedAudienceAccount>, AudienceError> {
-        let client = self.client(connection)?;
-        let ad = client.session().connection().ad_account_id.clone();
-        if recipients.is_empty() {
-            return Err(AudienceError::Invalid(
-                "name the ad accounts to share with (--with AD_ACCOUNT_ID)".into(),
-            ));
-        }
-        for recipient in recipients {
-            crate::store::validate_ad_account_id(recipient).map_err(AudienceError::Invalid)?;
-            if *recipient == ad {
-                return Err(AudienceError::Invalid(format!(
-                    "ad account {ad} owns the audience; share it with another ad account"
-                )));
-            }
-        }
-        let share = SharedAudience {
-            audience_id: audience_id.to_owned(),
-            recipient_account_ids: recipients.to_vec(),
-            operation_type: if revoke {
-                ShareOperation::Revoke
-            } else {
-                ShareOperation::Share
-            },
-        };
-        match client.share_audience(&ad, &share).await {
-            Ok(_) => {}
-            Err(PinterestError::Api(e)) if e.status == 403 => {
-                return Err(AudienceError::SharingRestricted(e));
-            }
-            Err(e) => return Err(e.into()),
-        }
-        Ok(client.shared_accounts(&ad, audience_id).await?)
-    }
-
-    /// The ad accounts an audience is shared with.
-    pub async fn shared_with(
-        &self,
-        connection: &str,
-        audience_id: &str,
-    ) -> Result<Vec<SharedAudienceAccount>, AudienceError> {
-        let client = self.client(connection)?;
-        let ad = client.session().connection().ad_account_id.clone();
-        Ok(client.shared_accounts(&ad, audience_id).await?)
-    }
-
-    /// Removes an audience this app made (its list stays; Pinterest cannot delete lists).
-    pub async fn remove_audience(
-        &self,
-        connection: &str,
-        audience_id: &str,
-    ) -> Result<Audience, AudienceError> {
-        let client = self.client(connection)?;
-        let ad = client.session().connection().ad_account_id.clone();
-        let made = self.store().audiences_made(&ad)?;
-        if !made.contains(audience_id) {
-            return Err(AudienceError::Invalid(format!(
-                "audience {audience_id} was not made by Audience Desk; remove it in Ads Manager"
-            )));
-        }
-        Ok(client.remove_audience(&ad, audience_id).await?)
-    }
+/// A connection's customer lists and audiences, with the identities this app has in each
+/// list and each audience's estimated match rate. The followed lists that are due get
+/// their snapshot from this same listing, and what they became is returned as news.
+pub async fn ad_account_health(
+    core: &Core,
+    connection: &str,
+) -> Result<(String, Vec<ListView>, Vec<AudienceView>, Vec<HealthNews>), PinterestError> {
+    let client = core.client(connection).await?;
+    let ad = client.session().connection().ad_account_id.clone();
+    let lists = client.customer_lists(&ad).await?;
+    let audiences = client.audiences(&ad).await?;
+    let now = crate::os::now();
+    let read = core
+        .store
+        .call(move |store| what_the_app_knows(store, ad, lists, audiences, now))
+        .await?;
+    Ok(read)
 }
 
+/// The listing with what the home knows of it; the followed lists that are due get their
+/// snapshot from it.
+#[allow(clippy::type_complexity)]
+fn what_the_app_knows(
+    store: &mut Store,
+    ad: String,
+    lists: Vec<CustomerList>,
+    audiences: Vec<Audience>,
+    now: i64,
+) -> Result<(String, Vec<ListView>, Vec<AudienceView>, Vec<HealthNews>), StoreError> {
+    let due: Vec<_> = store
+        .followed()?
+        .into_iter()
+        .filter(|f| f.ad_account_id == ad && snapshot_due(f.since, f.last_taken, now))
+        .collect();
+    let news = follow_up::record(
+        store,
+        &follow_up::Listing::new(&lists, &audiences),
+        &due,
+        now,
+    )?;
+    let made = store.audiences_made(&ad)?;
+    let lists = lists
+        .into_iter()
+        .map(|list| {
+            let identities = store.ledger_count(&ad, &list.id)?;
+            Ok(ListView { list, identities })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let audiences = audiences
+        .into_iter()
+        .map(|audience| {
+            let list = audience
+                .rule
+                .as_ref()
+                .and_then(|r| r.customer_list_id.clone());
+            // Counted once per list (a ledger can hold millions): the list's own view
+            // has it already.
+            let counted = |l: &String| {
+                lists
+                    .iter()
+                    .find(|v| v.list.id == *l)
+                    .map_or_else(|| store.ledger_count(&ad, l), |v| Ok(v.identities))
+            };
+            let identities = list.as_ref().map(counted).transpose()?;
+            let size = audience.size.map(|s| s.max(0) as u64);
+            Ok(AudienceView {
+                match_rate: identities.and_then(|n| match_rate(size, n)),
+                identities,
+                made_by_app: made.contains(&audience.id),
+                audience,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok((ad, lists, audiences, news))
+}
+
+/// What the app saw of a list over time, oldest first.
+pub fn list_history(
+    core: &Core,
+    ad_account: &str,
+    list_id: &str,
+) -> Result<Vec<Snapshot>, StoreError> {
+    core.store().snapshots(ad_account, list_id)
+}
+
+/// Makes a lookalike of READY seed audiences of the connection's ad account.
+pub async fn create_lookalike(
+    core: &Core,
+    connection: &str,
+    request: &Lookalike,
+) -> Result<Audience, AudienceError> {
+    request.check()?;
+    let client = core.client(connection).await?;
+    let ad = client.session().connection().ad_account_id.clone();
+    let mut first_name = None;
+    for seed in &request.seeds {
+        let audience = match client.audience(&ad, seed).await {
+            Ok(audience) => audience,
+            Err(PinterestError::Api(e)) if e.status == 404 => {
+                return Err(AudienceError::Invalid(format!(
+                    "there is no audience {seed} in ad account {ad}; `audience-desk lists \
+                     {connection}` shows them"
+                )));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let status = audience.status.as_deref().unwrap_or("UNKNOWN");
+        if status != "READY" {
+            return Err(AudienceError::Invalid(format!(
+                "seed audience {seed} ({}) is {status}; a lookalike needs READY seeds. \
+                 Pinterest takes up to 48 hours to match a list; `audience-desk lists \
+                 {connection}` shows the status",
+                audience.name.as_deref().unwrap_or("unnamed")
+            )));
+        }
+        first_name.get_or_insert(audience.name.unwrap_or_else(|| seed.clone()));
+    }
+    let name = request.name.clone().unwrap_or_else(|| {
+        format!(
+            "Lookalike of {} ({} {}%)",
+            first_name.unwrap_or_default(),
+            request.country,
+            request.percent
+        )
+    });
+    let audience = client
+        .create_audience(
+            &ad,
+            &NewAudience::lookalike(&name, &request.seeds, &request.country, request.percent),
+        )
+        .await?;
+    {
+        let (ad, id) = (ad.clone(), audience.id.clone());
+        core.store.call(move |s| s.made_audience(&ad, &id)).await?;
+    }
+    Ok(audience)
+}
+
+/// Shares an audience with ad accounts of the same business, or revokes it; returns who
+/// has it now.
+pub async fn share(
+    core: &Core,
+    connection: &str,
+    audience_id: &str,
+    recipients: &[String],
+    revoke: bool,
+) -> Result<Vec<SharedAudienceAccount>, AudienceError> {
+    let client = core.client(connection).await?;
+    let ad = client.session().connection().ad_account_id.clone();
+    if recipients.is_empty() {
+        return Err(AudienceError::Invalid(
+            "name the ad accounts to share with (--with AD_ACCOUNT_ID)".into(),
+        ));
+    }
+    for recipient in recipients {
+        crate::store::validate_ad_account_id(recipient).map_err(AudienceError::Invalid)?;
+        if *recipient == ad {
+            return Err(AudienceError::Invalid(format!(
+                "ad account {ad} owns the audience; share it with another ad account"
+            )));
+        }
+    }
+    let share = SharedAudience {
+        audience_id: audience_id.to_owned(),
+        recipient_account_ids: recipients.to_vec(),
+        operation_type: if revoke {
+            ShareOperation::Revoke
+        } else {
+            ShareOperation::Share
+        },
+    };
+    match client.share_audience(&ad, &share).await {
+        Ok(_) => {}
+        Err(PinterestError::Api(e)) if e.status == 403 => {
+            return Err(AudienceError::SharingRestricted(e));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(client.shared_accounts(&ad, audience_id).await?)
+}
+
+/// The ad accounts an audience is shared with.
+pub async fn shared_with(
+    core: &Core,
+    connection: &str,
+    audience_id: &str,
+) -> Result<Vec<SharedAudienceAccount>, AudienceError> {
+    let client = core.client(connection).await?;
+    let ad = client.session().connection().ad_account_id.clone();
+    Ok(client.shared_accounts(&ad, audience_id).await?)
+}
+
+/// Removes an audience this app made (its list stays; Pinterest cannot delete lists).
+pub async fn remove(
+    core: &Core,
+    connection: &str,
+    audience_id: &str,
+) -> Result<Audience, AudienceError> {
+    let client = core.client(connection).await?;
+    let ad = client.session().connection().ad_account_id.clone();
+    let made = {
+        let ad = ad.clone();
+        core.store.call(move |s| s.audiences_made(&ad)).await?
+    };
+    if !made.contains(audience_id) {
+        return Err(AudienceError::Invalid(format!(
+            "audience {audience_id} was not made by Audience Desk; remove it in Ads Manager"
+        )));
+    }
+    Ok(client.remove_audience(&ad, audience_id).await?)
+}
 #[cfg(test)]
 mod tests {
     use super::*;

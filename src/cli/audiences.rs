@@ -1,8 +1,8 @@
 //! `lookalike` and `share`: what admins do next with a ready audience.
 
 use super::text::emit;
-use crate::app_core::Core;
 use crate::audiences::Lookalike;
+use crate::context::Core;
 
 fn open_core() -> anyhow::Result<Core> {
     super::upload::open_core(400)
@@ -10,7 +10,7 @@ fn open_core() -> anyhow::Result<Core> {
 
 pub async fn lookalike(connection: &str, request: &Lookalike) -> anyhow::Result<()> {
     let core = open_core()?;
-    let audience = core.create_lookalike(connection, request).await?;
+    let audience = crate::audiences::create_lookalike(&core, connection, request).await?;
     Ok(emit(&format!(
         "Made lookalike audience {} \"{}\" ({}); Pinterest builds it over the next hours: \
          `audience-desk lists {connection}` shows its status.\n",
@@ -27,9 +27,7 @@ pub async fn share(
     revoke: bool,
 ) -> anyhow::Result<()> {
     let core = open_core()?;
-    let holders = core
-        .share_audience(connection, audience, with, revoke)
-        .await?;
+    let holders = crate::audiences::share(&core, connection, audience, with, revoke).await?;
     let verb = if revoke { "Revoked" } else { "Shared" };
     let mut out = format!(
         "{verb} audience {audience} {} {}.\n",

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use super::args::{ConnectionCommand, SimArgs};
 use super::text::{emit, relative};
-use crate::app_core::{AccessReport, ConnectionOverview, Core};
+use crate::context::{AccessReport, Core};
+use crate::overview::ConnectionOverview;
 use crate::pinterest::{ConnectionStatus, open_in_browser};
 use crate::sim::{Faults, SimConfig};
 use crate::store::{ConnectionUpdate, NewConnection};
@@ -85,7 +86,7 @@ pub fn manage(action: ConnectionCommand) -> anyhow::Result<()> {
 }
 
 fn list(core: &Core, json: bool) -> anyhow::Result<()> {
-    let listed = core.connection_overviews()?;
+    let listed = crate::overview::connections(core)?;
     if json {
         return Ok(emit(&(serde_json::to_string_pretty(&listed)? + "\n"))?);
     }
@@ -98,7 +99,7 @@ fn list(core: &Core, json: bool) -> anyhow::Result<()> {
         "{:<20} {:<19} {:<19} {:<16} {:<16} {}\n",
         "NAME", "AD ACCOUNT", "STATE", "ACCESS EXPIRES", "REFRESH EXPIRES", "DESCRIPTION"
     );
-    let now = crate::home::now();
+    let now = crate::os::now();
     for overview in &listed {
         let ConnectionOverview { connection, status } = overview;
         out += &format!(
@@ -129,7 +130,7 @@ pub async fn connect(name: &str, timeout: u64) -> anyhow::Result<()> {
             Duration::from_secs(timeout),
         )
         .await?;
-    let status = core.status(name)?;
+    let status = core.connection_status(name).await?;
     emit(&describe_access(&report, &status))?;
     if let Some(problem) = report.problem {
         anyhow::bail!("connected, but {problem}");
@@ -185,7 +186,7 @@ pub async fn accounts(name: &str, json: bool) -> anyhow::Result<()> {
 
 pub async fn lists(name: &str, json: bool) -> anyhow::Result<()> {
     let core = open_core()?;
-    let found = core.ad_account_lists(name).await?;
+    let found = crate::overview::ad_account_lists(&core, name).await?;
     let ad = &found.ad_account_id;
     if json {
         return Ok(emit(&(serde_json::to_string_pretty(&found)? + "\n"))?);

@@ -18,7 +18,9 @@ pub fn run(args: &FileArgs, json: bool, rows: usize) -> anyhow::Result<()> {
     if !json {
         text::emit(&first_screen(&preview, rows))?;
     }
-    let plan = preview.scan_plan();
+    let plan = preview.scan_plan(&crate::source::MemoryBudget::in_home(
+        &crate::home::home_dir(),
+    ));
     let summary = match &plan {
         Ok(plan) => {
             let bar = progress::bar(preview.size, "counting");

@@ -8,7 +8,7 @@ use tokio::sync::watch;
 
 use super::args::{SyncArgs, SyncCommand};
 use super::text::{emit, group};
-use crate::app_core::Core;
+use crate::context::Core;
 use crate::source::{Preview, PreviewOptions};
 use crate::store::RunState;
 use crate::syncs::{
@@ -26,7 +26,7 @@ pub async fn run(action: SyncCommand) -> anyhow::Result<()> {
             settings,
         } => edit(&name, rename.as_deref(), &settings),
         SyncCommand::Remove { name } => {
-            let removed = Core::open()?.remove_sync(&name)?;
+            let removed = crate::syncs::remove(&Core::open()?, &name)?;
             Ok(emit(&format!(
                 "Removed sync '{}' and its history.\n",
                 removed.name
@@ -44,7 +44,7 @@ pub async fn run(action: SyncCommand) -> anyhow::Result<()> {
         } => watch_all(Duration::from_secs(settle), writes_per_minute).await,
         SyncCommand::ScheduleHint { name } => {
             let core = Core::open()?;
-            let sync = core.sync_overview(&name)?;
+            let sync = crate::syncs::overview_of(&core, &name)?;
             let schedule = sync
                 .settings
                 .map_or(Schedule::Manual, |settings| settings.schedule);
@@ -122,7 +122,7 @@ fn add(name: &str, args: &SyncArgs) -> anyhow::Result<()> {
         batch_size: args.batch_size.unwrap_or(DEFAULT_BATCH_SIZE),
     };
     read_columns(&mut settings, args)?;
-    let sync = core.add_sync(name, &connection, &settings)?;
+    let sync = crate::syncs::add(&core, name, &connection, &settings)?;
     emit(&format!(
         "Saved sync '{}': {}.\nRun it now with `audience-desk sync run {}`{}.\n",
         sync.name,
@@ -138,7 +138,7 @@ fn add(name: &str, args: &SyncArgs) -> anyhow::Result<()> {
 
 fn edit(name: &str, rename: Option<&str>, args: &SyncArgs) -> anyhow::Result<()> {
     let core = Core::open()?;
-    let sync = core.sync_overview(name)?;
+    let sync = crate::syncs::overview_of(&core, name)?;
     let mut settings = match (sync.settings, sync.problem) {
         (Some(settings), _) => settings,
         (None, problem) => anyhow::bail!(problem.unwrap_or_default()),
@@ -172,7 +172,7 @@ fn edit(name: &str, rename: Option<&str>, args: &SyncArgs) -> anyhow::Result<()>
         read_columns(&mut settings, args)?;
     }
     let connection = args.connection.as_deref().unwrap_or(&sync.row.connection);
-    let saved = core.edit_sync(name, rename.unwrap_or(name), connection, &settings)?;
+    let saved = crate::syncs::edit(&core, name, rename.unwrap_or(name), connection, &settings)?;
     Ok(emit(&format!(
         "Saved sync '{}': {}.\n",
         saved.name,
@@ -201,7 +201,7 @@ pub fn describe_settings(settings: &SyncSettings, connection: &str) -> String {
 
 fn list(json: bool) -> anyhow::Result<()> {
     let core = Core::open()?;
-    let syncs = core.syncs()?;
+    let syncs = crate::syncs::list(&core)?;
     if json {
         let listed: Vec<serde_json::Value> = syncs.iter().map(sync_json).collect();
         return Ok(emit(&(serde_json::to_string_pretty(&listed)? + "\n"))?);
@@ -263,7 +263,7 @@ fn sync_json(sync: &SyncOverview) -> serde_json::Value {
 
 fn history(name: &str, json: bool, limit: usize) -> anyhow::Result<()> {
     let core = Core::open()?;
-    let runs = core.sync_history(name, limit)?;
+    let runs = crate::syncs::history(&core, name, limit)?;
     if json {
         return Ok(emit(&(serde_json::to_string_pretty(&runs)? + "\n"))?);
     }
@@ -378,7 +378,7 @@ async fn run_now(name: &str, writes_per_minute: u32) -> anyhow::Result<()> {
     let _ = shown.await;
     bar.finish_and_clear();
     let outcome = result?.ok_or_else(|| anyhow::anyhow!("the run did not start"))?;
-    let views = core.sync_history(name, 1)?;
+    let views = crate::syncs::history(&core, name, 1)?;
     if let Some(view) = views.last() {
         emit(&describe_run(view))?;
     }
@@ -419,7 +419,7 @@ fn ended_well(name: &str, outcome: &RunOutcome) -> anyhow::Result<()> {
 
 async fn watch_all(settle: Duration, writes_per_minute: u32) -> anyhow::Result<()> {
     let core = open_core(writes_per_minute)?;
-    let syncs = core.syncs()?;
+    let syncs = crate::syncs::list(&core)?;
     emit(&format!(
         "Watching {} sync{} in {}; Ctrl-C stops.\n",
         syncs.len(),
@@ -431,7 +431,7 @@ async fn watch_all(settle: Duration, writes_per_minute: u32) -> anyhow::Result<(
     let watcher = Watcher::new(core, control, settle);
     watcher
         .watch(|event| {
-            let now = crate::display::timestamp(crate::home::now());
+            let now = crate::display::timestamp(crate::os::now());
             let line = match event {
                 WatchEvent::Started { sync, .. } => format!("{now} {sync}: run started\n"),
                 WatchEvent::NotRun { sync, .. } => {

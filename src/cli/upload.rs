@@ -9,7 +9,8 @@ use tokio::sync::watch;
 use super::args::FileArgs;
 use super::progress;
 use super::text::{emit, group};
-use crate::app_core::{Core, JobOverview};
+use crate::context::Core;
+use crate::overview::JobOverview;
 use crate::store::JobState;
 use crate::upload::{Control, JobProgress, JobReport, JobSpec, Plan, plan_upload, run_job};
 
@@ -216,7 +217,7 @@ fn describe_report(report: &JobReport) -> String {
 
 pub fn jobs(json: bool) -> anyhow::Result<()> {
     let core = Core::open()?;
-    let jobs = core.recent_jobs(50)?;
+    let jobs = crate::overview::recent_jobs(&core, 50)?;
     if json {
         let listed: Vec<_> = jobs
             .iter()
@@ -225,7 +226,7 @@ pub fn jobs(json: bool) -> anyhow::Result<()> {
                     "id": job.row.id,
                     "connection": job.row.connection,
                     "ad_account_id": job.row.ad_account_id,
-                    "file": job.row.file,
+                    "file": job.row.file.to_string_lossy(),
                     "state": job.row.state,
                     "message": job.row.message,
                     "created_at": job.row.created_at,
@@ -252,7 +253,7 @@ pub fn jobs(json: bool) -> anyhow::Result<()> {
             row.state.label(),
             row.connection,
             format!("{}/{}", group(counts.records_acked), group(counts.records)),
-            row.file
+            row.file.display()
         );
         if row.state.is_unfinished() && row.state != JobState::Running {
             out += &format!("       resume with: audience-desk resume {}\n", row.id);

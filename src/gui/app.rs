@@ -1,30 +1,25 @@
+//! The shell around the features: how the app is made (with a core, in demo mode), the
+//! frame (events drained, chores due, the toolbar, the notice, the screen shown), where
+//! actions and events go, and what the window remembers between sessions.
+
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use eframe::egui;
-use tokio::sync::watch;
 
-mod effects;
-mod events;
 mod keys;
 
-use super::action::Action;
 use super::command::Command;
 use super::every::Every;
 use super::picker::FilePicker;
-use super::state::{
-    AccountsState, AudienceDialog, ConnectState, ConnectionForm, FileState, ListsState, LiveJob,
-    LiveRun, Loaded, Notice, PlanState, ScanState, ScheduleChoice, State, UploadForm, View,
+use super::state::{Notice, State, UploadForm, View};
+use super::tasks::{Opener, Tasks};
+use super::{
+    Action, App, Backend, Event, audiences, connections, file, jobs, notify, syncs, upload,
 };
-use super::tasks::{Event, Opener, Question, Tasks};
-use super::{notify, screens};
-use crate::app_core::Core;
-use crate::store::JobState;
-use crate::syncs::{RunProgress, Schedule, Source, SyncSettings, SyncTarget};
-use crate::upload::{Control, DEFAULT_BATCH_SIZE, JobProgress, JobSpec, Target};
+use crate::context::Core;
 
 /// How often connection states and countdowns are read again.
 const STATUSES_EVERY: Duration = Duration::from_secs(1);
@@ -36,37 +31,6 @@ const JOBS_EVERY: Duration = Duration::from_secs(2);
 const SYNCS_EVERY: Duration = Duration::from_secs(2);
 /// How often tokens close to expiry are refreshed in the background.
 const FRESH_EVERY: Duration = Duration::from_secs(300);
-
-/// The desktop app's state and its background tasks.
-pub struct App {
-    pub state: State,
-    tasks: Tasks,
-    picker: Arc<dyn FilePicker>,
-    core: Option<Arc<Core>>,
-    runtime: Option<tokio::runtime::Runtime>,
-    opener: Opener,
-    connect_task: Option<tokio::task::AbortHandle>,
-    statuses: Every,
-    jobs: Every,
-    syncs: Every,
-    fresh: Every,
-    /// Stops the background watcher that runs due syncs; `None` until it starts.
-    watcher: Option<Arc<Control>>,
-    /// Off in tests that want no background runs; on by default.
-    pub run_due_syncs: bool,
-    /// What to do on the first frame, once a context exists: reopen the last file, and in
-    /// demo mode connect.
-    pending: Vec<Action>,
-    throughput: Every,
-    /// Connections already warned about, so a warning is given once per session.
-    warned: HashSet<String>,
-    /// The keyring's trouble, said once per session.
-    keyring_warned: bool,
-    /// Off in tests; `run` turns it on.
-    pub desktop_notifications: bool,
-    /// Demo mode's simulator, kept alive as long as the app.
-    demo: Option<crate::demo::Demo>,
-}
 
 /// What the window remembers between sessions: one record in eframe's storage, every field
 /// defaulted so that a record from an older or newer version still loads.
@@ -83,27 +47,28 @@ struct Remembered {
 const REMEMBERED_KEY: &str = "audience-desk";
 
 impl App {
+    /// An app with no local state yet. Its tasks' runtime is made here: without threads
+    /// nothing could run at all.
     pub fn new(picker: Arc<dyn FilePicker>) -> Self {
         App {
             state: State::default(),
-            tasks: Tasks::default(),
+            // Invariant: a runtime of two threads can be made wherever a window can open.
+            tasks: Tasks::new().expect("the app's task threads"),
             picker,
-            core: None,
-            runtime: None,
+            backend: None,
             opener: Arc::new(|url: &url::Url| crate::pinterest::open_in_browser(url.as_str())),
             connect_task: None,
             statuses: Every::new(STATUSES_EVERY),
             jobs: Every::new(JOBS_EVERY),
             syncs: Every::new(SYNCS_EVERY),
             fresh: Every::new(FRESH_EVERY),
+            throughput: Every::new(THROUGHPUT_EVERY),
             watcher: None,
             run_due_syncs: true,
             pending: Vec::new(),
-            throughput: Every::new(THROUGHPUT_EVERY),
             warned: HashSet::new(),
             keyring_warned: false,
             desktop_notifications: false,
-            demo: None,
         }
     }
 
@@ -117,8 +82,8 @@ impl App {
         if let Some(opener) = opener {
             app.opener = opener;
         }
-        match core.and_then(|core| Ok((core, runtime()?))) {
-            Ok((core, runtime)) => app.attach(core, runtime),
+        match core {
+            Ok(core) => app.attach(core, None),
             Err(e) => {
                 app.state.core_error = Some(format!("Local state could not be opened: {e:#}"))
             }
@@ -126,49 +91,56 @@ impl App {
         app
     }
 
-    fn attach(&mut self, core: Core, runtime: tokio::runtime::Runtime) {
+    fn attach(&mut self, core: Core, demo: Option<crate::demo::Demo>) {
         if let Some(notice) = &core.notice {
             self.notify(notice.clone(), false);
         }
         self.state.redirect_uri = core.endpoints.redirect.to_string();
         self.state.secret_place = core.secrets.describe();
-        self.core = Some(Arc::new(core));
-        self.runtime = Some(runtime);
+        self.backend = Some(Backend {
+            core: Arc::new(core),
+            _demo: demo,
+        });
     }
 
     /// Demo mode: the built-in simulator, a demo connection that logs in by itself, and a
-    /// sample file. Everything stays on loopback.
+    /// sample file. Everything stays on loopback. The simulator and its home are set up in
+    /// the background; the window shows at once and says the demo is starting.
     pub fn demo(picker: Arc<dyn FilePicker>) -> Self {
         let mut app = App::new(picker);
         app.state.demo = true;
-        let started = runtime().map_err(anyhow::Error::from).and_then(|runtime| {
-            let demo = runtime.block_on(crate::demo::start())?;
-            Ok((runtime, demo))
+        app.state.demo_starting = true;
+        let emit = app.tasks.emitter(&egui::Context::default());
+        app.tasks.detached(async move {
+            emit.send(Event::DemoStarted(Box::new(crate::demo::start().await)));
         });
+        app
+    }
+
+    fn demo_started(&mut self, started: Result<(crate::demo::Demo, Core), crate::demo::DemoError>) {
+        self.state.demo_starting = false;
         match started {
-            Ok((runtime, (demo, core))) => {
-                app.opener = {
-                    let handle = runtime.handle().clone();
+            Ok((demo, core)) => {
+                self.opener = {
+                    let handle = self.tasks.handle();
                     Arc::new(move |url: &url::Url| {
                         let _guard = handle.enter();
                         crate::demo::follow_login(url)
                     })
                 };
-                app.pending = vec![
-                    Action::Connect(crate::demo::CONNECTION.into()),
-                    Action::OpenFile(demo.sample.clone()),
+                self.pending = vec![
+                    connections::Action::Connect(crate::demo::CONNECTION.into()).into(),
+                    file::Action::Open(demo.sample.clone()).into(),
                 ];
-                app.state.upload = UploadForm {
+                self.state.upload = UploadForm {
                     connection: Some(crate::demo::CONNECTION.into()),
                     list_name: "Demo customers".into(),
                     ..UploadForm::default()
                 };
-                app.attach(core, runtime);
-                app.demo = Some(demo);
+                self.attach(core, Some(demo));
             }
-            Err(e) => app.state.core_error = Some(format!("The demo could not start: {e:#}")),
+            Err(e) => self.state.core_error = Some(format!("The demo could not start: {e}")),
         }
-        app
     }
 
     /// Brings back the last session's file, upload settings and screen.
@@ -184,76 +156,93 @@ impl App {
             return;
         }
         if let Some(path) = remembered.last_file.filter(|p| p.exists()) {
-            self.pending.push(Action::OpenFile(path));
+            self.pending.push(file::Action::Open(path).into());
         }
         if let Some(form) = remembered.upload {
             self.state.upload = form;
         }
     }
 
-    /// Applies task events and samples live jobs; call once per frame before drawing.
+    /// The core, for a task to take along; `None` until local state is open.
+    pub(super) fn core(&self) -> Option<Arc<Core>> {
+        self.backend.as_ref().map(|b| b.core.clone())
+    }
+
+    /// Applies task events and starts the chores that are due; call once per frame before
+    /// drawing.
     pub fn logic(&mut self, ctx: &egui::Context) {
+        for event in self.tasks.drain() {
+            self.on_event(event, ctx);
+        }
         for action in std::mem::take(&mut self.pending) {
             self.apply(action, ctx);
         }
-        if let Some(core) = &self.core {
+        if self.backend.is_some() {
             // Connection states and countdowns, read off the UI thread once a second.
             if self.statuses.due() {
-                self.tasks.load_connections(ctx, core.clone());
+                self.load_connections(ctx);
                 ctx.request_repaint_after(Duration::from_secs(1));
             }
             // Past jobs change only while jobs run or someone looks (another process may run
             // one); otherwise the list read at start-up and after each job's end stands.
             let watched = self.state.view == View::Jobs || !self.state.jobs.live.is_empty();
             if self.jobs.due_if(watched) {
-                self.tasks.load_jobs(ctx, core.clone());
+                self.load_jobs(ctx);
             }
             let syncs_watched = self.state.view == View::Syncs || !self.state.syncs.live.is_empty();
             if self.syncs.due_if(syncs_watched) {
-                self.tasks.load_syncs(ctx, core.clone());
+                self.load_syncs(ctx);
             }
-            if self.watcher.is_none()
-                && self.run_due_syncs
-                && let Some(runtime) = &self.runtime
-            {
-                let control = Arc::new(Control::default());
-                self.tasks
-                    .watch_syncs(ctx, runtime, core.clone(), control.clone());
-                self.watcher = Some(control);
-            }
+            self.watch_syncs(ctx);
         }
-        if !self.state.syncs.live.is_empty() {
+        if !self.state.syncs.live.is_empty() || self.state.demo_starting {
             ctx.request_repaint_after(Duration::from_millis(250));
         }
         self.sample_jobs(ctx);
-        for event in self.tasks.drain() {
-            self.on_event(event, ctx);
-        }
     }
 
-    /// Adds a throughput point to each live job every second, and keeps frames coming while
-    /// jobs run.
-    fn sample_jobs(&mut self, ctx: &egui::Context) {
-        let jobs = &mut self.state.jobs;
-        if jobs.live.is_empty() {
-            return;
-        }
-        if self.throughput.due() {
-            for (id, live) in &jobs.live {
-                let rate = live.progress.borrow().records_per_second;
-                let point = [live.started.elapsed().as_secs_f64(), rate];
-                jobs.throughput.entry(*id).or_default().push(point);
+    /// Applies an action to the feature it names.
+    pub fn apply(&mut self, action: Action, ctx: &egui::Context) {
+        match action {
+            Action::ShowView(view) => {
+                self.state.view = view;
+                self.fetch_lists_shown(ctx);
+                if view == View::Syncs {
+                    self.load_syncs(ctx);
+                }
             }
+            Action::DismissNotice => self.state.notice = None,
+            Action::HideIdentities(hide) => self.state.hide_identities = hide,
+            Action::File(action) => self.apply_file(action, ctx),
+            Action::Connections(action) => self.apply_connections(action, ctx),
+            Action::Lists(action) => self.apply_lists(action, ctx),
+            Action::Upload(action) => self.apply_upload(action, ctx),
+            Action::Jobs(action) => self.apply_jobs(action, ctx),
+            Action::Syncs(action) => self.apply_syncs(action, ctx),
+            Action::Audiences(action) => self.apply_audiences(action, ctx),
         }
-        ctx.request_repaint_after(Duration::from_millis(250));
     }
 
-    fn notify(&mut self, text: String, is_error: bool) {
+    /// Hands what a task reported to the feature it belongs to.
+    fn on_event(&mut self, event: Event, ctx: &egui::Context) {
+        match event {
+            Event::DemoStarted(started) => self.demo_started(*started),
+            Event::File(event) => self.on_file(event, ctx),
+            Event::Connections(event) => self.on_connections(event, ctx),
+            Event::Lists(event) => self.on_lists(event),
+            Event::Upload(event) => self.on_upload(event, ctx),
+            Event::Jobs(event) => self.on_jobs(event, ctx),
+            Event::Syncs(event) => self.on_syncs(event, ctx),
+            Event::Audiences(event) => self.on_audiences(event, ctx),
+        }
+    }
+
+    pub(super) fn notify(&mut self, text: String, is_error: bool) {
         self.state.notice = Some(Notice { text, is_error });
     }
 
     /// An in-app notice, and a desktop notification for when the window is not in view.
-    fn alert(&mut self, title: &str, text: String, is_error: bool) {
+    pub(super) fn alert(&mut self, title: &str, text: String, is_error: bool) {
         if self.desktop_notifications {
             notify::desktop(title.to_owned(), text.clone());
         }
@@ -263,79 +252,81 @@ impl App {
     /// Draws the app into `ui` and applies what the user did.
     pub fn show(&mut self, ui: &mut egui::Ui) {
         let mut actions = self.shortcuts(ui);
-        egui::Panel::top("toolbar").show(ui, |ui| {
-            ui.horizontal(|ui| {
-                ui.heading("Audience Desk");
-                for view in View::ALL {
-                    if view == View::Connection {
-                        continue;
-                    }
-                    if ui
-                        .selectable_label(self.state.view == view, view.title())
-                        .on_hover_text(Command::Show(view).hint())
-                        .clicked()
-                    {
-                        actions.push(Action::ShowView(view));
-                    }
-                }
-                if self.state.demo {
-                    ui.label(
-                        egui::RichText::new(
-                            "Demo mode: a simulated Pinterest on this machine; nothing leaves it",
-                        )
-                        .color(ui.visuals().warn_fg_color),
-                    );
-                }
-                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    if ui
-                        .button("Open file...")
-                        .on_hover_text(Command::OpenFile.hint())
-                        .clicked()
-                    {
-                        actions.push(Action::OpenFileDialog);
-                    }
-                });
-            });
-            if let Some(notice) = &self.state.notice {
-                ui.horizontal(|ui| {
-                    let color = if notice.is_error {
-                        ui.visuals().error_fg_color
-                    } else {
-                        ui.visuals().text_color()
-                    };
-                    ui.colored_label(color, &notice.text);
-                    if ui.small_button("Dismiss").clicked() {
-                        actions.push(Action::DismissNotice);
-                    }
-                });
-            }
-        });
+        egui::Panel::top("toolbar").show(ui, |ui| self.toolbar(ui, &mut actions));
         egui::Panel::left("connections")
             .resizable(true)
             .default_size(240.0)
             .show(ui, |ui| {
-                screens::side_panel::ui(ui, &self.state, &mut actions)
+                connections::side_panel::ui(ui, &self.state, &mut actions)
             });
-        match self.state.view {
-            View::Upload => screens::upload::ui(ui, &self.state, &mut actions),
+        let state = &self.state;
+        match state.view {
+            View::Upload => upload::view::ui(ui, state, &mut actions),
             View::Jobs => {
                 egui::CentralPanel::default()
-                    .show(ui, |ui| screens::jobs::ui(ui, &self.state, &mut actions));
+                    .show(ui, |ui| jobs::view::ui(ui, state, &mut actions));
             }
             View::Syncs => {
                 egui::CentralPanel::default()
-                    .show(ui, |ui| screens::syncs::ui(ui, &self.state, &mut actions));
+                    .show(ui, |ui| syncs::view::ui(ui, state, &mut actions));
             }
             View::Connection => scrolling(ui, |ui| {
-                screens::connection::ui(ui, &self.state, &mut actions);
+                connections::view::ui(ui, state, &mut actions);
             }),
             View::Audiences => scrolling(ui, |ui| {
-                screens::audiences::ui(ui, &self.state, &mut actions);
+                audiences::view::ui(ui, state, &mut actions);
             }),
         }
         let ctx = ui.ctx().clone();
         for action in actions {
             self.apply(action, &ctx);
+        }
+    }
+
+    fn toolbar(&self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+        ui.horizontal(|ui| {
+            ui.heading("Audience Desk");
+            for view in View::ALL {
+                if view == View::Connection {
+                    continue;
+                }
+                if ui
+                    .selectable_label(self.state.view == view, view.title())
+                    .on_hover_text(Command::Show(view).hint())
+                    .clicked()
+                {
+                    actions.push(Action::ShowView(view));
+                }
+            }
+            if self.state.demo {
+                let text = match self.state.demo_starting {
+                    true => "Demo mode: starting a simulated Pinterest on this machine...",
+                    false => "Demo mode: a simulated Pinterest on this machine; nothing leaves it",
+                };
+                ui.label(egui::RichText::new(text).color(ui.visuals().warn_fg_color));
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui
+                    .button("Open file...")
+                    .on_hover_text(Command::OpenFile.hint())
+                    .clicked()
+                {
+                    actions.push(file::Action::OpenDialog.into());
+                }
+            });
+        });
+        if let Some(notice) = &self.state.notice {
+            ui.horizontal(|ui| {
+                let color = if notice.is_error {
+                    ui.visuals().error_fg_color
+                } else {
+                    ui.visuals().text_color()
+                };
+                ui.colored_label(color, &notice.text);
+                if ui.small_button("Dismiss").clicked() {
+                    actions.push(Action::DismissNotice);
+                }
+            });
         }
     }
 
@@ -350,12 +341,6 @@ impl App {
         if let Some(watcher) = &self.watcher {
             watcher.interrupt();
         }
-    }
-
-    fn current(&mut self, generation: u64) -> Option<&mut Loaded> {
-        self.state
-            .loaded_mut()
-            .filter(|loaded| loaded.generation == generation)
     }
 }
 
@@ -389,7 +374,7 @@ impl eframe::App for App {
         let deadline = Instant::now() + Duration::from_secs(3);
         while !self.state.jobs.live.is_empty() && Instant::now() < deadline {
             for event in self.tasks.drain() {
-                if let Event::JobEnded { job, .. } = event {
+                if let Event::Jobs(jobs::Event::Ended { job, .. }) = event {
                     self.state.jobs.live.remove(&job);
                 }
             }
@@ -404,14 +389,6 @@ fn scrolling(ui: &mut egui::Ui, content: impl FnOnce(&mut egui::Ui)) {
         egui::ScrollArea::vertical().show(ui, content);
     });
 }
-
-fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
@@ -466,5 +443,74 @@ mod tests {
             app.state.upload.new_list,
             "a missing field takes its default"
         );
+    }
+
+    fn applied(app: &mut App, action: impl Into<Action>) {
+        app.apply(action.into(), &egui::Context::default());
+    }
+
+    #[test]
+    fn picking_another_connection_forgets_the_list_of_the_one_before() {
+        let mut app = App::new(Arc::new(FixedPicker(None)));
+        let eu = UploadForm {
+            connection: Some("EU".into()),
+            new_list: false,
+            ..UploadForm::default()
+        };
+        applied(&mut app, upload::Action::Edit(eu.clone()));
+        applied(
+            &mut app,
+            upload::Action::Edit(UploadForm {
+                list_id: Some("42".into()),
+                ..eu
+            }),
+        );
+        assert_eq!(app.state.upload.list_id.as_deref(), Some("42"));
+        let mut other = app.state.upload.clone();
+        other.connection = Some("US".into());
+        applied(&mut app, upload::Action::Edit(other));
+        assert_eq!(app.state.upload.list_id, None);
+    }
+
+    #[test]
+    fn a_new_connection_clears_the_selection_and_shows_the_form() {
+        let mut app = App::new(Arc::new(FixedPicker(None)));
+        app.state.selected = Some("EU".into());
+        app.state.confirm_delete = true;
+        applied(&mut app, connections::Action::CancelDelete);
+        assert!(!app.state.confirm_delete);
+        applied(&mut app, connections::Action::New);
+        assert_eq!(app.state.selected, None);
+        assert_eq!(app.state.view, View::Connection);
+        assert_eq!(app.state.form, crate::gui::state::ConnectionForm::default());
+    }
+
+    #[test]
+    fn picking_another_audience_closes_what_was_open_about_the_last_one() {
+        use crate::gui::state::AudienceDialog;
+        let mut app = App::new(Arc::new(FixedPicker(None)));
+        applied(&mut app, audiences::Action::Select("1".into()));
+        applied(&mut app, audiences::Action::AskRemove);
+        assert_eq!(app.state.audiences.dialog, AudienceDialog::Remove);
+        applied(&mut app, audiences::Action::Select("1".into()));
+        assert_eq!(
+            app.state.audiences.dialog,
+            AudienceDialog::Remove,
+            "the same one"
+        );
+        applied(&mut app, audiences::Action::Select("2".into()));
+        assert_eq!(app.state.audiences.dialog, AudienceDialog::None);
+        applied(&mut app, audiences::Action::OpenLookalike);
+        let AudienceDialog::Lookalike(form) = &app.state.audiences.dialog else {
+            panic!("{:?}", app.state.audiences.dialog);
+        };
+        assert_eq!((form.country.as_str(), form.percent), ("US", 5));
+    }
+
+    #[test]
+    fn the_upload_waits_for_a_file_then_a_connection() {
+        let state = State::default();
+        let why = state.upload_blocker().unwrap();
+        assert!(why.contains("Open a customer file"), "{why}");
     }
 }

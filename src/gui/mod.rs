@@ -1,27 +1,106 @@
 //! The desktop app. Views draw state and return actions; the app applies actions by starting
 //! background tasks, whose events it drains at the start of every frame. No file or network
 //! I/O happens on the UI thread.
+//!
+//! Sliced by feature as well as by phase: each feature folder (`file`, `connections`, `lists`,
+//! `upload`, `jobs`, `syncs`, `audiences`) holds its actions and events, how the app applies
+//! them and what its tasks report (`mod.rs`), and its screen (`view.rs`); its state lives in
+//! `state/<feature>.rs`. This file holds what ties them: the app, and the actions and events
+//! that name a feature and carry its own. `app.rs` is the shell: the frame, the toolbar,
+//! notices and what the window remembers.
 
-mod action;
 mod app;
+mod audiences;
 mod command;
+mod connections;
 mod every;
+mod file;
+mod jobs;
+mod lists;
 mod notify;
 mod picker;
-mod screens;
 mod state;
+mod syncs;
 mod tasks;
+mod upload;
 mod widgets;
 
-pub use action::Action;
-pub use app::App;
+use std::sync::Arc;
+
 pub use picker::{FilePicker, FixedPicker, RfdPicker};
 pub use state::{
     ConnectState, FileState, JobsState, PlanState, ScanState, State, UploadForm, View,
 };
 pub use tasks::Opener;
 
-use std::sync::Arc;
+use crate::context::Core;
+use every::Every;
+use tasks::Tasks;
+
+/// What the user asked for, as views report it: the feature it belongs to, and what.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    ShowView(View),
+    DismissNotice,
+    /// Masks raw and normalized values in the preview (for screen sharing); remembered.
+    HideIdentities(bool),
+    File(file::Action),
+    Connections(connections::Action),
+    Lists(lists::Action),
+    Upload(upload::Action),
+    Jobs(jobs::Action),
+    Syncs(syncs::Action),
+    Audiences(audiences::Action),
+}
+
+/// What the background tasks report, by feature.
+pub enum Event {
+    /// The demo's simulator and home are up (or could not start).
+    DemoStarted(Box<Result<(crate::demo::Demo, Core), crate::demo::DemoError>>),
+    File(file::Event),
+    Connections(connections::Event),
+    Lists(lists::Event),
+    Upload(upload::Event),
+    Jobs(jobs::Event),
+    Syncs(syncs::Event),
+    Audiences(audiences::Event),
+}
+
+/// What the app works on once local state is open: the core, and in demo mode the simulator
+/// it talks to, kept alive as long as the app.
+struct Backend {
+    core: Arc<Core>,
+    _demo: Option<crate::demo::Demo>,
+}
+
+/// The desktop app's state and its background tasks.
+pub struct App {
+    pub state: State,
+    tasks: Tasks,
+    picker: Arc<dyn FilePicker>,
+    /// `None` until local state is open (or while the demo starts, or when it could not).
+    backend: Option<Backend>,
+    opener: Opener,
+    connect_task: Option<tokio::task::AbortHandle>,
+    statuses: Every,
+    jobs: Every,
+    syncs: Every,
+    fresh: Every,
+    throughput: Every,
+    /// Stops the background watcher that runs due syncs; `None` until it starts.
+    watcher: Option<Arc<crate::upload::Control>>,
+    /// Off in tests that want no background runs; on by default.
+    pub run_due_syncs: bool,
+    /// What to do on the first frame, once a context exists: reopen the last file, and in
+    /// demo mode connect.
+    pending: Vec<Action>,
+    /// Connections already warned about, so a warning is given once per session.
+    warned: std::collections::HashSet<String>,
+    /// The keyring's trouble, said once per session.
+    keyring_warned: bool,
+    /// Off in tests; `run` turns it on.
+    pub desktop_notifications: bool,
+}
 
 /// Opens the window and runs until it is closed.
 pub fn run(demo: bool) -> anyhow::Result<()> {
@@ -42,7 +121,7 @@ pub fn run(demo: bool) -> anyhow::Result<()> {
             let mut app = if demo {
                 App::demo(Arc::new(RfdPicker))
             } else {
-                App::with_core(Arc::new(RfdPicker), crate::app_core::Core::open(), None)
+                App::with_core(Arc::new(RfdPicker), Core::open(), None)
             };
             app.desktop_notifications = true;
             app.restore(cc.storage);

@@ -2,8 +2,8 @@
 //! and saying plainly when Pinterest requires a new login.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -12,8 +12,8 @@ use oauth2::TokenResponse as _;
 
 use super::tokens::{AuthorizeRequest, Protocol, TokenAnswer};
 use super::{AppCredentials, Endpoints, PinterestError};
-use crate::home::now;
-use crate::store::{Connection, SecretStore, Store, TokenInfo};
+use crate::os::now;
+use crate::store::{Connection, SecretStore, SharedStore, TokenInfo};
 
 /// Refresh tokens live 60 days when Pinterest does not say otherwise.
 const DEFAULT_REFRESH_LIFETIME: i64 = 60 * 24 * 3600;
@@ -136,7 +136,7 @@ pub struct Session {
     /// The home, whose lock keeps refreshes of one connection one at a time across
     /// processes.
     home: PathBuf,
-    store: Arc<Mutex<Store>>,
+    store: SharedStore,
     secrets: Arc<dyn SecretStore>,
     endpoints: Endpoints,
     app: Option<AppCredentials>,
@@ -151,7 +151,7 @@ impl Session {
     pub fn new(
         connection: Connection,
         home: PathBuf,
-        store: Arc<Mutex<Store>>,
+        store: SharedStore,
         secrets: Arc<dyn SecretStore>,
         endpoints: Endpoints,
         app: Option<AppCredentials>,
@@ -232,13 +232,17 @@ impl Session {
         Ok(self.protocol()?.authorize())
     }
 
-    fn info(&self) -> Result<Option<TokenInfo>, PinterestError> {
-        // Invariant: the store lock is never held across a panic-prone call.
+    async fn info(&self) -> Result<Option<TokenInfo>, PinterestError> {
+        let id = self.connection.id;
+        Ok(self.store.call(move |s| s.token_info(id)).await?)
+    }
+
+    async fn save_info(&self, info: TokenInfo) -> Result<(), PinterestError> {
+        let id = self.connection.id;
         Ok(self
             .store
-            .lock()
-            .expect("store lock")
-            .token_info(self.connection.id)?)
+            .call(move |s| s.save_token_info(id, &info))
+            .await?)
     }
 
     /// True while this session is refreshing its tokens.
@@ -261,7 +265,7 @@ impl Session {
 
     /// A valid access token, refreshed first when it is within the margin of expiry.
     pub async fn access_token(&self) -> Result<String, PinterestError> {
-        let info = self.info()?.ok_or_else(|| self.not_connected())?;
+        let info = self.info().await?.ok_or_else(|| self.not_connected())?;
         if let Some(reason) = info.reconnect_reason {
             return Err(self.reconnect_required(reason));
         }
@@ -299,7 +303,7 @@ impl Session {
         let _across_processes = crate::home::HomeLock::acquire_async(&self.home, &lock)
             .await
             .map_err(|e| PinterestError::Config(format!("cannot lock the home folder: {e}")))?;
-        let info = self.info()?.ok_or_else(|| self.not_connected())?;
+        let info = self.info().await?.ok_or_else(|| self.not_connected())?;
         if let Some(reason) = info.reconnect_reason {
             return Err(self.reconnect_required(reason));
         }
@@ -315,7 +319,7 @@ impl Session {
             let reason = "the refresh token expired (Pinterest requires a new login every 60 \
                           days without use)"
                 .to_owned();
-            self.mark_reconnect(&info, &reason)?;
+            self.mark_reconnect(&info, &reason).await?;
             return Err(self.reconnect_required(reason));
         }
         let refresh = self
@@ -330,6 +334,7 @@ impl Session {
             Ok(tokens) => {
                 tracing::info!(connection = %self.connection.name, "access token refreshed");
                 self.save(&tokens, info.connected_at, Some(now()), Some(&info))
+                    .await
             }
             Err(PinterestError::Api(e)) if matches!(e.status, 400 | 401 | 403) => {
                 // A process that does not take the lock (an older version, a home on a file
@@ -344,7 +349,7 @@ impl Session {
                     return Ok(());
                 }
                 let reason = format!("Pinterest refused the refresh token ({e})");
-                self.mark_reconnect(&info, &reason)?;
+                self.mark_reconnect(&info, &reason).await?;
                 Err(self.reconnect_required(reason))
             }
             Err(e) => Err(e),
@@ -361,12 +366,12 @@ impl Session {
                     .into(),
             ));
         }
-        self.save(&tokens, now(), None, None)
+        self.save(&tokens, now(), None, None).await
     }
 
     /// Stores new tokens. The refresh token goes first: after a crash between the writes the
     /// stored refresh token is the live one, and the next start simply refreshes again.
-    fn save(
+    async fn save(
         &self,
         tokens: &TokenAnswer,
         connected_at: i64,
@@ -410,24 +415,16 @@ impl Session {
             last_refresh_at,
             reconnect_reason: None,
         };
-        self.store
-            .lock()
-            .expect("store lock")
-            .save_token_info(self.connection.id, &info)?;
-        Ok(())
+        self.save_info(info).await
     }
 
-    fn mark_reconnect(&self, info: &TokenInfo, reason: &str) -> Result<(), PinterestError> {
+    async fn mark_reconnect(&self, info: &TokenInfo, reason: &str) -> Result<(), PinterestError> {
         tracing::warn!(connection = %self.connection.name, "reconnect required: {reason}");
         let info = TokenInfo {
             reconnect_reason: Some(reason.to_owned()),
             ..info.clone()
         };
-        self.store
-            .lock()
-            .expect("store lock")
-            .save_token_info(self.connection.id, &info)?;
-        Ok(())
+        self.save_info(info).await
     }
 }
 

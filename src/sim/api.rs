@@ -1,4 +1,5 @@
-//! The `/v5` endpoints: user account, ad accounts, customer lists and audiences.
+//! The `/v5` endpoints of the user account, ad accounts and customer lists, and what every
+//! endpoint checks first: the token and its scope, the ids, the account it may see.
 
 use std::collections::HashMap;
 
@@ -8,21 +9,19 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch};
+use axum::routing::get;
 use serde_json::{Value, json};
 
 use super::AppState;
-use super::AudienceBehaviour;
-use super::data::{AudienceKind, AudienceRecord, Data, ListRecord, Refusal};
+use super::data::{Data, ListRecord};
+use super::refusal::Refusal;
 use super::requests::{
-    AudienceCreate, AudienceOperation, AudienceRule, AudienceType, AudienceUpdate,
-    CustomerListCreate, CustomerListUpdate, OperationType, ShareOperation, SharedAudience,
-    check_query, parse_json, parse_records,
+    CustomerListCreate, CustomerListUpdate, OperationType, check_query, parse_json, parse_records,
 };
-use crate::home::now;
+use crate::os::now;
 
 /// Pinterest will not target a list with fewer matched users.
-const MIN_AUDIENCE: usize = 100;
+pub(super) const MIN_AUDIENCE: usize = 100;
 const WRITE_ROLES: [&str; 4] = ["OWNER", "ADMIN", "AUDIENCE_MANAGER", "CAMPAIGN_MANAGER"];
 
 pub fn routes() -> Router<AppState> {
@@ -38,28 +37,16 @@ pub fn routes() -> Router<AppState> {
             "/ad_accounts/{ad}/customer_lists/{list}",
             get(get_customer_list).patch(update_customer_list),
         )
-        .route(
-            "/ad_accounts/{ad}/audiences",
-            get(list_audiences).post(create_audience),
-        )
-        .route(
-            "/ad_accounts/{ad}/audiences/{audience}",
-            get(get_audience).patch(update_audience),
-        )
-        .route(
-            "/ad_accounts/{ad}/audiences/ad_accounts/shared",
-            patch(share_audience),
-        )
-        .route(
-            "/ad_accounts/{ad}/audiences/shared/accounts",
-            get(shared_accounts),
-        )
 }
 
-type Answer = Result<Response, Refusal>;
+pub(super) type Answer = Result<Response, Refusal>;
 
 /// The caller's user, if the bearer token is live and carries `scope`.
-fn authenticate(data: &Data, headers: &HeaderMap, scope: &str) -> Result<String, Refusal> {
+pub(super) fn authenticate(
+    data: &Data,
+    headers: &HeaderMap,
+    scope: &str,
+) -> Result<String, Refusal> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -89,7 +76,7 @@ fn authenticate(data: &Data, headers: &HeaderMap, scope: &str) -> Result<String,
     Ok(grant.user.clone())
 }
 
-fn valid_id(id: &str) -> Result<(), Refusal> {
+pub(super) fn valid_id(id: &str) -> Result<(), Refusal> {
     if !id.is_empty() && id.len() <= 18 && id.bytes().all(|b| b.is_ascii_digit()) {
         Ok(())
     } else {
@@ -102,7 +89,7 @@ fn valid_id(id: &str) -> Result<(), Refusal> {
 }
 
 /// The ad account, if the user can see it; `write` also asks for an audience-managing role.
-fn visible_account<'a>(
+pub(super) fn visible_account<'a>(
     data: &'a Data,
     id: &str,
     write: bool,
@@ -125,7 +112,7 @@ fn visible_account<'a>(
     Ok(account)
 }
 
-fn page(items: Vec<Value>, query: &HashMap<String, String>) -> Answer {
+pub(super) fn page(items: Vec<Value>, query: &HashMap<String, String>) -> Answer {
     let size: usize = query
         .get("page_size")
         .and_then(|s| s.parse().ok())
@@ -159,63 +146,6 @@ fn list_json(list: &ListRecord) -> Value {
         "status": if list.members.len() < MIN_AUDIENCE { "TOO_SMALL" } else { "READY" },
         "type": "customerlist",
         "exceptions": {},
-    })
-}
-
-/// An audience's status and size now: INITIALIZING for the configured delay after it is made,
-/// then READY with the matched people (the list's members times the match rate; a lookalike's
-/// size grows with its percentage), or TOO_SMALL under 100 matched.
-fn audience_state(
-    audience: &AudienceRecord,
-    data: &Data,
-    behaviour: &AudienceBehaviour,
-) -> (&'static str, Option<u64>) {
-    if now() < audience.created_timestamp + behaviour.ready_after {
-        return ("INITIALIZING", None);
-    }
-    match &audience.kind {
-        AudienceKind::CustomerList(list) => {
-            let members = data
-                .lists
-                .values()
-                .find(|l| l.id == *list)
-                .map_or(0, |l| l.members.len());
-            let matched = (members as f64 * behaviour.match_rate.clamp(0.0, 1.0)).floor() as u64;
-            if matched >= MIN_AUDIENCE as u64 {
-                ("READY", Some(matched))
-            } else {
-                ("TOO_SMALL", None)
-            }
-        }
-        AudienceKind::Actalike { percentage, .. } => ("READY", Some(*percentage as u64 * 250_000)),
-    }
-}
-
-fn audience_json(audience: &AudienceRecord, data: &Data, behaviour: &AudienceBehaviour) -> Value {
-    let (status, size) = audience_state(audience, data, behaviour);
-    let (audience_type, rule) = match &audience.kind {
-        AudienceKind::CustomerList(list) => ("CUSTOMER_LIST", json!({ "customer_list_id": list })),
-        AudienceKind::Actalike {
-            seeds,
-            country,
-            percentage,
-        } => (
-            "ACTALIKE",
-            json!({ "seed_id": seeds, "country": country, "percentage": percentage }),
-        ),
-    };
-    json!({
-        "id": audience.id,
-        "ad_account_id": audience.ad_account_id,
-        "name": audience.name,
-        "audience_type": audience_type,
-        "description": audience.description,
-        "rule": rule,
-        "size": size,
-        "status": status,
-        "created_timestamp": audience.created_timestamp,
-        "updated_timestamp": audience.updated_timestamp,
-        "type": "audience",
     })
 }
 
@@ -344,7 +274,11 @@ async fn create_customer_list(
     Ok(Json(body).into_response())
 }
 
-fn find_list<'a>(data: &'a mut Data, ad: &str, id: &str) -> Result<&'a mut ListRecord, Refusal> {
+pub(super) fn find_list<'a>(
+    data: &'a mut Data,
+    ad: &str,
+    id: &str,
+) -> Result<&'a mut ListRecord, Refusal> {
     valid_id(id)?;
     data.lists
         .values_mut()
@@ -404,313 +338,4 @@ async fn update_customer_list(
     list.num_batches += 1;
     list.updated_time = now();
     Ok(Json(list_json(list)).into_response())
-}
-
-async fn list_audiences(
-    State(shared): State<AppState>,
-    headers: HeaderMap,
-    Path(ad): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
-) -> Answer {
-    let behaviour = shared.config.lock().expect("sim config").audiences.clone();
-    let data = shared.data.lock().expect("sim data");
-    authenticate(&data, &headers, "ads:read")?;
-    check_query(
-        &query,
-        &["bookmark", "order", "page_size", "ownership_type"],
-    )?;
-    visible_account(&data, &ad, false)?;
-    let received = match query.get("ownership_type").map(String::as_str) {
-        None | Some("OWNED") => false,
-        Some("RECEIVED") => true,
-        Some(other) => {
-            return Err(Refusal::new(
-                StatusCode::BAD_REQUEST,
-                1,
-                format!("Invalid parameter: ownership_type '{other}' (OWNED or RECEIVED)"),
-            ));
-        }
-    };
-    let items = data
-        .audiences
-        .values()
-        .filter(|a| match received {
-            false => a.ad_account_id == ad,
-            true => a.shared_with.contains_key(&ad),
-        })
-        .map(|a| audience_json(a, &data, &behaviour))
-        .collect();
-    page(items, &query)
-}
-
-fn bad_request(message: impl Into<String>) -> Refusal {
-    Refusal::new(StatusCode::BAD_REQUEST, 400, message)
-}
-
-async fn create_audience(
-    State(shared): State<AppState>,
-    headers: HeaderMap,
-    Path(ad): Path<String>,
-    body: Bytes,
-) -> Answer {
-    let behaviour = shared.config.lock().expect("sim config").audiences.clone();
-    let mut data = shared.data.lock().expect("sim data");
-    authenticate(&data, &headers, "ads:write")?;
-    visible_account(&data, &ad, true)?;
-    let request: AudienceCreate = parse_json(&body)?;
-    if request.ad_account_id.as_ref().is_some_and(|id| *id != ad) {
-        return Err(bad_request("Invalid ad account audience parameters."));
-    }
-    let kind = match request.audience_type {
-        AudienceType::CustomerList => {
-            let Some(list_id) = request.rule.customer_list_id else {
-                return Err(bad_request(
-                    "A CUSTOMER_LIST audience needs rule.customer_list_id.",
-                ));
-            };
-            find_list(&mut data, &ad, &list_id)?;
-            AudienceKind::CustomerList(list_id)
-        }
-        AudienceType::Actalike => lookalike_rule(&data, &behaviour, &ad, request.rule)?,
-        _ => {
-            return Err(bad_request(
-                "The simulator creates CUSTOMER_LIST and ACTALIKE audiences only.",
-            ));
-        }
-    };
-    let id = data.next_id();
-    let audience = AudienceRecord {
-        id: id.to_string(),
-        ad_account_id: ad.clone(),
-        name: request.name,
-        description: request.description,
-        kind,
-        created_timestamp: now(),
-        updated_timestamp: now(),
-        shared_with: Default::default(),
-    };
-    let body = audience_json(&audience, &data, &behaviour);
-    data.audiences.insert(id, audience);
-    Ok(Json(body).into_response())
-}
-
-/// An ACTALIKE rule as Pinterest checks it: seeds that are READY audiences of this ad
-/// account, a country among US, CA and GB, a percentage from 1 to 10.
-fn lookalike_rule(
-    data: &Data,
-    behaviour: &AudienceBehaviour,
-    ad: &str,
-    rule: AudienceRule,
-) -> Result<AudienceKind, Refusal> {
-    let seeds = rule.seed_id.unwrap_or_default();
-    if seeds.is_empty() {
-        return Err(bad_request("An ACTALIKE audience needs rule.seed_id."));
-    }
-    for seed in &seeds {
-        valid_id(seed)?;
-        let found = data
-            .audiences
-            .values()
-            .find(|a| a.id == *seed && a.ad_account_id == ad)
-            .ok_or_else(|| bad_request(format!("Seed audience {seed} not found.")))?;
-        let (status, _) = audience_state(found, data, behaviour);
-        if status != "READY" {
-            return Err(bad_request(format!(
-                "Seed audience {seed} is {status}; a seed must be READY."
-            )));
-        }
-    }
-    let country = rule.country.unwrap_or_default();
-    if !["US", "CA", "GB"].contains(&country.as_str()) {
-        return Err(bad_request(format!(
-            "Invalid country '{country}': valid countries include US, CA and GB."
-        )));
-    }
-    let percentage = rule.percentage.unwrap_or(0);
-    if !(1..=10).contains(&percentage) {
-        return Err(bad_request(format!(
-            "Invalid percentage {percentage}: percentage should be 1-10."
-        )));
-    }
-    Ok(AudienceKind::Actalike {
-        seeds,
-        country,
-        percentage,
-    })
-}
-
-fn audience_not_found() -> Refusal {
-    Refusal::new(StatusCode::NOT_FOUND, 404, "Audience not found.")
-}
-
-/// The key of an audience of `ad` (a removed one is gone). Invariant: the key indexes
-/// `data.audiences` for as long as the caller holds the data's lock.
-fn audience_key(data: &Data, ad: &str, audience: &str) -> Result<u64, Refusal> {
-    valid_id(audience)?;
-    data.audiences
-        .iter()
-        .find(|(_, a)| a.id == audience && a.ad_account_id == ad)
-        .map(|(key, _)| *key)
-        .ok_or_else(audience_not_found)
-}
-
-/// An audience of `ad`, to change.
-fn find_audience<'a>(
-    data: &'a mut Data,
-    ad: &str,
-    audience: &str,
-) -> Result<&'a mut AudienceRecord, Refusal> {
-    let key = audience_key(data, ad, audience)?;
-    data.audiences.get_mut(&key).ok_or_else(audience_not_found)
-}
-
-async fn get_audience(
-    State(shared): State<AppState>,
-    headers: HeaderMap,
-    Path((ad, audience)): Path<(String, String)>,
-) -> Answer {
-    let behaviour = shared.config.lock().expect("sim config").audiences.clone();
-    let data = shared.data.lock().expect("sim data");
-    authenticate(&data, &headers, "ads:read")?;
-    visible_account(&data, &ad, false)?;
-    let key = audience_key(&data, &ad, &audience)?;
-    let found = &data.audiences[&key];
-    Ok(Json(audience_json(found, &data, &behaviour)).into_response())
-}
-
-/// Renames or describes an audience, or removes it (`operation_type` REMOVE): a removed
-/// audience is gone from every listing and answer.
-async fn update_audience(
-    State(shared): State<AppState>,
-    headers: HeaderMap,
-    Path((ad, audience)): Path<(String, String)>,
-    body: Bytes,
-) -> Answer {
-    let behaviour = shared.config.lock().expect("sim config").audiences.clone();
-    let mut data = shared.data.lock().expect("sim data");
-    authenticate(&data, &headers, "ads:write")?;
-    visible_account(&data, &ad, true)?;
-    let request: AudienceUpdate = parse_json(&body)?;
-    if request.ad_account_id.as_ref().is_some_and(|id| *id != ad) {
-        return Err(bad_request("Invalid ad account audience parameters."));
-    }
-    if request.rule.is_some() {
-        return Err(bad_request(
-            "The simulator does not change an audience's rule.",
-        ));
-    }
-    let key = audience_key(&data, &ad, &audience)?;
-    let found = data
-        .audiences
-        .get_mut(&key)
-        .ok_or_else(audience_not_found)?;
-    if let Some(name) = request.name {
-        found.name = name;
-    }
-    if let Some(description) = request.description {
-        found.description = Some(description);
-    }
-    found.updated_timestamp = now();
-    let body = audience_json(&data.audiences[&key], &data, &behaviour);
-    if request.operation_type == Some(AudienceOperation::Remove) {
-        data.audiences.remove(&key);
-    }
-    Ok(Json(body).into_response())
-}
-
-/// Shares an audience with ad accounts of the owner's business, or revokes it. Restricted:
-/// answered 403 when the app has not been given the feature.
-async fn share_audience(
-    State(shared): State<AppState>,
-    headers: HeaderMap,
-    Path(ad): Path<String>,
-    body: Bytes,
-) -> Answer {
-    let behaviour = shared.config.lock().expect("sim config").audiences.clone();
-    let mut data = shared.data.lock().expect("sim data");
-    authenticate(&data, &headers, "ads:write")?;
-    let business = visible_account(&data, &ad, true)?.business;
-    if !behaviour.sharing {
-        return Err(Refusal::new(
-            StatusCode::FORBIDDEN,
-            29,
-            "This endpoint is not available to your app.",
-        ));
-    }
-    let request: SharedAudience = parse_json(&body)?;
-    if request.recipient_account_ids.is_empty() {
-        return Err(bad_request("recipient_account_ids cannot be empty."));
-    }
-    for recipient in &request.recipient_account_ids {
-        valid_id(recipient)?;
-        let same_business = data
-            .ad_accounts
-            .iter()
-            .any(|a| a.id == *recipient && a.business == business);
-        if !same_business || *recipient == ad {
-            return Err(bad_request(format!(
-                "Ad account {recipient} is not in the same business hierarchy as ad account {ad}."
-            )));
-        }
-    }
-    let found = find_audience(&mut data, &ad, &request.audience_id)?;
-    for recipient in &request.recipient_account_ids {
-        match request.operation_type {
-            ShareOperation::Share => {
-                found.shared_with.entry(recipient.clone()).or_insert(now());
-            }
-            ShareOperation::Revoke => {
-                found.shared_with.remove(recipient);
-            }
-        }
-    }
-    Ok(Json(json!({
-        "audience_id": found.id,
-        "permissions": ["RESOURCE_PINNER_LIST_READER"],
-        "recipient_account_ids": request.recipient_account_ids,
-    }))
-    .into_response())
-}
-
-/// The ad accounts an audience is shared with.
-async fn shared_accounts(
-    State(shared): State<AppState>,
-    headers: HeaderMap,
-    Path(ad): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
-) -> Answer {
-    let data = shared.data.lock().expect("sim data");
-    authenticate(&data, &headers, "ads:read")?;
-    check_query(
-        &query,
-        &["audience_id", "account_type", "page_size", "bookmark"],
-    )?;
-    visible_account(&data, &ad, false)?;
-    let (Some(audience), Some(kind)) = (query.get("audience_id"), query.get("account_type")) else {
-        return Err(bad_request(
-            "Invalid ad account audiences shared accounts parameters.",
-        ));
-    };
-    if !["AD_ACCOUNT", "BUSINESS_ACCOUNT"].contains(&kind.as_str()) {
-        return Err(bad_request(format!("Invalid account_type '{kind}'.")));
-    }
-    let shared_with = &data.audiences[&audience_key(&data, &ad, audience)?].shared_with;
-    let items = shared_with
-        .iter()
-        .filter(|_| kind == "AD_ACCOUNT")
-        .map(|(id, since)| {
-            let name = data
-                .ad_accounts
-                .iter()
-                .find(|a| a.id == *id)
-                .map_or_else(String::new, |a| a.name.clone());
-            json!({
-                "account_id": id,
-                "account_name": name,
-                "account_type": "AD_ACCOUNT",
-                "shared_on_timestamp": since,
-            })
-        })
-        .collect();
-    page(items, &query)
 }

@@ -10,8 +10,9 @@ use base64::Engine;
 use serde_json::json;
 
 use super::AppState;
-use super::data::{CodeGrant, Data, Grant, Refusal, error_response};
-use crate::home::now;
+use super::data::{CodeGrant, Data, Grant};
+use super::refusal::{Refusal, error_response};
+use crate::os::now;
 
 const KNOWN_SCOPES: [&str; 4] = [
     "ads:read",

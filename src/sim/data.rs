@@ -6,43 +6,14 @@ use std::time::Instant;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::json;
 
 use super::{AppState, Faults, OWNED_AD_ACCOUNT, SHARED_AD_ACCOUNT, SISTER_AD_ACCOUNT};
-use crate::home::now;
-
-/// Pinterest's error shape.
-pub fn error_response(status: StatusCode, code: i64, message: &str) -> Response {
-    (status, Json(json!({ "code": code, "message": message }))).into_response()
-}
-
-/// A refused request, answered in Pinterest's error shape.
-#[derive(Debug)]
-pub struct Refusal {
-    status: StatusCode,
-    code: i64,
-    message: String,
-}
-
-impl Refusal {
-    pub fn new(status: StatusCode, code: i64, message: impl Into<String>) -> Refusal {
-        Refusal {
-            status,
-            code,
-            message: message.into(),
-        }
-    }
-}
-
-impl IntoResponse for Refusal {
-    fn into_response(self) -> Response {
-        error_response(self.status, self.code, &self.message)
-    }
-}
+use crate::os::now;
 
 pub struct Grant {
     pub user: String,

@@ -4,9 +4,11 @@
 //! `audience-desk sim` and demo mode run it; nothing in it reaches the network.
 
 mod api;
+mod audiences;
 mod auth;
 mod data;
 mod faults;
+mod refusal;
 mod requests;
 
 use std::net::SocketAddr;
@@ -196,10 +198,13 @@ impl Drop for SimHandle {
 }
 
 fn router(shared: AppState) -> Router {
-    let api = api::routes().route_layer(axum::middleware::from_fn_with_state(
-        shared.clone(),
-        faults::inject,
-    ));
+    let api =
+        api::routes()
+            .merge(audiences::routes())
+            .route_layer(axum::middleware::from_fn_with_state(
+                shared.clone(),
+                faults::inject,
+            ));
     Router::new()
         .route("/oauth/", axum::routing::get(auth::authorize))
         .route("/v5/oauth/token", axum::routing::post(auth::token))

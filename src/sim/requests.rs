@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use axum::http::StatusCode;
 use serde::Deserialize;
 
-use super::data::Refusal;
+use super::refusal::Refusal;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -138,7 +138,9 @@ mod tests {
         let path = dir.path().join("rows.csv");
         std::fs::write(&path, bytes).unwrap();
         let preview = Preview::load(&path, &PreviewOptions::default()).unwrap();
-        let plan = preview.scan_plan().unwrap();
+        let plan = preview
+            .scan_plan(&crate::source::MemoryBudget::in_home(dir.path()))
+            .unwrap();
         let output = scan(&plan, &mut |_| {}, &mut |_| {}, &AtomicBool::new(false)).unwrap();
         (dir, preview, output.index)
     }

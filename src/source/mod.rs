@@ -3,6 +3,7 @@
 
 mod browse;
 mod columns;
+mod counts;
 mod digests;
 mod error;
 mod format;
@@ -10,20 +11,19 @@ mod format;
 pub mod fuzzing;
 mod mapping;
 mod open;
-mod partitions;
 mod preview;
 mod records;
 mod scan;
 mod spares;
-mod spill;
 
 pub use browse::{MARK_EVERY, RowIndex, read_rows};
 pub use columns::Column;
+pub use counts::{ColumnCounts, ListCounts, Progress, Reject, Summary};
+pub use digests::{DEFAULT_MEMORY_MIB, MemoryBudget, remove_abandoned};
 pub use digests::{DigestList, Digests};
 pub use error::SourceError;
 pub use format::{Delimiter, Format, TextEncoding};
 pub use mapping::{ColumnRef, MapSpec};
 pub use preview::{CellStatus, Preview, PreviewOptions, SampleCell, SampleRow};
 pub use records::MAX_LINE_BYTES;
-pub use scan::{ColumnCounts, ListCounts, Progress, Reject, ScanOutput, ScanPlan, Summary, scan};
-pub use spill::{DEFAULT_MEMORY_MIB, MemoryBudget, remove_abandoned};
+pub use scan::{ScanOutput, ScanPlan, scan};

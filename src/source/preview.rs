@@ -173,8 +173,8 @@ impl Preview {
         types
     }
 
-    /// The plan for the full pass; refuses a mapping with no identity column.
-    pub fn scan_plan(&self) -> Result<ScanPlan, SourceError> {
+    /// The plan for the full pass within `memory`; refuses a mapping with no identity column.
+    pub fn scan_plan(&self, memory: &super::MemoryBudget) -> Result<ScanPlan, SourceError> {
         let columns: Vec<Column> = self.identity_columns().cloned().collect();
         if columns.is_empty() {
             return Err(SourceError::NoIdentityColumn {
@@ -192,7 +192,7 @@ impl Preview {
             format: self.format,
             width: self.width,
             columns,
-            memory: super::MemoryBudget::default(),
+            memory: memory.clone(),
         })
     }
 

@@ -1,6 +1,6 @@
 //! The full streaming pass: one thread parses, the others normalize and hash, and the caller's
 //! thread merges results in file order. Memory is bounded by the chunks in flight plus the
-//! digests held, 33 bytes each, up to the memory budget (past it they go to disk: `spill`).
+//! digests held, 33 bytes each, up to the memory budget (past it they go to disk: `digests`).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -9,17 +9,16 @@ use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
-use serde::{Deserialize, Serialize};
-
 use super::browse::RowIndex;
+use super::counts::{ColumnCounts, ListCounts, Progress, Reject, Summary};
 use super::digests::{Buckets, DigestList, Entry};
+use super::digests::{MemoryBudget, Spills};
 use super::format::{field, is_blank};
 use super::open::open_stream;
 use super::records::{RecordReader, Span};
 use super::spares::Spares;
-use super::spill::{MemoryBudget, Spills};
 use super::{Column, Format, SourceError};
-use crate::identity::{ListType, Namespace, Normalizer, Reason};
+use crate::identity::{Namespace, Normalizer, Reason};
 
 const CHUNK_ROWS: usize = 4096;
 const CHUNK_BYTES: usize = 1 << 20;
@@ -35,63 +34,6 @@ pub struct ScanPlan {
     pub columns: Vec<Column>,
     /// Memory for the pass's digests, and where they go past it.
     pub memory: MemoryBudget,
-}
-
-/// A rejected cell or row. Carries the line and column only, never the cell's content.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Reject {
-    /// Line of the file where the row starts (1-based, the header is line 1).
-    pub line: u64,
-    /// Index into the plan's columns; `None` when the whole row was rejected.
-    pub column: Option<usize>,
-    pub reason: Reason,
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Progress {
-    pub bytes_read: u64,
-    pub total_bytes: u64,
-    pub rows: u64,
-}
-
-/// Measured counts for one identity column.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ColumnCounts {
-    pub name: String,
-    pub namespace: Option<Namespace>,
-    /// Accepted values, duplicates included.
-    pub valid: u64,
-    pub empty: u64,
-    pub invalid: BTreeMap<Reason, u64>,
-    /// Accepted values whose digest already came earlier in the file, in any column of the
-    /// same list type.
-    pub duplicates: u64,
-}
-
-impl ColumnCounts {
-    pub fn invalid_total(&self) -> u64 {
-        self.invalid.values().sum()
-    }
-}
-
-/// Counts for one customer list type.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ListCounts {
-    pub list_type: ListType,
-    pub valid: u64,
-    pub unique: u64,
-    pub duplicates: u64,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Summary {
-    /// Data rows read, header excluded.
-    pub rows: u64,
-    pub bytes: u64,
-    /// Rows rejected whole, by reason.
-    pub row_rejects: BTreeMap<Reason, u64>,
-    pub columns: Vec<ColumnCounts>,
-    pub lists: Vec<ListCounts>,
 }
 
 pub struct ScanOutput {
@@ -526,8 +468,8 @@ impl Merge {
         if self.held > self.budget.entries() {
             if !self.spills.any_at_all() {
                 let (root, read) = (&self.budget.scratch_root, self.summary.bytes);
-                let needed = super::spill::scratch_needed(self.held, read, total_bytes);
-                super::spill::check_room(root, needed, super::spill::free_near(root))?;
+                let needed = super::digests::scratch_needed(self.held, read, total_bytes);
+                super::digests::check_room(root, needed, super::digests::free_near(root))?;
             }
             self.spill_all()?;
         }

@@ -111,7 +111,7 @@ impl Store {
                 new.description,
                 new.ad_account_id,
                 new.app_id,
-                crate::home::now()
+                crate::os::now()
             ],
         );
         name_is_free(inserted, || StoreError::DuplicateName(new.name.clone()))?;

@@ -4,11 +4,14 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::jobs::{JobState, STALE_AFTER_SECONDS};
 use super::{Store, StoreError};
 
 /// How often a job's runner renews its lease.
 pub const HEARTBEAT_SECONDS: u64 = 5;
+
+/// A running job's runner writes a heartbeat every 5 seconds; six missed beats mean the
+/// process is gone and the job was interrupted.
+pub const STALE_AFTER_SECONDS: i64 = 30;
 
 /// The right to run one job: a token only its process knows, and who that process is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,11 +27,11 @@ impl Lease {
         Lease {
             token: format!(
                 "{}:{}:{:016x}",
-                crate::home::host_name(),
+                crate::os::host_name(),
                 std::process::id(),
                 rand::random::<u64>()
             ),
-            owner: crate::home::process_owner(),
+            owner: crate::os::process_owner(),
         }
     }
 
@@ -39,7 +42,7 @@ impl Lease {
         let (_, pid, host) = (parts.next(), parts.next(), parts.next());
         match (host, pid.and_then(|p| p.parse::<u32>().ok())) {
             (Some(host), Some(pid)) => {
-                host == crate::home::host_name() && crate::home::process_gone(pid)
+                host == crate::os::host_name() && crate::os::process_gone(pid)
             }
             _ => false,
         }
@@ -61,7 +64,7 @@ impl Leased {
         }
     }
 
-    /// SQL that is true while the holder still runs it: a job in a live state (as `live`
+    /// SQL that is true while the holder still runs it: a job in a live state (as `JobState::is_live`
     /// says), a sync whose lease was not given back.
     fn held(self) -> &'static str {
         match self {
@@ -80,14 +83,6 @@ struct Holder {
     heartbeat: i64,
 }
 
-/// The states in which a runner holds a job.
-pub(super) fn live(state: JobState) -> bool {
-    matches!(
-        state,
-        JobState::Running | JobState::Paused | JobState::WaitingForReconnect
-    )
-}
-
 impl Store {
     /// Takes the lease on a job for this runner, in one write-locked transaction: refused
     /// while another runner holds it (its state is live, its heartbeat fresh and its process
@@ -103,7 +98,7 @@ impl Store {
     }
 
     pub(super) fn take(&mut self, what: Leased, id: i64, lease: &Lease) -> Result<(), StoreError> {
-        let now = crate::home::now();
+        let now = crate::os::now();
         let tx = self
             .db
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -181,7 +176,7 @@ impl Store {
                 "UPDATE {} SET heartbeat_at = ?3 WHERE id = ?1 AND lease = ?2",
                 what.table()
             ),
-            params![id, lease.token, crate::home::now()],
+            params![id, lease.token, crate::os::now()],
         )?;
         Ok(changed == 1)
     }
@@ -190,14 +185,15 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::jobs::tests::job;
+    use crate::store::JobState;
+    use crate::store::journal::tests::job;
 
     #[test]
     fn a_lease_is_refused_while_held_and_given_up_with_the_run() {
         let mut store = Store::open_in_memory().unwrap();
         let id = job(&mut store);
         let first = Lease {
-            token: format!("{}:{}:1", crate::home::host_name(), std::process::id()),
+            token: format!("{}:{}:1", crate::os::host_name(), std::process::id()),
             owner: "the first runner".into(),
         };
         let second = Lease {

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 
 use rusqlite::params;
 
-use super::jobs::unpack;
+use super::journal::unpack;
 use super::{Store, StoreError};
 use crate::identity::Digest;
 

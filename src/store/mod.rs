@@ -2,15 +2,17 @@
 //! and the secret store for tokens and app secrets.
 
 mod connections;
-mod health;
-mod jobs;
+mod follow_up;
+mod job_state;
 mod journal;
 #[cfg(test)]
-pub(crate) use jobs::tests::sample_row as sample_job_row;
+pub(crate) use journal::tests::sample_row as sample_job_row;
 mod lease;
 mod ledger;
 mod migrations;
+mod paths;
 mod secrets;
+mod shared;
 mod syncs;
 
 use std::path::{Path, PathBuf};
@@ -18,17 +20,17 @@ use std::path::{Path, PathBuf};
 pub use connections::{
     Connection, ConnectionUpdate, NewConnection, TokenInfo, validate_ad_account_id,
 };
-pub use health::{Followed, Snapshot};
-pub use jobs::{
-    Batch, BatchOp, BatchState, JobList, JobRow, JobState, JournalCounts, PlannedBatch,
-    STALE_AFTER_SECONDS,
+pub use follow_up::{Followed, Snapshot};
+pub use job_state::JobState;
+pub use journal::{
+    Batch, BatchOp, BatchState, JobList, JobRow, JournalCounts, NewJob, PlannedBatch, parsed,
 };
-pub use journal::NewJob;
-pub use lease::{HEARTBEAT_SECONDS, Lease};
+pub use lease::{HEARTBEAT_SECONDS, Lease, STALE_AFTER_SECONDS};
 pub use ledger::LedgerPages;
 pub use secrets::{
     FileSecrets, KeyringSecrets, MemorySecrets, SecretError, SecretStore, open_secrets,
 };
+pub use shared::{SharedStore, blocking};
 pub use syncs::{FileSeen, RunRow, RunState, SyncRow};
 
 #[derive(Debug, thiserror::Error)]

@@ -6,7 +6,7 @@ use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use super::connections::name_is_free;
-use super::jobs::word;
+use super::journal::word;
 use super::lease::{Lease, Leased};
 use super::{Store, StoreError};
 
@@ -169,7 +169,7 @@ impl Store {
     ) -> Result<SyncRow, StoreError> {
         valid_sync_name(name)?;
         let connection = self.connection(connection)?;
-        let now = crate::home::now();
+        let now = crate::os::now();
         let inserted = self.db().execute(
             "INSERT INTO syncs (name, connection_id, settings, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?4)",
@@ -223,7 +223,7 @@ impl Store {
             "UPDATE syncs SET name = ?2, connection_id = ?3, settings = ?4,
                               revision = revision + 1, updated_at = ?5
              WHERE id = ?1",
-            params![id, name, connection.id, settings, crate::home::now()],
+            params![id, name, connection.id, settings, crate::os::now()],
         );
         name_is_free(updated, || StoreError::DuplicateSync(name.to_owned()))
     }
@@ -279,12 +279,12 @@ impl Store {
             "UPDATE sync_runs SET state = 'interrupted', ended_at = ?2,
                     message = 'the process running it stopped; the next run resumes its job'
              WHERE sync_id = ?1 AND state = 'running'",
-            params![sync_id, crate::home::now()],
+            params![sync_id, crate::os::now()],
         )?;
         self.db().execute(
             "INSERT INTO sync_runs (sync_id, revision, state, started_at)
              VALUES (?1, ?2, 'running', ?3)",
-            params![sync_id, revision, crate::home::now()],
+            params![sync_id, revision, crate::os::now()],
         )?;
         Ok(self.db().last_insert_rowid())
     }
@@ -324,7 +324,7 @@ impl Store {
             "UPDATE sync_runs SET state = ?2, message = ?3, report = COALESCE(?4, report),
                     ended_at = ?5
              WHERE id = ?1",
-            params![run, state.as_str(), message, report, crate::home::now()],
+            params![run, state.as_str(), message, report, crate::os::now()],
         )?;
         Ok(())
     }
@@ -446,7 +446,7 @@ mod tests {
         let mut store = store_with_connection();
         let sync = store.add_sync("spring", "main", "{}").unwrap();
         let first = Lease {
-            token: format!("{}:{}:1", crate::home::host_name(), std::process::id()),
+            token: format!("{}:{}:1", crate::os::host_name(), std::process::id()),
             owner: "the watcher".into(),
         };
         let second = Lease {

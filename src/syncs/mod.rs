@@ -3,6 +3,7 @@
 //! every run, skipped and refused ones included, is kept in the history.
 
 mod hints;
+mod report;
 mod run;
 mod settings;
 mod source_file;
@@ -13,18 +14,17 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 pub use hints::schedule_hints;
-pub use run::{
-    Phase, RunList, RunOutcome, RunProgress, RunReport, Trigger, describe_file, run_sync,
-};
+pub use report::{RunList, RunReport};
+pub use run::{Phase, RunOutcome, RunProgress, Trigger, describe_file, run_sync};
 pub use settings::{MIN_PERIOD, SavedColumn, Schedule, Source, SyncSettings, SyncTarget};
 pub use source_file::{content_digest, current as current_file};
 pub use watch::{DEFAULT_SETTLE, WatchEvent, Watcher, due, next_due};
 
-use crate::app_core::Core;
+use crate::context::Core;
 use crate::identity::ListType;
 use crate::pinterest::ConnectionState;
 use crate::store::{JobState, RunRow, RunState, StoreError, SyncRow};
-use crate::upload::{KnownList, SyncError};
+use crate::upload::{JobError, KnownList};
 
 /// How a sync is doing, for the list of syncs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -85,129 +85,129 @@ pub struct RunView {
     pub report: Option<RunReport>,
 }
 
-pub(crate) fn parse_settings(sync: &SyncRow) -> Result<SyncSettings, SyncError> {
+pub(crate) fn parse_settings(sync: &SyncRow) -> Result<SyncSettings, JobError> {
     serde_json::from_str(&sync.settings).map_err(|e| {
-        SyncError::Invalid(format!(
+        JobError::Invalid(format!(
             "the settings of sync '{}' cannot be read ({e}); remove it and add it again",
             sync.name
         ))
     })
 }
 
-pub(crate) fn parse_lists(sync: &SyncRow) -> Result<BTreeMap<ListType, KnownList>, SyncError> {
+pub(crate) fn parse_lists(sync: &SyncRow) -> Result<BTreeMap<ListType, KnownList>, JobError> {
     serde_json::from_str(&sync.lists).map_err(|e| {
-        SyncError::Invalid(format!(
+        JobError::Invalid(format!(
             "the lists of sync '{}' cannot be read ({e})",
             sync.name
         ))
     })
 }
 
-fn to_json(settings: &SyncSettings) -> Result<String, SyncError> {
-    serde_json::to_string(settings).map_err(|e| SyncError::Invalid(e.to_string()))
+fn to_json(settings: &SyncSettings) -> Result<String, JobError> {
+    serde_json::to_string(settings).map_err(|e| JobError::Invalid(e.to_string()))
 }
 
-impl Core {
-    pub fn add_sync(
-        &self,
-        name: &str,
-        connection: &str,
-        settings: &SyncSettings,
-    ) -> Result<SyncRow, SyncError> {
-        settings.validate().map_err(SyncError::Invalid)?;
-        Ok(self
-            .store()
-            .add_sync(name, connection, &to_json(settings)?)?)
-    }
+pub fn add(
+    core: &Core,
+    name: &str,
+    connection: &str,
+    settings: &SyncSettings,
+) -> Result<SyncRow, JobError> {
+    settings.validate().map_err(JobError::Invalid)?;
+    Ok(core
+        .store()
+        .add_sync(name, connection, &to_json(settings)?)?)
+}
 
-    /// Saves a sync's new name, connection and settings. Pointing it at an existing list
-    /// forgets the lists its runs made.
-    pub fn edit_sync(
-        &self,
-        name: &str,
-        new_name: &str,
-        connection: &str,
-        settings: &SyncSettings,
-    ) -> Result<SyncRow, SyncError> {
-        settings.validate().map_err(SyncError::Invalid)?;
-        let store = self.store();
-        let sync = store.sync(name)?;
-        store.update_sync(sync.id, new_name, connection, &to_json(settings)?)?;
-        if matches!(settings.target, SyncTarget::List(_)) {
-            store.set_sync_lists(sync.id, "{}")?;
-        }
-        Ok(store.sync(new_name)?)
+/// Saves a sync's new name, connection and settings. Pointing it at an existing list
+/// forgets the lists its runs made.
+pub fn edit(
+    core: &Core,
+    name: &str,
+    new_name: &str,
+    connection: &str,
+    settings: &SyncSettings,
+) -> Result<SyncRow, JobError> {
+    settings.validate().map_err(JobError::Invalid)?;
+    let store = core.store();
+    let sync = store.sync(name)?;
+    store.update_sync(sync.id, new_name, connection, &to_json(settings)?)?;
+    if matches!(settings.target, SyncTarget::List(_)) {
+        store.set_sync_lists(sync.id, "{}")?;
     }
+    Ok(store.sync(new_name)?)
+}
 
-    pub fn remove_sync(&self, name: &str) -> Result<SyncRow, StoreError> {
-        self.store().remove_sync(name)
-    }
+pub fn remove(core: &Core, name: &str) -> Result<SyncRow, StoreError> {
+    core.store().remove_sync(name)
+}
 
-    pub fn sync_overview(&self, name: &str) -> Result<SyncOverview, StoreError> {
-        let row = self.store().sync(name)?;
-        self.overview(row)
-    }
+pub fn overview_of(core: &Core, name: &str) -> Result<SyncOverview, StoreError> {
+    let row = core.store().sync(name)?;
+    overview_row(core, row)
+}
 
-    /// Every sync, by name, with its newest run and health.
-    pub fn syncs(&self) -> Result<Vec<SyncOverview>, StoreError> {
-        let rows = self.store().syncs()?;
-        rows.into_iter().map(|row| self.overview(row)).collect()
-    }
+/// Every sync, by name, with its newest run and health.
+pub fn list(core: &Core) -> Result<Vec<SyncOverview>, StoreError> {
+    let rows = core.store().syncs()?;
+    rows.into_iter()
+        .map(|row| overview_row(core, row))
+        .collect()
+}
 
-    fn overview(&self, row: SyncRow) -> Result<SyncOverview, StoreError> {
-        let (settings, problem) = match parse_settings(&row) {
-            Ok(settings) => (Some(settings), None),
-            Err(e) => (None, Some(e.to_string())),
+fn overview_row(core: &Core, row: SyncRow) -> Result<SyncOverview, StoreError> {
+    let (settings, problem) = match parse_settings(&row) {
+        Ok(settings) => (Some(settings), None),
+        Err(e) => (None, Some(e.to_string())),
+    };
+    let (last, waiting) = {
+        let store = core.store();
+        let last = store.sync_runs(row.id, 1)?.pop();
+        let job_state = match last.as_ref().and_then(|r| r.job_id) {
+            Some(job) => store.job(job)?.map(|j| j.state),
+            None => None,
         };
-        let (last, waiting) = {
-            let store = self.store();
-            let last = store.sync_runs(row.id, 1)?.pop();
-            let job_state = match last.as_ref().and_then(|r| r.job_id) {
-                Some(job) => store.job(job)?.map(|j| j.state),
-                None => None,
-            };
-            (last, job_state == Some(JobState::WaitingForReconnect))
-        };
-        let reconnect = self.status(&row.connection).is_ok_and(|s| {
-            matches!(
-                s.state,
-                ConnectionState::ReconnectRequired | ConnectionState::NotConnected
-            )
-        });
-        let health = match last.as_ref().map(|r| r.state) {
-            _ if waiting || reconnect => Health::WaitingForReconnect,
-            None => Health::NeverRun,
-            Some(RunState::Running) => Health::Running,
-            Some(RunState::Completed | RunState::Skipped) => Health::Ok,
-            Some(_) => Health::Failing,
-        };
-        let next_due = settings
-            .as_ref()
-            .and_then(|s| next_due(s.schedule, last.as_ref(), crate::home::now()));
-        Ok(SyncOverview {
+        (last, job_state == Some(JobState::WaitingForReconnect))
+    };
+    let reconnect = core.status(&row.connection).is_ok_and(|s| {
+        matches!(
+            s.state,
+            ConnectionState::ReconnectRequired | ConnectionState::NotConnected
+        )
+    });
+    let health = match last.as_ref().map(|r| r.state) {
+        _ if waiting || reconnect => Health::WaitingForReconnect,
+        None => Health::NeverRun,
+        Some(RunState::Running) => Health::Running,
+        Some(RunState::Completed | RunState::Skipped) => Health::Ok,
+        Some(_) => Health::Failing,
+    };
+    let next_due = settings
+        .as_ref()
+        .and_then(|s| next_due(s.schedule, last.as_ref(), crate::os::now()));
+    Ok(SyncOverview {
+        row,
+        settings,
+        problem,
+        last,
+        health,
+        next_due,
+    })
+}
+
+/// A sync's runs, oldest first (the newest `limit`), with their reports read.
+pub fn history(core: &Core, name: &str, limit: usize) -> Result<Vec<RunView>, StoreError> {
+    let store = core.store();
+    let sync = store.sync(name)?;
+    Ok(store
+        .sync_runs(sync.id, limit)?
+        .into_iter()
+        .map(|row| RunView {
+            report: row
+                .report
+                .as_deref()
+                .and_then(|r| serde_json::from_str(r).ok()),
             row,
-            settings,
-            problem,
-            last,
-            health,
-            next_due,
         })
-    }
-
-    /// A sync's runs, oldest first (the newest `limit`), with their reports read.
-    pub fn sync_history(&self, name: &str, limit: usize) -> Result<Vec<RunView>, StoreError> {
-        let store = self.store();
-        let sync = store.sync(name)?;
-        Ok(store
-            .sync_runs(sync.id, limit)?
-            .into_iter()
-            .map(|row| RunView {
-                report: row
-                    .report
-                    .as_deref()
-                    .and_then(|r| serde_json::from_str(r).ok()),
-                row,
-            })
-            .collect())
-    }
+        .collect())
 }

@@ -1,22 +1,20 @@
 //! One run of a saved sync: find its file, skip it when nothing changed, check its columns,
 //! plan and send it as an ordinary upload job, and keep the run's history.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
+use super::report::{RunReport, planned_report, with_job};
 use super::settings::{SyncSettings, SyncTarget};
 use super::source_file;
-use crate::app_core::Core;
-use crate::identity::{ListType, Reason};
+use crate::context::Core;
 use crate::pinterest::ConnectionState;
 use crate::source::{Preview, PreviewOptions, Progress};
-use crate::store::{FileSeen, JobState, Lease, RunRow, RunState, SyncRow};
+use crate::store::{FileSeen, JobState, Lease, RunRow, RunState, StoreError, SyncRow};
 use crate::upload::{
-    Control, Heartbeat, JobProgress, JobReport, JobSpec, KnownList, Plan, SyncError, Target,
-    plan_upload, run_job,
+    Control, Heartbeat, JobError, JobProgress, JobSpec, KnownList, Plan, Target, plan_upload,
+    run_job,
 };
 
 /// What a run is doing, for whoever watches it.
@@ -35,34 +33,6 @@ pub enum Phase {
     Checking,
     Reading,
     Sending,
-}
-
-/// What one run did, kept with it (as JSON) in the history.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct RunReport {
-    pub rows: u64,
-    pub valid: u64,
-    pub duplicates: u64,
-    /// Rejected cells and rows, by reason.
-    pub rejected: BTreeMap<Reason, u64>,
-    pub lists: Vec<RunList>,
-    /// Records acknowledged by Pinterest in this run, of those planned.
-    pub records_sent: u64,
-    pub records_planned: u64,
-    pub retries: u64,
-    pub rate_limited: u64,
-    pub rate_limit_wait_ms: u64,
-}
-
-/// One list's share of a run.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct RunList {
-    pub list_type: ListType,
-    pub name: String,
-    pub list_id: Option<String>,
-    pub added: u64,
-    pub removed: u64,
-    pub unchanged: u64,
 }
 
 /// How a run ended.
@@ -111,20 +81,32 @@ pub async fn run_sync(
     control: Arc<Control>,
     progress: watch::Sender<RunProgress>,
     trigger: Trigger,
-) -> Result<Option<RunOutcome>, SyncError> {
-    let sync = core.store().sync(name)?;
+) -> Result<Option<RunOutcome>, JobError> {
+    let sync = {
+        let name = name.to_owned();
+        core.store.call(move |s| s.sync(&name)).await?
+    };
     let settings = super::parse_settings(&sync)?;
     let lease = Lease::for_this_process();
-    {
-        let mut store = core.store();
-        store.take_sync_lease(sync.id, &lease)?;
-        if let Trigger::Due { newest_run } = trigger {
-            let newest = store.sync_runs(sync.id, 1)?.pop().map(|r| r.id);
-            if newest != newest_run {
-                store.release_sync_lease(sync.id, &lease)?;
-                return Ok(None);
-            }
-        }
+    let (id, revision) = (sync.id, sync.revision);
+    let due = {
+        let lease = lease.clone();
+        core.store
+            .call(move |store| {
+                store.take_sync_lease(id, &lease)?;
+                if let Trigger::Due { newest_run } = trigger {
+                    let newest = store.sync_runs(id, 1)?.pop().map(|r| r.id);
+                    if newest != newest_run {
+                        store.release_sync_lease(id, &lease)?;
+                        return Ok(false);
+                    }
+                }
+                Ok::<_, StoreError>(true)
+            })
+            .await?
+    };
+    if !due {
+        return Ok(None);
     }
     let _beating = {
         let (id, lease) = (sync.id, lease.clone());
@@ -135,7 +117,7 @@ pub async fn run_sync(
             || {},
         )
     };
-    let run = core.store().begin_run(sync.id, sync.revision)?;
+    let run = core.store.call(move |s| s.begin_run(id, revision)).await?;
     tracing::info!(sync = %sync.name, run, "sync run started");
     let run_body = Run {
         core: &core,
@@ -161,14 +143,13 @@ pub async fn run_sync(
         .as_ref()
         .and_then(|r| serde_json::to_string(r).ok());
     {
-        let store = core.store();
-        store.end_run(
-            run,
-            ended.state,
-            ended.message.as_deref(),
-            report.as_deref(),
-        )?;
-        store.release_sync_lease(sync.id, &lease)?;
+        let (state, message) = (ended.state, ended.message.clone());
+        core.store
+            .call(move |store| {
+                store.end_run(run, state, message.as_deref(), report.as_deref())?;
+                store.release_sync_lease(id, &lease)
+            })
+            .await?;
     }
     tracing::info!(sync = %sync.name, run, state = ended.state.as_str(), "sync run ended");
     Ok(Some(RunOutcome {
@@ -189,15 +170,25 @@ struct Run<'a> {
     progress: watch::Sender<RunProgress>,
 }
 
-type Failed = (SyncError, Option<i64>);
+type Failed = (JobError, Option<i64>);
 
 impl Run<'_> {
+    /// Work that waits on the database or the disk, run off the runtime's workers.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Core) -> T + Send + 'static,
+    ) -> T {
+        let core = self.core.clone();
+        crate::store::blocking(move || work(&core)).await
+    }
+
     async fn go(&self) -> Result<(Ended, Option<i64>), Failed> {
-        let fail = |e: SyncError| (e, None);
+        let fail = |e: JobError| (e, None);
         // Nothing is read, and no job made, for a connection that cannot send.
         let status = self
             .core
-            .status(&self.sync.connection)
+            .connection_status(&self.sync.connection)
+            .await
             .map_err(|e| fail(e.into()))?;
         if matches!(
             status.state,
@@ -232,7 +223,7 @@ impl Run<'_> {
             let path = path.clone();
             tokio::task::spawn_blocking(move || source_file::content_digest(&path))
                 .await
-                .map_err(|e| fail(SyncError::Invalid(e.to_string())))?
+                .map_err(|e| fail(JobError::Invalid(e.to_string())))?
         };
         let digest = match digest {
             Ok(digest) => digest,
@@ -243,12 +234,18 @@ impl Run<'_> {
                 ));
             }
         };
-        self.core
-            .store()
-            .set_run_file(self.id, &seen, Some(&digest))
-            .map_err(|e| fail(e.into()))?;
-        let previous = self.previous_run().map_err(fail)?;
-        if let Some(job) = self.resumable(previous.as_ref(), &digest).map_err(fail)? {
+        {
+            let (id, seen, digest) = (self.id, seen.clone(), digest.clone());
+            self.blocking(move |core| core.store().set_run_file(id, &seen, Some(&digest)))
+                .await
+                .map_err(|e| fail(e.into()))?;
+        }
+        let previous = self.previous_run().await.map_err(fail)?;
+        if let Some(job) = self
+            .resumable(previous.as_ref(), &digest)
+            .await
+            .map_err(fail)?
+        {
             return self.send(job, None).await;
         }
         if let Some(previous) = &previous
@@ -269,7 +266,7 @@ impl Run<'_> {
                 None,
             ));
         }
-        self.supersede(previous.as_ref()).map_err(fail)?;
+        self.supersede(previous.as_ref()).await.map_err(fail)?;
         let mut preview = match Preview::load(
             &path,
             &PreviewOptions {
@@ -312,28 +309,36 @@ impl Run<'_> {
                 None,
             ));
         }
-        let job = plan.create_job(self.core).map_err(fail)?;
+        let job = self
+            .blocking(move |core| plan.create_job(core))
+            .await
+            .map_err(fail)?;
         self.send(job, Some((planned, note))).await
     }
 
     /// The newest run that read a file (the ones refused before that, or still running,
     /// say nothing of what the lists hold).
-    fn previous_run(&self) -> Result<Option<RunRow>, SyncError> {
-        Ok(self.core.store().last_run(
-            self.sync.id,
-            &[
-                RunState::Completed,
-                RunState::Skipped,
-                RunState::Failed,
-                RunState::Interrupted,
-                RunState::Cancelled,
-            ],
-        )?)
+    async fn previous_run(&self) -> Result<Option<RunRow>, JobError> {
+        let sync = self.sync.id;
+        let read = [
+            RunState::Completed,
+            RunState::Skipped,
+            RunState::Failed,
+            RunState::Interrupted,
+            RunState::Cancelled,
+        ];
+        Ok(self
+            .blocking(move |core| core.store().last_run(sync, &read))
+            .await?)
     }
 
     /// The previous run's job, when it stopped short and this run would send the very same
     /// thing: same file content, same settings. Resuming it sends only what is left.
-    fn resumable(&self, previous: Option<&RunRow>, digest: &str) -> Result<Option<i64>, SyncError> {
+    async fn resumable(
+        &self,
+        previous: Option<&RunRow>,
+        digest: &str,
+    ) -> Result<Option<i64>, JobError> {
         let Some(previous) = previous else {
             return Ok(None);
         };
@@ -343,7 +348,10 @@ impl Run<'_> {
         if seen != digest || previous.revision != self.sync.revision {
             return Ok(None);
         }
-        let state = self.core.store().job(job)?.map(|j| j.state);
+        let state = self
+            .blocking(move |core| core.store().job(job))
+            .await?
+            .map(|j| j.state);
         Ok(state
             .filter(|s| s.is_unfinished() && *s != JobState::Cancelled)
             .map(|_| job))
@@ -352,33 +360,32 @@ impl Run<'_> {
     /// A job left unfinished by an earlier run whose file or settings were different: this
     /// run's plan replaces it (it reads what the lists hold from the ledger), so the old one
     /// is cancelled, never to be resumed with stale content.
-    fn supersede(&self, previous: Option<&RunRow>) -> Result<(), SyncError> {
+    async fn supersede(&self, previous: Option<&RunRow>) -> Result<(), JobError> {
         let Some(job) = previous.and_then(|p| p.job_id) else {
             return Ok(());
         };
-        let mut store = self.core.store();
-        let Some(row) = store.job(job)? else {
-            return Ok(());
-        };
-        if !row.state.is_unfinished() || row.state == JobState::Cancelled {
-            return Ok(());
-        }
-        let lease = Lease::for_this_process();
-        store.take_lease(job, &lease)?;
-        store.set_job_state(
-            job,
-            &lease,
-            JobState::Cancelled,
-            Some(&format!(
-                "superseded by run {} of sync '{}', which sends the file as it is now",
-                self.id, self.sync.name
-            )),
-        )?;
-        Ok(())
+        let why = format!(
+            "superseded by run {} of sync '{}', which sends the file as it is now",
+            self.id, self.sync.name
+        );
+        self.blocking(move |core| {
+            let mut store = core.store();
+            let Some(row) = store.job(job)? else {
+                return Ok(());
+            };
+            if !row.state.is_unfinished() || row.state == JobState::Cancelled {
+                return Ok(());
+            }
+            let lease = Lease::for_this_process();
+            store.take_lease(job, &lease)?;
+            store.set_job_state(job, &lease, JobState::Cancelled, Some(&why))?;
+            Ok(())
+        })
+        .await
     }
 
     /// Reads the file for the plan on a blocking thread, reporting progress.
-    async fn plan(&self, preview: Preview) -> Result<Plan, SyncError> {
+    async fn plan(&self, preview: Preview) -> Result<Plan, JobError> {
         self.progress.send_modify(|p| p.phase = Phase::Reading);
         let spec = JobSpec {
             mode: self.settings.mode,
@@ -391,16 +398,15 @@ impl Run<'_> {
             self.sync.connection.clone(),
             self.progress.clone(),
         );
-        tokio::task::spawn_blocking(move || {
+        crate::store::blocking(move || {
             plan_upload(&core, &connection, &preview, spec, &mut |scan| {
                 progress.send_modify(|p| p.scan = scan);
             })
         })
         .await
-        .map_err(|e| SyncError::Invalid(format!("the planning pass stopped: {e}")))?
     }
 
-    fn target(&self) -> Result<Target, SyncError> {
+    fn target(&self) -> Result<Target, JobError> {
         Ok(match &self.settings.target {
             SyncTarget::List(id) => Target::List(id.clone()),
             SyncTarget::NewList(name) => Target::SyncLists {
@@ -419,9 +425,9 @@ impl Run<'_> {
         let planned_json = planned
             .as_ref()
             .and_then(|(report, _)| serde_json::to_string(report).ok());
-        self.core
-            .store()
-            .set_run_job(self.id, job, planned_json.as_deref())
+        let run = self.id;
+        self.blocking(move |core| core.store().set_run_job(run, job, planned_json.as_deref()))
+            .await
             .map_err(|e| (e.into(), Some(job)))?;
         self.progress.send_modify(|p| p.phase = Phase::Sending);
         let (sender, mut receiver) = watch::channel(JobProgress::new(job));
@@ -436,11 +442,14 @@ impl Run<'_> {
         };
         let result = run_job(self.core, job, self.control.clone(), sender).await;
         let _ = forward.await;
-        self.keep_lists(job).map_err(|e| (e, Some(job)))?;
+        self.keep_lists(job).await.map_err(|e| (e, Some(job)))?;
         let (planned, note) = match planned {
             Some((planned, note)) => (planned, note),
             // A resumed job: what it planned is in its journal.
-            None => (self.resumed_report(job).map_err(|e| (e, Some(job)))?, None),
+            None => (
+                self.resumed_report(job).await.map_err(|e| (e, Some(job)))?,
+                None,
+            ),
         };
         let report = match result {
             Ok(report) => report,
@@ -467,8 +476,11 @@ impl Run<'_> {
     }
 
     /// The report of a resumed job, from what its first run recorded.
-    fn resumed_report(&self, job: i64) -> Result<RunReport, SyncError> {
-        let runs = self.core.store().sync_runs(self.sync.id, 1000)?;
+    async fn resumed_report(&self, job: i64) -> Result<RunReport, JobError> {
+        let sync = self.sync.id;
+        let runs = self
+            .blocking(move |core| core.store().sync_runs(sync, 1000))
+            .await?;
         let earlier = runs
             .iter()
             .rev()
@@ -480,77 +492,32 @@ impl Run<'_> {
     }
 
     /// The lists a job made become the sync's own, so its next runs update them.
-    fn keep_lists(&self, job: i64) -> Result<(), SyncError> {
+    async fn keep_lists(&self, job: i64) -> Result<(), JobError> {
         if !matches!(self.settings.target, SyncTarget::NewList(_)) {
             return Ok(());
         }
         let mut lists = super::parse_lists(self.sync)?;
-        let store = self.core.store();
-        for list in store.job_lists(job)? {
-            if let Some(id) = list.list_id {
-                lists.insert(
-                    list.list_type,
-                    KnownList {
-                        id,
-                        name: list.list_name,
-                    },
-                );
+        let sync = self.sync.id;
+        self.blocking(move |core| {
+            let store = core.store();
+            for list in store.job_lists(job)? {
+                if let Some(id) = list.list_id {
+                    lists.insert(
+                        list.list_type,
+                        KnownList {
+                            id,
+                            name: list.list_name,
+                        },
+                    );
+                }
             }
-        }
-        let json = serde_json::to_string(&lists).map_err(|e| SyncError::Invalid(e.to_string()))?;
-        store.set_sync_lists(self.sync.id, &json)?;
-        Ok(())
+            let json =
+                serde_json::to_string(&lists).map_err(|e| JobError::Invalid(e.to_string()))?;
+            store.set_sync_lists(sync, &json)?;
+            Ok(())
+        })
+        .await
     }
-}
-
-/// The plan's counts: the file's and each list's.
-fn planned_report(plan: &Plan) -> RunReport {
-    let counts = JobProgress::new(0).with_scan(&plan.summary);
-    RunReport {
-        rows: counts.rows_read,
-        valid: counts.valid,
-        duplicates: counts.duplicates,
-        rejected: counts.invalid,
-        lists: plan
-            .lists
-            .iter()
-            .map(|l| RunList {
-                list_type: l.list_type,
-                name: l.name.clone(),
-                list_id: l.list_id.clone(),
-                added: l.adds as u64,
-                removed: l.removes as u64,
-                unchanged: l.unchanged as u64,
-            })
-            .collect(),
-        records_planned: plan.lists.iter().map(|l| (l.adds + l.removes) as u64).sum(),
-        ..RunReport::default()
-    }
-}
-
-/// The plan's counts with what the job did: records acknowledged, retries, waits, and the
-/// ids of the lists it made.
-fn with_job(mut report: RunReport, job: &JobReport) -> RunReport {
-    let p = &job.progress;
-    if report.rows == 0 {
-        // A resumed job whose first run left no report: the job kept the file's counts.
-        report.rows = p.rows_read;
-        report.valid = p.valid;
-        report.duplicates = p.duplicates;
-        report.rejected = p.invalid.clone();
-    }
-    report.records_sent = p.records_acked;
-    report.records_planned = p.records_total;
-    report.retries = p.retries;
-    report.rate_limited = p.rate_limited;
-    report.rate_limit_wait_ms = p.rate_limit_wait_ms;
-    for list in &mut report.lists {
-        if let Some(made) = job.lists.iter().find(|l| l.list_type == list.list_type) {
-            list.list_id = made.list_id.clone();
-            list.name = made.name.clone();
-        }
-    }
-    report
 }
 
 fn join_notes(note: Option<String>, text: &str) -> String {

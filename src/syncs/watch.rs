@@ -11,9 +11,9 @@ use tokio::task::JoinSet;
 
 use super::run::{RunOutcome, RunProgress, Trigger, run_sync};
 use super::settings::Schedule;
-use crate::app_core::Core;
+use crate::context::Core;
 use crate::store::{FileSeen, RunRow, RunState, StoreError};
-use crate::upload::{Control, SyncError};
+use crate::upload::{Control, JobError};
 
 /// How long a changed file must stay the same (size and modification time) before a run
 /// reads it: a file still being written is never sent half.
@@ -99,7 +99,7 @@ pub struct Watcher {
     settling: HashMap<i64, (FileSeen, Instant)>,
     /// The runs in flight, each with its own control.
     running: HashMap<String, Arc<Control>>,
-    runs: JoinSet<(String, Result<Option<RunOutcome>, SyncError>)>,
+    runs: JoinSet<(String, Result<Option<RunOutcome>, JobError>)>,
 }
 
 impl Watcher {
@@ -119,7 +119,7 @@ impl Watcher {
         // None at first: the catch-up look comes at start.
         let mut looked: Option<Instant> = None;
         while !self.control.is_cancelled() {
-            self.tick(&mut on_event);
+            self.tick(&mut on_event).await;
             if looked.is_none_or(|at| at.elapsed() >= HEALTH_EVERY) {
                 looked = Some(Instant::now());
                 self.look_at_audiences(&mut on_event).await;
@@ -143,7 +143,7 @@ impl Watcher {
 
     /// Takes the follow-up snapshots that are due, and tells of audiences that settled.
     async fn look_at_audiences(&self, on_event: &mut impl FnMut(WatchEvent)) {
-        match self.core.take_due_snapshots(crate::home::now()).await {
+        match crate::audiences::take_due_snapshots(&self.core, crate::os::now()).await {
             Ok(news) => news
                 .into_iter()
                 .for_each(|n| on_event(WatchEvent::Health(n))),
@@ -153,7 +153,7 @@ impl Watcher {
 
     fn ended(
         &mut self,
-        ended: Result<(String, Result<Option<RunOutcome>, SyncError>), tokio::task::JoinError>,
+        ended: Result<(String, Result<Option<RunOutcome>, JobError>), tokio::task::JoinError>,
         on_event: &mut impl FnMut(WatchEvent),
     ) {
         let Ok((sync, result)) = ended else { return };
@@ -167,7 +167,7 @@ impl Watcher {
                 control,
             }),
             // Another process ran it first, or runs it now.
-            Ok(None) | Err(SyncError::Store(StoreError::SyncBusy { .. })) => {
+            Ok(None) | Err(JobError::Store(StoreError::SyncBusy { .. })) => {
                 on_event(WatchEvent::NotRun { sync, control })
             }
             Err(e) => on_event(WatchEvent::Trouble {
@@ -179,15 +179,16 @@ impl Watcher {
     }
 
     /// Starts the runs that are due.
-    pub fn tick(&mut self, on_event: &mut impl FnMut(WatchEvent)) {
-        let syncs = match self.core.syncs() {
+    async fn tick(&mut self, on_event: &mut impl FnMut(WatchEvent)) {
+        let core = self.core.clone();
+        let syncs = match crate::store::blocking(move || crate::syncs::list(&core)).await {
             Ok(syncs) => syncs,
             Err(e) => {
                 tracing::warn!("cannot read the syncs: {e}");
                 return;
             }
         };
-        let now = crate::home::now();
+        let now = crate::os::now();
         for sync in syncs {
             if self.running.contains_key(&sync.row.name) {
                 continue;

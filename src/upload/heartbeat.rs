@@ -1,10 +1,10 @@
 //! A lease's heartbeat: renewed every few seconds in the background for as long as a run
 //! lasts (a job's, a sync's), whatever the run is doing, and stopped however it ends.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use crate::store::{HEARTBEAT_SECONDS, Store, StoreError};
+use crate::store::{HEARTBEAT_SECONDS, SharedStore, Store, StoreError};
 
 /// Renews a lease until dropped (an unwinding panic included).
 pub(crate) struct Heartbeat(tokio::task::JoinHandle<()>);
@@ -14,18 +14,19 @@ impl Heartbeat {
     /// this runner's (another process took it over after this one fell silent), calls `lost`
     /// and stops. `what` names the run in the log.
     pub(crate) fn start(
-        store: Arc<Mutex<Store>>,
+        store: SharedStore,
         what: String,
-        renew: impl Fn(&Store) -> Result<bool, StoreError> + Send + 'static,
+        renew: impl Fn(&Store) -> Result<bool, StoreError> + Send + Sync + 'static,
         lost: impl FnOnce() + Send + 'static,
     ) -> Heartbeat {
+        let renew = Arc::new(renew);
         Heartbeat(tokio::spawn(async move {
             let mut beat = tokio::time::interval(Duration::from_secs(HEARTBEAT_SECONDS));
             beat.tick().await;
             loop {
                 beat.tick().await;
-                // Invariant: store calls do not panic while holding the lock.
-                let renewed = renew(&store.lock().expect("store lock"));
+                let renew = renew.clone();
+                let renewed = store.call(move |s| renew(s)).await;
                 match renewed {
                     Ok(true) => {}
                     Ok(false) => {

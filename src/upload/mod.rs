@@ -2,6 +2,7 @@
 //! bounded concurrency through the token's rate limiter, each batch journaled before and after
 //! its call so a crash loses nothing and a resume repeats at most the batches in flight.
 
+mod finish;
 mod heartbeat;
 mod plan;
 mod progress;
@@ -10,7 +11,7 @@ mod send;
 
 pub(crate) use heartbeat::Heartbeat;
 pub use plan::{
-    DEFAULT_BATCH_SIZE, JobSpec, KnownList, ListPlan, Mode, Plan, SyncError, Target, plan_upload,
+    DEFAULT_BATCH_SIZE, JobError, JobSpec, KnownList, ListPlan, Mode, Plan, Target, plan_upload,
 };
 pub use progress::{Control, JobProgress, JobReport, ListReport};
 pub use runner::run_job;

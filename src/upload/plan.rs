@@ -4,7 +4,7 @@ use std::sync::atomic::AtomicBool;
 
 use serde::{Deserialize, Serialize};
 
-use crate::app_core::Core;
+use crate::context::Core;
 use crate::identity::{Digest, ListType};
 use crate::pinterest::PinterestError;
 use crate::source::{DigestList, Preview, Progress, SourceError, Summary, scan};
@@ -102,7 +102,7 @@ pub struct JobSpec {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum SyncError {
+pub enum JobError {
     #[error(transparent)]
     Source(#[from] SourceError),
     #[error(transparent)]
@@ -131,7 +131,7 @@ pub struct ListPlan {
     pub unchanged: usize,
     /// The file's unique digests of this type (in memory, or on disk past the memory budget).
     #[serde(skip)]
-    file: DigestList,
+    digests: DigestList,
     #[serde(skip)]
     diff: Diff,
 }
@@ -176,15 +176,14 @@ pub fn plan_upload(
     preview: &Preview,
     spec: JobSpec,
     on_progress: &mut dyn FnMut(Progress),
-) -> Result<Plan, SyncError> {
+) -> Result<Plan, JobError> {
     let connection = core.connection(connection)?;
     if spec.batch_size == 0 {
-        return Err(SyncError::Invalid(
+        return Err(JobError::Invalid(
             "the batch size must be at least 1".into(),
         ));
     }
-    let mut scan_plan = preview.scan_plan()?;
-    scan_plan.memory = core.memory.clone();
+    let scan_plan = preview.scan_plan(&core.memory)?;
     let output = scan(
         &scan_plan,
         &mut |_| {},
@@ -193,13 +192,13 @@ pub fn plan_upload(
     )?;
     let types: Vec<ListType> = output.lists.iter().map(|l| l.list_type).collect();
     if types.is_empty() {
-        return Err(SyncError::Invalid(
+        return Err(JobError::Invalid(
             "the file has no valid identity to send; `audience-desk inspect FILE` shows why".into(),
         ));
     }
     if let Target::List(id) = &spec.target {
         if types.len() > 1 {
-            return Err(SyncError::Invalid(format!(
+            return Err(JobError::Invalid(format!(
                 "--list {id} is one list, but the file has {} identities; map the others to \
                  ignore, or use --new-list to make one list per type",
                 types
@@ -210,13 +209,13 @@ pub fn plan_upload(
             )));
         }
         if !id.bytes().all(|b| b.is_ascii_digit()) || id.is_empty() || id.len() > 18 {
-            return Err(SyncError::Invalid(format!(
+            return Err(JobError::Invalid(format!(
                 "'{id}' is not a customer list ID (digits only); `audience-desk lists NAME` shows them"
             )));
         }
     }
     if matches!(spec.target, Target::NewList(_)) && spec.mode == Mode::Remove {
-        return Err(SyncError::Invalid(
+        return Err(JobError::Invalid(
             "removing from a new list does nothing; name the list with --list ID".into(),
         ));
     }
@@ -283,14 +282,14 @@ pub fn plan_upload(
             adds,
             removes,
             unchanged,
-            file,
+            digests: file,
             diff,
         });
     }
     let records: usize = lists.iter().map(|l| l.adds + l.removes).sum();
     Ok(Plan {
         home_needed: records as u64 * HOME_BYTES_PER_RECORD,
-        home_free: crate::home::free_space(&core.home),
+        home_free: crate::os::free_space(&core.home),
         connection: connection.name,
         ad_account_id: connection.ad_account_id,
         file: preview.path.clone(),
@@ -327,19 +326,19 @@ impl Plan {
 
     /// Journals the job and its batches; nothing is sent yet. Refused when the home's disk
     /// lacks the room the journal and the ledger need.
-    pub fn create_job(&self, core: &Core) -> Result<i64, SyncError> {
+    pub fn create_job(&self, core: &Core) -> Result<i64, JobError> {
         room_for(
             self.home_needed,
-            crate::home::free_space(&core.home),
+            crate::os::free_space(&core.home),
             &core.home,
         )?;
         let spec =
-            serde_json::to_string(&self.spec).map_err(|e| SyncError::Invalid(e.to_string()))?;
+            serde_json::to_string(&self.spec).map_err(|e| JobError::Invalid(e.to_string()))?;
         let job = JobRow {
             id: 0,
             connection: self.connection.clone(),
             ad_account_id: self.ad_account_id.clone(),
-            file: self.file.display().to_string(),
+            file: self.file.clone(),
             spec,
             state: JobState::Running,
             message: None,
@@ -361,7 +360,7 @@ impl Plan {
         // The ledger is read beside the journal's write transaction, on a connection of its own.
         let mirrors = self.lists.iter().any(|l| l.diff == Diff::Mirror);
         let ledger = mirrors.then(|| Store::open(&core.home)).transpose()?;
-        let mut store = core.store.lock().expect("store lock");
+        let mut store = core.store.lock();
         let mut new = store.begin_job(&job, &lists)?;
         let size = self.records_per_batch();
         for list in &self.lists {
@@ -379,9 +378,13 @@ impl Plan {
                 &self.ad_account_id,
                 list.list_id.as_deref(),
             );
-            walk(&self.file, &list.file, list.diff, ledger, |side, digest| {
-                batches.push(side, digest)
-            })?;
+            walk(
+                &self.file,
+                &list.digests,
+                list.diff,
+                ledger,
+                |side, digest| batches.push(side, digest),
+            )?;
             batches.finish()?;
         }
         Ok(new.commit()?)
@@ -389,9 +392,9 @@ impl Plan {
 }
 
 /// Refuses a job the home's disk has no room for, with what to do.
-fn room_for(needed: u64, free: Option<u64>, home: &Path) -> Result<(), SyncError> {
+fn room_for(needed: u64, free: Option<u64>, home: &Path) -> Result<(), JobError> {
     match free {
-        Some(free) if free < needed => Err(SyncError::Invalid(format!(
+        Some(free) if free < needed => Err(JobError::Invalid(format!(
             "the job needs about {} of disk in {} for its journal and the ledger, and only {} \
              is free there; free some space, or set AUDIENCE_DESK_HOME to a disk with room",
             crate::display::bytes(needed),
@@ -413,7 +416,7 @@ struct Batches<'a, 'j> {
 }
 
 impl Batches<'_, '_> {
-    fn push(&mut self, side: Side, digest: Digest) -> Result<(), SyncError> {
+    fn push(&mut self, side: Side, digest: Digest) -> Result<(), JobError> {
         match side {
             Side::Add => self.adds.push(digest),
             Side::Remove => self.removes.push(digest),
@@ -428,7 +431,7 @@ impl Batches<'_, '_> {
         Ok(())
     }
 
-    fn flush_adds(&mut self) -> Result<(), SyncError> {
+    fn flush_adds(&mut self) -> Result<(), JobError> {
         let op = if std::mem::take(&mut self.create) {
             BatchOp::Create
         } else {
@@ -439,14 +442,14 @@ impl Batches<'_, '_> {
         Ok(())
     }
 
-    fn flush_removes(&mut self) -> Result<(), SyncError> {
+    fn flush_removes(&mut self) -> Result<(), JobError> {
         self.new
             .add_batch(self.list_type, BatchOp::Remove, &self.removes)?;
         self.removes.clear();
         Ok(())
     }
 
-    fn finish(mut self) -> Result<(), SyncError> {
+    fn finish(mut self) -> Result<(), JobError> {
         if !self.adds.is_empty() {
             self.flush_adds()?;
         }
@@ -479,10 +482,10 @@ fn walk(
     file: &DigestList,
     diff: Diff,
     mut ledger: impl Iterator<Item = Result<Digest, StoreError>>,
-    mut on: impl FnMut(Side, Digest) -> Result<(), SyncError>,
-) -> Result<(), SyncError> {
+    mut on: impl FnMut(Side, Digest) -> Result<(), JobError>,
+) -> Result<(), JobError> {
     let mut digests = file.digests();
-    let mut next_in_file = || -> Result<Option<Digest>, SyncError> {
+    let mut next_in_file = || -> Result<Option<Digest>, JobError> {
         Ok(digests
             .next()
             .transpose()

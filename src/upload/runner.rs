@@ -1,21 +1,23 @@
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use super::heartbeat::Heartbeat;
-use super::plan::{JobSpec, SyncError};
-use super::progress::{Control, JobProgress, JobReport, ListReport};
+use super::plan::{JobError, JobSpec};
+use super::progress::{Control, JobProgress, JobReport};
 use super::send::{
     Outcome, SPLIT_FLOOR, UNKNOWN_OUTCOME_TRIES, outcome_unknown, records, send_batch, too_large,
 };
-use crate::app_core::Core;
+use crate::context::Core;
 use crate::identity::ListType;
-use crate::pinterest::{Client, ConnectionState, NewAudience, NewCustomerList, PinterestError};
-use crate::store::{Batch, BatchOp, BatchState, JobList, JobState, Lease, Store};
+use crate::pinterest::{Client, ConnectionState, NewCustomerList, PinterestError};
+use crate::store::{
+    Batch, BatchOp, BatchState, JobList, JobState, Lease, SharedStore, Store, StoreError,
+};
 
 /// Batches in flight at once; the rate limiter paces them.
 const CONCURRENCY: usize = 4;
@@ -30,19 +32,19 @@ enum Created {
     Stopped,
 }
 
-struct Job {
-    id: i64,
-    connection: String,
-    ad: String,
-    spec: JobSpec,
-    file: String,
-    store: Arc<Mutex<Store>>,
-    client: Arc<Client>,
-    control: Arc<Control>,
-    progress: watch::Sender<JobProgress>,
-    started: Instant,
-    acked_at_start: u64,
-    lease: Lease,
+pub(super) struct Job {
+    pub(super) id: i64,
+    pub(super) connection: String,
+    pub(super) ad: String,
+    pub(super) spec: JobSpec,
+    pub(super) file: std::path::PathBuf,
+    pub(super) store: SharedStore,
+    pub(super) client: Arc<Client>,
+    pub(super) control: Arc<Control>,
+    pub(super) progress: watch::Sender<JobProgress>,
+    pub(super) started: Instant,
+    pub(super) acked_at_start: u64,
+    pub(super) lease: Lease,
 }
 
 /// Runs (or resumes) a journaled job until it completes, fails, is cancelled or interrupted.
@@ -57,22 +59,21 @@ pub async fn run_job(
     job_id: i64,
     control: Arc<Control>,
     progress: watch::Sender<JobProgress>,
-) -> Result<JobReport, SyncError> {
+) -> Result<JobReport, JobError> {
     let row = core
         .store
-        .lock()
-        .expect("store lock")
-        .job(job_id)?
-        .ok_or(SyncError::NoSuchJob(job_id))?;
+        .call(move |s| s.job(job_id))
+        .await?
+        .ok_or(JobError::NoSuchJob(job_id))?;
     if row.state == JobState::Completed {
-        return Err(SyncError::Invalid(format!(
+        return Err(JobError::Invalid(format!(
             "job {job_id} is already complete"
         )));
     }
-    let spec: JobSpec = crate::app_core::parsed(job_id, "settings", Some(&row.spec))?
-        .ok_or_else(|| SyncError::Invalid(format!("job {job_id} has no settings")))?;
+    let spec: JobSpec = crate::store::parsed(job_id, "settings", Some(&row.spec))?
+        .ok_or_else(|| JobError::Invalid(format!("job {job_id} has no settings")))?;
     let scan: Option<crate::source::Summary> =
-        crate::app_core::parsed(job_id, "file counts", row.scan.as_deref())?;
+        crate::store::parsed(job_id, "file counts", row.scan.as_deref())?;
     if let Some(scan) = &scan {
         progress.send_modify(|p| *p = p.clone().with_scan(scan));
     }
@@ -83,28 +84,33 @@ pub async fn run_job(
         spec,
         file: row.file.clone(),
         store: core.store.clone(),
-        client: Arc::new(core.client(&row.connection)?),
+        client: Arc::new(core.client(&row.connection).await?),
         control,
         progress,
         started: Instant::now(),
         acked_at_start: 0,
         lease: Lease::for_this_process(),
     };
-    job.store().take_lease(job_id, &job.lease)?;
+    let lease = job.lease.clone();
+    job.journal(move |s| s.take_lease(job_id, &lease)).await?;
     let _beating = job.keep_lease();
     job.run(core).await
 }
 
 impl Job {
-    fn store(&self) -> std::sync::MutexGuard<'_, Store> {
-        // Invariant: store calls do not panic while holding the lock.
-        self.store.lock().expect("store lock")
+    /// The journal, reached off the runtime's workers.
+    pub(super) async fn journal<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.store.call(work).await
     }
 
-    fn set_state(&self, state: JobState, message: Option<String>) -> Result<(), SyncError> {
+    async fn set_state(&self, state: JobState, message: Option<String>) -> Result<(), JobError> {
+        let (id, lease, text) = (self.id, self.lease.clone(), message.clone());
         let held = self
-            .store()
-            .set_job_state(self.id, &self.lease, state, message.as_deref())?;
+            .journal(move |s| s.set_job_state(id, &lease, state, text.as_deref()))
+            .await?;
         if !held {
             return Err(self.lease_lost());
         }
@@ -112,11 +118,12 @@ impl Job {
             p.state = state;
             p.message = message;
         })
+        .await
     }
 
-    fn lease_lost(&self) -> SyncError {
+    fn lease_lost(&self) -> JobError {
         self.control.interrupt();
-        SyncError::TakenOver(self.id)
+        JobError::TakenOver(self.id)
     }
 
     /// Renews the lease in the background for as long as the run lasts, whatever it is doing
@@ -132,8 +139,9 @@ impl Job {
     }
 
     /// Refreshes the measured counts and sends them to whoever watches.
-    fn publish(&self, change: impl FnOnce(&mut JobProgress)) -> Result<(), SyncError> {
-        let counts = self.store().journal_counts(self.id)?;
+    async fn publish(&self, change: impl FnOnce(&mut JobProgress)) -> Result<(), JobError> {
+        let id = self.id;
+        let counts = self.journal(move |s| s.journal_counts(id)).await?;
         let stats = &self.client.stats;
         let elapsed = self.started.elapsed().as_secs_f64().max(1e-3);
         let this_run = counts.records_acked.saturating_sub(self.acked_at_start);
@@ -154,18 +162,22 @@ impl Job {
         Ok(())
     }
 
-    async fn run(mut self, core: &Core) -> Result<JobReport, SyncError> {
-        let acked = self.store().journal_counts(self.id)?.records_acked;
+    async fn run(mut self, core: &Core) -> Result<JobReport, JobError> {
+        let id = self.id;
+        let acked = self
+            .journal(move |s| s.journal_counts(id))
+            .await?
+            .records_acked;
         self.acked_at_start = acked;
-        self.set_state(JobState::Running, None)?;
+        self.set_state(JobState::Running, None).await?;
         let outcome = self.send_everything(core).await;
-        let counts = self.store().journal_counts(self.id)?;
+        let counts = self.journal(move |s| s.journal_counts(id)).await?;
         let unsent = counts.records - counts.records_acked;
         // The journal decides: complete only when no batch is left unacknowledged, so a path
         // that dropped a batch fails the job (resumably) instead of calling it complete.
         let outcome = match outcome {
             Ok(()) if counts.batches_acked < counts.batches && !self.control.is_cancelled() => {
-                Err(SyncError::Invalid(format!(
+                Err(JobError::Invalid(format!(
                     "{} batches ({unsent} records) were not acknowledged; resume the job to \
                      send them",
                     counts.batches - counts.batches_acked
@@ -198,53 +210,56 @@ impl Job {
                 Err(e) => {
                     state = JobState::Failed;
                     message = Some(format!("all records were sent, but {e}; resume to retry"));
-                    self.list_reports(None)?
+                    self.list_reports(None).await?
                 }
             },
-            _ => self.list_reports(None)?,
+            _ => self.list_reports(None).await?,
         };
-        self.set_state(state, message)?;
-        self.follow_lists()?;
+        self.set_state(state, message).await?;
+        self.follow_lists().await?;
         let report = JobReport {
             progress: self.progress.borrow().clone(),
             lists,
         };
         if let Ok(json) = serde_json::to_string(&report) {
-            self.store().set_job_summary(self.id, &json)?;
+            self.journal(move |s| s.set_job_summary(id, &json)).await?;
         }
         outcome.map(|()| report)
     }
 
     /// Every list the job touched is followed from now on, while Pinterest matches it.
-    fn follow_lists(&self) -> Result<(), SyncError> {
-        let store = self.store();
-        for list in store.job_lists(self.id)? {
-            let Some(list_id) = &list.list_id else {
-                continue;
-            };
-            let made =
-                list.audience_id.is_some() && self.spec.target.existing(list.list_type).is_none();
-            store.follow(
-                &self.ad,
-                list_id,
-                list.audience_id.as_deref(),
-                &self.connection,
-                made,
-            )?;
-        }
+    async fn follow_lists(&self) -> Result<(), JobError> {
+        let (id, ad, connection) = (self.id, self.ad.clone(), self.connection.clone());
+        let target = self.spec.target.clone();
+        self.journal(move |store| {
+            for list in store.job_lists(id)? {
+                let Some(list_id) = &list.list_id else {
+                    continue;
+                };
+                let made = list.audience_id.is_some() && target.existing(list.list_type).is_none();
+                store.follow(&ad, list_id, list.audience_id.as_deref(), &connection, made)?;
+            }
+            Ok(())
+        })
+        .await?;
         Ok(())
     }
 
+    pub(super) async fn job_lists(&self) -> Result<Vec<JobList>, JobError> {
+        let id = self.id;
+        Ok(self.journal(move |s| s.job_lists(id)).await?)
+    }
+
     /// Creates the lists that do not exist yet, then sends every open batch.
-    async fn send_everything(&self, core: &Core) -> Result<(), SyncError> {
+    async fn send_everything(&self, core: &Core) -> Result<(), JobError> {
         let mut list_ids: HashMap<ListType, String> = HashMap::new();
-        let lists = self.store().job_lists(self.id)?;
-        for list in lists {
+        for list in self.job_lists().await? {
             if let Some(id) = list.list_id {
                 list_ids.insert(list.list_type, id);
             }
         }
-        let mut queue: VecDeque<Batch> = self.store().open_batches(self.id)?.into();
+        let job = self.id;
+        let mut queue: VecDeque<Batch> = self.journal(move |s| s.open_batches(job)).await?.into();
         // Each list's CREATE goes first and alone: the other batches need its id.
         while let Some(position) = queue.iter().position(|b| b.op == BatchOp::Create) {
             if self.control.is_cancelled() {
@@ -253,8 +268,8 @@ impl Job {
             let Some(batch) = queue.remove(position) else {
                 break;
             };
-            let batch = self.with_digests(batch)?;
-            let list = self.job_list(batch.list_type)?;
+            let batch = self.with_digests(batch).await?;
+            let list = self.job_list(batch.list_type).await?;
             let adopted = match batch.state {
                 BatchState::Sending => self.find_list(&batch, &list).await?,
                 _ => None,
@@ -271,7 +286,8 @@ impl Job {
                 // ADD, which is harmless if it does.
                 Created::Adopted(id) => {
                     list_ids.insert(batch.list_type, id);
-                    self.store().make_batch_add(batch.id)?;
+                    let added = batch.id;
+                    self.journal(move |s| s.make_batch_add(added)).await?;
                     queue.push_front(Batch {
                         op: BatchOp::Add,
                         ..batch
@@ -279,7 +295,8 @@ impl Job {
                 }
                 Created::Split => {
                     // Split: the halves go back in front, the CREATE half first.
-                    let halves = self.store().split_batch(self.id, &batch)?;
+                    let whole = batch.clone();
+                    let halves = self.journal(move |s| s.split_batch(job, &whole)).await?;
                     for half in halves.into_iter().rev() {
                         queue.push_front(half);
                     }
@@ -293,32 +310,34 @@ impl Job {
     /// The batch with its digests, read from the journal when the queue holds only its place
     /// (the queue of a large job would not fit in memory otherwise). Every journaled batch
     /// holds at least one digest.
-    fn with_digests(&self, mut batch: Batch) -> Result<Batch, SyncError> {
+    async fn with_digests(&self, mut batch: Batch) -> Result<Batch, JobError> {
         if batch.digests.is_empty() {
-            batch.digests = self.store().batch_digests(batch.id)?;
+            let id = batch.id;
+            batch.digests = self.journal(move |s| s.batch_digests(id)).await?;
         }
         Ok(batch)
     }
 
-    fn job_list(&self, list_type: ListType) -> Result<JobList, SyncError> {
-        self.store()
-            .job_lists(self.id)?
+    async fn job_list(&self, list_type: ListType) -> Result<JobList, JobError> {
+        self.job_lists()
+            .await?
             .into_iter()
             .find(|l| l.list_type == list_type)
-            .ok_or_else(|| SyncError::Invalid(format!("job {} has no {list_type} list", self.id)))
+            .ok_or_else(|| JobError::Invalid(format!("job {} has no {list_type} list", self.id)))
     }
 
     /// After a CREATE whose outcome is unknown (a crash, a timeout, a server error), the list
     /// may exist: find it by name instead of making a twin.
-    async fn find_list(&self, batch: &Batch, list: &JobList) -> Result<Option<String>, SyncError> {
+    async fn find_list(&self, batch: &Batch, list: &JobList) -> Result<Option<String>, JobError> {
         let existing = self.client.customer_lists(&self.ad).await?;
         let found = existing
             .into_iter()
             .find(|l| l.name.as_deref() == Some(list.list_name.as_str()))
             .map(|l| l.id);
-        if let Some(id) = &found {
-            self.store()
-                .set_job_list(self.id, batch.list_type, Some(id), None)?;
+        if let Some(list_id) = found.clone() {
+            let (job, list_type) = (self.id, batch.list_type);
+            self.journal(move |s| s.set_job_list(job, list_type, Some(&list_id), None))
+                .await?;
         }
         Ok(found)
     }
@@ -328,10 +347,12 @@ impl Job {
         core: &Core,
         batch: &Batch,
         list: &JobList,
-    ) -> Result<Created, SyncError> {
+    ) -> Result<Created, JobError> {
         let mut unknown = 0;
         loop {
-            self.store().mark_batch(batch.id, BatchState::Sending)?;
+            let id = batch.id;
+            self.journal(move |s| s.mark_batch(id, BatchState::Sending))
+                .await?;
             let request = NewCustomerList {
                 name: list.list_name.clone(),
                 records: records(&batch.digests),
@@ -339,11 +360,14 @@ impl Job {
             };
             match self.client.create_customer_list(&self.ad, &request).await {
                 Ok(created) => {
-                    let mut store = self.store();
-                    store.set_job_list(self.id, batch.list_type, Some(&created.id), None)?;
-                    store.ack_batch(batch, &self.ad, &created.id)?;
-                    drop(store);
-                    self.publish(|_| {})?;
+                    let (job, ad, list_id) = (self.id, self.ad.clone(), created.id.clone());
+                    let acked = batch.clone();
+                    self.journal(move |s| {
+                        s.set_job_list(job, acked.list_type, Some(&list_id), None)?;
+                        s.ack_batch(&acked, &ad, &list_id)
+                    })
+                    .await?;
+                    self.publish(|_| {}).await?;
                     return Ok(Created::New(created.id));
                 }
                 Err(e) if too_large(&e) && batch.digests.len() > SPLIT_FLOOR => {
@@ -361,7 +385,8 @@ impl Job {
                     }
                 }
                 Err(PinterestError::ReconnectRequired { reason, .. }) => {
-                    self.store().mark_batch(batch.id, BatchState::Pending)?;
+                    self.journal(move |s| s.mark_batch(id, BatchState::Pending))
+                        .await?;
                     self.wait_for_reconnect(core, reason).await?;
                     if self.control.is_cancelled() {
                         return Ok(Created::Stopped);
@@ -382,7 +407,7 @@ impl Job {
         core: &Core,
         mut queue: VecDeque<Batch>,
         list_ids: &HashMap<ListType, String>,
-    ) -> Result<(), SyncError> {
+    ) -> Result<(), JobError> {
         let mut running: JoinSet<Outcome> = JoinSet::new();
         let mut failure: Option<PinterestError> = None;
         let mut reconnect = false;
@@ -394,16 +419,16 @@ impl Job {
                     break;
                 }
                 if reconnect {
-                    let reason = self.connection_message(core);
+                    let reason = self.connection_message(core).await;
                     self.wait_for_reconnect(core, reason).await?;
                     reconnect = false;
                     continue;
                 }
                 if self.control.is_paused() {
-                    self.set_state(JobState::Paused, None)?;
+                    self.set_state(JobState::Paused, None).await?;
                     self.control.wait_while_paused().await;
                     if !self.control.is_cancelled() {
-                        self.set_state(JobState::Running, None)?;
+                        self.set_state(JobState::Running, None).await?;
                     }
                     continue;
                 }
@@ -413,9 +438,9 @@ impl Job {
                 let Some(batch) = queue.pop_front() else {
                     break;
                 };
-                let batch = self.with_digests(batch)?;
+                let batch = self.with_digests(batch).await?;
                 let Some(list_id) = list_ids.get(&batch.list_type).cloned() else {
-                    return Err(SyncError::Invalid(format!(
+                    return Err(JobError::Invalid(format!(
                         "job {} has no {} list to send to",
                         self.id, batch.list_type
                     )));
@@ -431,7 +456,7 @@ impl Job {
             }
             tokio::select! {
                 Some(joined) = running.join_next() => {
-                    let outcome = joined.map_err(|e| SyncError::Invalid(format!("a batch task failed: {e}")))?;
+                    let outcome = joined.map_err(|e| JobError::Invalid(format!("a batch task failed: {e}")))?;
                     match outcome {
                         Outcome::Acked => {}
                         Outcome::Split(halves) => {
@@ -448,11 +473,11 @@ impl Job {
                             failure.get_or_insert(error);
                         }
                     }
-                    self.publish(|_| {})?;
+                    self.publish(|_| {}).await?;
                 }
                 // Wakes the loop to notice a pause or cancel while nothing lands, and keeps the
                 // throughput and time left current.
-                _ = tick.tick() => self.publish(|_| {})?,
+                _ = tick.tick() => self.publish(|_| {}).await?,
             }
         }
         match failure {
@@ -461,15 +486,16 @@ impl Job {
         }
     }
 
-    fn connection_message(&self, core: &Core) -> String {
-        core.status(&self.connection)
+    async fn connection_message(&self, core: &Core) -> String {
+        core.connection_status(&self.connection)
+            .await
             .ok()
             .and_then(|s| s.message)
             .unwrap_or_else(|| "Pinterest refused the login".into())
     }
 
     /// Waits, without sending, until the user has connected again (or cancels).
-    async fn wait_for_reconnect(&self, core: &Core, reason: String) -> Result<(), SyncError> {
+    async fn wait_for_reconnect(&self, core: &Core, reason: String) -> Result<(), JobError> {
         self.set_state(
             JobState::WaitingForReconnect,
             Some(format!(
@@ -477,112 +503,18 @@ impl Job {
                  in the app); the job continues where it stopped",
                 self.connection
             )),
-        )?;
+        )
+        .await?;
         loop {
             if self.control.is_cancelled() {
                 return Ok(());
             }
-            let state = core.status(&self.connection)?.state;
+            let state = core.connection_status(&self.connection).await?.state;
             if state == ConnectionState::Connected {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
-        self.set_state(JobState::Running, None)
-    }
-
-    /// Wraps new lists in audiences, then asks Pinterest for every list's status.
-    async fn finish_lists(&self) -> Result<Vec<ListReport>, SyncError> {
-        if self.spec.create_audience {
-            // Bound first: a lock guard in a `for` head would live through the loop.
-            let lists = self.store().job_lists(self.id)?;
-            for list in lists {
-                // Only the lists this job made get an audience; existing ones have theirs.
-                let (Some(list_id), None, None) = (
-                    &list.list_id,
-                    &list.audience_id,
-                    self.spec.target.existing(list.list_type),
-                ) else {
-                    continue;
-                };
-                let id = self.create_audience(&list.list_name, list_id).await?;
-                self.store()
-                    .set_job_list(self.id, list.list_type, None, Some(&id))?;
-            }
-        }
-        let mut statuses = HashMap::new();
-        let lists = self.store().job_lists(self.id)?;
-        for list in lists {
-            let list_status = match &list.list_id {
-                Some(id) => self
-                    .client
-                    .customer_list(&self.ad, id)
-                    .await
-                    .ok()
-                    .and_then(|l| l.status),
-                None => None,
-            };
-            let audience = match &list.audience_id {
-                Some(id) => self.client.audience(&self.ad, id).await.ok(),
-                None => None,
-            };
-            statuses.insert(list.list_type, (list_status, audience));
-        }
-        self.list_reports(Some(statuses))
-    }
-
-    /// Wraps a list in a CUSTOMER_LIST audience, unless one with that name and list exists
-    /// (after a crash or an answer that was lost).
-    async fn create_audience(&self, name: &str, list_id: &str) -> Result<String, SyncError> {
-        let mut unknown = 0;
-        loop {
-            let existing = self.client.audiences(&self.ad).await?;
-            let found = existing.into_iter().find(|a| {
-                a.name.as_deref() == Some(name)
-                    && a.rule.as_ref().and_then(|r| r.customer_list_id.as_deref()) == Some(list_id)
-            });
-            if let Some(audience) = found {
-                return Ok(audience.id);
-            }
-            // The file's name only: a local path says more about this machine than Pinterest needs.
-            let file_name = std::path::Path::new(&self.file)
-                .file_name()
-                .map_or_else(|| "a file".to_owned(), |n| n.to_string_lossy().into_owned());
-            let description = Some(format!("Uploaded by Audience Desk from {file_name}"));
-            let request = NewAudience::for_customer_list(name, list_id, description);
-            match self.client.create_audience(&self.ad, &request).await {
-                Ok(audience) => return Ok(audience.id),
-                Err(e) if outcome_unknown(&e) && unknown < UNKNOWN_OUTCOME_TRIES => {
-                    unknown += 1;
-                    tokio::time::sleep(Duration::from_millis(200 * unknown)).await;
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-    }
-
-    #[allow(clippy::type_complexity)]
-    fn list_reports(
-        &self,
-        statuses: Option<HashMap<ListType, (Option<String>, Option<crate::pinterest::Audience>)>>,
-    ) -> Result<Vec<ListReport>, SyncError> {
-        let mut statuses = statuses.unwrap_or_default();
-        Ok(self
-            .store()
-            .job_lists(self.id)?
-            .into_iter()
-            .map(|list| {
-                let (list_status, audience) = statuses.remove(&list.list_type).unwrap_or_default();
-                ListReport {
-                    list_type: list.list_type,
-                    name: list.list_name,
-                    list_id: list.list_id,
-                    list_status,
-                    audience_id: list.audience_id,
-                    audience_status: audience.as_ref().and_then(|a| a.status.clone()),
-                    audience_size: audience.and_then(|a| a.size),
-                }
-            })
-            .collect())
+        self.set_state(JobState::Running, None).await
     }
 }

@@ -1,11 +1,11 @@
 //! One membership update: its request, its journal entries before and after the call, and
 //! what its answer means for the batch.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use crate::identity::Digest;
 use crate::pinterest::{Client, CustomerListUpdate, Operation, PinterestError};
-use crate::store::{Batch, BatchOp, BatchState, Store};
+use crate::store::{Batch, BatchOp, BatchState, SharedStore, StoreError};
 
 /// A batch refused as too large is halved down to this size, then the job fails.
 pub(super) const SPLIT_FLOOR: usize = 50;
@@ -53,14 +53,13 @@ pub(super) enum Outcome {
 /// Sends one membership update, journaled before and after the call.
 pub(super) async fn send_batch(
     client: Arc<Client>,
-    store: Arc<Mutex<Store>>,
+    store: SharedStore,
     job: i64,
     ad: String,
     list_id: String,
     batch: Batch,
 ) -> Outcome {
-    let lock = || store.lock().expect("store lock");
-    if let Err(e) = lock().mark_batch(batch.id, BatchState::Sending) {
+    if let Err(e) = mark(&store, batch.id, BatchState::Sending).await {
         return Outcome::Failed(batch, PinterestError::Store(e));
     }
     let operation_type = match batch.op {
@@ -72,12 +71,21 @@ pub(super) async fn send_batch(
         records: records(&batch.digests),
     };
     match client.update_customer_list(&ad, &list_id, &update).await {
-        Ok(_) => match lock().ack_batch(&batch, &ad, &list_id) {
-            Ok(()) => Outcome::Acked,
-            Err(e) => Outcome::Failed(batch, PinterestError::Store(e)),
-        },
+        // The batch goes to the blocking pool with its write, and comes back with the answer.
+        Ok(_) => {
+            let (acked, batch) = store
+                .call(move |s| (s.ack_batch(&batch, &ad, &list_id), batch))
+                .await;
+            match acked {
+                Ok(()) => Outcome::Acked,
+                Err(e) => Outcome::Failed(batch, PinterestError::Store(e)),
+            }
+        }
         Err(e) if too_large(&e) && batch.digests.len() > SPLIT_FLOOR => {
-            match lock().split_batch(job, &batch) {
+            let (split, batch) = store
+                .call(move |s| (s.split_batch(job, &batch), batch))
+                .await;
+            match split {
                 Ok(halves) => Outcome::Split(halves),
                 Err(e) => Outcome::Failed(batch, PinterestError::Store(e)),
             }
@@ -85,7 +93,7 @@ pub(super) async fn send_batch(
         // Back to pending: its call was answered, so it is not in doubt. A journal that
         // cannot be written fails the job (the batch then stays `sending` and is sent again on
         // resume, which is harmless).
-        Err(e) => match lock().mark_batch(batch.id, BatchState::Pending) {
+        Err(e) => match mark(&store, batch.id, BatchState::Pending).await {
             Err(store) => Outcome::Failed(batch, PinterestError::Store(store)),
             Ok(()) if matches!(e, PinterestError::ReconnectRequired { .. }) => {
                 Outcome::Reconnect(batch)
@@ -93,4 +101,8 @@ pub(super) async fn send_batch(
             Ok(()) => Outcome::Failed(batch, e),
         },
     }
+}
+
+async fn mark(store: &SharedStore, batch: i64, state: BatchState) -> Result<(), StoreError> {
+    store.call(move |s| s.mark_batch(batch, state)).await
 }

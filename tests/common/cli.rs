@@ -93,8 +93,8 @@ pub fn text(output: &Output) -> String {
 
 pub fn python_available() -> bool {
     let found = Command::new("python3").arg("--version").output().is_ok();
-    if !found && std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("python3 is needed for the BROWSER helper");
+    if !found {
+        super::skip("no python3 for the BROWSER helper");
     }
     found
 }
@@ -131,7 +131,6 @@ pub async fn connected_env() -> Option<Env> {
 /// `connected_env` on a simulator set up as `adjust` says.
 pub async fn connected_env_with(adjust: impl FnOnce(&mut SimConfig)) -> Option<Env> {
     if !python_available() {
-        eprintln!("skipping: no python3 for the BROWSER helper");
         return None;
     }
     let env = Env::with(adjust).await;

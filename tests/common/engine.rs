@@ -11,14 +11,7 @@ use audience_desk::store::Store;
 use audience_desk::upload::{
     Control, JobProgress, JobReport, JobSpec, Mode, Target, plan_upload, run_job,
 };
-use sha2::{Digest as _, Sha256};
 use tokio::sync::watch;
-
-pub fn expected(range: std::ops::Range<u32>) -> BTreeSet<String> {
-    range
-        .map(|i| const_hex::encode(Sha256::digest(format!("user{i}@example.com").as_bytes())))
-        .collect()
-}
 
 /// A file of `range` users, with the mess a real export has.
 pub fn write_file(

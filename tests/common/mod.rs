@@ -8,7 +8,7 @@ pub mod files;
 use std::sync::Arc;
 use std::time::Duration;
 
-use audience_desk::app_core::Core;
+use audience_desk::context::Core;
 use audience_desk::pinterest::{Endpoints, PinterestError, RetryPolicy};
 use audience_desk::sim::{OWNED_AD_ACCOUNT, SimConfig, SimHandle};
 use audience_desk::store::{FileSecrets, NewConnection};
@@ -18,6 +18,29 @@ pub struct World {
     pub sim: SimHandle,
     pub core: Core,
     pub home: tempfile::TempDir,
+}
+
+/// The digests of `user{i}@example.com` for each `i`: what a list holds after the test files'
+/// users are sent.
+pub fn expected(range: std::ops::Range<u32>) -> std::collections::BTreeSet<String> {
+    digests_of("user", range)
+}
+
+/// The digests of `{prefix}{i}@example.com` for each `i`.
+pub fn digests_of(prefix: &str, range: std::ops::Range<u32>) -> std::collections::BTreeSet<String> {
+    range
+        .map(|i| audience_desk::identity::sha256(&format!("{prefix}{i}@example.com")).to_hex())
+        .collect()
+}
+
+/// Says why a test does nothing here, and fails it under `CI=true`, where everything it
+/// needs is installed: a skip must never pass silently in CI.
+pub fn skip(why: &str) {
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "cannot skip in CI: {why}"
+    );
+    eprintln!("skipped: {why}");
 }
 
 pub fn free_port() -> u16 {

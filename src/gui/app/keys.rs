@@ -1,6 +1,10 @@
 //! The keyboard: shortcuts and what Esc cancels on the screen shown.
 
-use super::*;
+use eframe::egui;
+
+use crate::gui::command::Command;
+use crate::gui::state::{ConnectState, PlanState, ScanState, View};
+use crate::gui::{Action, App, connections, file, jobs, upload};
 
 impl App {
     /// The commands' shortcuts (see `Command`), and files dropped on the window.
@@ -10,21 +14,21 @@ impl App {
         ui.input(|i| {
             for command in Command::ALL.into_iter().filter(|c| c.pressed(i, typing)) {
                 match command {
-                    Command::OpenFile => actions.push(Action::OpenFileDialog),
+                    Command::OpenFile => actions.push(file::Action::OpenDialog.into()),
                     Command::StartUpload => {
                         if self.state.view == View::Upload
                             && self.state.upload_blocker().is_none()
                             && !matches!(self.state.plan, PlanState::Planning { .. })
                         {
-                            actions.push(Action::Plan { start: true });
+                            actions.push(upload::Action::Plan { start: true }.into());
                         }
                     }
                     Command::Cancel => actions.extend(self.cancel_on_screen()),
                     Command::Show(view) => actions.push(Action::ShowView(view)),
                 }
             }
-            for file in &i.raw.dropped_files {
-                actions.push(Action::OpenFile(file.path().to_owned()));
+            for dropped in &i.raw.dropped_files {
+                actions.push(file::Action::Open(dropped.path().to_owned()).into());
             }
         });
         actions
@@ -32,9 +36,9 @@ impl App {
 
     /// What Esc stops: the login being waited for, the running job on the jobs screen, or the
     /// pass over the file.
-    pub(super) fn cancel_on_screen(&self) -> Option<Action> {
+    fn cancel_on_screen(&self) -> Option<Action> {
         if matches!(self.state.connect, ConnectState::Waiting(_)) {
-            return Some(Action::CancelConnect);
+            return Some(connections::Action::CancelConnect.into());
         }
         if self.state.view == View::Jobs {
             let jobs = &self.state.jobs;
@@ -43,12 +47,12 @@ impl App {
                 .or_else(|| jobs.entries.first().map(|e| e.row.id));
             return shown
                 .filter(|id| jobs.live.contains_key(id))
-                .map(Action::CancelJob);
+                .map(|id| jobs::Action::Cancel(id).into());
         }
         matches!(
             self.state.loaded().map(|l| &l.scan),
             Some(ScanState::Running { .. })
         )
-        .then_some(Action::CancelScan)
+        .then_some(file::Action::CancelScan.into())
     }
 }

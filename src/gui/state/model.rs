@@ -2,8 +2,8 @@
 //! the keyboard handler, the effects and the tests ask the same questions.
 
 use super::{ConnectionForm, JobsState, ListsState, ScanState, ScheduleChoice, State, View};
-use crate::app_core::{ConnectionOverview, JobOverview};
 use crate::audiences::AudienceView;
+use crate::overview::{ConnectionOverview, JobOverview};
 use crate::pinterest::ConnectionState;
 use crate::syncs::SyncOverview;
 use crate::upload::{JobProgress, Mode};

@@ -1,0 +1,278 @@
+//! The customer file: opening it (the dialog, a path, a drop), its preview, the full pass
+//! that counts it under the current mapping, the pages of rows the table reads, and the
+//! rejects exported.
+
+pub mod view;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use eframe::egui;
+
+use super::App;
+use super::state::{FileState, Loaded, PAGE_ROWS, ScanState};
+use crate::identity::Namespace;
+use crate::prepare::{PrepareError, write_rejects};
+use crate::source::{
+    MemoryBudget, Preview, PreviewOptions, Progress, RowIndex, SampleRow, SourceError, Summary,
+    read_rows, scan,
+};
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    OpenDialog,
+    Open(PathBuf),
+    Remap {
+        column: usize,
+        namespace: Namespace,
+    },
+    CancelScan,
+    /// Reads a page of rows for the table (the user scrolled to it).
+    LoadPage(u64),
+    ExportRejects,
+}
+
+pub enum Event {
+    /// The dialog's answer: `None` when it was closed without a pick.
+    Picked(Option<PathBuf>),
+    PreviewLoaded {
+        path: PathBuf,
+        result: Result<Preview, SourceError>,
+    },
+    ScanProgress {
+        generation: u64,
+        progress: Progress,
+    },
+    ScanFinished {
+        generation: u64,
+        result: Result<(Summary, RowIndex), SourceError>,
+    },
+    Page {
+        generation: u64,
+        page: u64,
+        result: Result<Vec<SampleRow>, SourceError>,
+    },
+    /// `None` when the save dialog was closed without a place.
+    RejectsExported(Option<Result<(PathBuf, u64), PrepareError>>),
+}
+
+impl From<Action> for super::Action {
+    fn from(action: Action) -> Self {
+        super::Action::File(action)
+    }
+}
+
+impl From<Event> for super::Event {
+    fn from(event: Event) -> Self {
+        super::Event::File(event)
+    }
+}
+
+impl App {
+    pub(super) fn apply_file(&mut self, action: Action, ctx: &egui::Context) {
+        match action {
+            Action::OpenDialog => {
+                let picker = self.picker.clone();
+                self.tasks
+                    .blocking(ctx, move |_| Event::Picked(picker.pick_file()));
+            }
+            Action::Open(path) => {
+                self.cancel_scan();
+                let loading = path.clone();
+                self.tasks.blocking(ctx, move |_| {
+                    let result = Preview::load(&loading, &PreviewOptions::default());
+                    Event::PreviewLoaded {
+                        path: loading,
+                        result,
+                    }
+                });
+                self.state.file = FileState::Loading(path);
+            }
+            Action::Remap { column, namespace } => {
+                if let Some(loaded) = self.state.loaded_mut() {
+                    loaded.preview.remap(column, namespace);
+                }
+                self.restart_scan(ctx);
+            }
+            Action::CancelScan => self.cancel_scan(),
+            Action::LoadPage(page) => {
+                if let Some(loaded) = self.state.loaded_mut()
+                    && let Some(index) = loaded.index.clone()
+                    && loaded.loading_pages.insert(page)
+                {
+                    let (preview, generation) = (loaded.preview.clone(), loaded.generation);
+                    self.tasks.blocking(ctx, move |_| {
+                        let first = page * PAGE_ROWS;
+                        let result = read_rows(&preview, &index, first, PAGE_ROWS as usize);
+                        Event::Page {
+                            generation,
+                            page,
+                            result,
+                        }
+                    });
+                }
+            }
+            Action::ExportRejects => {
+                let memory = self.memory();
+                let Some(plan) = self
+                    .state
+                    .loaded()
+                    .and_then(|l| l.preview.scan_plan(&memory).ok())
+                else {
+                    return;
+                };
+                let picker = self.picker.clone();
+                self.tasks.blocking(ctx, move |_| {
+                    Event::RejectsExported(picker.save_file("rejects.csv").map(|target| {
+                        write_rejects(&plan, &target, &AtomicBool::new(false))
+                            .map(|count| (target, count))
+                    }))
+                });
+            }
+        }
+    }
+
+    pub(super) fn on_file(&mut self, event: Event, ctx: &egui::Context) {
+        match event {
+            Event::Picked(Some(path)) => self.apply(Action::Open(path).into(), ctx),
+            Event::Picked(None) => {}
+            Event::PreviewLoaded { path, result } => {
+                let current = matches!(&self.state.file, FileState::Loading(p) if *p == path);
+                if !current {
+                    return;
+                }
+                self.state.file = match result {
+                    Ok(preview) => FileState::Loaded(Box::new(Loaded::new(preview))),
+                    Err(error) => FileState::Failed {
+                        path,
+                        error: error.to_string(),
+                    },
+                };
+                self.restart_scan(ctx);
+            }
+            Event::ScanProgress {
+                generation,
+                progress,
+            } => {
+                if let Some(loaded) = self.current(generation)
+                    && let ScanState::Running { progress: p, .. } = &mut loaded.scan
+                {
+                    *p = progress;
+                }
+            }
+            Event::ScanFinished { generation, result } => {
+                if let Some(loaded) = self.current(generation) {
+                    loaded.scan = match result {
+                        Ok((summary, index)) => {
+                            loaded.index = Some(Arc::new(index));
+                            ScanState::Done(Box::new(summary))
+                        }
+                        Err(_) if matches!(loaded.scan, ScanState::Cancelled) => {
+                            ScanState::Cancelled
+                        }
+                        Err(error) => ScanState::Failed(error.to_string()),
+                    };
+                }
+            }
+            Event::Page {
+                generation,
+                page,
+                result,
+            } => {
+                let failed = self.current(generation).and_then(|loaded| match result {
+                    Ok(rows) => {
+                        loaded.keep_page(page, rows);
+                        None
+                    }
+                    Err(error) => {
+                        // Kept empty so it is not asked for again on every frame.
+                        loaded.keep_page(page, Vec::new());
+                        Some(error)
+                    }
+                });
+                if let Some(error) = failed {
+                    self.notify(
+                        format!("Could not read those rows of the file: {error}"),
+                        true,
+                    );
+                }
+            }
+            Event::RejectsExported(None) => {}
+            Event::RejectsExported(Some(result)) => match result {
+                Ok((path, count)) => self.notify(
+                    format!(
+                        "Saved {} rejects to {}",
+                        crate::display::group(count),
+                        path.display()
+                    ),
+                    false,
+                ),
+                Err(error) => self.notify(format!("Could not export the rejects: {error}"), true),
+            },
+        }
+    }
+
+    /// The memory a pass may take: the core's, or the default one in the home when local state
+    /// could not be opened (the preview works without it).
+    fn memory(&self) -> MemoryBudget {
+        match &self.backend {
+            Some(backend) => backend.core.memory.clone(),
+            None => MemoryBudget::in_home(&crate::home::home_dir()),
+        }
+    }
+
+    /// Starts the full pass for the current mapping, cancelling any pass still running.
+    pub(super) fn restart_scan(&mut self, ctx: &egui::Context) {
+        self.cancel_scan();
+        let memory = self.memory();
+        let Some(loaded) = self.state.loaded_mut() else {
+            return;
+        };
+        loaded.generation += 1;
+        // The pages show the old mapping; the rows are read again under the new one.
+        loaded.pages.clear();
+        loaded.loading_pages.clear();
+        match loaded.preview.scan_plan(&memory) {
+            Ok(plan) => {
+                let cancel = Arc::new(AtomicBool::new(false));
+                loaded.scan = ScanState::Running {
+                    progress: Default::default(),
+                    cancel: cancel.clone(),
+                };
+                let generation = loaded.generation;
+                self.tasks.blocking(ctx, move |emit| {
+                    let result = scan(
+                        &plan,
+                        &mut |_| {},
+                        &mut |progress| {
+                            emit.send(Event::ScanProgress {
+                                generation,
+                                progress,
+                            })
+                        },
+                        &cancel,
+                    )
+                    .map(|output| (output.summary, output.index));
+                    Event::ScanFinished { generation, result }
+                });
+            }
+            Err(error) => loaded.scan = ScanState::NoIdentity(error.to_string()),
+        }
+    }
+
+    pub(super) fn cancel_scan(&mut self) {
+        if let Some(loaded) = self.state.loaded_mut()
+            && let ScanState::Running { cancel, .. } = &loaded.scan
+        {
+            cancel.store(true, Ordering::Relaxed);
+            loaded.scan = ScanState::Cancelled;
+        }
+    }
+
+    fn current(&mut self, generation: u64) -> Option<&mut Loaded> {
+        self.state
+            .loaded_mut()
+            .filter(|loaded| loaded.generation == generation)
+    }
+}

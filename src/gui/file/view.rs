@@ -1,0 +1,387 @@
+//! The file preview: format, column mapping, counts and the first rows as they will be sent.
+
+use std::collections::BTreeSet;
+
+use eframe::egui::{self, RichText};
+use egui_extras::{Column as TableColumn, TableBuilder};
+
+use crate::display::group;
+use crate::gui::Action;
+use crate::gui::command::Command;
+use crate::gui::file::Action as File;
+use crate::gui::state::{FileState, Loaded, PAGE_ROWS, ScanState};
+use crate::gui::widgets;
+use crate::identity::Namespace;
+use crate::source::{CellStatus, Preview, SampleRow, Summary};
+
+pub fn ui(ui: &mut egui::Ui, file: &FileState, hide: bool, actions: &mut Vec<Action>) {
+    match file {
+        FileState::Empty => {
+            ui.add_space(24.0);
+            ui.vertical_centered(|ui| {
+                ui.heading("Open a customer file to preview what Pinterest will receive");
+                ui.label(
+                    "CSV, TSV, semicolon- or pipe-separated files, or one value per line. \
+                     Nothing leaves this machine while you preview.",
+                );
+                ui.add_space(8.0);
+                if ui.button("Open file...").clicked() {
+                    actions.push(File::OpenDialog.into());
+                }
+                ui.label(format!(
+                    "or drop a file on this window ({} opens the dialog)",
+                    Command::OpenFile.keys()
+                ));
+                ui.add_space(16.0);
+                ui.label(
+                    RichText::new(
+                        "No Pinterest app yet? Start with `audience-desk --demo` to try the \
+                         whole flow on a simulated Pinterest on this machine.",
+                    )
+                    .small(),
+                );
+            });
+        }
+        FileState::Loading(path) => {
+            widgets::busy(ui, format!("Reading the start of {}", path.display()));
+        }
+        FileState::Failed { error, .. } => {
+            widgets::error(ui, error);
+            if ui.button("Open another file...").clicked() {
+                actions.push(File::OpenDialog.into());
+            }
+        }
+        FileState::Loaded(loaded) => show_loaded(ui, loaded, hide, actions),
+    }
+}
+
+fn show_loaded(ui: &mut egui::Ui, loaded: &Loaded, hide: bool, actions: &mut Vec<Action>) {
+    let preview = &loaded.preview;
+    ui.horizontal_wrapped(|ui| {
+        ui.strong(preview.path.display().to_string());
+        ui.label(format!(
+            "{} | {}",
+            crate::display::bytes(preview.size),
+            preview.format
+        ));
+    });
+    ui.separator();
+    // Folds away to give the rows the whole height.
+    egui::CollapsingHeader::new("Columns and counts")
+        .default_open(true)
+        .show(ui, |ui| {
+            // Side by side when there is room; the counts go under the mapping otherwise.
+            if ui.available_width() >= 900.0 {
+                ui.columns(2, |columns| {
+                    columns[0].strong("Columns");
+                    show_mapping(&mut columns[0], loaded, actions);
+                    columns[1].strong("Counts");
+                    show_scan(&mut columns[1], &loaded.scan, actions);
+                });
+            } else {
+                ui.strong("Columns");
+                show_mapping(ui, loaded, actions);
+                ui.add_space(4.0);
+                ui.strong("Counts");
+                show_scan(ui, &loaded.scan, actions);
+            }
+        });
+    ui.separator();
+    show_rows(ui, loaded, hide, actions);
+}
+
+fn show_mapping(ui: &mut egui::Ui, loaded: &Loaded, actions: &mut Vec<Action>) {
+    // What is left of the column after the name and the selector; the reason is cut to it.
+    let reason_width = (ui.available_width() - 280.0).max(120.0);
+    egui::Grid::new("mapping").striped(true).show(ui, |ui| {
+        for column in &loaded.preview.columns {
+            let label = ui.label(format!("{}. {}", column.index + 1, column.name));
+            let combo = egui::ComboBox::from_id_salt(("namespace", column.index))
+                .selected_text(column.namespace.as_str())
+                .show_ui(ui, |ui| {
+                    for namespace in Namespace::ALL {
+                        if ui
+                            .selectable_label(column.namespace == namespace, namespace.as_str())
+                            .clicked()
+                            && namespace != column.namespace
+                        {
+                            actions.push(
+                                File::Remap {
+                                    column: column.index,
+                                    namespace,
+                                }
+                                .into(),
+                            );
+                        }
+                    }
+                });
+            combo.response.labelled_by(label.id);
+            let reason = if column.guessed {
+                RichText::new(&column.reason).italics()
+            } else {
+                RichText::new(&column.reason)
+            };
+            // Cut to the column's width; the whole reason shows on hover.
+            let height = ui.text_style_height(&egui::TextStyle::Body);
+            ui.allocate_ui_with_layout(
+                egui::vec2(reason_width, height),
+                egui::Layout::left_to_right(egui::Align::Center),
+                |ui| ui.add(egui::Label::new(reason).truncate()),
+            );
+            ui.end_row();
+        }
+    });
+}
+
+fn show_scan(ui: &mut egui::Ui, scan: &ScanState, actions: &mut Vec<Action>) {
+    match scan {
+        ScanState::NoIdentity(message) => {
+            widgets::warning(ui, message);
+        }
+        ScanState::Running { progress, .. } => {
+            let fraction = if progress.total_bytes > 0 {
+                progress.bytes_read as f32 / progress.total_bytes as f32
+            } else {
+                0.0
+            };
+            ui.add(
+                egui::ProgressBar::new(fraction)
+                    .show_percentage()
+                    .text(format!("counting: {} rows read", progress.rows)),
+            );
+            if ui.button("Cancel (Esc)").clicked() {
+                actions.push(File::CancelScan.into());
+            }
+        }
+        ScanState::Done(summary) => {
+            show_summary(ui, summary);
+            if summary_rejects(summary) > 0 && ui.button("Export rejects report...").clicked() {
+                actions.push(File::ExportRejects.into());
+            }
+        }
+        ScanState::Failed(error) => {
+            widgets::error(ui, error);
+        }
+        ScanState::Cancelled => {
+            ui.label("Counting was cancelled. Change a mapping or reopen the file to count again.");
+        }
+    }
+}
+
+fn summary_rejects(summary: &Summary) -> u64 {
+    summary.row_rejects.values().sum::<u64>()
+        + summary
+            .columns
+            .iter()
+            .map(|c| c.invalid_total())
+            .sum::<u64>()
+}
+
+fn show_summary(ui: &mut egui::Ui, summary: &Summary) {
+    ui.label(format!("{} rows read", group(summary.rows)));
+    for (reason, n) in &summary.row_rejects {
+        ui.label(format!("{} rows rejected whole: {reason}", group(*n)));
+    }
+    egui::Grid::new("counts").striped(true).show(ui, |ui| {
+        for title in ["Column", "Valid", "Empty", "Invalid", "Duplicates"] {
+            ui.strong(title);
+        }
+        ui.end_row();
+        for c in &summary.columns {
+            ui.label(&c.name);
+            for n in [c.valid, c.empty, c.invalid_total(), c.duplicates] {
+                ui.label(group(n));
+            }
+            ui.end_row();
+            for (reason, n) in &c.invalid {
+                ui.label("");
+                ui.label(format!("{reason}: {}", group(*n)))
+                    .on_hover_text(reason.advice());
+                ui.end_row();
+            }
+        }
+    });
+    ui.horizontal_wrapped(|ui| {
+        ui.strong("Unique identities to send:");
+        if summary.lists.is_empty() {
+            ui.label("none");
+        }
+        for list in &summary.lists {
+            ui.label(format!("{} {}", list.list_type, group(list.unique)));
+        }
+    });
+}
+
+/// The rows as they will be sent: one table row per identity cell, through the whole file
+/// once the full pass has noted where rows start. Rows past the preview's first ones are read
+/// in pages, in the background, as they scroll into view.
+fn show_rows(ui: &mut egui::Ui, loaded: &Loaded, hide: bool, actions: &mut Vec<Action>) {
+    let preview = &loaded.preview;
+    let per_row = preview.identity_columns().count() as u64;
+    if per_row == 0 {
+        return;
+    }
+    let mut hidden = hide;
+    if ui
+        .checkbox(&mut hidden, "Hide identities")
+        .on_hover_text(
+            "Masks the raw and normalized values (for sharing your screen); the digests and \
+             counts stay",
+        )
+        .changed()
+    {
+        actions.push(Action::HideIdentities(hidden));
+    }
+    let rows = match &loaded.index {
+        Some(index) => {
+            ui.strong(format!(
+                "All {} rows: raw -> normalized -> SHA-256 -> status",
+                group(index.rows())
+            ));
+            index.rows()
+        }
+        None => {
+            ui.strong(format!(
+                "First {} rows: raw -> normalized -> SHA-256 -> status (all rows once counted)",
+                preview.rows.len()
+            ));
+            preview.rows.len() as u64
+        }
+    };
+    let row_height = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
+    // Rows have one height: a cell never wraps onto a second line, it is cut.
+    ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
+    let mut wanted = BTreeSet::new();
+    // Wider than a narrow window: the table scrolls sideways rather than losing columns.
+    egui::ScrollArea::horizontal().show(ui, |ui| {
+        table(ui, row_height).body(|body| {
+            body.rows(row_height, (rows * per_row) as usize, |mut row| {
+                let i = row.index() as u64;
+                let (file_row, cell) = (i / per_row, (i % per_row) as usize);
+                match sample_row(loaded, file_row, &mut wanted) {
+                    Some(sample) => draw_cell(&mut row, preview, sample, cell, hide),
+                    None => {
+                        row.col(|ui| {
+                            ui.weak("...");
+                        });
+                        row.col(|ui| {
+                            ui.weak("reading");
+                        });
+                    }
+                }
+            });
+        });
+    });
+    actions.extend(wanted.into_iter().map(|page| File::LoadPage(page).into()));
+}
+
+/// A row from the pages read, or the preview's first rows; `None` (and its page wanted) when
+/// it has not been read yet.
+fn sample_row<'a>(
+    loaded: &'a Loaded,
+    file_row: u64,
+    wanted: &mut BTreeSet<u64>,
+) -> Option<&'a SampleRow> {
+    let page = file_row / PAGE_ROWS;
+    if let Some(rows) = loaded.pages.get(&page) {
+        return rows.get((file_row % PAGE_ROWS) as usize);
+    }
+    if let Some(row) = loaded.preview.rows.get(file_row as usize) {
+        return Some(row);
+    }
+    if !loaded.loading_pages.contains(&page) {
+        wanted.insert(page);
+    }
+    None
+}
+
+fn table(ui: &mut egui::Ui, row_height: f32) -> egui_extras::Table<'_> {
+    TableBuilder::new(ui)
+        .striped(true)
+        .resizable(true)
+        .column(TableColumn::auto().at_least(56.0))
+        .column(TableColumn::auto().at_least(100.0))
+        .column(TableColumn::initial(200.0).clip(true))
+        .column(TableColumn::initial(200.0).clip(true))
+        .column(TableColumn::initial(180.0).clip(true))
+        .column(TableColumn::remainder())
+        .header(row_height, |mut header| {
+            for title in ["Line", "Column", "Raw", "Normalized", "SHA-256", "Status"] {
+                header.col(|ui| {
+                    let label = ui.strong(title);
+                    if title == "Status" {
+                        label.on_hover_text(
+                            "A duplicate repeats a value among the rows read with it; the \
+                             counts above are over the whole file.",
+                        );
+                    }
+                });
+            }
+        })
+}
+
+/// What the masked cells show instead of an identity.
+const HIDDEN: &str = "(hidden)";
+
+fn draw_cell(
+    row: &mut egui_extras::TableRow<'_, '_>,
+    preview: &Preview,
+    sample: &SampleRow,
+    cell: usize,
+    hide: bool,
+) {
+    row.col(|ui| {
+        ui.label(sample.line.to_string());
+    });
+    if let Some(problem) = sample.problem {
+        for _ in 0..4 {
+            row.col(|_| {});
+        }
+        row.col(|ui| {
+            // One message per row, on its first line.
+            if cell == 0 {
+                widgets::error(ui, format!("whole row rejected: {problem}"))
+                    .on_hover_text(problem.advice());
+            }
+        });
+        return;
+    }
+    let Some(cell) = sample.cells.get(cell) else {
+        return;
+    };
+    row.col(|ui| {
+        ui.label(&preview.columns[cell.column].name);
+    });
+    row.col(|ui| {
+        if hide {
+            ui.weak(HIDDEN);
+        } else {
+            ui.monospace(format!("{:?}", cell.raw));
+        }
+    });
+    row.col(|ui| match &cell.normalized {
+        Some(_) if hide => {
+            ui.weak(HIDDEN);
+        }
+        normalized => {
+            ui.monospace(normalized.as_deref().unwrap_or(""));
+        }
+    });
+    row.col(|ui| {
+        ui.monospace(cell.digest.as_deref().unwrap_or(""));
+    });
+    row.col(|ui| {
+        let text = cell.status.label();
+        match cell.status {
+            CellStatus::Invalid(reason) => {
+                widgets::error(ui, text).on_hover_text(reason.advice());
+            }
+            CellStatus::Duplicate | CellStatus::Empty => {
+                ui.weak(text);
+            }
+            _ => {
+                ui.label(text);
+            }
+        }
+    });
+}

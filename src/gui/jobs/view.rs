@@ -1,0 +1,245 @@
+//! Running and past upload jobs: progress, counts, controls, throughput and the summary.
+
+use eframe::egui::{self, RichText};
+use egui_plot::{Line, PlotPoints};
+
+use crate::display::group;
+use crate::gui::Action;
+use crate::gui::command::Command;
+use crate::gui::jobs::Action as Jobs;
+use crate::gui::state::{JobsState, State};
+use crate::gui::widgets;
+use crate::overview::JobOverview;
+use crate::store::JobState;
+use crate::upload::{JobProgress, JobReport};
+
+fn file_name(path: &std::path::Path) -> std::borrow::Cow<'_, str> {
+    path.file_name()
+        .unwrap_or(path.as_os_str())
+        .to_string_lossy()
+}
+
+fn fraction(p: &JobProgress) -> f32 {
+    if p.records_total == 0 {
+        return if p.state == JobState::Completed {
+            1.0
+        } else {
+            0.0
+        };
+    }
+    (p.records_acked as f64 / p.records_total as f64) as f32
+}
+
+fn duration(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    match s {
+        0..60 => format!("{s} s"),
+        60..3600 => format!("{} min {} s", s / 60, s % 60),
+        _ => format!("{} h {} min", s / 3600, (s % 3600) / 60),
+    }
+}
+
+pub fn ui(ui: &mut egui::Ui, state: &State, actions: &mut Vec<Action>) {
+    let jobs = &state.jobs;
+    ui.heading("Jobs");
+    for entry in &jobs.entries {
+        let live = jobs.live.contains_key(&entry.row.id);
+        if !live && entry.row.state == JobState::Interrupted {
+            ui.horizontal_wrapped(|ui| {
+                widgets::warning(
+                    ui,
+                    format!(
+                        "Job {} stopped while it ran (the app or the machine closed). Nothing \
+                         acknowledged is sent twice.",
+                        entry.row.id
+                    ),
+                );
+                if ui.button(format!("Resume job {}", entry.row.id)).clicked() {
+                    actions.push(Jobs::Resume(entry.row.id).into());
+                }
+            });
+        }
+    }
+    if jobs.entries.is_empty() {
+        ui.label("No upload jobs yet. Load a file and start an upload on the Upload screen.");
+        return;
+    }
+    widgets::side_list(ui, "job_list", |ui| {
+        for entry in &jobs.entries {
+            let id = entry.row.id;
+            let p = jobs.progress_of(entry);
+            let text = format!(
+                "Job {id}: {} ({}){}",
+                file_name(&entry.row.file),
+                p.state.label(),
+                entry
+                    .sync
+                    .as_ref()
+                    .map(|s| format!(", sync {s}"))
+                    .unwrap_or_default()
+            );
+            if ui
+                .selectable_label(jobs.selected == Some(id), text)
+                .clicked()
+            {
+                actions.push(Jobs::Select(id).into());
+            }
+            ui.add(
+                egui::ProgressBar::new(fraction(&p))
+                    .desired_height(6.0)
+                    .desired_width(ui.available_width()),
+            );
+            ui.add_space(4.0);
+        }
+    });
+    let selected = jobs
+        .selected
+        .and_then(|id| jobs.entries.iter().find(|e| e.row.id == id))
+        .or(jobs.entries.first());
+    if let Some(entry) = selected {
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            detail(ui, jobs, entry, actions);
+        });
+    }
+}
+
+fn detail(ui: &mut egui::Ui, jobs: &JobsState, entry: &JobOverview, actions: &mut Vec<Action>) {
+    let id = entry.row.id;
+    let p = jobs.progress_of(entry);
+    let live = jobs.live.get(&id);
+    let throughput = jobs.throughput.get(&id);
+    ui.heading(format!("Job {id}: {}", p.state.label()));
+    ui.label(format!(
+        "{} to ad account {} via '{}'",
+        entry.row.file.display(),
+        entry.row.ad_account_id,
+        entry.row.connection
+    ));
+    ui.add_space(4.0);
+    let percent = fraction(&p) * 100.0;
+    ui.add(egui::ProgressBar::new(fraction(&p)).text(format!(
+        "{} of {} records ({percent:.0}%)",
+        group(p.records_acked),
+        group(p.records_total)
+    )));
+    ui.horizontal(|ui| match live {
+        Some(live) => {
+            if live.control.is_paused() {
+                if ui.button("Resume").clicked() {
+                    actions.push(Jobs::Resume(id).into());
+                }
+            } else if ui
+                .button("Pause")
+                .on_hover_text("Batches in flight finish; nothing more is sent until you resume")
+                .clicked()
+            {
+                actions.push(Jobs::Pause(id).into());
+            }
+            if ui
+                .button("Cancel")
+                .on_hover_text(Command::Cancel.hint())
+                .clicked()
+            {
+                actions.push(Jobs::Cancel(id).into());
+            }
+        }
+        None if p.state.is_unfinished() => {
+            let resume = ui
+                .button("Resume")
+                .on_hover_text("Send the batches not yet acknowledged");
+            if resume.clicked() {
+                actions.push(Jobs::Resume(id).into());
+            }
+        }
+        None => {}
+    });
+    if let Some(message) = &p.message {
+        let color = match p.state {
+            JobState::Failed | JobState::WaitingForReconnect => ui.visuals().error_fg_color,
+            _ => ui.visuals().text_color(),
+        };
+        ui.colored_label(color, message);
+    }
+
+    ui.add_space(6.0);
+    widgets::facts(ui, ("job_counts", id), |row| {
+        row(
+            "Batches",
+            format!("{} of {}", group(p.batches_acked), group(p.batches_total)),
+        );
+        row("Retries", group(p.retries));
+        row(
+            "Rate-limit waits",
+            format!(
+                "{} answers, {} waiting",
+                group(p.rate_limited),
+                duration(p.rate_limit_wait_ms as f64 / 1000.0)
+            ),
+        );
+        if live.is_some() {
+            row(
+                "Throughput",
+                format!("{} records/s", group(p.records_per_second.round() as u64)),
+            );
+            row(
+                "Time left",
+                p.eta_seconds.map_or("working it out".into(), duration),
+            );
+        }
+        if p.rows_read > 0 {
+            row("Rows in the file", group(p.rows_read));
+            row("Valid values", group(p.valid));
+            row("Duplicates", group(p.duplicates));
+            for (reason, n) in &p.invalid {
+                row(&format!("Rejected: {reason}"), group(*n));
+            }
+        }
+    });
+
+    if let Some(throughput) = throughput {
+        ui.add_space(6.0);
+        ui.strong("Throughput (records per second)");
+        widgets::count_plot(("throughput", id))
+            .x_axis_label("seconds")
+            .show(ui, |plot| {
+                plot.line(Line::new("records/s", PlotPoints::from(throughput.clone())));
+            });
+    }
+    if let Some(report) = &entry.report {
+        summary(ui, report);
+    }
+}
+
+fn summary(ui: &mut egui::Ui, report: &JobReport) {
+    ui.add_space(6.0);
+    ui.strong("Lists and audiences");
+    egui::Grid::new(("job_lists", report.progress.job_id))
+        .striped(true)
+        .show(ui, |ui| {
+            for title in ["Type", "List", "Status", "Audience", "Size"] {
+                ui.strong(title);
+            }
+            ui.end_row();
+            for list in &report.lists {
+                ui.label(list.list_type.as_str());
+                ui.label(format!(
+                    "{} ({})",
+                    list.name,
+                    list.list_id.as_deref().unwrap_or("not created")
+                ));
+                ui.label(list.list_status.as_deref().unwrap_or("unknown"));
+                ui.label(match &list.audience_id {
+                    Some(id) => format!("{id} {}", list.audience_status.as_deref().unwrap_or("")),
+                    None => "none".into(),
+                });
+                ui.label(
+                    list.audience_size
+                        .map_or("pending".into(), |s| group(s.max(0) as u64)),
+                );
+                ui.end_row();
+            }
+        });
+    if let Some(note) = report.too_small_note() {
+        ui.label(RichText::new(note).small());
+    }
+}

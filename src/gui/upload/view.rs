@@ -1,0 +1,23 @@
+//! The Upload screen: the file's preview in the middle and, once a file is open, where to
+//! send it on the right.
+
+use eframe::egui;
+
+use super::options;
+use crate::gui::Action;
+use crate::gui::file;
+use crate::gui::state::State;
+
+pub fn ui(ui: &mut egui::Ui, state: &State, actions: &mut Vec<Action>) {
+    if state.loaded().is_some() {
+        egui::Panel::right("upload_options")
+            .resizable(true)
+            .default_size(320.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| options::ui(ui, state, actions));
+            });
+    }
+    egui::CentralPanel::default().show(ui, |ui| {
+        file::view::ui(ui, &state.file, state.hide_identities, actions)
+    });
+}

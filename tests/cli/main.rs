@@ -1,0 +1,12 @@
+//! The binary as a user runs it: every command against the simulator, several processes on one home, hostile files, and the soak (ignored unless asked for).
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod after_upload;
+mod connections;
+mod files;
+mod hostile_files;
+mod processes;
+mod soak;
+mod syncs;

@@ -1,0 +1,13 @@
+//! The window: kittest on every screen, and the desktop tests (keyring, notifications, a real window) inside scripts/test.sh's session.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod after_upload;
+mod connections;
+mod desktop;
+mod errors;
+mod lists;
+mod preview;
+mod syncs;
+mod upload;
