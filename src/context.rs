@@ -13,8 +13,8 @@ use crate::pinterest::{
     RetryPolicy, Session, UserAccount, audience_roles,
 };
 use crate::store::{
-    Connection, ConnectionUpdate, NewConnection, SecretStore, SharedStore, Store, StoreError,
-    open_secrets,
+    Connection, ConnectionUpdate, NewConnection, SecretPlace, SecretStore, SharedStore, Store,
+    StoreError, open_secrets,
 };
 
 pub struct Core {
@@ -33,6 +33,8 @@ pub struct Core {
     pub memory: crate::source::MemoryBudget,
     /// Said once: where secrets are kept when no keyring is reachable.
     pub notice: Option<String>,
+    /// Where the home keeps its secrets; `None` for a core given its store (tests, the demo).
+    pub secret_place: Option<SecretPlace>,
     /// One session per connection, so every caller shares its refresh lock.
     sessions: Mutex<HashMap<i64, Arc<Session>>>,
     /// One limiter per connection's token, shared by everything that uses it.
@@ -84,18 +86,24 @@ impl AccessReport {
 }
 
 impl Core {
-    /// Local state under `AUDIENCE_DESK_HOME`, endpoints from the environment, secrets in the
-    /// keyring unless `AUDIENCE_DESK_SECRETS=file`.
+    /// Local state under `AUDIENCE_DESK_HOME`, endpoints from the environment, secrets where
+    /// the home keeps them (a new home: the keyring when reachable, unless
+    /// `AUDIENCE_DESK_SECRETS` says `file` or `keyring`).
     pub fn open() -> anyhow::Result<Core> {
         let home = crate::home::home_dir();
         let endpoints = Endpoints::from_env()?;
         let store = Store::open(&home)?;
         // Scratch folders a crashed pass left behind.
         crate::source::remove_abandoned(&home.join("tmp"));
-        let try_keyring = std::env::var("AUDIENCE_DESK_SECRETS").map_or(true, |v| v != "file");
+        let wanted = std::env::var("AUDIENCE_DESK_SECRETS")
+            .ok()
+            .and_then(|v| SecretPlace::parse(&v));
         let home_id = store.home_id()?;
-        let (secrets, notice) = open_secrets(&home, try_keyring.then_some(home_id.as_str()));
-        Ok(Core::assemble(&home, store, endpoints, secrets, notice))
+        let has_logins = store.has_logins()?;
+        let opened = open_secrets(&home, &home_id, wanted, has_logins)?;
+        let mut core = Core::assemble(&home, store, endpoints, opened.store, opened.notice);
+        core.secret_place = Some(opened.place);
+        Ok(core)
     }
 
     pub fn with(
@@ -125,6 +133,7 @@ impl Core {
             refresh_margin: refresh_margin_from_env(),
             memory: crate::source::MemoryBudget::in_home(home),
             notice,
+            secret_place: None,
             sessions: Mutex::default(),
             limiters: Mutex::default(),
         }

@@ -1,7 +1,8 @@
 //! Audience Desk: customer files into Pinterest customer lists and audiences.
 //!
-//! The modules form layers, each using only those listed before it (`tests/engine/layers.rs`
-//! holds the tree to this order, and no module folder may import its siblings in a circle):
+//! The modules form layers, each using only its own layer and those listed before it (`tests/engine/layers.rs`
+//! holds the tree to this order as `docs/architecture.md` states it, and no module folder may
+//! import its siblings in a circle):
 //!
 //! 1. `os`, `display`: the clock, processes, disk; how numbers and times read.
 //! 2. `identity`: the rules, pure.

@@ -166,6 +166,45 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
+    /// Where this home keeps its tokens and app secrets: the system keyring or a file readable
+    /// by you only. Every process of the home uses the same one.
+    Secrets {
+        #[command(subcommand)]
+        action: SecretsCommand,
+    },
+    /// Writes the man page or a shell's completions (for packagers).
+    #[command(hide = true)]
+    Generate {
+        #[command(subcommand)]
+        what: GenerateCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecretsCommand {
+    /// Says where this home keeps its secrets.
+    Show,
+    /// Moves every secret of this home to the other store, and keeps them there from now on:
+    /// `file` for scheduled runs without a desktop session (cron, SSH), `keyring` for the
+    /// desktop's keyring.
+    Move {
+        #[arg(long, value_enum)]
+        to: SecretStoreArg,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SecretStoreArg {
+    Keyring,
+    File,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GenerateCommand {
+    /// The man pages (one per command) into DIR.
+    Man { dir: PathBuf },
+    /// Completions for SHELL on standard output.
+    Completions { shell: clap_complete::Shell },
 }
 
 #[derive(Debug, Subcommand)]

@@ -3,9 +3,11 @@
 mod args;
 mod audiences;
 mod connections;
+mod generate;
 mod inspect;
 mod prepare;
 mod progress;
+mod secrets;
 mod syncs;
 pub mod text;
 mod upload;
@@ -78,6 +80,8 @@ pub fn run(command: Command) -> anyhow::Result<()> {
             revoke,
         } => runtime()?.block_on(audiences::share(&connection, &audience_id, &with, revoke)),
         Command::Jobs { json } => upload::jobs(json),
+        Command::Secrets { action } => secrets::run(action),
+        Command::Generate { what } => generate::run(what),
         Command::Resume {
             job_id,
             writes_per_minute,

@@ -50,7 +50,11 @@ pub async fn run(action: SyncCommand) -> anyhow::Result<()> {
                 .map_or(Schedule::Manual, |settings| settings.schedule);
             let program = std::env::current_exe()?;
             Ok(emit(&schedule_hints(
-                &name, schedule, &program, &core.home,
+                &name,
+                schedule,
+                &program,
+                &core.home,
+                core.secret_place,
             ))?)
         }
     }

@@ -102,16 +102,44 @@ pub struct App {
     pub desktop_notifications: bool,
 }
 
+/// The application id: the Wayland app id and X11 window class, the desktop entry's name and
+/// `StartupWMClass`, and the AppStream component id (`assets/*.desktop`, `assets/*.metainfo.xml`).
+pub const APP_ID: &str = "io.github.audiencedesk.AudienceDesk";
+
+/// The window icon, from the same drawing as the desktop's (`assets/icons`).
+fn icon() -> Option<eframe::egui::IconData> {
+    let png = include_bytes!("../../assets/icons/audience-desk-256.png");
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(&png[..]));
+    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::ALPHA);
+    let mut reader = decoder.read_info().ok()?;
+    let mut rgba = vec![0; reader.output_buffer_size()?];
+    let frame = reader.next_frame(&mut rgba).ok()?;
+    if frame.color_type != png::ColorType::Rgba || frame.bit_depth != png::BitDepth::Eight {
+        return None;
+    }
+    rgba.truncate(frame.buffer_size());
+    Some(eframe::egui::IconData {
+        rgba,
+        width: frame.width,
+        height: frame.height,
+    })
+}
+
 /// Opens the window and runs until it is closed.
 pub fn run(demo: bool) -> anyhow::Result<()> {
+    let mut viewport = eframe::egui::ViewportBuilder::default()
+        .with_title("Audience Desk")
+        .with_app_id(APP_ID)
+        .with_inner_size([1200.0, 800.0])
+        .with_min_inner_size([720.0, 480.0])
+        .with_drag_and_drop(true);
+    match icon() {
+        Some(icon) => viewport = viewport.with_icon(Arc::new(icon)),
+        None => tracing::warn!("the window icon could not be decoded"),
+    }
     let options = eframe::NativeOptions {
         persistence_path: window_state_file(),
-        viewport: eframe::egui::ViewportBuilder::default()
-            .with_title("Audience Desk")
-            .with_app_id("audience-desk")
-            .with_inner_size([1200.0, 800.0])
-            .with_min_inner_size([720.0, 480.0])
-            .with_drag_and_drop(true),
+        viewport,
         ..Default::default()
     };
     eframe::run_native(
@@ -152,5 +180,19 @@ fn window_state_file() -> Option<std::path::PathBuf> {
             );
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_window_icon_decodes_to_its_full_size() {
+        let icon = super::icon().expect("the icon decodes");
+        assert_eq!((icon.width, icon.height), (256, 256));
+        assert_eq!(icon.rgba.len(), 256 * 256 * 4);
+        assert!(
+            icon.rgba.chunks(4).any(|p| p[3] == 0),
+            "a transparent corner"
+        );
     }
 }

@@ -204,6 +204,13 @@ impl Store {
             })?)
     }
 
+    /// Whether any connection has logged in: its tokens are somewhere.
+    pub fn has_logins(&self) -> Result<bool, StoreError> {
+        Ok(self
+            .db()
+            .query_row("SELECT EXISTS (SELECT 1 FROM tokens)", [], |row| row.get(0))?)
+    }
+
     pub fn token_info(&self, connection_id: i64) -> Result<Option<TokenInfo>, StoreError> {
         Ok(self
             .db()

@@ -11,6 +11,7 @@ mod lease;
 mod ledger;
 mod migrations;
 mod paths;
+mod secret_place;
 mod secrets;
 mod shared;
 mod syncs;
@@ -27,9 +28,8 @@ pub use journal::{
 };
 pub use lease::{HEARTBEAT_SECONDS, Lease, STALE_AFTER_SECONDS};
 pub use ledger::LedgerPages;
-pub use secrets::{
-    FileSecrets, KeyringSecrets, MemorySecrets, SecretError, SecretStore, open_secrets,
-};
+pub use secret_place::{OpenedSecrets, SECRETS_FILE, SecretPlace, open as open_secrets};
+pub use secrets::{FileSecrets, KeyringSecrets, MemorySecrets, SecretError, SecretStore};
 pub use shared::{SharedStore, blocking};
 pub use syncs::{FileSeen, RunRow, RunState, SyncRow};
 

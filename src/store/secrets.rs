@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 const SERVICE: &str = "audience-desk";
 
@@ -23,6 +23,14 @@ pub enum SecretError {
     },
     #[error("the secrets file {} is damaged: {message}; remove it and connect again", path.display())]
     Corrupt { path: PathBuf, message: String },
+    #[error(
+        "this home keeps its tokens and secrets in the system keyring, which this process \
+         cannot reach ({why}). Run it inside your desktop session, where the keyring is \
+         unlocked; or, for runs without one (cron, SSH), keep this home's secrets in a file \
+         readable by you only: run `audience-desk secrets move --to file` once inside the \
+         desktop session"
+    )]
+    Unreachable { why: String },
 }
 
 /// Where secrets go. Keys are stable names such as `connection/3/refresh`.
@@ -52,11 +60,17 @@ pub struct KeyringSecrets {
 }
 
 impl KeyringSecrets {
-    /// `None` when no keyring is reachable (a headless box without a D-Bus session).
-    pub fn probe(home_id: &str) -> Option<KeyringSecrets> {
-        keyring::Entry::store_status().as_ref().ok()?;
-        keyring::Entry::new(SERVICE, "probe").ok()?;
-        Some(KeyringSecrets {
+    /// Why not, when no keyring is reachable (a headless box, a process with no D-Bus
+    /// session).
+    pub fn probe(home_id: &str) -> Result<KeyringSecrets, String> {
+        if let Err(e) = keyring::Entry::store_status() {
+            return Err(match std::env::var_os("DBUS_SESSION_BUS_ADDRESS") {
+                None => format!("no desktop session bus: DBUS_SESSION_BUS_ADDRESS is not set; {e}"),
+                Some(_) => e.to_string(),
+            });
+        }
+        keyring::Entry::new(SERVICE, "probe").map_err(|e| e.to_string())?;
+        Ok(KeyringSecrets {
             home_id: home_id.to_owned(),
             known: Mutex::default(),
             trouble: Mutex::default(),
@@ -284,26 +298,6 @@ impl SecretStore for MemorySecrets {
 
 /// The keyring when reachable and wanted, else the 0600 file. The second value is a notice to
 /// show the user once per home directory.
-pub fn open_secrets(
-    home: &Path,
-    keyring_for: Option<&str>,
-) -> (Arc<dyn SecretStore>, Option<String>) {
-    if let Some(keyring) = keyring_for.and_then(KeyringSecrets::probe) {
-        return (Arc::new(keyring), None);
-    }
-    let file = FileSecrets::new(home.join("secrets.json"));
-    let marker = home.join(".secrets-file-notice");
-    let notice = (!marker.exists()).then(|| {
-        let _ = crate::home::private_dir(home)
-            .and_then(|()| crate::home::write_private(&marker, b"shown\n"));
-        format!(
-            "No system keyring is reachable, so tokens and secrets are kept in {}.",
-            file.describe()
-        )
-    });
-    (Arc::new(file), notice)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -351,14 +345,5 @@ mod tests {
             .load()
             .unwrap();
         assert_eq!(map.len(), 80);
-    }
-
-    #[test]
-    fn the_file_notice_is_shown_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let (_, first) = open_secrets(dir.path(), None);
-        let (_, second) = open_secrets(dir.path(), None);
-        assert!(first.unwrap().contains("secrets.json"));
-        assert!(second.is_none());
     }
 }

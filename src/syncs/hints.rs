@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use super::settings::Schedule;
+use crate::store::SecretPlace;
 
 /// The period a schedule hint uses: the sync's own, or a quarter of an hour for syncs that
 /// run by hand or on change (a scheduler cannot watch a file; `sync watch` can).
@@ -52,8 +53,75 @@ fn sh_quote(text: &str) -> String {
     }
 }
 
-/// The three schedules for `sync run NAME`, with the program and home to use.
-pub fn schedule_hints(name: &str, schedule: Schedule, program: &Path, home: &Path) -> String {
+/// What a scheduled run needs to reach the home's secrets, by scheduler: cron starts a run
+/// with almost no environment, so a keyring home's line names the session bus; systemd's user
+/// manager and Windows' tasks run within the user's session.
+struct SecretNeeds {
+    /// Set before the command in a crontab line.
+    cron_env: String,
+    /// The line said before the crontab line.
+    cron_note: String,
+    unit_note: String,
+    task_note: String,
+}
+
+fn secret_needs(secrets: Option<SecretPlace>, home: &Path) -> SecretNeeds {
+    let file_note = |scheduler: &str| {
+        format!(
+            "# {scheduler}: this home keeps its secrets in {}, readable by you only; a run \
+             needs no desktop session.\n",
+            home.join(crate::store::SECRETS_FILE).display()
+        )
+    };
+    match secrets {
+        Some(SecretPlace::Keyring) => {
+            let bus = format!("unix:path=/run/user/{}/bus", owner_uid(home));
+            SecretNeeds {
+                cron_env: format!("DBUS_SESSION_BUS_ADDRESS={bus} "),
+                cron_note: format!(
+                    "# Assumes your session's keyring is reachable at {bus} and unlocked while \
+                     it runs (you are logged in, or the session lingers: loginctl \
+                     enable-linger). For runs without a session, keep this home's secrets in \
+                     a file first: audience-desk secrets move --to file\n"
+                ),
+                unit_note: "# Assumes the keyring of the session systemd --user runs in is \
+                            unlocked while it runs.\n"
+                    .into(),
+                task_note: "# Assumes the task runs as you, where Credential Manager holds \
+                            this home's secrets.\n"
+                    .into(),
+            }
+        }
+        Some(SecretPlace::File) | None => SecretNeeds {
+            cron_env: String::new(),
+            cron_note: file_note("cron"),
+            unit_note: file_note("systemd"),
+            task_note: file_note("Task Scheduler"),
+        },
+    }
+}
+
+#[cfg(unix)]
+fn owner_uid(home: &Path) -> u32 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(home).map_or(0, |m| m.uid())
+}
+
+#[cfg(not(unix))]
+fn owner_uid(_home: &Path) -> u32 {
+    0
+}
+
+/// The three schedules for `sync run NAME`, with the program and home to use, and what each
+/// assumes to reach the home's secrets.
+pub fn schedule_hints(
+    name: &str,
+    schedule: Schedule,
+    program: &Path,
+    home: &Path,
+    secrets: Option<SecretPlace>,
+) -> String {
+    let needs = secret_needs(secrets, home);
     let seconds = period_seconds(schedule);
     let program_text = program.display().to_string();
     let home_text = home.display().to_string();
@@ -72,12 +140,14 @@ pub fn schedule_hints(name: &str, schedule: Schedule, program: &Path, home: &Pat
     }
     let (fields, note) = cron_fields(seconds);
     out += "# crontab (crontab -e):\n";
+    out += &needs.cron_note;
     if let Some(note) = note {
         out += &note;
         out.push('\n');
     }
     out += &format!(
-        "{fields} AUDIENCE_DESK_HOME={} {run} >> {} 2>&1\n\n",
+        "{fields} {}AUDIENCE_DESK_HOME={} {run} >> {} 2>&1\n\n",
+        needs.cron_env,
         sh_quote(&home_text),
         sh_quote(&home.join("sync.log").display().to_string())
     );
@@ -87,6 +157,7 @@ pub fn schedule_hints(name: &str, schedule: Schedule, program: &Path, home: &Pat
             .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
             .collect::<String>()
     );
+    out += &needs.unit_note;
     out += &format!(
         "# systemd (user units): ~/.config/systemd/user/{unit}.service\n\
          [Unit]\n\
@@ -113,6 +184,7 @@ pub fn schedule_hints(name: &str, schedule: Schedule, program: &Path, home: &Pat
     } else {
         ("MINUTE", (seconds / 60).clamp(1, 1439))
     };
+    out += &needs.task_note;
     out += &format!(
         "# Windows Task Scheduler (Command Prompt; set AUDIENCE_DESK_HOME for your user first):\n\
          schtasks /Create /SC {unit_word} /MO {modifier} /TN \"Audience Desk {}\" /TR \
@@ -135,6 +207,7 @@ mod tests {
             Schedule::Every { seconds: 3600 },
             Path::new("/usr/bin/audience-desk"),
             Path::new("/home/ann/.local/share/audience-desk"),
+            Some(SecretPlace::File),
         );
         assert!(
             hints.contains(
@@ -150,6 +223,28 @@ mod tests {
         );
         assert!(hints.contains("/SC HOURLY /MO 1"), "{hints}");
         assert!(!hints.contains("nearest"), "{hints}");
+        assert!(hints.contains("needs no desktop session"), "{hints}");
+    }
+
+    #[test]
+    fn a_keyring_home_gets_a_cron_line_that_reaches_the_session_bus() {
+        let dir = tempfile::tempdir().unwrap();
+        let hints = schedule_hints(
+            "s",
+            Schedule::Every { seconds: 3600 },
+            Path::new("/usr/bin/audience-desk"),
+            dir.path(),
+            Some(SecretPlace::Keyring),
+        );
+        let uid = owner_uid(dir.path());
+        let cron = hints.lines().find(|l| l.starts_with("0 */1")).unwrap();
+        assert!(
+            cron.starts_with(&format!(
+                "0 */1 * * * DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/{uid}/bus "
+            )),
+            "{cron}"
+        );
+        assert!(hints.contains("secrets move --to file"), "{hints}");
     }
 
     #[test]
@@ -162,6 +257,7 @@ mod tests {
             Schedule::OnChange,
             Path::new("/opt/audience-desk"),
             Path::new("/h"),
+            None,
         );
         assert!(hints.contains("sync watch"), "{hints}");
         assert!(hints.contains("*/15 * * * *"), "{hints}");

@@ -1,12 +1,12 @@
-//! The module graph holds to the layers the README states: no module imports one of a
+//! The module graph holds to the layers `docs/architecture.md` states: no module imports one of a
 //! higher layer, no two top-level modules import each other in a circle, and inside every
 //! folder no sibling modules do either (a folder's `mod.rs` and its children may use each
 //! other: the folder is one room). Imports are read from the source as text: `use` trees,
 //! and `crate::`/`super::` paths written inline. Unit tests are left out: a test may use
 //! whatever builds what it checks.
 //!
-//! `AUDIENCE_DESK_LAYERS_SRC=DIR` checks another tree (with its README one folder up), to see
-//! the test fail on a tree that breaks the rules.
+//! `AUDIENCE_DESK_LAYERS_SRC=DIR` checks another tree (with its `docs/architecture.md` one
+//! folder up), to see the test fail on a tree that breaks the rules.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -235,13 +235,13 @@ fn cycle(edges: &BTreeSet<(String, String)>) -> Option<Vec<String>> {
         .find_map(|n| visit(n, &next, &mut Vec::new(), &mut done))
 }
 
-/// The layers the README states, lowest first: each line of its numbered list under
-/// "### Layers" names the top-level modules of one layer in backticks.
+/// The layers the architecture notes state, lowest first: each line of its numbered list under
+/// "## Layers" names the top-level modules of one layer in backticks.
 fn layers(readme: &str) -> BTreeMap<String, usize> {
     let section = readme
-        .split("### Layers")
+        .split("## Layers")
         .nth(1)
-        .expect("the README has a ### Layers section");
+        .expect("docs/architecture.md has a ## Layers section");
     let mut layers = BTreeMap::new();
     for line in section.lines().skip(1) {
         let line = line.trim();
@@ -282,8 +282,10 @@ fn problems(src: &Path, readme: &str) -> Vec<String> {
                 (Some(a), Some(b)) if b > a => problems.push(format!(
                     "{from} (layer {a}) imports {to}, of the higher layer {b}"
                 )),
-                (None, _) => problems.push(format!("{from} is in no layer of the README")),
-                (_, None) => problems.push(format!("{to} is in no layer of the README")),
+                (None, _) => {
+                    problems.push(format!("{from} is in no layer of docs/architecture.md"))
+                }
+                (_, None) => problems.push(format!("{to} is in no layer of docs/architecture.md")),
                 _ => {}
             }
         }
@@ -294,12 +296,12 @@ fn problems(src: &Path, readme: &str) -> Vec<String> {
 }
 
 #[test]
-fn the_modules_keep_to_the_layers_the_readme_states() {
+fn the_modules_keep_to_the_layers_the_architecture_states() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let src = std::env::var_os("AUDIENCE_DESK_LAYERS_SRC")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("src"));
-    let readme = std::fs::read_to_string(src.join("../README.md")).unwrap();
+    let readme = std::fs::read_to_string(src.join("../docs/architecture.md")).unwrap();
     let problems = problems(&src, &readme);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
@@ -321,7 +323,7 @@ fn a_cycle_in_a_folder_and_an_upward_import_are_found() {
         "store/lease.rs",
         "use super::{Store, jobs::Job};\npub struct Lease;\nfn f() { crate::gui::x(); }\n",
     );
-    let readme = "### Layers\n1. `store`: the database.\n2. `gui`: the window.\n";
+    let readme = "## Layers\n1. `store`: the database.\n2. `gui`: the window.\n";
     let found = problems(&src, readme);
     assert!(
         found.iter().any(|p| p.contains("a cycle in src/store")),

@@ -107,6 +107,7 @@ async fn the_keyring_holds_the_secrets_through_a_connections_life() {
     }
     assert!(!secrets_file.exists());
 
+    crate::secrets::every_process_of_a_home_finds_its_secrets().await;
     a_locked_keyring_loses_no_token().await;
 }
 

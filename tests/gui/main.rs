@@ -9,5 +9,6 @@ mod desktop;
 mod errors;
 mod lists;
 mod preview;
+mod secrets;
 mod syncs;
 mod upload;
