@@ -62,6 +62,49 @@ pub fn timestamp(at: i64) -> String {
         .replacen('T', " ", 1)
 }
 
+/// Seconds since the epoch as the user's clock shows them: "2026-12-07 14:03".
+pub fn local_time(at: i64) -> String {
+    match chrono::DateTime::from_timestamp(at, 0) {
+        Some(utc) => utc
+            .with_timezone(&chrono::Local)
+            .format("%Y-%m-%d %H:%M")
+            .to_string(),
+        None => timestamp(at),
+    }
+}
+
+/// An instant as both: "2026-12-07 14:03 (in 29 days)".
+pub fn when(at: i64) -> String {
+    format!("{} ({})", local_time(at), relative(at))
+}
+
+/// A span of seconds as people say it: "45 s", "3 min 20 s", "2 h 5 min", "3 days 4 h".
+pub fn duration(seconds: u64) -> String {
+    match seconds {
+        0..60 => format!("{seconds} s"),
+        60..3600 => match seconds % 60 {
+            0 => format!("{} min", seconds / 60),
+            s => format!("{} min {s} s", seconds / 60),
+        },
+        3600..86_400 => match (seconds % 3600) / 60 {
+            0 => format!("{} h", seconds / 3600),
+            m => format!("{} h {m} min", seconds / 3600),
+        },
+        _ => match (seconds % 86_400) / 3600 {
+            0 => format!("{} days", seconds / 86_400),
+            h => format!("{} days {h} h", seconds / 86_400),
+        },
+    }
+}
+
+/// "1 record", "2 records": `count` with its noun, in the singular for one.
+pub fn count(n: u64, singular: &str, plural: &str) -> String {
+    match n {
+        1 => format!("1 {singular}"),
+        n => format!("{} {plural}", group(n)),
+    }
+}
+
 /// "in 29 days", "in 3 hours", "2 days ago": an instant relative to now.
 pub fn relative(at: i64) -> String {
     let delta = at - crate::os::now();
@@ -84,6 +127,17 @@ pub fn relative(at: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spans_and_counts_read_as_people_say_them() {
+        assert_eq!(duration(13), "13 s");
+        assert_eq!(duration(200), "3 min 20 s");
+        assert_eq!(duration(7500), "2 h 5 min");
+        assert_eq!(duration(3 * 86_400), "3 days");
+        assert_eq!(count(1, "record", "records"), "1 record");
+        assert_eq!(count(1200, "record", "records"), "1,200 records");
+        assert!(when(crate::os::now() + 30 * 86_400).ends_with("(in 30 days)"));
+    }
 
     #[test]
     fn groups_thousands() {

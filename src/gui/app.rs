@@ -14,10 +14,10 @@ mod keys;
 use super::command::Command;
 use super::every::Every;
 use super::picker::FilePicker;
-use super::state::{Notice, State, UploadForm, View};
+use super::state::{State, UploadForm, View};
 use super::tasks::{Opener, Tasks};
 use super::{
-    Action, App, Backend, Event, audiences, connections, file, jobs, notify, syncs, upload,
+    Action, App, Backend, Event, audiences, connections, file, jobs, notices, notify, syncs, upload,
 };
 use crate::context::Core;
 
@@ -108,13 +108,22 @@ impl App {
     /// the background; the window shows at once and says the demo is starting.
     pub fn demo(picker: Arc<dyn FilePicker>) -> Self {
         let mut app = App::new(picker);
-        app.state.demo = true;
-        app.state.demo_starting = true;
-        let emit = app.tasks.emitter(&egui::Context::default());
-        app.tasks.detached(async move {
+        app.start_demo(&egui::Context::default());
+        app
+    }
+
+    /// Starts the demo's simulator and home in the background; the window goes on meanwhile.
+    /// The syncs of the home open before stop running here: the demo's home is its own.
+    fn start_demo(&mut self, ctx: &egui::Context) {
+        self.state.demo = true;
+        self.state.demo_starting = true;
+        if let Some(watcher) = self.watcher.take() {
+            watcher.interrupt();
+        }
+        let emit = self.tasks.emitter(ctx);
+        self.tasks.detached(async move {
             emit.send(Event::DemoStarted(Box::new(crate::demo::start().await)));
         });
-        app
     }
 
     fn demo_started(&mut self, started: Result<(crate::demo::Demo, Core), crate::demo::DemoError>) {
@@ -137,7 +146,17 @@ impl App {
                     list_name: "Demo customers".into(),
                     ..UploadForm::default()
                 };
+                // What was read from another home no longer applies.
+                self.state.connections.clear();
+                self.state.lists.clear();
+                self.state.accounts.clear();
+                self.state.jobs.entries.clear();
+                self.state.syncs = Default::default();
+                self.state.core_error = None;
                 self.attach(core, Some(demo));
+                self.statuses.expire();
+                self.jobs.expire();
+                self.syncs.expire();
             }
             Err(e) => self.state.core_error = Some(format!("The demo could not start: {e}")),
         }
@@ -195,7 +214,10 @@ impl App {
             }
             self.watch_syncs(ctx);
         }
-        if !self.state.syncs.live.is_empty() || self.state.demo_starting {
+        if !self.state.syncs.live.is_empty()
+            || self.state.demo_starting
+            || self.state.notices.fading(Instant::now())
+        {
             ctx.request_repaint_after(Duration::from_millis(250));
         }
         self.sample_jobs(ctx);
@@ -211,7 +233,15 @@ impl App {
                     self.load_syncs(ctx);
                 }
             }
-            Action::DismissNotice => self.state.notice = None,
+            Action::DismissNotice(id) => self.state.notices.dismiss(id),
+            Action::TryDemo => {
+                if !self.state.demo {
+                    self.start_demo(ctx);
+                }
+            }
+            Action::ToggleNotices => {
+                self.state.notices.history_open = !self.state.notices.history_open
+            }
             Action::HideIdentities(hide) => self.state.hide_identities = hide,
             Action::File(action) => self.apply_file(action, ctx),
             Action::Connections(action) => self.apply_connections(action, ctx),
@@ -238,7 +268,14 @@ impl App {
     }
 
     pub(super) fn notify(&mut self, text: String, is_error: bool) {
-        self.state.notice = Some(Notice { text, is_error });
+        self.state.notices.push(text, is_error, None);
+    }
+
+    /// A notice about `subject` (a connection): resolving the subject clears it.
+    pub(super) fn notify_about(&mut self, subject: &str, text: String, is_error: bool) {
+        self.state
+            .notices
+            .push(text, is_error, Some(subject.to_owned()));
     }
 
     /// An in-app notice, and a desktop notification for when the window is not in view.
@@ -278,6 +315,10 @@ impl App {
             }),
         }
         let ctx = ui.ctx().clone();
+        if let Some(prompt) = &self.state.path_prompt {
+            file::view::path_prompt(&ctx, prompt, &mut actions);
+        }
+        notices::ui(&ctx, &self.state.notices, &mut actions);
         for action in actions {
             self.apply(action, &ctx);
         }
@@ -298,13 +339,6 @@ impl App {
                     actions.push(Action::ShowView(view));
                 }
             }
-            if self.state.demo {
-                let text = match self.state.demo_starting {
-                    true => "Demo mode: starting a simulated Pinterest on this machine...",
-                    false => "Demo mode: a simulated Pinterest on this machine; nothing leaves it",
-                };
-                ui.label(egui::RichText::new(text).color(ui.visuals().warn_fg_color));
-            }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if ui
                     .button("Open file...")
@@ -313,21 +347,33 @@ impl App {
                 {
                     actions.push(file::Action::OpenDialog.into());
                 }
-            });
-        });
-        if let Some(notice) = &self.state.notice {
-            ui.horizontal(|ui| {
-                let color = if notice.is_error {
-                    ui.visuals().error_fg_color
-                } else {
-                    ui.visuals().text_color()
-                };
-                ui.colored_label(color, &notice.text);
-                if ui.small_button("Dismiss").clicked() {
-                    actions.push(Action::DismissNotice);
+                let notices = &self.state.notices;
+                if !notices.is_empty()
+                    && ui
+                        .selectable_label(
+                            notices.history_open,
+                            format!("Notices ({})", notices.len()),
+                        )
+                        .on_hover_text("Everything the app has said this session")
+                        .clicked()
+                {
+                    actions.push(Action::ToggleNotices);
+                }
+                if self.state.demo {
+                    // Beside the buttons and cut short on a narrow window, never under them.
+                    let text = match self.state.demo_starting {
+                        true => "Demo mode: starting a simulated Pinterest...",
+                        false => "Demo mode: a simulated Pinterest; nothing leaves this machine",
+                    };
+                    ui.add(
+                        egui::Label::new(
+                            egui::RichText::new(text).color(ui.visuals().warn_fg_color),
+                        )
+                        .truncate(),
+                    );
                 }
             });
-        }
+        });
     }
 
     /// Stops the running jobs and sync runs so they can be resumed: the app is closing.

@@ -17,6 +17,7 @@ mod every;
 mod file;
 mod jobs;
 mod lists;
+mod notices;
 mod notify;
 mod picker;
 mod state;
@@ -27,7 +28,7 @@ mod widgets;
 
 use std::sync::Arc;
 
-pub use picker::{FilePicker, FixedPicker, RfdPicker};
+pub use picker::{FilePicker, FixedPicker, NoDialog, Picked, RfdPicker};
 pub use state::{
     ConnectState, FileState, JobsState, PlanState, ScanState, State, UploadForm, View,
 };
@@ -41,7 +42,12 @@ use tasks::Tasks;
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
     ShowView(View),
-    DismissNotice,
+    /// Takes a notice out of the corner (it stays in the history).
+    DismissNotice(u64),
+    /// Opens or closes the notices' history.
+    ToggleNotices,
+    /// Switches the window to demo mode: a simulated Pinterest and a sample file.
+    TryDemo,
     /// Masks raw and normalized values in the preview (for screen sharing); remembered.
     HideIdentities(bool),
     File(file::Action),

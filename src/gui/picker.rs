@@ -1,42 +1,114 @@
+//! Choosing files for the user: the system's dialog, or a path typed in the window where the
+//! desktop has no dialog service. A seam: tests feed paths, or say the dialog is missing.
+
 use std::path::PathBuf;
 
-/// Chooses a file for the user. A seam: the real dialog needs a desktop portal, tests feed paths.
-pub trait FilePicker: Send + Sync {
-    /// Blocks until the user picks a file or cancels; runs off the UI thread.
-    fn pick_file(&self) -> Option<PathBuf>;
-    /// Blocks until the user picks where to save; runs off the UI thread.
-    fn save_file(&self, suggested_name: &str) -> Option<PathBuf>;
+/// What a file dialog answered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Picked {
+    Path(PathBuf),
+    /// The user closed the dialog.
+    Cancelled,
+    /// No dialog could open here; why, for the user.
+    Unavailable(String),
 }
 
-/// The system's file dialog.
+/// Chooses a file for the user. Runs off the UI thread; may block until the user answers.
+pub trait FilePicker: Send + Sync {
+    fn pick_file(&self) -> Picked;
+    fn save_file(&self, suggested_name: &str) -> Picked;
+}
+
+/// The system's file dialog: the desktop portal, or zenity.
 pub struct RfdPicker;
 
-impl FilePicker for RfdPicker {
-    fn pick_file(&self) -> Option<PathBuf> {
-        rfd::FileDialog::new()
-            .set_title("Open a customer file")
-            .add_filter("Customer files", &["csv", "tsv", "txt"])
-            .add_filter("All files", &["*"])
-            .pick_file()
-    }
-
-    fn save_file(&self, suggested_name: &str) -> Option<PathBuf> {
-        rfd::FileDialog::new()
-            .set_title("Save the rejects report")
-            .set_file_name(suggested_name)
-            .save_file()
+impl RfdPicker {
+    /// Why no dialog can open, when none can: rfd answers a missing service as a cancel.
+    fn unavailable() -> Option<String> {
+        if cfg!(not(target_os = "linux")) || portal_answers() || on_path("zenity") {
+            return None;
+        }
+        Some("this desktop has no file-dialog service (xdg-desktop-portal or zenity)".to_owned())
     }
 }
 
-/// Answers every dialog with a fixed path: for tests and scripted runs.
+/// Whether the session bus has the desktop portal, running or to be started on demand.
+fn portal_answers() -> bool {
+    const PORTAL: &str = "org.freedesktop.portal.Desktop";
+    let Ok(bus) = zbus::blocking::Connection::session() else {
+        return false;
+    };
+    let Ok(dbus) = zbus::blocking::fdo::DBusProxy::new(&bus) else {
+        return false;
+    };
+    let running = zbus::names::BusName::try_from(PORTAL)
+        .ok()
+        .and_then(|name| dbus.name_has_owner(name).ok())
+        .unwrap_or(false);
+    running
+        || dbus
+            .list_activatable_names()
+            .is_ok_and(|names| names.iter().any(|n| n.as_str() == PORTAL))
+}
+
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+}
+
+fn answered(path: Option<PathBuf>) -> Picked {
+    path.map_or(Picked::Cancelled, Picked::Path)
+}
+
+impl FilePicker for RfdPicker {
+    fn pick_file(&self) -> Picked {
+        if let Some(why) = Self::unavailable() {
+            return Picked::Unavailable(why);
+        }
+        answered(
+            rfd::FileDialog::new()
+                .set_title("Open a customer file")
+                .add_filter("Customer files", &["csv", "tsv", "txt"])
+                .add_filter("All files", &["*"])
+                .pick_file(),
+        )
+    }
+
+    fn save_file(&self, suggested_name: &str) -> Picked {
+        if let Some(why) = Self::unavailable() {
+            return Picked::Unavailable(why);
+        }
+        answered(
+            rfd::FileDialog::new()
+                .set_title("Save the rejects report")
+                .set_file_name(suggested_name)
+                .save_file(),
+        )
+    }
+}
+
+/// Answers every dialog with a fixed path (`None`: cancelled): for tests and scripted runs.
 pub struct FixedPicker(pub Option<PathBuf>);
 
 impl FilePicker for FixedPicker {
-    fn pick_file(&self) -> Option<PathBuf> {
-        self.0.clone()
+    fn pick_file(&self) -> Picked {
+        answered(self.0.clone())
     }
 
-    fn save_file(&self, _suggested_name: &str) -> Option<PathBuf> {
-        self.0.clone()
+    fn save_file(&self, _suggested_name: &str) -> Picked {
+        answered(self.0.clone())
+    }
+}
+
+/// A desktop without a dialog service: every dialog is unavailable.
+pub struct NoDialog;
+
+impl FilePicker for NoDialog {
+    fn pick_file(&self) -> Picked {
+        Picked::Unavailable("this desktop has no file-dialog service (test)".into())
+    }
+
+    fn save_file(&self, _suggested_name: &str) -> Picked {
+        self.pick_file()
     }
 }

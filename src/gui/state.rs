@@ -11,14 +11,16 @@ mod file;
 mod jobs;
 mod lists;
 mod model;
+mod notices;
 mod syncs;
 mod upload;
 
 pub use audiences::{AudienceDialog, AudiencesState, LookalikeForm};
 pub use connections::{ConnectState, ConnectionForm};
-pub use file::{FileState, Loaded, PAGE_ROWS, ScanState};
+pub use file::{FileState, Loaded, PAGE_ROWS, PathPrompt, PathPurpose, ScanState};
 pub use jobs::{JobsState, LiveJob};
 pub use lists::{AccountsState, ListsState};
+pub use notices::Notices;
 pub use syncs::{LiveRun, PeriodUnit, SaveSyncForm, ScheduleChoice, SyncsState};
 pub use upload::{PlanState, UploadForm};
 
@@ -70,8 +72,10 @@ pub struct State {
     /// Set when local state could not be opened; the connection screens say so.
     pub core_error: Option<String>,
     pub file: FileState,
-    /// A message for the user that is not tied to one screen, shown until dismissed.
-    pub notice: Option<Notice>,
+    /// A path asked for in the window, where the desktop has no file dialog.
+    pub path_prompt: Option<PathPrompt>,
+    /// Messages for the user that are not tied to one screen, stacked in a corner.
+    pub notices: Notices,
     pub demo: bool,
     /// The demo's simulator and home are being set up.
     pub demo_starting: bool,
@@ -88,11 +92,6 @@ pub struct State {
     /// the connection form tells a newcomer.
     pub redirect_uri: String,
     pub secret_place: String,
-}
-
-pub struct Notice {
-    pub text: String,
-    pub is_error: bool,
 }
 
 impl State {

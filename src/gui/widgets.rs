@@ -89,6 +89,30 @@ fn count_mark(value: f64) -> String {
     crate::display::group(value.round() as u64)
 }
 
+/// A status as a small colored tag: the same look for audiences, jobs and syncs.
+pub fn badge(ui: &mut egui::Ui, text: &str, fill: egui::Color32, hover: &str) -> Response {
+    egui::Frame::new()
+        .fill(fill)
+        .inner_margin(egui::Margin::symmetric(5, 1))
+        .corner_radius(3.0)
+        .show(ui, |ui| {
+            ui.label(RichText::new(text).color(egui::Color32::WHITE))
+                .on_hover_text(hover)
+        })
+        .inner
+}
+
+/// The badges' colors, by what they mean.
+pub mod tone {
+    use eframe::egui::Color32;
+
+    pub const GOOD: Color32 = Color32::from_rgb(0x2e, 0x7d, 0x32);
+    pub const BAD: Color32 = Color32::from_rgb(0xb2, 0x3b, 0x1e);
+    pub const BUSY: Color32 = Color32::from_rgb(0x1f, 0x5f, 0x9e);
+    pub const WAITING: Color32 = Color32::from_rgb(0x5e, 0x4b, 0x8b);
+    pub const QUIET: Color32 = Color32::from_gray(0x60);
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -39,6 +39,17 @@ impl Namespace {
     }
 
     /// The Pinterest customer list type this namespace feeds; `None` for `ignore`.
+    /// The namespace in plain words, as the window says it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Namespace::Email => "Email",
+            Namespace::EmailSha256 => "Email, already SHA-256",
+            Namespace::Gaid => "Android advertising ID (GAID)",
+            Namespace::Idfa => "Apple IDFA",
+            Namespace::Ignore => "Ignore",
+        }
+    }
+
     pub fn list_type(self) -> Option<ListType> {
         match self {
             Namespace::Email | Namespace::EmailSha256 => Some(ListType::Email),
@@ -91,6 +102,15 @@ impl ListType {
     }
 
     /// Dense index for per-list-type arrays.
+    /// The list a type goes to, in plain words: "email list", "mobile ad ID list".
+    pub fn label(self) -> &'static str {
+        match self {
+            ListType::Email => "email list",
+            ListType::Maid => "mobile ad ID (MAID) list",
+            ListType::Idfa => "IDFA list",
+        }
+    }
+
     pub fn index(self) -> usize {
         self as usize
     }

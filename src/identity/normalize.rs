@@ -3,6 +3,12 @@ use super::{Digest, Namespace, Reason, sha256};
 /// Longest accepted email, in bytes of its normalized form.
 const MAX_EMAIL_BYTES: usize = 254;
 
+/// The SHA-256 of the empty string, which a pre-hashed column may hold for its blank cells.
+const EMPTY_DIGEST: [u8; 32] = [
+    0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24,
+    0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55,
+];
+
 /// A cell that passed validation, borrowed from the cell or the normalizer's scratch buffer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Normalized<'a> {
@@ -142,7 +148,13 @@ impl Normalizer {
         if facts.hex {
             match text.len() {
                 // Invariant: 64 hex digits always decode to 32 bytes.
-                64 => return Ok(Digest::from_hex(text).map(Normalized::PreHashed)),
+                64 => {
+                    return match Digest::from_hex(text) {
+                        // An export that hashed its blank cells: one junk identity, not a person.
+                        Some(digest) if digest.0 == EMPTY_DIGEST => Err(Reason::DigestOfEmpty),
+                        digest => Ok(digest.map(Normalized::PreHashed)),
+                    };
+                }
                 32 | 40 => return Err(Reason::Md5OrSha1Digest),
                 _ => {}
             }

@@ -13,6 +13,8 @@ pub enum Reason {
     NotAUuid,
     ZeroAdvertisingId,
     TooLong,
+    /// A pre-hashed cell holding the SHA-256 of the empty string: a blank cell, hashed.
+    DigestOfEmpty,
     /// A control character or U+FFFD (a character lost in a conversion) in an identity.
     UnreadableCharacter,
     /// Row-level: the row has a different number of fields than the header.
@@ -25,13 +27,14 @@ pub enum Reason {
 }
 
 impl Reason {
-    pub const ALL: [Reason; 10] = [
+    pub const ALL: [Reason; 11] = [
         Reason::NotAnEmail,
         Reason::Md5OrSha1Digest,
         Reason::NotASha256Digest,
         Reason::NotAUuid,
         Reason::ZeroAdvertisingId,
         Reason::TooLong,
+        Reason::DigestOfEmpty,
         Reason::UnreadableCharacter,
         Reason::RaggedRow,
         Reason::LineTooLong,
@@ -46,6 +49,7 @@ impl Reason {
             Reason::NotAUuid => "not a uuid",
             Reason::ZeroAdvertisingId => "zero advertising id",
             Reason::TooLong => "too long",
+            Reason::DigestOfEmpty => "digest of an empty value",
             Reason::UnreadableCharacter => "unreadable character",
             Reason::RaggedRow => "ragged row",
             Reason::LineTooLong => "line too long",
@@ -68,6 +72,10 @@ impl Reason {
                 "the all-zero ID means the user limited ad tracking; it cannot be matched"
             }
             Reason::TooLong => "emails are at most 254 bytes",
+            Reason::DigestOfEmpty => {
+                "the SHA-256 of an empty value: the export hashed a blank cell; it stands for no \
+                 one and is left out"
+            }
             Reason::RaggedRow => {
                 "the row has a different number of fields than the header; check its quoting"
             }

@@ -74,7 +74,27 @@ pub struct ClientStats {
     pub requests: AtomicU64,
     pub retries: AtomicU64,
     pub rate_limited: AtomicU64,
+    /// Wall-clock time during which at least one call waited for the rate limit: calls that
+    /// wait side by side count once, as a user watching the job sees it.
     pub rate_limit_wait_ms: AtomicU64,
+    /// Where the waits counted so far end, in milliseconds since the Unix epoch.
+    waits_end_ms: AtomicU64,
+}
+
+impl ClientStats {
+    /// Counts a wait that ended now, less the part another call's wait already covered.
+    fn waited(&self, waited: Duration) {
+        if waited.is_zero() {
+            return;
+        }
+        let end = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        let start = end.saturating_sub(waited.as_millis() as u64);
+        let covered = self.waits_end_ms.fetch_max(end, Ordering::Relaxed);
+        let new = end.saturating_sub(start.max(covered));
+        self.rate_limit_wait_ms.fetch_add(new, Ordering::Relaxed);
+    }
 }
 
 /// Whether a request may be sent again after an answer that leaves its effect unknown.
@@ -311,9 +331,7 @@ impl Client {
         loop {
             attempt += 1;
             let waited = self.limiter.acquire(kind).await;
-            self.stats
-                .rate_limit_wait_ms
-                .fetch_add(waited.as_millis() as u64, Ordering::Relaxed);
+            self.stats.waited(waited);
             let token = self.session.access_token().await?;
             let mut request = self
                 .http
@@ -428,6 +446,17 @@ fn rate_limit_wait(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn waits_side_by_side_count_once() {
+        let stats = ClientStats::default();
+        stats.waited(Duration::from_millis(400));
+        stats.waited(Duration::from_millis(400));
+        stats.waited(Duration::from_millis(300));
+        let counted = stats.rate_limit_wait_ms.load(Ordering::Relaxed);
+        // Summed they would make 1,100 ms; side by side they are one 400 ms wait.
+        assert!((400..600).contains(&counted), "{counted}");
+    }
     use super::*;
 
     #[test]

@@ -69,10 +69,19 @@ pub(crate) fn classify(
                 .filter(|h| !h.trim().is_empty() && !h.contains('@'))
                 .map(|h| crate::display::clipped(h, MAX_NAME_CHARS))
                 .unwrap_or_else(|| format!("column {}", index + 1));
+            if header.is_some_and(|h| is_phone_header(h)) {
+                return Column {
+                    index,
+                    reason: format!("header \"{}\": {PHONES}", name.trim()),
+                    name,
+                    namespace: Namespace::Ignore,
+                    guessed: false,
+                };
+            }
             if let Some(ns) = header.and_then(|h| namespace_for_header(h)) {
                 return Column {
                     index,
-                    reason: format!("header \"{}\" means {ns}", name.trim()),
+                    reason: format!("header \"{}\" means {}", name.trim(), ns.label()),
                     name,
                     namespace: ns,
                     guessed: false,
@@ -91,16 +100,47 @@ pub(crate) fn classify(
         .collect()
 }
 
+/// Why a column of phone numbers is kept out (`IDENTITY_RULES.md`).
+const PHONES: &str = "phone numbers cannot go to a customer list";
+
+fn is_phone_header(name: &str) -> bool {
+    const NAMES: [&str; 10] = [
+        "phone",
+        "phonenumber",
+        "telephone",
+        "tel",
+        "mobile",
+        "mobilephone",
+        "mobilenumber",
+        "cell",
+        "cellphone",
+        "msisdn",
+    ];
+    NAMES.contains(&fold(name).as_str())
+}
+
+/// A phone number as exports write them: 7 to 15 digits, with `+`, spaces, dots, dashes and
+/// parentheses between them, and nothing else.
+fn looks_like_phone(value: &str) -> bool {
+    let value = value.trim();
+    let digits = value.bytes().filter(u8::is_ascii_digit).count();
+    (7..=15).contains(&digits)
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b" +-.()".contains(&b))
+}
+
 /// At least half of the non-empty sampled values must look alike for a guess.
 fn guess_from_values<'a>(values: impl Iterator<Item = &'a str>) -> (Namespace, String) {
     let mut total = 0usize;
-    let (mut email, mut sha, mut upper, mut lower, mut uuid) = (0, 0, 0, 0, 0);
+    let (mut email, mut sha, mut upper, mut lower, mut uuid, mut phone) = (0, 0, 0, 0, 0, 0);
     for value in values {
         let shape = Shape::of(value);
         if shape == Shape::Empty {
             continue;
         }
         total += 1;
+        phone += usize::from(looks_like_phone(value));
         match shape {
             Shape::Email => email += 1,
             Shape::Sha256Hex => sha += 1,
@@ -121,6 +161,15 @@ fn guess_from_values<'a>(values: impl Iterator<Item = &'a str>) -> (Namespace, S
     }
     let pct = |n: usize| n * 100 / total;
     let enough = |n: usize| n * 2 >= total;
+    if enough(phone) {
+        return (
+            Namespace::Ignore,
+            format!(
+                "{}% of {total} sampled values look like phone numbers: {PHONES}",
+                pct(phone)
+            ),
+        );
+    }
     if enough(email) && sha == 0 {
         (
             Namespace::Email,
@@ -172,6 +221,34 @@ mod tests {
 
     fn rows(values: &[&str]) -> Vec<Vec<String>> {
         values.iter().map(|v| vec![v.to_string()]).collect()
+    }
+
+    #[test]
+    fn a_phone_column_is_kept_out_and_says_why() {
+        let by_header = classify(
+            Some(&["Mobile phone".to_owned()][..]),
+            1,
+            &rows(&["+1 555 0100"]),
+        );
+        assert_eq!(by_header[0].namespace, Namespace::Ignore);
+        assert!(
+            by_header[0].reason.contains(PHONES),
+            "{}",
+            by_header[0].reason
+        );
+        let numbers = ["+44 20 7946 0958", "(555) 010-0199", "555.010.0123", ""];
+        let by_values = classify(None, 1, &rows(&numbers));
+        assert_eq!(by_values[0].namespace, Namespace::Ignore);
+        assert!(
+            by_values[0].reason.contains(PHONES),
+            "{}",
+            by_values[0].reason
+        );
+        let ids = classify(None, 1, &rows(&["12", "7"]));
+        assert!(
+            !ids[0].reason.contains(PHONES),
+            "short numbers are not phones"
+        );
     }
 
     #[test]

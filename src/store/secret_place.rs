@@ -85,14 +85,15 @@ pub fn open(
 ) -> Result<OpenedSecrets, SecretError> {
     let recorded = SecretPlace::recorded(home)?;
     let keyring = KeyringSecrets::probe(home_id);
-    let (place, decided) = match recorded {
-        Some(place) => (place, false),
-        None if home.join(SECRETS_FILE).exists() => (SecretPlace::File, true),
-        None if has_logins => (SecretPlace::Keyring, keyring.is_ok()),
+    // Whether the place is chosen now (and recorded), and for a new home.
+    let (place, decided, new) = match recorded {
+        Some(place) => (place, false, false),
+        None if home.join(SECRETS_FILE).exists() => (SecretPlace::File, true, false),
+        None if has_logins => (SecretPlace::Keyring, keyring.is_ok(), false),
         None => match (wanted, &keyring) {
-            (Some(place), _) => (place, true),
-            (None, Ok(_)) => (SecretPlace::Keyring, true),
-            (None, Err(_)) => (SecretPlace::File, true),
+            (Some(place), _) => (place, true, true),
+            (None, Ok(_)) => (SecretPlace::Keyring, true, true),
+            (None, Err(_)) => (SecretPlace::File, true, true),
         },
     };
     if decided {
@@ -112,11 +113,18 @@ pub fn open(
         (SecretPlace::Keyring, Err(why)) => Arc::new(Unreachable { why }),
         (SecretPlace::File, _) => {
             let file = FileSecrets::new(home.join(SECRETS_FILE));
-            if decided && wanted.is_none() {
-                notice.get_or_insert(format!(
-                    "No system keyring is reachable, so tokens and secrets are kept in {}.",
-                    file.describe()
-                ));
+            if new {
+                notice.get_or_insert(match wanted {
+                    Some(_) => format!(
+                        "Tokens and secrets are kept in {} (AUDIENCE_DESK_SECRETS=file), not in \
+                         the system keyring.",
+                        file.describe()
+                    ),
+                    None => format!(
+                        "No system keyring is reachable, so tokens and secrets are kept in {}.",
+                        file.describe()
+                    ),
+                });
             }
             Arc::new(file)
         }

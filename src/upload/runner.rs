@@ -197,9 +197,10 @@ impl Job {
             Ok(()) => (
                 JobState::Cancelled,
                 Some(format!(
-                    "cancelled: {} of {} records were sent and acknowledged; {unsent} were not \
-                     sent",
-                    counts.records_acked, counts.records,
+                    "cancelled: {} of {} records were sent and acknowledged; {} were not sent",
+                    crate::display::group(counts.records_acked),
+                    crate::display::group(counts.records),
+                    crate::display::group(unsent),
                 )),
             ),
             Err(e) => (JobState::Failed, Some(e.to_string())),

@@ -105,6 +105,17 @@ pub fn quick_retries() -> RetryPolicy {
 }
 
 /// The desktop app in a kittest harness, drawn as the window draws it.
+/// The Jobs screen shows job `id` with its state's badge.
+pub fn job_shows(
+    harness: &egui_kittest::Harness<'_, audience_desk::gui::App>,
+    id: i64,
+    state: &str,
+) -> bool {
+    use egui_kittest::kittest::Queryable;
+    harness.query_by_label(&format!("Job {id}")).is_some()
+        && harness.query_all_by_label(state).next().is_some()
+}
+
 pub fn harness(
     app: audience_desk::gui::App,
 ) -> egui_kittest::Harness<'static, audience_desk::gui::App> {
@@ -131,13 +142,14 @@ pub fn refresh_calls(sim: &SimHandle) -> usize {
         .count()
 }
 
-/// Steps the app until `found` holds, for at most 30 seconds.
+/// Steps the app until `found` holds, for at most 90 seconds (a loaded machine runs the whole
+/// suite at once).
 pub fn step_until(
     harness: &mut egui_kittest::Harness<'_, audience_desk::gui::App>,
     what: &str,
     found: impl Fn(&egui_kittest::Harness<'_, audience_desk::gui::App>) -> bool,
 ) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let deadline = std::time::Instant::now() + Duration::from_secs(90);
     while !found(harness) {
         assert!(std::time::Instant::now() < deadline, "never saw: {what}");
         harness.step();

@@ -119,6 +119,45 @@ fn create_connect_and_see_the_countdown_and_a_reconnect() {
     crate::common::step_until(&mut harness, "reconnect required", |h| {
         h.query_all_by_label("reconnect required").next().is_some()
     });
+    // One truth on every screen: the connection's own says so with the reason and promises
+    // no expiry for tokens Pinterest refuses; the Audiences screen says it too.
+    harness.get_by_label("'EU' must log in to Pinterest again");
+    assert!(
+        harness
+            .query_all_by_label_contains("Pinterest refused the refresh token")
+            .next()
+            .is_some()
+    );
+    assert!(harness.query_by_label("Access token expires").is_none());
     harness.get_by_label("Reconnect");
     harness.check_accessibility();
+    harness.get_by_label("Audiences").click();
+    harness.run_steps(2);
+    harness.get_by_label("'EU' must log in to Pinterest again");
+    crate::common::step_until(&mut harness, "the warning in the corner", |h| {
+        h.query_all_by_label_contains("needs a reconnect")
+            .next()
+            .is_some()
+    });
+
+    // Reconnect from where the banner is: the banner, the warning and the refusal go, and the
+    // app says it reconnected.
+    harness.get_by_label("Reconnect").click();
+    crate::common::step_until(&mut harness, "reconnected", |h| {
+        h.query_by_label("Reconnected 'EU'.").is_some()
+    });
+    crate::common::step_until(&mut harness, "the states read again", |h| {
+        h.query_by_label("'EU' must log in to Pinterest again")
+            .is_none()
+    });
+    assert!(
+        harness
+            .query_all_by_label_contains("needs a reconnect")
+            .next()
+            .is_none(),
+        "the warning about it is resolved"
+    );
+    harness.get_by_label("EU").click();
+    harness.run_steps(2);
+    harness.get_by_label_contains("(in 30 days)");
 }

@@ -272,7 +272,7 @@ fn a_finished_job_a_failed_job_and_a_reconnect_each_notify_once() {
 
     harness.get_by_label("Start upload").click();
     crate::common::step_until(&mut harness, "job 1 completed", |h| {
-        h.query_by_label("Job 1: completed").is_some()
+        crate::common::job_shows(h, 1, "completed")
     });
     shown.expect("Upload finished", 1);
 
@@ -285,7 +285,7 @@ fn a_finished_job_a_failed_job_and_a_reconnect_each_notify_once() {
     harness.run_steps(2);
     harness.get_by_label("Start upload").click();
     crate::common::step_until(&mut harness, "job 2 failed", |h| {
-        h.query_by_label("Job 2: failed").is_some()
+        crate::common::job_shows(h, 2, "failed")
     });
     shown.expect("Upload failed", 1);
 

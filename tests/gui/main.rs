@@ -11,4 +11,5 @@ mod lists;
 mod preview;
 mod secrets;
 mod syncs;
+mod truth;
 mod upload;

@@ -62,18 +62,22 @@ fn open_a_file_see_the_preview_and_remap_a_column() {
     harness.get_by_label_contains("look like emails");
     harness.get_by_label("user0@example.com");
     harness.get_by_label("rejected: not an email");
-    harness.get_by_label("EMAIL 300");
-    harness.get_by_label("MAID 300");
+    harness.get_by_label("300 to the email list");
+    harness.get_by_label("300 to the mobile ad ID (MAID) list");
     harness.check_accessibility();
 
     // The device column: mapped to ignore, its list disappears from the counts.
     harness.get_by_label("2. device").click();
     harness.run_steps(2);
-    harness.get_all_by_label("ignore").last().unwrap().click();
+    harness.get_all_by_label("Ignore").last().unwrap().click();
     harness.run_steps(1);
     wait_for_counts(&mut harness);
-    harness.get_by_label("EMAIL 300");
-    assert!(harness.query_by_label("MAID 300").is_none());
+    harness.get_by_label("300 to the email list");
+    assert!(
+        harness
+            .query_by_label("300 to the mobile ad ID (MAID) list")
+            .is_none()
+    );
 }
 
 #[test]
@@ -89,7 +93,7 @@ fn the_table_scrolls_through_the_whole_file() {
     harness.run_steps(2);
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::O);
     wait_for_counts(&mut harness);
-    harness.get_by_label("All 3,000 rows: raw -> normalized -> SHA-256 -> status");
+    harness.get_by_label("All 3,000 rows: status, raw -> normalized -> SHA-256");
     assert!(harness.query_by_label("person2999@example.com").is_none());
 
     // To the end of the table with the mouse wheel: the last page is read in the background.

@@ -59,7 +59,7 @@ fn a_refused_upload_says_why_with_pinterests_request_id() {
     });
     harness.get_by_label("Start upload").click();
     crate::common::step_until(&mut harness, "the failed job, as stored", |h| {
-        h.query_by_label("Job 1: failed").is_some()
+        crate::common::job_shows(h, 1, "failed")
             && h.query_by_label_contains("Job 1 failed").is_some()
             && h.state()
                 .state
@@ -81,7 +81,7 @@ fn a_refused_upload_says_why_with_pinterests_request_id() {
     // A failed job can be tried again once the cause is fixed.
     harness.get_by_label("Resume").click();
     crate::common::step_until(&mut harness, "the job completed on a second try", |h| {
-        h.query_by_label("Job 1: completed").is_some()
+        crate::common::job_shows(h, 1, "completed")
     });
 }
 
@@ -105,7 +105,7 @@ fn dry_run_then_upload_and_resume_an_interrupted_job() {
     harness.key_press_modifiers(eframe::egui::Modifiers::COMMAND, eframe::egui::Key::Enter);
     // The job's end reaches the app after its last progress: wait for both.
     crate::common::step_until(&mut harness, "the completed job and its notice", |h| {
-        h.query_by_label("Job 1: completed").is_some()
+        crate::common::job_shows(h, 1, "completed")
             && h.query_by_label_contains("Job 1 completed").is_some()
     });
     harness.get_by_label(&format!("{PEOPLE} of {PEOPLE} records (100%)"));
@@ -171,7 +171,7 @@ fn dry_run_then_upload_and_resume_an_interrupted_job() {
     });
     harness.get_by_label(&resume).click();
     crate::common::step_until(&mut harness, "the resumed job", |h| {
-        h.query_by_label(&format!("Job {job}: completed")).is_some()
+        crate::common::job_shows(h, job, "completed")
     });
     let second = sim
         .lists()
@@ -217,11 +217,11 @@ fn a_running_job_pauses_resumes_cancels_and_resumes_again() {
     });
     harness.get_by_label("Start upload").click();
     crate::common::step_until(&mut harness, "the running job", |h| {
-        h.query_by_label("Job 1: running").is_some()
+        crate::common::job_shows(h, 1, "running")
     });
     harness.get_by_label("Pause").click();
     crate::common::step_until(&mut harness, "the paused job", |h| {
-        h.query_by_label("Job 1: paused").is_some()
+        crate::common::job_shows(h, 1, "paused")
     });
     let paused = harness.state().state.jobs.live[&1]
         .progress
@@ -241,20 +241,20 @@ fn a_running_job_pauses_resumes_cancels_and_resumes_again() {
     );
     harness.get_by_label("Resume").click();
     crate::common::step_until(&mut harness, "the job running again", |h| {
-        h.query_by_label("Job 1: running").is_some()
+        crate::common::job_shows(h, 1, "running")
     });
     // Esc on the jobs screen cancels the job shown.
     harness.key_press(eframe::egui::Key::Escape);
     // The job's end reaches the app after its last progress: wait for both.
     crate::common::step_until(&mut harness, "the cancelled job and its notice", |h| {
-        h.query_by_label("Job 1: cancelled").is_some()
+        crate::common::job_shows(h, 1, "cancelled")
             && h.query_by_label_contains("Job 1 cancelled").is_some()
     });
     assert!(harness.state().state.jobs.live.is_empty());
     // What was not sent can still be sent: the cancelled job resumes to the end.
     harness.get_by_label("Resume").click();
     crate::common::step_until(&mut harness, "the resumed job completed", |h| {
-        h.query_by_label("Job 1: completed").is_some()
+        crate::common::job_shows(h, 1, "completed")
             && h.query_by_label_contains("Job 1 completed").is_some()
     });
     harness.get_by_label("110,167 of 110,167 records (100%)");

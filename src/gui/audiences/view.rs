@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use eframe::egui::{self, Color32, RichText};
+use eframe::egui::{self, RichText};
 use egui_plot::{Line, PlotPoints, Points};
 
 use crate::audiences::{AudienceView, LOOKALIKE_COUNTRIES, LOOKALIKE_PERCENT, ListView};
@@ -27,6 +27,7 @@ pub fn ui(ui: &mut egui::Ui, state: &State, actions: &mut Vec<Action>) {
             actions.push(Lists::Show(name.clone()).into());
         }
     });
+    crate::gui::connections::banner::ui(ui, state, name, actions);
     match state.lists.get(name) {
         None => {
             ui.label("Not loaded yet.");
@@ -98,24 +99,23 @@ fn customer_lists(ui: &mut egui::Ui, lists: &[ListView]) {
 
 /// An audience's status as a coloured badge.
 pub fn badge(ui: &mut egui::Ui, status: &str) -> egui::Response {
-    let (text, fill) = match status {
-        "READY" => ("ready", Color32::from_rgb(0x2e, 0x7d, 0x32)),
-        "TOO_SMALL" => ("too small", Color32::from_rgb(0xb2, 0x3b, 0x1e)),
-        "INITIALIZING" => ("initializing", Color32::from_rgb(0x1f, 0x5f, 0x9e)),
-        "PROCESSING" | "UPLOADING" => ("processing", Color32::from_rgb(0x5e, 0x4b, 0x8b)),
-        _ => ("unknown", Color32::from_gray(0x60)),
+    use widgets::tone;
+    let (text, fill, hover) = match status {
+        "READY" => ("ready", tone::GOOD, "Matched and ready to target"),
+        "TOO_SMALL" => (
+            "too small",
+            tone::BAD,
+            "Fewer than 100 people matched Pinterest users: it cannot be targeted",
+        ),
+        "INITIALIZING" => (
+            "initializing",
+            tone::BUSY,
+            "Pinterest is still matching it; this can take up to 48 hours",
+        ),
+        "PROCESSING" | "UPLOADING" => ("processing", tone::WAITING, "Pinterest is working on it"),
+        _ => ("unknown", tone::QUIET, "Pinterest is working on it"),
     };
-    ui.label(
-        RichText::new(format!(" {text} "))
-            .color(Color32::WHITE)
-            .background_color(fill),
-    )
-    .on_hover_text(match status {
-        "READY" => "Matched and ready to target",
-        "TOO_SMALL" => "Fewer than 100 people matched Pinterest users: it cannot be targeted",
-        "INITIALIZING" => "Pinterest is still matching it; this can take up to 48 hours",
-        _ => "Pinterest is working on it",
-    })
+    widgets::badge(ui, text, fill, hover)
 }
 
 fn match_rate_text(audience: &AudienceView) -> String {

@@ -1,6 +1,7 @@
 //! Connections: the side panel that lists them, the form that adds, edits and deletes one,
 //! and the browser login, with the warnings a connection calls for.
 
+pub mod banner;
 pub mod side_panel;
 pub mod view;
 
@@ -12,7 +13,7 @@ use super::App;
 use super::state::{ConnectState, ConnectionForm, View};
 use crate::context::AccessReport;
 use crate::overview::ConnectionOverview;
-use crate::pinterest::PinterestError;
+use crate::pinterest::{ConnectionState, PinterestError};
 use crate::store::{ConnectionUpdate, NewConnection, StoreError};
 
 /// How long the login waits for the browser's answer.
@@ -119,6 +120,15 @@ impl App {
     pub(super) fn on_connections(&mut self, event: Event, ctx: &egui::Context) {
         match event {
             Event::Loaded(Ok(rows)) => {
+                // A connection warned about that needs nothing now (reconnected here or in
+                // another process): what was said about it goes.
+                let now = crate::os::now();
+                for row in &rows {
+                    let name = &row.connection.name;
+                    if row.attention(now).is_none() && self.warned.remove(name) {
+                        self.state.notices.resolve(name);
+                    }
+                }
                 self.state.connections = rows;
                 self.warn_about_connections();
                 self.keep_fresh(ctx);
@@ -151,11 +161,21 @@ impl App {
             Event::Connected { name, result } => {
                 self.connect_task = None;
                 self.statuses.expire();
+                let again = self.state.connections.iter().any(|r| {
+                    r.connection.name == name && r.status.state != ConnectionState::NotConnected
+                });
                 self.state.connect = match result {
-                    Ok(report) => ConnectState::Done {
-                        name,
-                        summary: report.summary(),
-                    },
+                    Ok(report) => {
+                        // What was said about this connection no longer holds.
+                        self.state.notices.resolve(&name);
+                        self.warned.remove(&name);
+                        let done = if again { "Reconnected" } else { "Connected" };
+                        self.notify_about(&name, format!("{done} '{name}'."), false);
+                        ConnectState::Done {
+                            name,
+                            summary: report.summary(),
+                        }
+                    }
                     Err(error) => ConnectState::Failed {
                         name,
                         error: error.to_string(),
@@ -199,20 +219,27 @@ impl App {
         let now = crate::os::now();
         let mut warnings = Vec::new();
         for row in &self.state.connections {
+            let name = &row.connection.name;
             if let Some(text) = row.attention(now)
-                && self.warned.insert(row.connection.name.clone())
+                && self.warned.insert(name.clone())
             {
-                warnings.push(text);
+                warnings.push((Some(name.clone()), text));
             }
         }
         if !self.keyring_warned
             && let Some(trouble) = self.core().and_then(|c| c.secrets.trouble())
         {
             self.keyring_warned = true;
-            warnings.push(trouble);
+            warnings.push((None, trouble));
         }
-        for text in warnings {
-            self.alert("Connection needs you", text, true);
+        for (subject, text) in warnings {
+            if self.desktop_notifications {
+                super::notify::desktop("Connection needs you".into(), text.clone());
+            }
+            match subject {
+                Some(name) => self.notify_about(&name, text, true),
+                None => self.notify(text, true),
+            }
         }
     }
 }

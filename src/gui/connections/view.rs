@@ -3,7 +3,7 @@
 use eframe::egui::{self, RichText};
 
 use super::side_panel::state_line;
-use crate::display::relative;
+use crate::display::{relative, when};
 use crate::gui::Action;
 use crate::gui::connections::Action as Connections;
 use crate::gui::lists::Action as Lists;
@@ -88,6 +88,7 @@ pub fn ui(ui: &mut egui::Ui, state: &State, actions: &mut Vec<Action>) {
         .connections
         .iter()
         .find(|r| &r.connection.name == name);
+    super::banner::ui(ui, state, name, actions);
     if let Some(row) = row {
         show_tokens(ui, row);
     }
@@ -112,15 +113,18 @@ pub fn ui(ui: &mut egui::Ui, state: &State, actions: &mut Vec<Action>) {
             {
                 widgets::error(ui, error);
             }
+            // A refused login's Reconnect is in the banner above.
             let label = match row.map(|r| r.status.state) {
-                Some(ConnectionState::NotConnected) | None => "Connect",
-                _ => "Reconnect",
+                Some(ConnectionState::NotConnected) | None => Some("Connect"),
+                Some(ConnectionState::ReconnectRequired) => None,
+                Some(ConnectionState::Connected | ConnectionState::Refreshing) => Some("Reconnect"),
             };
             ui.horizontal(|ui| {
-                if ui
-                    .button(label)
-                    .on_hover_text("Opens Pinterest's login page in your browser")
-                    .clicked()
+                if let Some(label) = label
+                    && ui
+                        .button(label)
+                        .on_hover_text("Opens Pinterest's login page in your browser")
+                        .clicked()
                 {
                     actions.push(Connections::Connect(name.clone()).into());
                 }
@@ -263,17 +267,22 @@ fn text_row(ui: &mut egui::Ui, label: &str, value: &mut String, secret: bool) {
 
 fn show_tokens(ui: &mut egui::Ui, row: &ConnectionOverview) {
     let status = &row.status;
-    ui.label(RichText::new(state_line(row)).strong());
-    if let Some(message) = &status.message {
-        widgets::error(ui, message);
+    if !matches!(
+        status.state,
+        ConnectionState::Connected | ConnectionState::Refreshing
+    ) {
+        // The banner above says it; no expiry is promised for tokens Pinterest refuses.
+        return;
     }
+    ui.label(RichText::new(state_line(row)).strong());
     egui::Grid::new("tokens").num_columns(2).show(ui, |ui| {
-        let when = |at: Option<i64>| at.map(relative).unwrap_or_else(|| "-".into());
+        let at = |at: Option<i64>| at.map(when).unwrap_or_else(|| "-".into());
         ui.label("Access token expires");
-        ui.label(when(status.access_expires_at));
+        ui.label(at(status.access_expires_at))
+            .on_hover_text("Refreshed by itself before then, while the app or a command runs");
         ui.end_row();
         ui.label("Login lapses unless used");
-        ui.label(when(status.refresh_expires_at));
+        ui.label(at(status.refresh_expires_at));
         ui.end_row();
         ui.label("Last automatic refresh");
         ui.label(

@@ -11,7 +11,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use eframe::egui;
 
 use super::App;
-use super::state::{FileState, Loaded, PAGE_ROWS, ScanState};
+use super::picker::Picked;
+use super::state::{FileState, Loaded, PAGE_ROWS, PathPrompt, PathPurpose, ScanState};
 use crate::identity::Namespace;
 use crate::prepare::{PrepareError, write_rejects};
 use crate::source::{
@@ -27,6 +28,11 @@ pub enum Action {
         column: usize,
         namespace: Namespace,
     },
+    /// The path typed where no file dialog could open.
+    EditPath(String),
+    /// Opens (or saves to) the path typed.
+    SubmitPath,
+    ClosePathPrompt,
     CancelScan,
     /// Reads a page of rows for the table (the user scrolled to it).
     LoadPage(u64),
@@ -34,8 +40,8 @@ pub enum Action {
 }
 
 pub enum Event {
-    /// The dialog's answer: `None` when it was closed without a pick.
-    Picked(Option<PathBuf>),
+    /// The dialog's answer.
+    Picked(Picked),
     PreviewLoaded {
         path: PathBuf,
         result: Result<Preview, SourceError>,
@@ -53,8 +59,9 @@ pub enum Event {
         page: u64,
         result: Result<Vec<SampleRow>, SourceError>,
     },
-    /// `None` when the save dialog was closed without a place.
-    RejectsExported(Option<Result<(PathBuf, u64), PrepareError>>),
+    /// Where the save dialog said to write the rejects (nothing written yet).
+    RejectsTarget(Picked),
+    RejectsExported(Result<(PathBuf, u64), PrepareError>),
 }
 
 impl From<Action> for super::Action {
@@ -114,29 +121,39 @@ impl App {
                 }
             }
             Action::ExportRejects => {
-                let memory = self.memory();
-                let Some(plan) = self
-                    .state
-                    .loaded()
-                    .and_then(|l| l.preview.scan_plan(&memory).ok())
-                else {
-                    return;
-                };
                 let picker = self.picker.clone();
                 self.tasks.blocking(ctx, move |_| {
-                    Event::RejectsExported(picker.save_file("rejects.csv").map(|target| {
-                        write_rejects(&plan, &target, &AtomicBool::new(false))
-                            .map(|count| (target, count))
-                    }))
+                    Event::RejectsTarget(picker.save_file("rejects.csv"))
                 });
             }
+            Action::EditPath(text) => {
+                if let Some(prompt) = &mut self.state.path_prompt {
+                    prompt.text = text;
+                }
+            }
+            Action::SubmitPath => {
+                let Some(prompt) = self.state.path_prompt.take() else {
+                    return;
+                };
+                let path = PathBuf::from(prompt.text.trim());
+                match prompt.purpose {
+                    PathPurpose::Open => self.apply_file(Action::Open(path), ctx),
+                    PathPurpose::SaveRejects => self.export_rejects(path, ctx),
+                }
+            }
+            Action::ClosePathPrompt => self.state.path_prompt = None,
         }
     }
 
     pub(super) fn on_file(&mut self, event: Event, ctx: &egui::Context) {
         match event {
-            Event::Picked(Some(path)) => self.apply(Action::Open(path).into(), ctx),
-            Event::Picked(None) => {}
+            Event::Picked(Picked::Path(path)) => self.apply(Action::Open(path).into(), ctx),
+            Event::Picked(Picked::Cancelled) | Event::RejectsTarget(Picked::Cancelled) => {}
+            Event::Picked(Picked::Unavailable(why)) => self.prompt_path(PathPurpose::Open, why),
+            Event::RejectsTarget(Picked::Path(path)) => self.export_rejects(path, ctx),
+            Event::RejectsTarget(Picked::Unavailable(why)) => {
+                self.prompt_path(PathPurpose::SaveRejects, why)
+            }
             Event::PreviewLoaded { path, result } => {
                 let current = matches!(&self.state.file, FileState::Loading(p) if *p == path);
                 if !current {
@@ -198,8 +215,7 @@ impl App {
                     );
                 }
             }
-            Event::RejectsExported(None) => {}
-            Event::RejectsExported(Some(result)) => match result {
+            Event::RejectsExported(result) => match result {
                 Ok((path, count)) => self.notify(
                     format!(
                         "Saved {} rejects to {}",
@@ -211,6 +227,34 @@ impl App {
                 Err(error) => self.notify(format!("Could not export the rejects: {error}"), true),
             },
         }
+    }
+
+    /// Asks for a path in the window: the desktop could not show its file dialog.
+    fn prompt_path(&mut self, purpose: PathPurpose, why: String) {
+        let text = match purpose {
+            PathPurpose::Open => String::new(),
+            PathPurpose::SaveRejects => dirs::document_dir()
+                .or_else(dirs::home_dir)
+                .map(|d| d.join("rejects.csv").display().to_string())
+                .unwrap_or_default(),
+        };
+        self.state.path_prompt = Some(PathPrompt { purpose, text, why });
+    }
+
+    /// Writes the rejects report of the file open, under the current mapping, to `target`.
+    fn export_rejects(&mut self, target: PathBuf, ctx: &egui::Context) {
+        let memory = self.memory();
+        let Some(plan) = self
+            .state
+            .loaded()
+            .and_then(|l| l.preview.scan_plan(&memory).ok())
+        else {
+            return;
+        };
+        self.tasks.blocking(ctx, move |_| {
+            let written = write_rejects(&plan, &target, &AtomicBool::new(false));
+            Event::RejectsExported(written.map(|count| (target, count)))
+        });
     }
 
     /// The memory a pass may take: the core's, or the default one in the home when local state

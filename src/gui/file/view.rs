@@ -9,12 +9,19 @@ use crate::display::group;
 use crate::gui::Action;
 use crate::gui::command::Command;
 use crate::gui::file::Action as File;
-use crate::gui::state::{FileState, Loaded, PAGE_ROWS, ScanState};
+use crate::gui::state::{FileState, Loaded, PAGE_ROWS, PathPrompt, PathPurpose, ScanState};
 use crate::gui::widgets;
 use crate::identity::Namespace;
 use crate::source::{CellStatus, Preview, SampleRow, Summary};
 
-pub fn ui(ui: &mut egui::Ui, file: &FileState, hide: bool, actions: &mut Vec<Action>) {
+/// The file's screen; `offer_demo` adds the demo to the first-run screen (not in demo mode).
+pub fn ui(
+    ui: &mut egui::Ui,
+    file: &FileState,
+    hide: bool,
+    offer_demo: bool,
+    actions: &mut Vec<Action>,
+) {
     match file {
         FileState::Empty => {
             ui.add_space(24.0);
@@ -32,14 +39,23 @@ pub fn ui(ui: &mut egui::Ui, file: &FileState, hide: bool, actions: &mut Vec<Act
                     "or drop a file on this window ({} opens the dialog)",
                     Command::OpenFile.keys()
                 ));
-                ui.add_space(16.0);
-                ui.label(
-                    RichText::new(
-                        "No Pinterest app yet? Start with `audience-desk --demo` to try the \
-                         whole flow on a simulated Pinterest on this machine.",
-                    )
-                    .small(),
-                );
+                if offer_demo {
+                    ui.add_space(16.0);
+                    ui.label(
+                        "No Pinterest app yet? Try the whole flow on a simulated Pinterest on \
+                         this machine, with a sample file.",
+                    );
+                    if ui
+                        .button("Try the demo")
+                        .on_hover_text(
+                            "A demo connection and sample file, apart from your own; restart \
+                             the app to leave it",
+                        )
+                        .clicked()
+                    {
+                        actions.push(Action::TryDemo);
+                    }
+                }
             });
         }
         FileState::Loading(path) => {
@@ -91,17 +107,24 @@ fn show_loaded(ui: &mut egui::Ui, loaded: &Loaded, hide: bool, actions: &mut Vec
 }
 
 fn show_mapping(ui: &mut egui::Ui, loaded: &Loaded, actions: &mut Vec<Action>) {
-    // What is left of the column after the name and the selector; the reason is cut to it.
-    let reason_width = (ui.available_width() - 280.0).max(120.0);
+    // What is left of the column after the name and the selector; the reason wraps in it.
+    let reason_width = (ui.available_width() - 360.0).max(160.0);
     egui::Grid::new("mapping").striped(true).show(ui, |ui| {
         for column in &loaded.preview.columns {
             let label = ui.label(format!("{}. {}", column.index + 1, column.name));
             let combo = egui::ComboBox::from_id_salt(("namespace", column.index))
-                .selected_text(column.namespace.as_str())
+                .selected_text(column.namespace.label())
+                .width(200.0)
                 .show_ui(ui, |ui| {
                     for namespace in Namespace::ALL {
+                        let text = match namespace.list_type() {
+                            Some(list) => {
+                                format!("{} (to the {})", namespace.label(), list.label())
+                            }
+                            None => namespace.label().to_owned(),
+                        };
                         if ui
-                            .selectable_label(column.namespace == namespace, namespace.as_str())
+                            .selectable_label(column.namespace == namespace, text)
                             .clicked()
                             && namespace != column.namespace
                         {
@@ -121,16 +144,43 @@ fn show_mapping(ui: &mut egui::Ui, loaded: &Loaded, actions: &mut Vec<Action>) {
             } else {
                 RichText::new(&column.reason)
             };
-            // Cut to the column's width; the whole reason shows on hover.
-            let height = ui.text_style_height(&egui::TextStyle::Body);
-            ui.allocate_ui_with_layout(
-                egui::vec2(reason_width, height),
-                egui::Layout::left_to_right(egui::Align::Center),
-                |ui| ui.add(egui::Label::new(reason).truncate()),
-            );
+            // Wrapped to what is left of the width, with a warning when the column's values
+            // are mostly not of the kind it is read as.
+            ui.vertical(|ui| {
+                ui.set_max_width(reason_width);
+                ui.add(egui::Label::new(reason).wrap());
+                if let Some(warning) = mostly_invalid(loaded, column) {
+                    ui.add(
+                        egui::Label::new(RichText::new(warning).color(ui.visuals().warn_fg_color))
+                            .wrap(),
+                    );
+                }
+            });
             ui.end_row();
         }
     });
+}
+
+/// A column read as an identity whose counted values are mostly refused: likely mapped to the
+/// wrong kind (a name read as emails), said at the column.
+fn mostly_invalid(loaded: &Loaded, column: &crate::source::Column) -> Option<String> {
+    let ScanState::Done(summary) = &loaded.scan else {
+        return None;
+    };
+    let counts = summary
+        .columns
+        .iter()
+        .find(|c| c.name == column.name && c.namespace == Some(column.namespace))?;
+    let invalid = counts.invalid_total();
+    let filled = counts.valid + invalid;
+    (filled >= 10 && invalid * 2 > filled).then(|| {
+        format!(
+            "Only {} of {} filled values are valid as {}: is this the right kind for the column?",
+            group(counts.valid),
+            group(filled),
+            column.namespace.label()
+        )
+    })
 }
 
 fn show_scan(ui: &mut egui::Ui, scan: &ScanState, actions: &mut Vec<Action>) {
@@ -207,7 +257,11 @@ fn show_summary(ui: &mut egui::Ui, summary: &Summary) {
             ui.label("none");
         }
         for list in &summary.lists {
-            ui.label(format!("{} {}", list.list_type, group(list.unique)));
+            ui.label(format!(
+                "{} to the {}",
+                group(list.unique),
+                list.list_type.label()
+            ));
         }
     });
 }
@@ -235,14 +289,14 @@ fn show_rows(ui: &mut egui::Ui, loaded: &Loaded, hide: bool, actions: &mut Vec<A
     let rows = match &loaded.index {
         Some(index) => {
             ui.strong(format!(
-                "All {} rows: raw -> normalized -> SHA-256 -> status",
+                "All {} rows: status, raw -> normalized -> SHA-256",
                 group(index.rows())
             ));
             index.rows()
         }
         None => {
             ui.strong(format!(
-                "First {} rows: raw -> normalized -> SHA-256 -> status (all rows once counted)",
+                "First {} rows: status, raw -> normalized -> SHA-256 (all rows once counted)",
                 preview.rows.len()
             ));
             preview.rows.len() as u64
@@ -299,14 +353,15 @@ fn table(ui: &mut egui::Ui, row_height: f32) -> egui_extras::Table<'_> {
     TableBuilder::new(ui)
         .striped(true)
         .resizable(true)
-        .column(TableColumn::auto().at_least(56.0))
-        .column(TableColumn::auto().at_least(100.0))
-        .column(TableColumn::initial(200.0).clip(true))
-        .column(TableColumn::initial(200.0).clip(true))
-        .column(TableColumn::initial(180.0).clip(true))
-        .column(TableColumn::remainder())
+        .column(TableColumn::auto().at_least(48.0))
+        .column(TableColumn::auto().at_least(90.0))
+        .column(TableColumn::initial(190.0).at_least(120.0).clip(true))
+        .column(TableColumn::initial(230.0).clip(true))
+        .column(TableColumn::initial(210.0).clip(true))
+        .column(TableColumn::remainder().at_least(DIGEST_WIDTH))
         .header(row_height, |mut header| {
-            for title in ["Line", "Column", "Raw", "Normalized", "SHA-256", "Status"] {
+            // Status before the values: why a row is refused is what matters first.
+            for title in ["Line", "Column", "Status", "Raw", "Normalized", "SHA-256"] {
                 header.col(|ui| {
                     let label = ui.strong(title);
                     if title == "Status" {
@@ -322,6 +377,9 @@ fn table(ui: &mut egui::Ui, row_height: f32) -> egui_extras::Table<'_> {
 
 /// What the masked cells show instead of an identity.
 const HIDDEN: &str = "(hidden)";
+/// A digest is shown by its first characters, whole on hover: enough to tell rows apart.
+const DIGEST_SHOWN: usize = 12;
+const DIGEST_WIDTH: f32 = 120.0;
 
 fn draw_cell(
     row: &mut egui_extras::TableRow<'_, '_>,
@@ -334,16 +392,17 @@ fn draw_cell(
         ui.label(sample.line.to_string());
     });
     if let Some(problem) = sample.problem {
-        for _ in 0..4 {
-            row.col(|_| {});
-        }
+        row.col(|_| {});
         row.col(|ui| {
             // One message per row, on its first line.
             if cell == 0 {
-                widgets::error(ui, format!("whole row rejected: {problem}"))
+                widgets::error(ui, format!("row refused: {problem}"))
                     .on_hover_text(problem.advice());
             }
         });
+        for _ in 0..3 {
+            row.col(|_| {});
+        }
         return;
     }
     let Some(cell) = sample.cells.get(cell) else {
@@ -351,6 +410,20 @@ fn draw_cell(
     };
     row.col(|ui| {
         ui.label(&preview.columns[cell.column].name);
+    });
+    row.col(|ui| {
+        let text = cell.status.label();
+        match cell.status {
+            CellStatus::Invalid(reason) => {
+                widgets::error(ui, text).on_hover_text(reason.advice());
+            }
+            CellStatus::Duplicate | CellStatus::Empty => {
+                ui.weak(text);
+            }
+            _ => {
+                ui.label(text);
+            }
+        }
     });
     row.col(|ui| {
         if hide {
@@ -368,20 +441,56 @@ fn draw_cell(
         }
     });
     row.col(|ui| {
-        ui.monospace(cell.digest.as_deref().unwrap_or(""));
-    });
-    row.col(|ui| {
-        let text = cell.status.label();
-        match cell.status {
-            CellStatus::Invalid(reason) => {
-                widgets::error(ui, text).on_hover_text(reason.advice());
-            }
-            CellStatus::Duplicate | CellStatus::Empty => {
-                ui.weak(text);
-            }
-            _ => {
-                ui.label(text);
-            }
+        if let Some(digest) = &cell.digest {
+            let shown = digest.get(..DIGEST_SHOWN).unwrap_or(digest);
+            ui.monospace(format!("{shown}..."))
+                .on_hover_text(format!("SHA-256: {digest}"));
         }
     });
+}
+
+/// The path field offered where the desktop has no file dialog: it says so, and takes a path.
+pub fn path_prompt(ctx: &egui::Context, prompt: &PathPrompt, actions: &mut Vec<Action>) {
+    let (title, button) = match prompt.purpose {
+        PathPurpose::Open => ("Open a customer file", "Open"),
+        PathPurpose::SaveRejects => ("Save the rejects report", "Save"),
+    };
+    egui::Window::new(title)
+        .collapsible(false)
+        .resizable(false)
+        .default_width(520.0)
+        .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
+        .show(ctx, |ui| {
+            ui.add(
+                egui::Label::new(format!(
+                    "The file dialog cannot open: {}. Type the file's full path instead (or drop \
+                     the file on the window).",
+                    prompt.why
+                ))
+                .wrap(),
+            );
+            let label = ui.label("Path");
+            let mut text = prompt.text.clone();
+            let field = ui
+                .add(
+                    egui::TextEdit::singleline(&mut text)
+                        .hint_text("/home/you/exports/customers.csv")
+                        .desired_width(f32::INFINITY),
+                )
+                .labelled_by(label.id);
+            if field.changed() {
+                actions.push(File::EditPath(text.clone()).into());
+            }
+            let entered = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            ui.horizontal(|ui| {
+                let ready = !text.trim().is_empty();
+                if ui.add_enabled(ready, egui::Button::new(button)).clicked() || (entered && ready)
+                {
+                    actions.push(File::SubmitPath.into());
+                }
+                if ui.button("Cancel").clicked() {
+                    actions.push(File::ClosePathPrompt.into());
+                }
+            });
+        });
 }

@@ -124,7 +124,11 @@ impl App {
         }
         if self.throughput.due() {
             for (id, live) in &jobs.live {
-                let rate = live.progress.borrow().records_per_second;
+                // Paused, nothing is sent: the rate is zero, whatever the last measure said.
+                let rate = match live.control.is_paused() {
+                    true => 0.0,
+                    false => live.progress.borrow().records_per_second,
+                };
                 let point = [live.started.elapsed().as_secs_f64(), rate];
                 jobs.throughput.entry(*id).or_default().push(point);
             }
@@ -160,6 +164,10 @@ impl App {
         );
         let text = match (&p.state, &p.message) {
             (JobState::Completed, _) => format!("Job {job} completed: {counts}."),
+            // Said once, as a fact: the user asked for it.
+            (JobState::Cancelled, _) => {
+                format!("Job {job} cancelled: {counts}; Resume on the Jobs screen sends the rest.")
+            }
             (state, Some(message)) => format!("Job {job} {}: {counts}. {message}", state.label()),
             (state, None) => format!("Job {job} {}: {counts}.", state.label()),
         };
@@ -170,6 +178,7 @@ impl App {
             JobState::Failed | JobState::WaitingForReconnect => "Upload failed",
             JobState::Running | JobState::Paused => "Upload stopped",
         };
-        self.alert(summary, text, p.state != JobState::Completed);
+        let trouble = !matches!(p.state, JobState::Completed | JobState::Cancelled);
+        self.alert(summary, text, trouble);
     }
 }

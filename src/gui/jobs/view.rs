@@ -7,6 +7,7 @@ use crate::display::group;
 use crate::gui::Action;
 use crate::gui::command::Command;
 use crate::gui::jobs::Action as Jobs;
+use crate::gui::lists::Action as Lists;
 use crate::gui::state::{JobsState, State};
 use crate::gui::widgets;
 use crate::overview::JobOverview;
@@ -31,12 +32,44 @@ fn fraction(p: &JobProgress) -> f32 {
 }
 
 fn duration(seconds: f64) -> String {
-    let s = seconds.max(0.0).round() as u64;
-    match s {
-        0..60 => format!("{s} s"),
-        60..3600 => format!("{} min {} s", s / 60, s % 60),
-        _ => format!("{} h {} min", s / 3600, (s % 3600) / 60),
-    }
+    crate::display::duration(seconds.max(0.0).round() as u64)
+}
+
+/// A job's state as a badge, as the Audiences screen shows an audience's.
+/// `pausing`: asked to pause, with batches still in flight.
+fn state_badge(ui: &mut egui::Ui, state: JobState, pausing: bool) -> egui::Response {
+    use widgets::tone;
+    let (text, fill, hover) = match state {
+        JobState::Running if pausing => (
+            "pausing",
+            tone::WAITING,
+            "The batches in flight finish, then nothing is sent until you resume",
+        ),
+        JobState::Running => ("running", tone::BUSY, "Sending now"),
+        JobState::Paused => ("paused", tone::WAITING, "Nothing is sent until it resumes"),
+        JobState::WaitingForReconnect => (
+            "waiting for login",
+            tone::WAITING,
+            "Continues once its connection logs in again",
+        ),
+        JobState::Interrupted => (
+            "interrupted",
+            tone::WAITING,
+            "Stopped with the app or the machine; Resume continues it",
+        ),
+        JobState::Completed => ("completed", tone::GOOD, "Everything was sent"),
+        JobState::Failed => (
+            "failed",
+            tone::BAD,
+            "Resume sends what was not acknowledged",
+        ),
+        JobState::Cancelled => (
+            "cancelled",
+            tone::QUIET,
+            "Stopped by you; Resume sends what was not sent",
+        ),
+    };
+    widgets::badge(ui, text, fill, hover)
 }
 
 pub fn ui(ui: &mut egui::Ui, state: &State, actions: &mut Vec<Action>) {
@@ -98,6 +131,11 @@ pub fn ui(ui: &mut egui::Ui, state: &State, actions: &mut Vec<Action>) {
         .or(jobs.entries.first());
     if let Some(entry) = selected {
         egui::ScrollArea::vertical().show(ui, |ui| {
+            // A job waiting for its connection's login says so where it is shown.
+            let waiting = jobs.progress_of(entry).state == JobState::WaitingForReconnect;
+            if waiting || jobs.live.contains_key(&entry.row.id) {
+                crate::gui::connections::banner::ui(ui, state, &entry.row.connection, actions);
+            }
             detail(ui, jobs, entry, actions);
         });
     }
@@ -107,14 +145,31 @@ fn detail(ui: &mut egui::Ui, jobs: &JobsState, entry: &JobOverview, actions: &mu
     let id = entry.row.id;
     let p = jobs.progress_of(entry);
     let live = jobs.live.get(&id);
+    let pausing = live.is_some_and(|l| l.control.is_paused());
+    let paused = pausing && p.state == JobState::Paused;
     let throughput = jobs.throughput.get(&id);
-    ui.heading(format!("Job {id}: {}", p.state.label()));
-    ui.label(format!(
-        "{} to ad account {} via '{}'",
-        entry.row.file.display(),
-        entry.row.ad_account_id,
-        entry.row.connection
-    ));
+    ui.horizontal(|ui| {
+        ui.heading(format!("Job {id}"));
+        state_badge(ui, p.state, pausing);
+    });
+    ui.add(
+        egui::Label::new(format!(
+            "{} to ad account {} via '{}'",
+            entry.row.file.display(),
+            entry.row.ad_account_id,
+            entry.row.connection
+        ))
+        .wrap(),
+    );
+    let lists: Vec<String> = entry
+        .lists
+        .iter()
+        .map(|l| format!("{} ({})", l.list_name, l.list_type.label()))
+        .collect();
+    if !lists.is_empty() {
+        ui.add(egui::Label::new(format!("Lists: {}", lists.join(", "))).wrap());
+    }
+    ui.label(times(entry, live.is_some()));
     ui.add_space(4.0);
     let percent = fraction(&p) * 100.0;
     ui.add(egui::ProgressBar::new(fraction(&p)).text(format!(
@@ -153,6 +208,14 @@ fn detail(ui: &mut egui::Ui, jobs: &JobsState, entry: &JobOverview, actions: &mu
         }
         None => {}
     });
+    if p.state == JobState::Completed && live.is_none() {
+        let open = ui
+            .button("Open in Audiences")
+            .on_hover_text("The lists and audiences of this job's connection");
+        if open.clicked() {
+            actions.push(Lists::Show(entry.row.connection.clone()).into());
+        }
+    }
     if let Some(message) = &p.message {
         let color = match p.state {
             JobState::Failed | JobState::WaitingForReconnect => ui.visuals().error_fg_color,
@@ -171,12 +234,16 @@ fn detail(ui: &mut egui::Ui, jobs: &JobsState, entry: &JobOverview, actions: &mu
         row(
             "Rate-limit waits",
             format!(
-                "{} answers, {} waiting",
+                "{} answers; waited {} in all",
                 group(p.rate_limited),
                 duration(p.rate_limit_wait_ms as f64 / 1000.0)
             ),
         );
-        if live.is_some() {
+        if live.is_some() && pausing {
+            let word = if paused { "paused" } else { "pausing" };
+            row("Throughput", format!("0 records/s ({word})"));
+            row("Time left", word.into());
+        } else if live.is_some() {
             row(
                 "Throughput",
                 format!("{} records/s", group(p.records_per_second.round() as u64)),
@@ -207,6 +274,27 @@ fn detail(ui: &mut egui::Ui, jobs: &JobsState, entry: &JobOverview, actions: &mu
     }
     if let Some(report) = &entry.report {
         summary(ui, report);
+    }
+}
+
+/// When the job started, and when it ended and how long it took (local time).
+fn times(entry: &JobOverview, live: bool) -> String {
+    let row = &entry.row;
+    let started = crate::display::local_time(row.created_at);
+    let took = crate::display::duration((row.updated_at - row.created_at).max(0) as u64);
+    match row.state {
+        _ if live => format!(
+            "Started {started}; running for {}",
+            crate::display::duration((crate::os::now() - row.created_at).max(0) as u64)
+        ),
+        JobState::Completed | JobState::Failed | JobState::Cancelled => format!(
+            "Started {started}; ended {}, after {took}",
+            crate::display::local_time(row.updated_at)
+        ),
+        _ => format!(
+            "Started {started}; last sent {}",
+            crate::display::local_time(row.updated_at)
+        ),
     }
 }
 

@@ -73,3 +73,19 @@ pub enum ScanState {
     Failed(String),
     Cancelled,
 }
+
+/// What a typed path is for, when the system's file dialog cannot open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PathPurpose {
+    Open,
+    SaveRejects,
+}
+
+/// The path field offered instead of a file dialog the desktop cannot show.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PathPrompt {
+    pub purpose: PathPurpose,
+    pub text: String,
+    /// Why the dialog could not open.
+    pub why: String,
+}

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::syncs::{RunProgress, RunView, SyncOverview};
-use crate::upload::Control;
+use crate::upload::{Control, Mode};
 
 /// How often a sync saved from the Upload screen runs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +52,8 @@ pub struct SaveSyncForm {
     pub schedule: ScheduleChoice,
     pub every: u32,
     pub unit: PeriodUnit,
+    /// What each run does: mirror by default, as `sync add`.
+    pub mode: Mode,
 }
 
 impl Default for SaveSyncForm {
@@ -61,6 +63,7 @@ impl Default for SaveSyncForm {
             schedule: ScheduleChoice::ByHand,
             every: 1,
             unit: PeriodUnit::Hours,
+            mode: Mode::Mirror,
         }
     }
 }

@@ -219,7 +219,7 @@ impl App {
             delimiter: crate::source::Delimiter::Comma,
             columns: Vec::new(),
             target,
-            mode: form.mode,
+            mode: save.mode,
             create_audience: form.create_audience,
             schedule,
             batch_size: DEFAULT_BATCH_SIZE,

@@ -87,6 +87,7 @@ fn detail(ui: &mut egui::Ui, state: &State, sync: &SyncOverview, actions: &mut V
                 .color(health_color(ui, health)),
         );
     });
+    crate::gui::connections::banner::ui(ui, state, &sync.row.connection, actions);
     if let Some(problem) = &sync.problem {
         widgets::error(ui, problem);
     }

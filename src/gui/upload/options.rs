@@ -33,6 +33,10 @@ pub fn ui(ui: &mut egui::Ui, state: &State, actions: &mut Vec<Action>) {
         })
         .response
         .labelled_by(label.id);
+    if let Some(name) = &form.connection {
+        ui.add_space(4.0);
+        crate::gui::connections::banner::ui(ui, state, name, actions);
+    }
 
     ui.add_space(6.0);
     ui.label("Customer list");
@@ -144,13 +148,28 @@ fn save_as_sync(ui: &mut egui::Ui, state: &State, actions: &mut Vec<Action>) {
         .id_salt("save_as_sync")
         .show(ui, |ui| {
             let mut form = state.syncs.save.clone();
-            ui.label(
-                RichText::new(
-                    "Keeps the lists up to date from this file, with the settings above (Mirror \
-                     makes them hold exactly the file) and this mapping; each new version of the \
-                     file is checked against its columns.",
+            ui.add(
+                egui::Label::new(
+                    RichText::new(
+                        "Keeps the lists up to date from this file, with the connection and list \
+                         above and this mapping; each new version of the file is checked against \
+                         its columns.",
+                    )
+                    .small(),
                 )
-                .small(),
+                .wrap(),
+            );
+            ui.label("Each run");
+            ui.radio_value(
+                &mut form.mode,
+                Mode::Mirror,
+                "Mirror: the lists hold exactly the file",
+            );
+            ui.radio_value(&mut form.mode, Mode::Add, "Add: only adds what is new");
+            ui.radio_value(
+                &mut form.mode,
+                Mode::Remove,
+                "Remove: takes the file's people out",
             );
             let label = ui.label("Sync name");
             ui.add(

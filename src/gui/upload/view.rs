@@ -18,6 +18,6 @@ pub fn ui(ui: &mut egui::Ui, state: &State, actions: &mut Vec<Action>) {
             });
     }
     egui::CentralPanel::default().show(ui, |ui| {
-        file::view::ui(ui, &state.file, state.hide_identities, actions)
+        file::view::ui(ui, &state.file, state.hide_identities, !state.demo, actions)
     });
 }

@@ -281,3 +281,14 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_digest_of_an_empty_value_is_refused_in_both_email_namespaces() {
+    let empty = "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855";
+    assert_eq!(sent(Namespace::Email, empty), Err(Reason::DigestOfEmpty));
+    assert_eq!(
+        sent(Namespace::EmailSha256, empty),
+        Err(Reason::DigestOfEmpty)
+    );
+    assert_eq!(crate::identity::sha256("").to_hex(), empty.to_lowercase());
+}
