@@ -290,9 +290,11 @@ impl App {
     pub fn show(&mut self, ui: &mut egui::Ui) {
         let mut actions = self.shortcuts(ui);
         egui::Panel::top("toolbar").show(ui, |ui| self.toolbar(ui, &mut actions));
+        let side = (ui.available_width() * 0.2).clamp(170.0, 240.0);
         egui::Panel::left("connections")
             .resizable(true)
-            .default_size(240.0)
+            .default_size(side)
+            .size_range(150.0..=360.0)
             .show(ui, |ui| {
                 connections::side_panel::ui(ui, &self.state, &mut actions)
             });

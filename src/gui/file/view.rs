@@ -107,8 +107,13 @@ fn show_loaded(ui: &mut egui::Ui, loaded: &Loaded, hide: bool, actions: &mut Vec
 }
 
 fn show_mapping(ui: &mut egui::Ui, loaded: &Loaded, actions: &mut Vec<Action>) {
-    // What is left of the column after the name and the selector; the reason wraps in it.
-    let reason_width = (ui.available_width() - 360.0).max(160.0);
+    // What is left of the column after the name and the selector; the reason wraps in it, or
+    // goes under the selector when that leaves too little.
+    let narrow = ui.available_width() < 600.0;
+    let reason_width = match narrow {
+        true => (ui.available_width() - 120.0).max(160.0),
+        false => (ui.available_width() - 360.0).max(160.0),
+    };
     egui::Grid::new("mapping").striped(true).show(ui, |ui| {
         for column in &loaded.preview.columns {
             let label = ui.label(format!("{}. {}", column.index + 1, column.name));
@@ -144,6 +149,10 @@ fn show_mapping(ui: &mut egui::Ui, loaded: &Loaded, actions: &mut Vec<Action>) {
             } else {
                 RichText::new(&column.reason)
             };
+            if narrow {
+                ui.end_row();
+                ui.label("");
+            }
             // Wrapped to what is left of the width, with a warning when the column's values
             // are mostly not of the kind it is read as.
             ui.vertical(|ui| {
@@ -355,7 +364,7 @@ fn table(ui: &mut egui::Ui, row_height: f32) -> egui_extras::Table<'_> {
         .resizable(true)
         .column(TableColumn::auto().at_least(48.0))
         .column(TableColumn::auto().at_least(90.0))
-        .column(TableColumn::initial(190.0).at_least(120.0).clip(true))
+        .column(TableColumn::initial(150.0).at_least(110.0).clip(true))
         .column(TableColumn::initial(230.0).clip(true))
         .column(TableColumn::initial(210.0).clip(true))
         .column(TableColumn::remainder().at_least(DIGEST_WIDTH))

@@ -10,9 +10,12 @@ use crate::gui::state::State;
 
 pub fn ui(ui: &mut egui::Ui, state: &State, actions: &mut Vec<Action>) {
     if state.loaded().is_some() {
+        // A third of the room, within bounds, and not resizable: the preview keeps the rest at
+        // any window size, and no width forced once is remembered.
+        let width = (ui.available_width() * 0.32).clamp(250.0, 340.0);
         egui::Panel::right("upload_options")
-            .resizable(true)
-            .default_size(320.0)
+            .resizable(false)
+            .exact_size(width)
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| options::ui(ui, state, actions));
             });
