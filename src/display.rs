@@ -105,6 +105,35 @@ pub fn count(n: u64, singular: &str, plural: &str) -> String {
     }
 }
 
+/// Quotes an argument for a POSIX shell when it needs it.
+pub fn shell_quote(text: &str) -> String {
+    if !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./:=@".contains(&b))
+    {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+/// Names in a list, at most 20 of them then how many more: a message stays readable whatever
+/// the count.
+pub fn names(names: &[String]) -> String {
+    const SHOWN: usize = 20;
+    let mut text = names
+        .iter()
+        .take(SHOWN)
+        .map(|n| printable(n).into_owned())
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > SHOWN {
+        text += &format!(" and {} more", names.len() - SHOWN);
+    }
+    text
+}
+
 /// "in 29 days", "in 3 hours", "2 days ago": an instant relative to now.
 pub fn relative(at: i64) -> String {
     let delta = at - crate::os::now();

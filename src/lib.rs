@@ -4,7 +4,8 @@
 //! holds the tree to this order as `docs/architecture.md` states it, and no module folder may
 //! import its siblings in a circle):
 //!
-//! 1. `os`, `display`: the clock, processes, disk; how numbers and times read.
+//! 1. `os`, `display`, `remedy`: the clock, processes, disk; how numbers and times read;
+//!    the ways out of errors, as data.
 //! 2. `identity`: the rules, pure.
 //! 3. `home`: where local state lives and how it is written.
 //! 4. `source`, `prepare`: files read as streams; digests written for a dry look.
@@ -19,6 +20,7 @@
 pub mod os;
 
 pub mod display;
+pub mod remedy;
 
 pub mod identity;
 

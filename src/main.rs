@@ -24,8 +24,11 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            // One line, causes joined, as the command-line contract asks.
-            let error = format!("{error:#}");
+            // One line, causes joined, as the command-line contract asks; then what to run.
+            let fix = cli::remedy_of(&error)
+                .map(|command| format!("; to fix it: {command}"))
+                .unwrap_or_default();
+            let error = format!("{error:#}{fix}");
             eprintln!(
                 "audience-desk: {}",
                 audience_desk::display::printable(&error)

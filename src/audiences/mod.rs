@@ -38,12 +38,24 @@ pub enum AudienceError {
     Store(#[from] StoreError),
 }
 
+impl crate::remedy::HasRemedy for AudienceError {
+    fn remedy(&self) -> Option<crate::remedy::Remedy> {
+        match self {
+            AudienceError::Pinterest(e) => e.remedy(),
+            AudienceError::Store(e) => e.remedy(),
+            AudienceError::Invalid(_) | AudienceError::SharingRestricted(_) => None,
+        }
+    }
+}
+
 /// A customer list with the identities this app has in it (its ledger).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ListView {
     #[serde(flatten)]
     pub list: CustomerList,
     pub identities: u64,
+    /// The kind of identity it holds, when this app's jobs put them there.
+    pub list_type: Option<crate::identity::ListType>,
 }
 
 /// An audience with the estimated match rate: its size over the identities this app has in
@@ -84,8 +96,7 @@ impl Lookalike {
     pub fn check(&self) -> Result<(), AudienceError> {
         if self.seeds.is_empty() {
             return Err(AudienceError::Invalid(
-                "name at least one seed audience (--seed AUDIENCE_ID); `audience-desk lists \
-                 CONNECTION` shows the audiences"
+                "name at least one seed audience (the connection's lists show the audiences)"
                     .into(),
             ));
         }
@@ -160,7 +171,12 @@ fn what_the_app_knows(
         .into_iter()
         .map(|list| {
             let identities = store.ledger_count(&ad, &list.id)?;
-            Ok(ListView { list, identities })
+            let list_type = store.list_type_of(&list.id)?;
+            Ok(ListView {
+                list,
+                identities,
+                list_type,
+            })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
     let audiences = audiences
@@ -215,8 +231,8 @@ pub async fn create_lookalike(
             Ok(audience) => audience,
             Err(PinterestError::Api(e)) if e.status == 404 => {
                 return Err(AudienceError::Invalid(format!(
-                    "there is no audience {seed} in ad account {ad}; `audience-desk lists \
-                     {connection}` shows them"
+                    "there is no audience {seed} in ad account {ad} (the lists of \
+                     '{connection}' show them)"
                 )));
             }
             Err(e) => return Err(e.into()),
@@ -225,8 +241,8 @@ pub async fn create_lookalike(
         if status != "READY" {
             return Err(AudienceError::Invalid(format!(
                 "seed audience {seed} ({}) is {status}; a lookalike needs READY seeds. \
-                 Pinterest takes up to 48 hours to match a list; `audience-desk lists \
-                 {connection}` shows the status",
+                 Pinterest takes up to 48 hours to match a list, and the lists of \
+                 '{connection}' show its status",
                 audience.name.as_deref().unwrap_or("unnamed")
             )));
         }
@@ -266,7 +282,7 @@ pub async fn share(
     let ad = client.session().connection().ad_account_id.clone();
     if recipients.is_empty() {
         return Err(AudienceError::Invalid(
-            "name the ad accounts to share with (--with AD_ACCOUNT_ID)".into(),
+            "name the ad accounts to share with".into(),
         ));
     }
     for recipient in recipients {
@@ -353,6 +369,11 @@ mod tests {
             seeds: Vec::new(),
             ..lookalike("US", 3)
         };
-        assert!(none.check().unwrap_err().to_string().contains("--seed"));
+        assert!(
+            none.check()
+                .unwrap_err()
+                .to_string()
+                .contains("seed audience")
+        );
     }
 }

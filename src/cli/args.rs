@@ -321,7 +321,13 @@ pub struct SyncArgs {
     #[arg(long, value_name = "GLOB", requires = "folder")]
     pub pattern: Option<String>,
     /// New lists with this name, made on the first run (one per identity type), then kept.
-    #[arg(long, value_name = "NAME", conflicts_with = "list")]
+    /// `--list-name` is the older spelling.
+    #[arg(
+        long = "new-list",
+        visible_alias = "list-name",
+        value_name = "LISTNAME",
+        conflicts_with = "list"
+    )]
     pub list_name: Option<String>,
     /// An existing customer list.
     #[arg(long, value_name = "LIST_ID")]

@@ -159,12 +159,16 @@ pub async fn accounts(name: &str, json: bool) -> anyhow::Result<()> {
         return Ok(emit(&(serde_json::to_string_pretty(&accounts)? + "\n"))?);
     }
     let mut out = format!(
-        "  {:<19} {:<28} {:<16} {:<8} {}\n",
-        "ID", "NAME", "OWNER", "CURRENCY", "YOUR ROLES"
+        "  {:<19} {:<28} {:<16} {:<8} {:<8} {}\n",
+        "ID", "NAME", "OWNER", "CURRENCY", "UPLOADS", "YOUR ROLES"
     );
     for a in &accounts {
+        let uploads = a
+            .permissions
+            .iter()
+            .any(|p| crate::pinterest::audience_roles().contains(&p.as_str()));
         out += &format!(
-            "{} {:<19} {:<28} {:<16} {:<8} {}\n",
+            "{} {:<19} {:<28} {:<16} {:<8} {:<8} {}\n",
             if a.id == wanted { "*" } else { " " },
             a.id,
             a.name.as_deref().unwrap_or(""),
@@ -173,13 +177,15 @@ pub async fn accounts(name: &str, json: bool) -> anyhow::Result<()> {
                 .and_then(|o| o.username.as_deref())
                 .unwrap_or(""),
             a.currency.as_deref().unwrap_or(""),
+            if uploads { "yes" } else { "no" },
             a.permissions.join(", ")
         );
     }
     if !accounts.iter().any(|a| a.id == wanted) {
         out += &format!("\nThe connection's ad account {wanted} is not among them.\n");
     } else {
-        out += "\n* the connection's ad account\n";
+        out += "\n* the connection's ad account. Uploads need the Owner, Admin or Audience \
+                manager role.\n";
     }
     Ok(emit(&out)?)
 }

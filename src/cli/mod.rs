@@ -14,6 +14,30 @@ mod upload;
 
 pub use args::{Cli, Command, ConnectionCommand, FileArgs, SimArgs, SyncArgs, SyncCommand};
 
+/// The way out of a failed command, found along its causes, as the command line words it:
+/// a command to run.
+pub fn remedy_of(error: &anyhow::Error) -> Option<String> {
+    use crate::remedy::HasRemedy;
+    error.chain().find_map(|cause| {
+        let remedy = if let Some(e) = cause.downcast_ref::<crate::pinterest::PinterestError>() {
+            e.remedy()
+        } else if let Some(e) = cause.downcast_ref::<crate::store::StoreError>() {
+            e.remedy()
+        } else if let Some(e) = cause.downcast_ref::<crate::upload::JobError>() {
+            e.remedy()
+        } else if let Some(e) = cause.downcast_ref::<crate::source::SourceError>() {
+            e.remedy()
+        } else if let Some(e) = cause.downcast_ref::<crate::store::SecretError>() {
+            e.remedy()
+        } else if let Some(e) = cause.downcast_ref::<crate::audiences::AudienceError>() {
+            e.remedy()
+        } else {
+            None
+        };
+        remedy.map(|r| r.command())
+    })
+}
+
 /// Runs one command-line command; `gui` is the binary's to open.
 pub fn run(command: Command) -> anyhow::Result<()> {
     match command {

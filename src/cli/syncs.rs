@@ -112,7 +112,7 @@ fn add(name: &str, args: &SyncArgs) -> anyhow::Result<()> {
     let target = match (&args.list_name, &args.list) {
         (Some(name), _) => SyncTarget::NewList(name.clone()),
         (None, Some(id)) => SyncTarget::List(id.clone()),
-        (None, None) => anyhow::bail!("name the target: --list-name NAME or --list ID"),
+        (None, None) => anyhow::bail!("name the target: --new-list LISTNAME or --list LIST_ID"),
     };
     let mut settings = SyncSettings {
         source,
@@ -213,7 +213,7 @@ fn list(json: bool) -> anyhow::Result<()> {
     if syncs.is_empty() {
         return Ok(emit(
             "No syncs yet; save one with `audience-desk sync add NAME --connection C --file \
-             PATH --list-name NAME`.\n",
+             PATH --new-list LISTNAME`.\n",
         )?);
     }
     let mut out = format!(

@@ -47,6 +47,14 @@ pub async fn upload(
             "Nothing to send: the lists already match the file.\n",
         )?);
     }
+    // A connection that never logged in could only make a job that waits: say so first.
+    let status = core.connection_status(connection).await?;
+    if status.state == crate::pinterest::ConnectionState::NotConnected {
+        return Err(crate::pinterest::PinterestError::NotConnected {
+            connection: connection.to_owned(),
+        }
+        .into());
+    }
     let job = plan.create_job(&core)?;
     emit(&format!(
         "Job {job} started; if it stops, continue it with `audience-desk resume {job}`.\n"

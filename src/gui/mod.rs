@@ -59,6 +59,51 @@ pub enum Action {
     Audiences(audiences::Action),
 }
 
+/// The window's way to do what a remedy names: a button's label and its action. `None` where
+/// the window has no button for it (the problem's sentence says what to do).
+pub(crate) fn remedy_action(remedy: &crate::remedy::Remedy) -> Option<(String, Action)> {
+    use crate::remedy::Remedy;
+    Some(match remedy {
+        Remedy::Connect { connection } => (
+            format!("Log '{connection}' in"),
+            connections::Action::Connect(connection.clone()).into(),
+        ),
+        Remedy::StoreAppCredentials { connection } => (
+            format!("Open '{connection}' to enter its app ID and secret"),
+            connections::Action::Select(connection.clone()).into(),
+        ),
+        Remedy::UseNewLists => (
+            "Send to new lists instead".into(),
+            upload::Action::NewLists(true).into(),
+        ),
+        Remedy::PickExistingList => (
+            "Pick an existing list".into(),
+            upload::Action::NewLists(false).into(),
+        ),
+        Remedy::LookUpLists {
+            connection: Some(connection),
+        } => (
+            "Show the lists".into(),
+            lists::Action::Show(connection.clone()).into(),
+        ),
+        Remedy::EditSyncMapping { sync } => (
+            format!("Open sync '{sync}'"),
+            syncs::Action::Select(sync.clone()).into(),
+        ),
+        Remedy::ResumeJob { job } => (
+            format!("Resume job {job}"),
+            jobs::Action::Resume(*job).into(),
+        ),
+        Remedy::ListJobs => ("Show the jobs".into(), Action::ShowView(View::Jobs)),
+        Remedy::ListSyncs => ("Show the syncs".into(), Action::ShowView(View::Syncs)),
+        Remedy::AddConnection => ("New connection".into(), connections::Action::New.into()),
+        Remedy::LookUpLists { connection: None }
+        | Remedy::MapColumns
+        | Remedy::AddSync
+        | Remedy::MoveSecretsToFile => return None,
+    })
+}
+
 /// What the background tasks report, by feature.
 pub enum Event {
     /// The demo's simulator and home are up (or could not start).

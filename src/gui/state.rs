@@ -21,7 +21,8 @@ pub use file::{FileState, Loaded, PAGE_ROWS, PathPrompt, PathPurpose, ScanState}
 pub use jobs::{JobsState, LiveJob};
 pub use lists::{AccountsState, ListsState};
 pub use notices::Notices;
-pub use syncs::{LiveRun, PeriodUnit, SaveSyncForm, ScheduleChoice, SyncsState};
+
+pub use syncs::{LiveRun, PeriodUnit, SaveSyncForm, ScheduleChoice, SyncEditForm, SyncsState};
 pub use upload::{PlanState, UploadForm};
 
 use crate::overview::ConnectionOverview;
@@ -54,6 +55,29 @@ impl View {
             View::Connection => "Connection",
             View::Syncs => "Syncs",
         }
+    }
+}
+
+/// Something that went wrong, as the window says it: the core's sentence, and the way out
+/// it named, which the window offers as a button where it can.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub text: String,
+    pub remedy: Option<crate::remedy::Remedy>,
+}
+
+impl Problem {
+    pub fn of(error: &(impl std::fmt::Display + crate::remedy::HasRemedy)) -> Problem {
+        Problem {
+            text: error.to_string(),
+            remedy: error.remedy(),
+        }
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
     }
 }
 

@@ -89,6 +89,20 @@ fn count_mark(value: f64) -> String {
     crate::display::group(value.round() as u64)
 }
 
+/// A problem: its sentence, and a button for the way out when the window has one.
+pub fn problem(
+    ui: &mut egui::Ui,
+    problem: &crate::gui::state::Problem,
+    actions: &mut Vec<crate::gui::Action>,
+) {
+    error(ui, &problem.text);
+    if let Some((label, action)) = problem.remedy.as_ref().and_then(crate::gui::remedy_action)
+        && ui.button(label).clicked()
+    {
+        actions.push(action);
+    }
+}
+
 /// A status as a small colored tag: the same look for audiences, jobs and syncs.
 pub fn badge(ui: &mut egui::Ui, text: &str, fill: egui::Color32, hover: &str) -> Response {
     egui::Frame::new()

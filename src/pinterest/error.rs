@@ -1,5 +1,6 @@
 use std::fmt;
 
+use crate::remedy::{HasRemedy, Remedy};
 use crate::store::{SecretError, StoreError};
 
 /// A failure answer from Pinterest, with what support asks for.
@@ -57,22 +58,38 @@ pub enum PinterestError {
     Decode { context: String, message: String },
     #[error("{0}")]
     Config(String),
-    #[error(
-        "'{connection}' is not connected yet: run `audience-desk connect {connection}` (or use \
-         Connect in the app)"
-    )]
+    #[error("'{connection}' has not logged in to Pinterest yet")]
     NotConnected { connection: String },
-    #[error(
-        "'{connection}' must be connected again: {reason}. Run `audience-desk connect \
-         {connection}` (or use Reconnect in the app)"
-    )]
+    #[error("'{connection}' must log in to Pinterest again: {reason}")]
     ReconnectRequired { connection: String, reason: String },
+    #[error(
+        "'{connection}' has no Pinterest app ID and secret: store them with the connection, or \
+         set PINTEREST_APP_ID and PINTEREST_APP_SECRET"
+    )]
+    NoAppCredentials { connection: String },
     #[error("{0}")]
     OAuth(String),
     #[error(transparent)]
     Secrets(#[from] SecretError),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl HasRemedy for PinterestError {
+    fn remedy(&self) -> Option<Remedy> {
+        match self {
+            PinterestError::NotConnected { connection }
+            | PinterestError::ReconnectRequired { connection, .. } => Some(Remedy::Connect {
+                connection: connection.clone(),
+            }),
+            PinterestError::NoAppCredentials { connection } => Some(Remedy::StoreAppCredentials {
+                connection: connection.clone(),
+            }),
+            PinterestError::Secrets(e) => e.remedy(),
+            PinterestError::Store(e) => e.remedy(),
+            _ => None,
+        }
+    }
 }
 
 impl PinterestError {

@@ -212,14 +212,11 @@ impl Session {
     }
 
     pub fn app(&self) -> Result<&AppCredentials, PinterestError> {
-        self.app.as_ref().ok_or_else(|| {
-            PinterestError::Config(format!(
-                "no Pinterest app credentials for '{}': set PINTEREST_APP_ID and \
-                 PINTEREST_APP_SECRET, or store them with `audience-desk connection edit {} \
-                 --app-id ID --app-secret-stdin`",
-                self.connection.name, self.connection.name
-            ))
-        })
+        self.app
+            .as_ref()
+            .ok_or_else(|| PinterestError::NoAppCredentials {
+                connection: self.connection.name.clone(),
+            })
     }
 
     /// The OAuth protocol for this connection's app.

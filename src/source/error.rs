@@ -32,8 +32,8 @@ pub enum SourceError {
     },
 
     #[error(
-        "{} has no identity column (columns: {columns}); map one with \
-         --map COLUMN=email|email_sha256|gaid|idfa",
+        "{} has no identity column (columns: {columns}); say which column holds emails, \
+         hashed emails, GAIDs or IDFAs",
         path.display()
     )]
     NoIdentityColumn { path: PathBuf, columns: String },
@@ -41,7 +41,7 @@ pub enum SourceError {
     #[error("there is no column '{name}'; columns are: {available} (or use a 1-based number)")]
     UnknownColumn { name: String, available: String },
 
-    #[error("'{0}' is not a mapping: write COLUMN=NAMESPACE, for example --map \"E-mail=email\"")]
+    #[error("'{0}' is not a mapping: write COLUMN=NAMESPACE, for example \"E-mail=email\"")]
     BadMapping(String),
 
     #[error("{0}")]
@@ -66,6 +66,15 @@ pub enum SourceError {
         needed: u64,
         free: u64,
     },
+}
+
+impl crate::remedy::HasRemedy for SourceError {
+    fn remedy(&self) -> Option<crate::remedy::Remedy> {
+        match self {
+            SourceError::NoIdentityColumn { .. } => Some(crate::remedy::Remedy::MapColumns),
+            _ => None,
+        }
+    }
 }
 
 impl SourceError {

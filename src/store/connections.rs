@@ -184,11 +184,10 @@ impl Store {
         let connection = self.connection(name)?;
         let syncs = self.syncs_of_connection(connection.id)?;
         if !syncs.is_empty() {
-            return Err(StoreError::Invalid(format!(
-                "the connection '{name}' is used by the syncs {}; remove them first \
-                 (`audience-desk sync remove NAME`) or move them to another connection",
-                syncs.join(", ")
-            )));
+            return Err(StoreError::ConnectionInUse {
+                name: name.to_owned(),
+                syncs: crate::display::names(&syncs),
+            });
         }
         self.db()
             .execute("DELETE FROM connections WHERE id = ?1", [connection.id])?;

@@ -262,6 +262,19 @@ impl Store {
         Ok(())
     }
 
+    /// The kind of identity a list holds, when a job of this app made or filled it (Pinterest
+    /// does not say).
+    pub fn list_type_of(&self, list_id: &str) -> Result<Option<ListType>, StoreError> {
+        Ok(self
+            .db
+            .query_row(
+                "SELECT list_type FROM job_lists WHERE list_id = ?1 LIMIT 1",
+                [list_id],
+                |row| word(row, 0, list_type),
+            )
+            .optional()?)
+    }
+
     pub fn job_lists(&self, id: i64) -> Result<Vec<JobList>, StoreError> {
         let mut stmt = self.db.prepare(
             "SELECT list_type, list_name, list_id, audience_id FROM job_lists

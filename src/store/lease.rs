@@ -126,15 +126,9 @@ impl Store {
                 },
             )
             .optional()?
-            .ok_or_else(|| {
-                StoreError::Invalid(match what {
-                    Leased::Job => {
-                        format!("there is no job {id}; `audience-desk jobs` lists them")
-                    }
-                    Leased::Sync => {
-                        format!("there is no sync {id}; `audience-desk sync list` lists them")
-                    }
-                })
+            .ok_or(match what {
+                Leased::Job => StoreError::NoSuchJob(id),
+                Leased::Sync => StoreError::NoSuchSyncId(id),
             })?;
         let silent = now - holder.heartbeat;
         if let Some(token) = &holder.token

@@ -85,21 +85,44 @@ pub enum StoreError {
     NoSuchSync { name: String, known: Vec<String> },
     #[error("a sync named '{0}' already exists; pick another name or edit that one")]
     DuplicateSync(String),
+    #[error("there is no job {0}")]
+    NoSuchJob(i64),
+    #[error("there is no sync {0}")]
+    NoSuchSyncId(i64),
+    #[error(
+        "the connection '{name}' is used by the syncs {syncs}; remove them first, or move them to another connection"
+    )]
+    ConnectionInUse { name: String, syncs: String },
 }
 
 fn known_syncs(known: &[String]) -> String {
     if known.is_empty() {
-        "; there are no syncs yet (add one with `audience-desk sync add`)".into()
+        "; there are no syncs yet".into()
     } else {
-        format!("; syncs: {}", known.join(", "))
+        format!("; syncs: {}", crate::display::names(known))
     }
 }
 
 fn known_names(known: &[String]) -> String {
     if known.is_empty() {
-        "; there are no connections yet (add one with `audience-desk connection add`)".into()
+        "; there are no connections yet".into()
     } else {
-        format!("; connections: {}", known.join(", "))
+        format!("; connections: {}", crate::display::names(known))
+    }
+}
+
+impl crate::remedy::HasRemedy for StoreError {
+    fn remedy(&self) -> Option<crate::remedy::Remedy> {
+        use crate::remedy::Remedy;
+        match self {
+            StoreError::NoSuchConnection { known, .. } if known.is_empty() => {
+                Some(Remedy::AddConnection)
+            }
+            StoreError::NoSuchSync { known, .. } if known.is_empty() => Some(Remedy::AddSync),
+            StoreError::NoSuchJob(_) => Some(Remedy::ListJobs),
+            StoreError::NoSuchSyncId(_) => Some(Remedy::ListSyncs),
+            _ => None,
+        }
     }
 }
 

@@ -221,7 +221,8 @@ mod tests {
             said.contains("cannot reach (no desktop session bus)"),
             "{said}"
         );
-        assert!(said.contains("secrets move --to file"), "{said}");
+        let way_out = crate::remedy::HasRemedy::remedy(&unreachable.get("x").unwrap_err());
+        assert_eq!(way_out, Some(crate::remedy::Remedy::MoveSecretsToFile));
         assert!(!dir.path().join(SECRETS_FILE).exists());
     }
 

@@ -12,8 +12,7 @@ const SERVICE: &str = "audience-desk";
 pub enum SecretError {
     #[error(
         "the system keyring refused: {0}. Unlock it (log in to the desktop session) and try \
-         again; or keep secrets in a file readable by you only with AUDIENCE_DESK_SECRETS=file, \
-         then connect again"
+         again, or keep this home's secrets in a file readable by you only"
     )]
     Keyring(String),
     #[error("cannot use the secrets file {}: {source}", path.display())]
@@ -27,10 +26,20 @@ pub enum SecretError {
         "this home keeps its tokens and secrets in the system keyring, which this process \
          cannot reach ({why}). Run it inside your desktop session, where the keyring is \
          unlocked; or, for runs without one (cron, SSH), keep this home's secrets in a file \
-         readable by you only: run `audience-desk secrets move --to file` once inside the \
-         desktop session"
+         readable by you only"
     )]
     Unreachable { why: String },
+}
+
+impl crate::remedy::HasRemedy for SecretError {
+    fn remedy(&self) -> Option<crate::remedy::Remedy> {
+        match self {
+            SecretError::Keyring(_) | SecretError::Unreachable { .. } => {
+                Some(crate::remedy::Remedy::MoveSecretsToFile)
+            }
+            SecretError::File { .. } | SecretError::Corrupt { .. } => None,
+        }
+    }
 }
 
 /// Where secrets go. Keys are stable names such as `connection/3/refresh`.

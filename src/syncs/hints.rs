@@ -40,19 +40,6 @@ fn cron_fields(seconds: u64) -> (String, Option<String>) {
     (fields, note)
 }
 
-/// Quotes an argument for a POSIX shell when it needs it.
-fn sh_quote(text: &str) -> String {
-    if !text.is_empty()
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./:=@".contains(&b))
-    {
-        text.to_owned()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
-    }
-}
-
 /// What a scheduled run needs to reach the home's secrets, by scheduler: cron starts a run
 /// with almost no environment, so a keyring home's line names the session bus; systemd's user
 /// manager and Windows' tasks run within the user's session.
@@ -125,7 +112,11 @@ pub fn schedule_hints(
     let seconds = period_seconds(schedule);
     let program_text = program.display().to_string();
     let home_text = home.display().to_string();
-    let run = format!("{} sync run {}", sh_quote(&program_text), sh_quote(name));
+    let run = format!(
+        "{} sync run {}",
+        crate::display::shell_quote(&program_text),
+        crate::display::shell_quote(name)
+    );
     let mut out = String::new();
     match schedule {
         Schedule::Every { .. } => {}
@@ -148,8 +139,8 @@ pub fn schedule_hints(
     out += &format!(
         "{fields} {}AUDIENCE_DESK_HOME={} {run} >> {} 2>&1\n\n",
         needs.cron_env,
-        sh_quote(&home_text),
-        sh_quote(&home.join("sync.log").display().to_string())
+        crate::display::shell_quote(&home_text),
+        crate::display::shell_quote(&home.join("sync.log").display().to_string())
     );
     let unit = format!(
         "audience-desk-sync-{}",

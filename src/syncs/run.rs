@@ -198,9 +198,7 @@ impl Run<'_> {
                 Ended {
                     state: RunState::Failed,
                     message: Some(format!(
-                        "the connection '{}' needs a login: run `audience-desk connect {}` (or \
-                         Reconnect in the app){}",
-                        self.sync.connection,
+                        "the connection '{}' must log in to Pinterest first{}",
                         self.sync.connection,
                         status.message.map(|m| format!("; {m}")).unwrap_or_default()
                     )),

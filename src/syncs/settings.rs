@@ -83,8 +83,8 @@ impl Schedule {
             .map_err(|e| format!("'{text}' is not a period ({e}); write it like 30m, 6h or 1d"))?;
         if period < MIN_PERIOD {
             return Err(format!(
-                "every {text} is too often; the shortest period is a minute (use --on-change \
-                 to follow a file as it changes)"
+                "every {text} is too often; the shortest period is a minute (to follow a file \
+                 as it changes, run the sync on change instead)"
             ));
         }
         Ok(Schedule::Every {
@@ -138,21 +138,23 @@ impl SyncSettings {
                 .map_err(|e| format!("'{pattern}' is not a file-name pattern: {e}"))?;
         }
         if self.identity_columns().next().is_none() {
-            return Err("the sync maps no column to an identity; map one with \
-                        --map COLUMN=NAMESPACE"
-                .into());
+            return Err(
+                "the sync maps no column to an identity; map at least one column to a kind \
+                 of identity"
+                    .into(),
+            );
         }
         if let SyncTarget::List(id) = &self.target
             && (id.is_empty() || id.len() > 18 || !id.bytes().all(|b| b.is_ascii_digit()))
         {
             return Err(format!(
-                "'{id}' is not a customer list ID (digits only); `audience-desk lists NAME` \
-                 shows them"
+                "'{id}' is not a customer list ID (digits only; the connection's lists show \
+                 them)"
             ));
         }
         if matches!(self.target, SyncTarget::NewList(_)) && self.mode == Mode::Remove {
             return Err(
-                "a sync that removes needs an existing list: name it with --list ID".into(),
+                "a sync that removes needs an existing list: pick the list to remove from".into(),
             );
         }
         if self.batch_size == 0 {
@@ -192,8 +194,7 @@ impl SyncSettings {
         if !self.header && found.len() != self.columns.len() {
             return Err(format!(
                 "the file's columns no longer match the sync: it was saved with {} columns and \
-                 this file has {}; edit the sync's mapping (sync edit NAME --map ...) or fix \
-                 the file",
+                 this file has {}; edit the sync's mapping or fix the file",
                 self.columns.len(),
                 found.len()
             ));
@@ -206,8 +207,7 @@ impl SyncSettings {
         if self.header && !missing.is_empty() {
             return Err(format!(
                 "the file's columns no longer match the sync: {} {} gone (the file has {}); \
-                 nothing was sent. Fix the export, or edit the sync's mapping (sync edit NAME \
-                 --map COLUMN=NAMESPACE)",
+                 nothing was sent. Fix the export, or edit the sync's mapping",
                 missing
                     .iter()
                     .map(|c| format!("\"{}\" ({})", c.name, c.namespace))
@@ -324,8 +324,8 @@ mod tests {
     fn a_sync_that_removes_from_a_list_it_would_make_is_refused() {
         let mut remove = settings(&[("mail", Namespace::Email)], true);
         remove.mode = Mode::Remove;
-        assert!(remove.validate().unwrap_err().contains("--list"));
+        assert!(remove.validate().unwrap_err().contains("existing list"));
         let ignored = settings(&[("mail", Namespace::Ignore)], true);
-        assert!(ignored.validate().unwrap_err().contains("--map"));
+        assert!(ignored.validate().unwrap_err().contains("maps no column"));
     }
 }

@@ -111,12 +111,40 @@ pub enum JobError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Invalid(String),
-    #[error("there is no job {0}; `audience-desk jobs` lists them")]
+    #[error("there is no job {0}")]
     NoSuchJob(i64),
+    #[error("the file has no valid identity to send; the preview (or inspect) shows why")]
+    NothingValid,
+    #[error(
+        "list {list} is one list, but the file has {types} identities; map the others to \
+         ignore, or send to new lists (one per kind)"
+    )]
+    OneListManyKinds { list: String, types: String },
+    #[error("'{0}' is not a customer list ID (digits only)")]
+    NotAListId(String),
+    #[error("removing from a new list does nothing; pick the existing list to remove from")]
+    RemoveFromNewList,
     #[error(
         "job {0} was taken over by another process while this one was silent; it goes on there"
     )]
     TakenOver(i64),
+}
+
+impl crate::remedy::HasRemedy for JobError {
+    fn remedy(&self) -> Option<crate::remedy::Remedy> {
+        use crate::remedy::Remedy;
+        match self {
+            JobError::Source(e) => e.remedy(),
+            JobError::Pinterest(e) => e.remedy(),
+            JobError::Store(e) => e.remedy(),
+            JobError::NoSuchJob(_) => Some(Remedy::ListJobs),
+            JobError::NothingValid => Some(Remedy::MapColumns),
+            JobError::OneListManyKinds { .. } => Some(Remedy::UseNewLists),
+            JobError::NotAListId(_) => Some(Remedy::LookUpLists { connection: None }),
+            JobError::RemoveFromNewList => Some(Remedy::PickExistingList),
+            JobError::Invalid(_) | JobError::TakenOver(_) => None,
+        }
+    }
 }
 
 /// What one list will get.
@@ -192,32 +220,25 @@ pub fn plan_upload(
     )?;
     let types: Vec<ListType> = output.lists.iter().map(|l| l.list_type).collect();
     if types.is_empty() {
-        return Err(JobError::Invalid(
-            "the file has no valid identity to send; `audience-desk inspect FILE` shows why".into(),
-        ));
+        return Err(JobError::NothingValid);
     }
     if let Target::List(id) = &spec.target {
         if types.len() > 1 {
-            return Err(JobError::Invalid(format!(
-                "--list {id} is one list, but the file has {} identities; map the others to \
-                 ignore, or use --new-list to make one list per type",
-                types
+            return Err(JobError::OneListManyKinds {
+                list: id.clone(),
+                types: types
                     .iter()
                     .map(|t| t.as_str())
                     .collect::<Vec<_>>()
-                    .join(" and ")
-            )));
+                    .join(" and "),
+            });
         }
         if !id.bytes().all(|b| b.is_ascii_digit()) || id.is_empty() || id.len() > 18 {
-            return Err(JobError::Invalid(format!(
-                "'{id}' is not a customer list ID (digits only); `audience-desk lists NAME` shows them"
-            )));
+            return Err(JobError::NotAListId(id.clone()));
         }
     }
     if matches!(spec.target, Target::NewList(_)) && spec.mode == Mode::Remove {
-        return Err(JobError::Invalid(
-            "removing from a new list does nothing; name the list with --list ID".into(),
-        ));
+        return Err(JobError::RemoveFromNewList);
     }
     let mut lists = Vec::new();
     let mut warnings = Vec::new();

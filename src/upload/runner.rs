@@ -189,7 +189,7 @@ impl Job {
             Ok(()) if self.control.is_interrupted() => (
                 JobState::Interrupted,
                 Some(format!(
-                    "interrupted; continue with `audience-desk resume {}`",
+                    "interrupted; resume job {} to continue where it stopped",
                     self.id
                 )),
             ),
@@ -500,8 +500,8 @@ impl Job {
         self.set_state(
             JobState::WaitingForReconnect,
             Some(format!(
-                "waiting for reconnect: {reason}. Run `audience-desk connect {}` (or Reconnect \
-                 in the app); the job continues where it stopped",
+                "waiting for '{}' to log in to Pinterest again ({reason}); the job continues \
+                 where it stopped",
                 self.connection
             )),
         )

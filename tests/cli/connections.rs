@@ -138,7 +138,8 @@ async fn mistakes_get_one_line_and_a_failing_exit() {
     assert!(out.status.success());
     let out = env.run(&["lists", "EU"], None).await;
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("not connected yet"),
+        String::from_utf8_lossy(&out.stderr)
+            .contains("has not logged in to Pinterest yet; to fix it: audience-desk connect EU"),
         "{}",
         text(&out)
     );

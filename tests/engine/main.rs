@@ -12,3 +12,4 @@ mod pinterest_oauth;
 mod simulator;
 mod syncs_engine;
 mod upload_engine;
+mod wording;

@@ -196,8 +196,16 @@ async fn a_refused_refresh_token_requires_a_reconnect_and_stops_retrying() {
         "{error}"
     );
     assert!(
-        error.to_string().contains("audience-desk connect EU"),
+        error
+            .to_string()
+            .contains("'EU' must log in to Pinterest again"),
         "{error}"
+    );
+    assert_eq!(
+        audience_desk::remedy::HasRemedy::remedy(&error)
+            .unwrap()
+            .command(),
+        "audience-desk connect EU"
     );
     let status = world.core.status("EU").unwrap();
     assert_eq!(status.state, ConnectionState::ReconnectRequired);

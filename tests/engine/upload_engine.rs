@@ -189,7 +189,7 @@ async fn a_refused_refresh_token_waits_for_a_reconnect_then_completes() {
         waiting
             .message
             .unwrap()
-            .contains("audience-desk connect EU")
+            .contains("waiting for 'EU' to log in to Pinterest again")
     );
     assert!(waiting.records_acked < 1500);
     crate::common::connect(&world).await.unwrap();
@@ -303,7 +303,11 @@ async fn plans_refuse_what_cannot_work() {
         &mut |_| {},
     )
     .unwrap_err();
-    assert!(error.to_string().contains("--list"), "{error}");
+    assert!(error.to_string().contains("existing list"), "{error}");
+    assert_eq!(
+        audience_desk::remedy::HasRemedy::remedy(&error),
+        Some(audience_desk::remedy::Remedy::PickExistingList)
+    );
     let two = dir.path().join("two.csv");
     std::fs::write(
         &two,
@@ -320,6 +324,10 @@ async fn plans_refuse_what_cannot_work() {
     )
     .unwrap_err();
     assert!(error.to_string().contains("EMAIL and MAID"), "{error}");
+    assert_eq!(
+        audience_desk::remedy::HasRemedy::remedy(&error),
+        Some(audience_desk::remedy::Remedy::UseNewLists)
+    );
 }
 
 /// A list made by a first job, for jobs that add to an existing list (no creation phase).

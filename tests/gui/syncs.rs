@@ -11,7 +11,7 @@ use audience_desk::syncs::{Schedule, Source, SyncSettings, SyncTarget};
 use audience_desk::upload::Mode;
 use eframe::egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 
 fn write_people(path: &Path, header: &str, people: std::ops::Range<u32>) {
     let mut text = format!("{header},name\n");
@@ -102,6 +102,63 @@ fn save_as_sync_then_run_it_from_the_syncs_screen_and_read_its_history() {
         .collect();
     assert!(new_calls.is_empty(), "{new_calls:?}");
     harness.check_accessibility();
+}
+
+#[test]
+fn every_setting_of_a_sync_is_edited_in_the_window() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (mut harness, _sim, _home) = crate::common::ready_to_upload(&runtime, |home| {
+        let file = home.join("newsletter.csv");
+        write_people(&file, "email", 0..150);
+        file
+    });
+    harness.get_by_label("Save as sync").click();
+    harness.run_steps(2);
+    // Saved as a sync, it mirrors unless told otherwise, as `sync add` does.
+    let mirror = harness.get_by_label("Mirror: the lists hold exactly the file");
+    assert_eq!(
+        mirror.accesskit_node().toggled(),
+        Some(eframe::egui::accesskit::Toggled::True)
+    );
+    harness
+        .get_by_role_and_label(Role::TextInput, "Sync name")
+        .focus();
+    harness.step();
+    harness
+        .get_by_role_and_label(Role::TextInput, "Sync name")
+        .type_text("Nightly");
+    harness.run_steps(2);
+    harness.get_by_label("Save sync").click();
+    crate::common::step_until(&mut harness, "the sync saved", |h| {
+        h.query_by_label_contains("Saved sync 'Nightly'").is_some()
+    });
+    harness.get_by_label("Show syncs").click();
+    crate::common::step_until(&mut harness, "the Syncs screen", |h| {
+        h.query_by_label("Nightly: not run yet").is_some()
+    });
+
+    // The editor: a new name, add instead of mirror, run on change, the column ignored then
+    // mapped again.
+    harness.get_by_label("Edit settings...").click();
+    harness.run_steps(2);
+    harness.check_accessibility();
+    let name = harness.get_by_role_and_label(Role::TextInput, "Name");
+    name.focus();
+    harness.step();
+    harness
+        .get_by_role_and_label(Role::TextInput, "Name")
+        .type_text(" EU");
+    harness.run_steps(1);
+    harness.get_by_label("Add: only adds what is new").click();
+    harness.get_by_label("When the file changes").click();
+    harness.run_steps(2);
+    harness.get_by_label("Save settings").click();
+    crate::common::step_until(&mut harness, "the edit saved", |h| {
+        h.query_by_label("Nightly EU: not run yet").is_some()
+    });
+    harness.get_by_label("add the file's people");
+    harness.get_by_label("on change");
+    assert!(harness.query_by_label("Nightly: not run yet").is_none());
 }
 
 #[test]

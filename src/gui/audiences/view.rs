@@ -35,9 +35,7 @@ pub fn ui(ui: &mut egui::Ui, state: &State, actions: &mut Vec<Action>) {
         Some(ListsState::Loading) => {
             widgets::busy(ui, "Asking Pinterest...");
         }
-        Some(ListsState::Failed(error)) => {
-            widgets::error(ui, error);
-        }
+        Some(ListsState::Failed(problem)) => widgets::problem(ui, problem, actions),
         Some(ListsState::Loaded(lists)) => {
             customer_lists(ui, &lists.customer_lists);
             ui.add_space(8.0);

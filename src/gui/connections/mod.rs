@@ -10,7 +10,7 @@ use std::time::Duration;
 use eframe::egui;
 
 use super::App;
-use super::state::{ConnectState, ConnectionForm, View};
+use super::state::{ConnectState, ConnectionForm, Problem, View};
 use crate::context::AccessReport;
 use crate::overview::ConnectionOverview;
 use crate::pinterest::{ConnectionState, PinterestError};
@@ -178,7 +178,7 @@ impl App {
                     }
                     Err(error) => ConnectState::Failed {
                         name,
-                        error: error.to_string(),
+                        error: Problem::of(&error),
                     },
                 };
             }

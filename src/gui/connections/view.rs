@@ -111,7 +111,8 @@ pub fn ui(ui: &mut egui::Ui, state: &State, actions: &mut Vec<Action>) {
             if let ConnectState::Failed { name: who, error } = other
                 && who == name
             {
-                widgets::error(ui, error);
+                // Its way out is on this screen already (the fields, Connect).
+                widgets::error(ui, &error.text);
             }
             // A refused login's Reconnect is in the banner above.
             let label = match row.map(|r| r.status.state) {

@@ -6,7 +6,7 @@
 use eframe::egui;
 
 use super::App;
-use super::state::{AccountsState, ListsState, View};
+use super::state::{AccountsState, ListsState, Problem, View};
 use crate::overview::AdAccountLists;
 use crate::pinterest::{AdAccount, PinterestError};
 
@@ -80,7 +80,7 @@ impl App {
                         self.tell_news(std::mem::take(&mut lists.news));
                         ListsState::Loaded(lists)
                     }
-                    Err(error) => ListsState::Failed(error.to_string()),
+                    Err(error) => ListsState::Failed(Problem::of(&error)),
                 };
                 self.state.lists.insert(name, entry);
             }

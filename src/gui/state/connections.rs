@@ -23,6 +23,6 @@ pub enum ConnectState {
     },
     Failed {
         name: String,
-        error: String,
+        error: super::Problem,
     },
 }

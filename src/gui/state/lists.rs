@@ -17,5 +17,5 @@ pub enum AccountsState {
 pub enum ListsState {
     Loading,
     Loaded(AdAccountLists),
-    Failed(String),
+    Failed(super::Problem),
 }

@@ -82,7 +82,105 @@ pub struct SyncsState {
     pub history: Option<(String, Vec<RunView>)>,
     pub live: BTreeMap<String, LiveRun>,
     pub confirm_remove: bool,
+    /// The sync being edited, if any.
+    pub edit: Option<SyncEditForm>,
     pub save: SaveSyncForm,
     /// What saving the last "Save as sync" said.
     pub save_result: Option<Result<String, String>>,
+}
+
+/// A saved sync being edited in the window: every setting, as fields.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SyncEditForm {
+    /// The sync's name when the edit began.
+    pub editing: String,
+    pub name: String,
+    pub connection: String,
+    /// The file; for a folder sync, the folder, with `pattern`.
+    pub path: String,
+    pub pattern: Option<String>,
+    pub columns: Vec<crate::syncs::SavedColumn>,
+    pub new_list: bool,
+    /// The new lists' name, or the existing list's ID.
+    pub list: String,
+    pub mode: Mode,
+    pub create_audience: bool,
+    pub schedule: ScheduleChoice,
+    pub every: u32,
+    pub unit: PeriodUnit,
+    /// What the last save said when it was refused.
+    pub error: Option<String>,
+}
+
+impl SyncEditForm {
+    pub fn of(name: &str, connection: &str, settings: &crate::syncs::SyncSettings) -> Self {
+        use crate::syncs::{Schedule, Source, SyncTarget};
+        let (path, pattern) = match &settings.source {
+            Source::File(path) => (path.display().to_string(), None),
+            Source::Folder { dir, pattern } => (dir.display().to_string(), Some(pattern.clone())),
+        };
+        let (new_list, list) = match &settings.target {
+            SyncTarget::NewList(name) => (true, name.clone()),
+            SyncTarget::List(id) => (false, id.clone()),
+        };
+        let (schedule, every, unit) = match settings.schedule {
+            Schedule::Manual => (ScheduleChoice::ByHand, 1, PeriodUnit::Hours),
+            Schedule::OnChange => (ScheduleChoice::OnChange, 1, PeriodUnit::Hours),
+            Schedule::Every { seconds } => {
+                let unit = PeriodUnit::ALL
+                    .into_iter()
+                    .rev()
+                    .find(|u| seconds % u.seconds() == 0)
+                    .unwrap_or(PeriodUnit::Minutes);
+                let every = (seconds / unit.seconds()).clamp(1, u64::from(u32::MAX));
+                (ScheduleChoice::Every, every as u32, unit)
+            }
+        };
+        SyncEditForm {
+            editing: name.to_owned(),
+            name: name.to_owned(),
+            connection: connection.to_owned(),
+            path,
+            pattern,
+            columns: settings.columns.clone(),
+            new_list,
+            list,
+            mode: settings.mode,
+            create_audience: settings.create_audience,
+            schedule,
+            every,
+            unit,
+            error: None,
+        }
+    }
+
+    /// The settings as edited, on top of the saved ones (how the file is read stays).
+    pub fn settings(&self, saved: &crate::syncs::SyncSettings) -> crate::syncs::SyncSettings {
+        use crate::syncs::{Schedule, Source, SyncTarget};
+        let path = std::path::PathBuf::from(self.path.trim());
+        crate::syncs::SyncSettings {
+            source: match &self.pattern {
+                Some(pattern) => Source::Folder {
+                    dir: path,
+                    pattern: pattern.trim().to_owned(),
+                },
+                None => Source::File(path),
+            },
+            columns: self.columns.clone(),
+            target: match self.new_list {
+                true => SyncTarget::NewList(self.list.trim().to_owned()),
+                false => SyncTarget::List(self.list.trim().to_owned()),
+            },
+            mode: self.mode,
+            create_audience: self.create_audience,
+            schedule: match self.schedule {
+                ScheduleChoice::ByHand => Schedule::Manual,
+                ScheduleChoice::OnChange => Schedule::OnChange,
+                ScheduleChoice::Every => Schedule::Every {
+                    seconds: u64::from(self.every) * self.unit.seconds(),
+                },
+            },
+            ..saved.clone()
+        }
+    }
 }

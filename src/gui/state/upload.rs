@@ -42,5 +42,5 @@ pub enum PlanState {
         start: bool,
     },
     Ready(Box<Plan>),
-    Failed(String),
+    Failed(super::Problem),
 }

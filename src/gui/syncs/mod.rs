@@ -1,6 +1,7 @@
 //! Saved syncs: "Save as sync" on the Upload screen, the Syncs screen's list, history, Run
 //! now, Stop and Remove, and the watcher that runs due syncs while the window is open.
 
+mod editor;
 pub mod view;
 
 use std::sync::Arc;
@@ -9,7 +10,7 @@ use eframe::egui;
 use tokio::sync::watch;
 
 use super::App;
-use super::state::{LiveRun, SaveSyncForm, ScheduleChoice, View};
+use super::state::{LiveRun, SaveSyncForm, ScheduleChoice, SyncEditForm, View};
 use crate::store::StoreError;
 use crate::syncs::{
     DEFAULT_SETTLE, RunOutcome, RunProgress, RunView, Schedule, Source, SyncOverview, SyncSettings,
@@ -32,6 +33,11 @@ pub enum Action {
     AskRemove,
     CancelRemove,
     Remove(String),
+    /// Opens the editor of every setting of the sync.
+    OpenEditor(String),
+    EditSettings(SyncEditForm),
+    SaveSettings,
+    CloseEditor,
 }
 
 pub enum Event {
@@ -41,6 +47,8 @@ pub enum Event {
         result: Result<Vec<RunView>, StoreError>,
     },
     Saved(Result<String, JobError>),
+    /// An edit saved (the new name), or refused.
+    Edited(Result<String, JobError>),
     Removed(Result<String, StoreError>),
     /// A run this window started ended (`None`: another process had just run it).
     RunEnded {
@@ -87,6 +95,20 @@ impl App {
                     live.control.interrupt();
                 }
             }
+            Action::OpenEditor(name) => {
+                let form = syncs
+                    .entries
+                    .iter()
+                    .find(|s| s.row.name == name)
+                    .and_then(|s| {
+                        let settings = s.settings.as_ref()?;
+                        Some(SyncEditForm::of(&name, &s.row.connection, settings))
+                    });
+                syncs.edit = form;
+            }
+            Action::EditSettings(form) => syncs.edit = Some(form),
+            Action::CloseEditor => syncs.edit = None,
+            Action::SaveSettings => self.save_edit(ctx),
             Action::AskRemove => syncs.confirm_remove = true,
             Action::CancelRemove => syncs.confirm_remove = false,
             Action::Remove(name) => {
@@ -127,6 +149,18 @@ impl App {
                         .map_err(|e| e.to_string()),
                 );
                 self.load_syncs(ctx);
+            }
+            Event::Edited(Ok(name)) => {
+                self.state.syncs.edit = None;
+                self.state.syncs.selected = Some(name.clone());
+                self.state.syncs.history = None;
+                self.notify(format!("Saved the settings of sync '{name}'."), false);
+                self.load_syncs(ctx);
+            }
+            Event::Edited(Err(error)) => {
+                if let Some(form) = &mut self.state.syncs.edit {
+                    form.error = Some(error.to_string());
+                }
             }
             Event::Removed(result) => {
                 match result {
@@ -229,6 +263,31 @@ impl App {
         self.tasks.blocking(ctx, move |_| {
             let saved = crate::syncs::add(&core, &name, &connection, &settings);
             Event::Saved(saved.map(|row| row.name))
+        });
+    }
+
+    /// Saves the editor's settings over the sync's.
+    fn save_edit(&mut self, ctx: &egui::Context) {
+        let Some(core) = self.core() else { return };
+        let Some(form) = self.state.syncs.edit.clone() else {
+            return;
+        };
+        let Some(saved) = self
+            .state
+            .syncs
+            .entries
+            .iter()
+            .find(|s| s.row.name == form.editing)
+            .and_then(|s| s.settings.clone())
+        else {
+            return;
+        };
+        let settings = form.settings(&saved);
+        self.tasks.blocking(ctx, move |_| {
+            let name = form.name.trim();
+            let edited =
+                crate::syncs::edit(&core, &form.editing, name, &form.connection, &settings);
+            Event::Edited(edited.map(|row| row.name))
         });
     }
 

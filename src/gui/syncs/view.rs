@@ -91,7 +91,9 @@ fn detail(ui: &mut egui::Ui, state: &State, sync: &SyncOverview, actions: &mut V
     if let Some(problem) = &sync.problem {
         widgets::error(ui, problem);
     }
-    if let Some(settings) = &sync.settings {
+    if let Some(form) = state.syncs.edit.as_ref().filter(|f| f.editing == *name) {
+        super::editor::ui(ui, state, form, actions);
+    } else if let Some(settings) = &sync.settings {
         widgets::facts(ui, ("sync_settings", sync.row.id), |row| {
             row("Connection", sync.row.connection.clone());
             row("File", settings.source.describe());
@@ -131,10 +133,20 @@ fn detail(ui: &mut egui::Ui, state: &State, sync: &SyncOverview, actions: &mut V
         && sync.last.as_ref().is_some_and(|r| r.state.is_failure())
     {
         widgets::error(ui, message);
+        // A refused run is usually the sync's settings against a file that changed.
+        if sync
+            .last
+            .as_ref()
+            .is_some_and(|r| r.state == RunState::Refused)
+            && state.syncs.edit.is_none()
+            && ui.button("Edit the sync").clicked()
+        {
+            actions.push(Syncs::OpenEditor(name.clone()).into());
+        }
     }
     ui.add_space(8.0);
     match &state.syncs.history {
-        Some((of, runs)) if of == name => history(ui, sync.row.id, runs),
+        Some((of, runs)) if of == name => history(ui, sync.row.id, runs, actions),
         _ => {
             widgets::busy(ui, "Reading the runs...");
         }
@@ -172,10 +184,19 @@ fn controls(
             if ui.button("Keep it").clicked() {
                 actions.push(Syncs::CancelRemove.into());
             }
-        } else if ui
-            .add_enabled(live.is_none(), egui::Button::new("Remove sync..."))
-            .on_hover_text("Its lists stay on Pinterest and its jobs in the Jobs screen")
-            .clicked()
+        } else if state.syncs.edit.is_none()
+            && ui
+                .add_enabled(live.is_none(), egui::Button::new("Edit settings..."))
+                .on_hover_text("Name, connection, file, mapping, lists, mode and schedule")
+                .clicked()
+        {
+            actions.push(Syncs::OpenEditor(name.to_owned()).into());
+        }
+        if !state.syncs.confirm_remove
+            && ui
+                .add_enabled(live.is_none(), egui::Button::new("Remove sync..."))
+                .on_hover_text("Its lists stay on Pinterest and its jobs in the Jobs screen")
+                .clicked()
         {
             actions.push(Syncs::AskRemove.into());
         }
@@ -224,7 +245,7 @@ fn sent(run: &RunView) -> (u64, u64, u64) {
     })
 }
 
-fn history(ui: &mut egui::Ui, id: i64, runs: &[RunView]) {
+fn history(ui: &mut egui::Ui, id: i64, runs: &[RunView], actions: &mut Vec<Action>) {
     if runs.is_empty() {
         ui.label("No runs yet: Run now, or wait for its schedule.");
         return;
@@ -264,6 +285,8 @@ fn history(ui: &mut egui::Ui, id: i64, runs: &[RunView]) {
             for title in [
                 "Run",
                 "Started",
+                "Took",
+                "Job",
                 "State",
                 "Rows",
                 "Added",
@@ -280,7 +303,26 @@ fn history(ui: &mut egui::Ui, id: i64, runs: &[RunView]) {
                 let row = &run.row;
                 let (added, removed, unchanged) = sent(run);
                 ui.label(row.id.to_string());
-                ui.label(timestamp(row.started_at));
+                ui.label(crate::display::local_time(row.started_at))
+                    .on_hover_text(timestamp(row.started_at));
+                ui.label(row.ended_at.map_or(String::new(), |end| {
+                    crate::display::duration((end - row.started_at).max(0) as u64)
+                }));
+                match row.job_id {
+                    Some(job) => {
+                        if ui
+                            .small_button(format!("Job {job}"))
+                            .on_hover_text("The run's upload job, on the Jobs screen")
+                            .clicked()
+                        {
+                            actions.push(crate::gui::jobs::Action::Select(job).into());
+                            actions.push(Action::ShowView(crate::gui::state::View::Jobs));
+                        }
+                    }
+                    None => {
+                        ui.label("");
+                    }
+                }
                 let color = match row.state {
                     state if state.is_failure() => ui.visuals().error_fg_color,
                     RunState::Completed => Color32::from_rgb(0x2e, 0x9e, 0x4f),

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use eframe::egui;
 
 use super::App;
-use super::state::{PlanState, UploadForm};
+use super::state::{PlanState, Problem, UploadForm};
 use crate::source::{Preview, Progress};
 use crate::upload::{DEFAULT_BATCH_SIZE, JobError, JobSpec, Plan, Target, plan_upload};
 
@@ -20,6 +20,8 @@ pub enum Action {
     Plan {
         start: bool,
     },
+    /// Sends to new lists (`true`) or an existing one.
+    NewLists(bool),
 }
 
 pub enum Event {
@@ -56,6 +58,13 @@ impl App {
                 self.fetch_lists_shown(ctx);
             }
             Action::Plan { start } => self.plan(start, ctx),
+            Action::NewLists(new) => {
+                let form = UploadForm {
+                    new_list: new,
+                    ..self.state.upload.clone()
+                };
+                self.apply_upload(Action::Edit(form), ctx);
+            }
         }
     }
 
@@ -76,7 +85,7 @@ impl App {
                     self.run_job(job, ctx);
                 }
             }
-            Event::Planned(Err(error)) => self.state.plan = PlanState::Failed(error.to_string()),
+            Event::Planned(Err(error)) => self.state.plan = PlanState::Failed(Problem::of(&error)),
         }
     }
 

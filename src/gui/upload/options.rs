@@ -134,9 +134,7 @@ pub fn ui(ui: &mut egui::Ui, state: &State, actions: &mut Vec<Action>) {
                 ),
             );
         }
-        PlanState::Failed(error) => {
-            widgets::error(ui, error);
-        }
+        PlanState::Failed(problem) => widgets::problem(ui, problem, actions),
         PlanState::Ready(plan) => show_plan(ui, plan),
     }
 }
@@ -263,15 +261,27 @@ fn existing_list(
                         .map_or_else(|| format!("list {id}"), |n| format!("{n} ({id})"))
                 })
                 .unwrap_or_else(|| "pick a list".into());
+            // Only lists of the kinds the file holds (or of a kind this app cannot tell:
+            // Pinterest does not say, and only this app's own uploads record it).
+            let kinds = state
+                .loaded()
+                .map(|l| l.preview.list_types())
+                .unwrap_or_default();
+            let fits = |view: &&crate::audiences::ListView| {
+                view.list_type
+                    .is_none_or(|t| kinds.is_empty() || kinds.contains(&t))
+            };
+            let offered: Vec<_> = customer_lists.iter().filter(fits).collect();
             let label = ui.label("List");
             egui::ComboBox::from_id_salt("upload_list")
                 .selected_text(selected)
                 .width(ui.available_width())
                 .show_ui(ui, |ui| {
-                    for view in customer_lists {
+                    for view in &offered {
                         let list = &view.list;
+                        let kind = view.list_type.map_or("kind unknown", |t| t.label());
                         let text = format!(
-                            "{} ({}, {})",
+                            "{} ({}, {kind}, {})",
                             list.name.as_deref().unwrap_or("unnamed"),
                             list.id,
                             list.status.as_deref().unwrap_or("status unknown")
@@ -281,6 +291,16 @@ fn existing_list(
                 })
                 .response
                 .labelled_by(label.id);
+            let hidden = customer_lists.len() - offered.len();
+            if hidden > 0 {
+                ui.label(
+                    RichText::new(format!(
+                        "{} of other kinds than this file's are not offered.",
+                        crate::display::count(hidden as u64, "list", "lists")
+                    ))
+                    .small(),
+                );
+            }
             if customer_lists.is_empty() {
                 ui.label(RichText::new("The ad account has no customer lists yet.").small());
             }
@@ -291,8 +311,8 @@ fn existing_list(
         Some(ListsState::Loading) => {
             widgets::busy(ui, "Fetching the ad account's lists...");
         }
-        Some(ListsState::Failed(error)) => {
-            widgets::error(ui, error);
+        Some(ListsState::Failed(problem)) => {
+            widgets::problem(ui, problem, actions);
             if ui.small_button("Try again").clicked() {
                 actions.push(Lists::Load(connection).into());
             }
