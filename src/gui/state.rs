@@ -17,7 +17,9 @@ mod upload;
 
 pub use audiences::{AudienceDialog, AudiencesState, LookalikeForm};
 pub use connections::{ConnectState, ConnectionForm};
-pub use file::{FileState, Loaded, PAGE_ROWS, PathPrompt, PathPurpose, ScanState};
+pub use file::{
+    FileState, Found, Loaded, PAGE_ROWS, PathPrompt, PathPurpose, RowsShown, ScanState,
+};
 pub use jobs::{JobsState, LiveJob};
 pub use lists::{AccountsState, ListsState};
 pub use notices::Notices;

@@ -10,6 +10,7 @@ mod format;
 #[doc(hidden)]
 pub mod fuzzing;
 mod mapping;
+mod notable;
 mod open;
 mod preview;
 mod records;
@@ -24,6 +25,7 @@ pub use digests::{DigestList, Digests};
 pub use error::SourceError;
 pub use format::{Delimiter, Format, TextEncoding};
 pub use mapping::{ColumnRef, MapSpec};
+pub use notable::{NotableRows, notable_rows};
 pub use preview::{CellStatus, Preview, PreviewOptions, SampleCell, SampleRow};
 pub use records::MAX_LINE_BYTES;
 pub use scan::{ScanOutput, ScanPlan, scan};

@@ -144,3 +144,56 @@ fn the_first_screen_offers_the_demo() {
     harness.get_by_label_contains("Demo mode");
     assert!(harness.query_by_label("Try the demo").is_none());
 }
+
+#[test]
+fn the_rows_with_problems_or_repeats_are_shown_alone_and_gone_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mixed.csv");
+    let mut text = String::from("email\n");
+    for i in 0..3000 {
+        match i {
+            7 | 1500 | 2999 => text += "not-an-email\n",
+            100 | 2000 => text += "person1@example.com\n",
+            _ => text += &format!("person{i}@example.com\n"),
+        }
+    }
+    std::fs::write(&path, text).unwrap();
+    let picker = Arc::new(audience_desk::gui::FixedPicker(Some(path)));
+    let mut harness = crate::common::harness(App::new(picker));
+    harness.run_steps(2);
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::O);
+    wait_for_counts(&mut harness);
+
+    harness.get_by_label_contains("problems only").click();
+    crate::common::step_until(&mut harness, "the problems alone", |h| {
+        h.query_by_label_contains("3 rows with a problem of 3,000")
+            .is_some()
+    });
+    crate::common::step_until(&mut harness, "the refused rows", |h| {
+        h.query_all_by_label("rejected: not an email").count() == 3
+    });
+    assert!(
+        harness.query_by_label("valid").is_none(),
+        "only the problems"
+    );
+    harness.get_by_label_contains("duplicates (2)").click();
+    crate::common::step_until(&mut harness, "the repeats alone", |h| {
+        h.query_by_label_contains("2 rows with a repeat of 3,000")
+            .is_some()
+    });
+    harness.check_accessibility();
+
+    // Back to all rows, Next problem goes to each in turn.
+    harness.get_by_label("all rows").click();
+    harness.run_steps(2);
+    harness.get_by_label("Next problem").click();
+    harness.run_steps(3);
+    harness.get_by_label("Next problem").click();
+    harness.run_steps(3);
+    let loaded = harness.state().state.loaded().unwrap();
+    assert_eq!(loaded.problem_at, Some(1));
+    assert_eq!(loaded.scroll_to, None, "brought into view");
+    crate::common::step_until(&mut harness, "the second problem on screen", |h| {
+        h.query_by_label("1502").is_some()
+    });
+}

@@ -12,13 +12,18 @@ use eframe::egui;
 
 use super::App;
 use super::picker::Picked;
-use super::state::{FileState, Loaded, PAGE_ROWS, PathPrompt, PathPurpose, ScanState};
+use super::state::{
+    FileState, Found, Loaded, PAGE_ROWS, PathPrompt, PathPurpose, RowsShown, ScanState,
+};
 use crate::identity::Namespace;
 use crate::prepare::{PrepareError, write_rejects};
 use crate::source::{
-    MemoryBudget, Preview, PreviewOptions, Progress, RowIndex, SampleRow, SourceError, Summary,
-    read_rows, scan,
+    MemoryBudget, NotableRows, Preview, PreviewOptions, Progress, RowIndex, SampleRow, SourceError,
+    Summary, notable_rows, read_rows, scan,
 };
+
+/// Identities kept to find repeats for the "duplicates" view: about 16 bytes each.
+const NOTABLE_CAP: u64 = 10_000_000;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
@@ -28,6 +33,12 @@ pub enum Action {
         column: usize,
         namespace: Namespace,
     },
+    /// Shows all rows, the rows with a problem, or those with a repeat.
+    Show(RowsShown),
+    /// Brings the next row with a problem into view.
+    NextProblem,
+    /// The table brought the asked row into view.
+    Scrolled,
     /// The path typed where no file dialog could open.
     EditPath(String),
     /// Opens (or saves to) the path typed.
@@ -62,6 +73,11 @@ pub enum Event {
     /// Where the save dialog said to write the rejects (nothing written yet).
     RejectsTarget(Picked),
     RejectsExported(Result<(PathBuf, u64), PrepareError>),
+    /// The rows with a problem and with a repeat, for the pass of `generation`.
+    Notable {
+        generation: u64,
+        result: Result<NotableRows, SourceError>,
+    },
 }
 
 impl From<Action> for super::Action {
@@ -126,6 +142,21 @@ impl App {
                     Event::RejectsTarget(picker.save_file("rejects.csv"))
                 });
             }
+            Action::Show(shown) => {
+                if let Some(loaded) = self.state.loaded_mut() {
+                    loaded.shown = shown;
+                    loaded.scroll_to = Some(0);
+                }
+                if shown != RowsShown::All {
+                    self.find_notable(ctx);
+                }
+            }
+            Action::NextProblem => self.next_problem(ctx),
+            Action::Scrolled => {
+                if let Some(loaded) = self.state.loaded_mut() {
+                    loaded.scroll_to = None;
+                }
+            }
             Action::EditPath(text) => {
                 if let Some(prompt) = &mut self.state.path_prompt {
                     prompt.text = text;
@@ -179,7 +210,9 @@ impl App {
                 }
             }
             Event::ScanFinished { generation, result } => {
+                let mut find = false;
                 if let Some(loaded) = self.current(generation) {
+                    find = loaded.shown != RowsShown::All && result.is_ok();
                     loaded.scan = match result {
                         Ok((summary, index)) => {
                             loaded.index = Some(Arc::new(index));
@@ -190,6 +223,9 @@ impl App {
                         }
                         Err(error) => ScanState::Failed(error.to_string()),
                     };
+                }
+                if find {
+                    self.find_notable(ctx);
                 }
             }
             Event::Page {
@@ -215,6 +251,20 @@ impl App {
                     );
                 }
             }
+            Event::Notable { generation, result } => {
+                let mut go = false;
+                if let Some(loaded) = self.current(generation) {
+                    // "Next problem" asked before the rows were found: go there now.
+                    go = loaded.scroll_to == Some(usize::MAX);
+                    loaded.found = match result {
+                        Ok(rows) => Found::Rows(Box::new(rows)),
+                        Err(error) => Found::Failed(error.to_string()),
+                    };
+                }
+                if go {
+                    self.next_problem(ctx);
+                }
+            }
             Event::RejectsExported(result) => match result {
                 Ok((path, count)) => self.notify(
                     format!(
@@ -226,6 +276,49 @@ impl App {
                 ),
                 Err(error) => self.notify(format!("Could not export the rejects: {error}"), true),
             },
+        }
+    }
+
+    /// Finds the rows with a problem and with a repeat, once per pass over the file.
+    fn find_notable(&mut self, ctx: &egui::Context) {
+        let Some(loaded) = self.state.loaded_mut() else {
+            return;
+        };
+        let Some(index) = loaded.index.clone() else {
+            return;
+        };
+        if !matches!(loaded.found, Found::NotYet | Found::Failed(_)) {
+            return;
+        }
+        loaded.found = Found::Finding;
+        let (preview, generation) = (loaded.preview.clone(), loaded.generation);
+        self.tasks.blocking(ctx, move |_| {
+            let result = notable_rows(&preview, &index, NOTABLE_CAP, &AtomicBool::new(false));
+            Event::Notable { generation, result }
+        });
+    }
+
+    /// Brings the next row with a problem into view, after the one shown last.
+    fn next_problem(&mut self, ctx: &egui::Context) {
+        let Some(loaded) = self.state.loaded_mut() else {
+            return;
+        };
+        let per_row = loaded.preview.identity_columns().count().max(1);
+        match &loaded.found {
+            Found::Rows(rows) if !rows.problems.is_empty() => {
+                let at = loaded
+                    .problem_at
+                    .map_or(0, |at| (at + 1) % rows.problems.len());
+                loaded.problem_at = Some(at);
+                loaded.shown = RowsShown::All;
+                loaded.scroll_to = Some(rows.problems[at] as usize * per_row);
+            }
+            Found::Rows(_) => {}
+            // Asked before the rows are known: found first, then gone to.
+            _ => {
+                loaded.scroll_to = Some(usize::MAX);
+                self.find_notable(ctx);
+            }
         }
     }
 
@@ -274,9 +367,12 @@ impl App {
             return;
         };
         loaded.generation += 1;
-        // The pages show the old mapping; the rows are read again under the new one.
+        // The pages show the old mapping; the rows are read again under the new one, and so
+        // are the rows worth a look.
         loaded.pages.clear();
         loaded.loading_pages.clear();
+        loaded.found = Found::NotYet;
+        loaded.problem_at = None;
         match loaded.preview.scan_plan(&memory) {
             Ok(plan) => {
                 let cancel = Arc::new(AtomicBool::new(false));

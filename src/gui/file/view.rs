@@ -9,7 +9,9 @@ use crate::display::group;
 use crate::gui::Action;
 use crate::gui::command::Command;
 use crate::gui::file::Action as File;
-use crate::gui::state::{FileState, Loaded, PAGE_ROWS, PathPrompt, PathPurpose, ScanState};
+use crate::gui::state::{
+    FileState, Found, Loaded, PAGE_ROWS, PathPrompt, PathPurpose, RowsShown, ScanState,
+};
 use crate::gui::widgets;
 use crate::identity::Namespace;
 use crate::source::{CellStatus, Preview, SampleRow, Summary};
@@ -284,43 +286,70 @@ fn show_rows(ui: &mut egui::Ui, loaded: &Loaded, hide: bool, actions: &mut Vec<A
     if per_row == 0 {
         return;
     }
-    let mut hidden = hide;
-    if ui
-        .checkbox(&mut hidden, "Hide identities")
-        .on_hover_text(
-            "Masks the raw and normalized values (for sharing your screen); the digests and \
-             counts stay",
-        )
-        .changed()
-    {
-        actions.push(Action::HideIdentities(hidden));
-    }
-    let rows = match &loaded.index {
+    ui.horizontal_wrapped(|ui| {
+        let mut hidden = hide;
+        if ui
+            .checkbox(&mut hidden, "Hide identities")
+            .on_hover_text(
+                "Masks the raw and normalized values (for sharing your screen); the digests and \
+                 counts stay",
+            )
+            .changed()
+        {
+            actions.push(Action::HideIdentities(hidden));
+        }
+        if loaded.index.is_some() {
+            ui.separator();
+            show_choice(ui, loaded, actions);
+        }
+    });
+    let (rows, only) = match &loaded.index {
         Some(index) => {
-            ui.strong(format!(
-                "All {} rows: status, raw -> normalized -> SHA-256",
-                group(index.rows())
-            ));
-            index.rows()
+            let (shown, only) = loaded.shown_rows(index.rows());
+            let what = match (loaded.shown, only.is_some()) {
+                (RowsShown::Problems, true) => "rows with a problem",
+                (RowsShown::Duplicates, true) => "rows with a repeat",
+                _ => "rows",
+            };
+            let heading = match (loaded.shown, &loaded.found) {
+                (RowsShown::All, _) | (_, Found::Rows(_)) => format!(
+                    "{} {what} of {}: status, raw -> normalized -> SHA-256",
+                    group(shown),
+                    group(index.rows())
+                ),
+                (_, Found::Failed(error)) => format!("Could not look through the rows: {error}"),
+                (_, Found::NotYet | Found::Finding) => {
+                    "Looking through the rows; all rows meanwhile".into()
+                }
+            };
+            ui.strong(heading);
+            (shown, only)
         }
         None => {
             ui.strong(format!(
                 "First {} rows: status, raw -> normalized -> SHA-256 (all rows once counted)",
                 preview.rows.len()
             ));
-            preview.rows.len() as u64
+            (preview.rows.len() as u64, None)
         }
     };
     let row_height = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
     // Rows have one height: a cell never wraps onto a second line, it is cut.
     ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
     let mut wanted = BTreeSet::new();
+    let mut scroll = None;
     // Wider than a narrow window: the table scrolls sideways rather than losing columns.
+    if let Some(to) = loaded.scroll_to.filter(|to| *to != usize::MAX) {
+        actions.push(File::Scrolled.into());
+        ui.ctx().request_repaint();
+        scroll = Some(to);
+    }
     egui::ScrollArea::horizontal().show(ui, |ui| {
-        table(ui, row_height).body(|body| {
+        table(ui, row_height, scroll).body(|body| {
             body.rows(row_height, (rows * per_row) as usize, |mut row| {
                 let i = row.index() as u64;
-                let (file_row, cell) = (i / per_row, (i % per_row) as usize);
+                let (k, cell) = (i / per_row, (i % per_row) as usize);
+                let file_row = only.map_or(k, |rows| rows[k as usize]);
                 match sample_row(loaded, file_row, &mut wanted) {
                     Some(sample) => draw_cell(&mut row, preview, sample, cell, hide),
                     None => {
@@ -358,8 +387,51 @@ fn sample_row<'a>(
     None
 }
 
-fn table(ui: &mut egui::Ui, row_height: f32) -> egui_extras::Table<'_> {
-    TableBuilder::new(ui)
+/// All rows, only those with a problem, or those with a repeat; and Next problem.
+fn show_choice(ui: &mut egui::Ui, loaded: &Loaded, actions: &mut Vec<Action>) {
+    let counted = |pick: fn(&crate::source::NotableRows) -> usize| match &loaded.found {
+        Found::Rows(rows) => format!(" ({})", group(pick(rows) as u64)),
+        _ => String::new(),
+    };
+    ui.label("Show:");
+    for (shown, text) in [
+        (RowsShown::All, "all rows".to_owned()),
+        (
+            RowsShown::Problems,
+            format!("problems only{}", counted(|r| r.problems.len())),
+        ),
+        (
+            RowsShown::Duplicates,
+            format!("duplicates{}", counted(|r| r.duplicates.len())),
+        ),
+    ] {
+        if ui.radio(loaded.shown == shown, text).clicked() && loaded.shown != shown {
+            actions.push(File::Show(shown).into());
+        }
+    }
+    if let Found::Rows(rows) = &loaded.found
+        && let Some(cap) = rows.duplicates_capped
+    {
+        ui.label(
+            RichText::new(format!("repeats looked for among the first {}", group(cap))).small(),
+        );
+    }
+    let none = matches!(&loaded.found, Found::Rows(rows) if rows.problems.is_empty());
+    if ui
+        .add_enabled(!none, egui::Button::new("Next problem"))
+        .on_hover_text("Brings the next row with a problem into view")
+        .clicked()
+    {
+        actions.push(File::NextProblem.into());
+    }
+}
+
+fn table(ui: &mut egui::Ui, row_height: f32, scroll: Option<usize>) -> egui_extras::Table<'_> {
+    let mut builder = TableBuilder::new(ui);
+    if let Some(row) = scroll {
+        builder = builder.scroll_to_row(row, Some(egui::Align::Center));
+    }
+    builder
         .striped(true)
         .resizable(true)
         .column(TableColumn::auto().at_least(48.0))

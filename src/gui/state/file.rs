@@ -29,6 +29,35 @@ pub struct Loaded {
     /// Pages of `PAGE_ROWS` rows read for the table, by page number; a few are kept.
     pub pages: BTreeMap<u64, Vec<SampleRow>>,
     pub loading_pages: BTreeSet<u64>,
+    /// Which rows the table shows.
+    pub shown: RowsShown,
+    /// The rows with a problem and the rows with a repeat, once a pass has found them.
+    pub found: Found,
+    /// The problem "Next problem" went to last, by its place among the problems.
+    pub problem_at: Option<usize>,
+    /// A table row to bring into view on the next frame.
+    pub scroll_to: Option<usize>,
+}
+
+/// Which rows the preview's table shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RowsShown {
+    #[default]
+    All,
+    /// Rows refused whole or with a refused value.
+    Problems,
+    /// Rows with a value that came earlier in the file.
+    Duplicates,
+}
+
+/// The rows a pass over the file found, by data row number.
+#[derive(Debug, Default)]
+pub enum Found {
+    #[default]
+    NotYet,
+    Finding,
+    Rows(Box<crate::source::NotableRows>),
+    Failed(String),
 }
 
 /// Rows the table reads at once when scrolled past the preview's first rows.
@@ -45,6 +74,25 @@ impl Loaded {
             index: None,
             pages: BTreeMap::new(),
             loading_pages: BTreeSet::new(),
+            shown: RowsShown::All,
+            found: Found::NotYet,
+            problem_at: None,
+            scroll_to: None,
+        }
+    }
+
+    /// The file row a table row stands for, and how many rows the table has.
+    pub fn shown_rows(&self, all: u64) -> (u64, Option<&[u64]>) {
+        match (self.shown, &self.found) {
+            (RowsShown::All, _) | (_, Found::NotYet | Found::Finding | Found::Failed(_)) => {
+                (all, None)
+            }
+            (RowsShown::Problems, Found::Rows(rows)) => {
+                (rows.problems.len() as u64, Some(&rows.problems))
+            }
+            (RowsShown::Duplicates, Found::Rows(rows)) => {
+                (rows.duplicates.len() as u64, Some(&rows.duplicates))
+            }
         }
     }
 
