@@ -9,8 +9,13 @@ set -euo pipefail
 out="${1:-screenshots}"
 mkdir -p "$out"
 cd "$(dirname "$0")/.."
-cargo build --release --quiet
-bin="$PWD/target/release/audience-desk"
+# AUDIENCE_DESK_BIN runs another build (a debug one) instead of building the release binary.
+if [[ -n "${AUDIENCE_DESK_BIN:-}" ]]; then
+    bin="$(realpath "$AUDIENCE_DESK_BIN")"
+else
+    cargo build --release --quiet
+    bin="$PWD/target/release/audience-desk"
+fi
 
 # A display of our own, and a home of our own so the user's settings are not touched.
 display=":$((90 + RANDOM % 9))"

@@ -324,10 +324,10 @@ fn describe_report(report: &RunReport) -> String {
         .map(|(reason, n)| format!("{reason} {}", group(*n)))
         .collect();
     let mut out = format!(
-        "  {} rows, {} valid, {} duplicates{}\n",
-        group(report.rows),
+        "  {}, {} valid, {}{}\n",
+        crate::display::count(report.rows, "row", "rows"),
         group(report.valid),
-        group(report.duplicates),
+        crate::display::count(report.duplicates, "duplicate", "duplicates"),
         if rejected.is_empty() {
             String::new()
         } else {
@@ -347,12 +347,16 @@ fn describe_report(report: &RunReport) -> String {
     }
     if report.records_planned > 0 {
         out += &format!(
-            "  sent {} of {} records; {} retries, {} rate-limit answers, {:.1} s waiting\n",
+            "  sent {} of {}; {}, {}, {} waiting\n",
             group(report.records_sent),
-            group(report.records_planned),
-            report.retries,
-            report.rate_limited,
-            report.rate_limit_wait_ms as f64 / 1000.0
+            crate::display::count(report.records_planned, "record", "records"),
+            crate::display::count(report.retries, "retry", "retries"),
+            crate::display::count(
+                report.rate_limited,
+                "rate-limit answer",
+                "rate-limit answers"
+            ),
+            crate::display::duration(report.rate_limit_wait_ms / 1000)
         );
     }
     out

@@ -10,6 +10,7 @@ use super::args::FileArgs;
 use super::progress;
 use super::text::{emit, group};
 use crate::context::Core;
+use crate::display::count;
 use crate::overview::JobOverview;
 use crate::store::JobState;
 use crate::upload::{Control, JobProgress, JobReport, JobSpec, Plan, plan_upload, run_job};
@@ -126,12 +127,12 @@ pub fn describe_plan(plan: &Plan) -> String {
     let invalid: u64 = s.columns.iter().map(|c| c.invalid_total()).sum();
     let duplicates: u64 = s.columns.iter().map(|c| c.duplicates).sum();
     let mut out = format!(
-        "{}: {} rows; {} invalid cells, {} rows rejected whole, {} duplicates.\n",
+        "{}: {}; {}, {} refused whole, {}.\n",
         plan.file.display(),
-        group(s.rows),
-        group(invalid),
-        group(s.row_rejects.values().sum()),
-        group(duplicates)
+        count(s.rows, "row", "rows"),
+        count(invalid, "invalid cell", "invalid cells"),
+        count(s.row_rejects.values().sum(), "row", "rows"),
+        count(duplicates, "duplicate", "duplicates")
     );
     let verb = plan.spec.mode.as_str();
     out += &format!(
@@ -164,17 +165,16 @@ pub fn describe_plan(plan: &Plan) -> String {
 fn describe_report(report: &JobReport) -> String {
     let p = &report.progress;
     let mut out = format!(
-        "Job {}: {}. {} of {} records acknowledged in {} of {} batches; {} retries, {} rate-limit \
-         answers, {:.1} s waiting on the rate limit.\n",
+        "Job {}: {}. {} of {} acknowledged in {} of {}; {}, {}, {} waiting on the rate limit.\n",
         p.job_id,
         p.state.label(),
         group(p.records_acked),
-        group(p.records_total),
+        count(p.records_total, "record", "records"),
         group(p.batches_acked),
-        group(p.batches_total),
-        p.retries,
-        p.rate_limited,
-        p.rate_limit_wait_ms as f64 / 1000.0
+        count(p.batches_total, "batch", "batches"),
+        count(p.retries, "retry", "retries"),
+        count(p.rate_limited, "rate-limit answer", "rate-limit answers"),
+        crate::display::duration(p.rate_limit_wait_ms / 1000)
     );
     if let Some(message) = &p.message {
         out += &format!("{message}\n");
@@ -186,10 +186,10 @@ fn describe_report(report: &JobReport) -> String {
             .map(|(r, n)| format!("{r} {}", group(*n)))
             .collect();
         out += &format!(
-            "The file: {} rows, {} valid values, {} duplicates{}.\n",
-            group(p.rows_read),
-            group(p.valid),
-            group(p.duplicates),
+            "The file: {}, {}, {}{}.\n",
+            count(p.rows_read, "row", "rows"),
+            count(p.valid, "valid value", "valid values"),
+            count(p.duplicates, "duplicate", "duplicates"),
             if invalid.is_empty() {
                 String::new()
             } else {

@@ -68,7 +68,7 @@ fn save_as_sync_then_run_it_from_the_syncs_screen_and_read_its_history() {
         h.query_by_label("Nightly: not run yet").is_some()
     });
     harness.get_by_label("mirror: the list holds exactly the file");
-    harness.get_by_label("email as email");
+    harness.get_by_label("email as Email");
     harness.get_by_label_contains("No runs yet");
 
     run_now_and_wait(&mut harness, 1);

@@ -29,6 +29,8 @@ pub enum Action {
     AskRemove,
     Remove(String),
     CloseDialog,
+    /// The form just opened was brought into view.
+    Revealed,
 }
 
 pub enum Event {
@@ -75,6 +77,7 @@ impl App {
                 audiences.selected = Some(id);
                 self.load_selected_history(ctx);
             }
+            Action::Revealed => audiences.reveal = false,
             Action::OpenLookalike => {
                 let seed = self
                     .state
@@ -82,6 +85,7 @@ impl App {
                     .and_then(|a| a.audience.name.clone());
                 let audiences = &mut self.state.audiences;
                 audiences.said = None;
+                audiences.reveal = true;
                 audiences.dialog = AudienceDialog::Lookalike(LookalikeForm {
                     name: format!("Lookalike of {}", seed.unwrap_or_default()),
                     country: "US".into(),
@@ -92,6 +96,7 @@ impl App {
             Action::CreateLookalike => self.create_lookalike(ctx),
             Action::OpenShare => {
                 audiences.said = None;
+                audiences.reveal = true;
                 audiences.dialog = AudienceDialog::Share(Default::default());
                 self.load_shared(ctx, None);
                 if let Some(name) = self.state.audiences_connection().cloned()
@@ -114,6 +119,7 @@ impl App {
             }
             Action::AskRemove => {
                 audiences.said = None;
+                audiences.reveal = true;
                 audiences.dialog = AudienceDialog::Remove;
             }
             Action::Remove(id) => self.remove_audience(id, ctx),

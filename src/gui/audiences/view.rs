@@ -212,6 +212,7 @@ fn selected(
         }
     });
     let busy = state.audiences.busy;
+    let top = ui.cursor().top();
     match &state.audiences.dialog {
         AudienceDialog::None => {}
         AudienceDialog::Lookalike(form) => lookalike(ui, form, busy, actions),
@@ -232,6 +233,12 @@ fn selected(
                 });
             });
         }
+    }
+    // A form just opened is brought into view: it may open below the fold.
+    if state.audiences.reveal && state.audiences.dialog != AudienceDialog::None {
+        let shown = egui::Rect::from_x_y_ranges(ui.max_rect().x_range(), top..=ui.cursor().top());
+        ui.scroll_to_rect(shown, Some(egui::Align::Center));
+        actions.push(Audiences::Revealed.into());
     }
     if busy {
         widgets::busy(ui, "Asking Pinterest...");

@@ -35,6 +35,8 @@ pub struct AudiencesState {
     pub shared: Option<(String, Result<Vec<SharedAudienceAccount>, String>)>,
     /// Work under way for the dialog (making a lookalike, sharing, removing).
     pub busy: bool,
+    /// A form opened that the screen has not brought into view yet.
+    pub reveal: bool,
     /// What the last of that work said.
     pub said: Option<Result<String, String>>,
 }

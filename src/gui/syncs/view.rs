@@ -99,7 +99,7 @@ fn detail(ui: &mut egui::Ui, state: &State, sync: &SyncOverview, actions: &mut V
             row("File", settings.source.describe());
             let mapped: Vec<String> = settings
                 .identity_columns()
-                .map(|c| format!("{} as {}", c.name, c.namespace))
+                .map(|c| format!("{} as {}", c.name, c.namespace.label()))
                 .collect();
             row("Columns", mapped.join(", "));
             row(
