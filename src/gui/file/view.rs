@@ -312,7 +312,11 @@ fn show_rows(ui: &mut egui::Ui, loaded: &Loaded, hide: bool, actions: &mut Vec<A
                 _ => "rows",
             };
             let heading = match (loaded.shown, &loaded.found) {
-                (RowsShown::All, _) | (_, Found::Rows(_)) => format!(
+                (RowsShown::All, _) => format!(
+                    "All {} rows: status, raw -> normalized -> SHA-256",
+                    group(index.rows())
+                ),
+                (_, Found::Rows(_)) => format!(
                     "{} {what} of {}: status, raw -> normalized -> SHA-256",
                     group(shown),
                     group(index.rows())
