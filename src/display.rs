@@ -45,12 +45,16 @@ pub fn group(n: u64) -> String {
     out
 }
 
+/// A size in binary units, the one style every message uses: "512 B", "4.0 KiB", "5.3 MiB".
 pub fn bytes(n: u64) -> String {
+    const KIB: u64 = 1 << 10;
+    const MIB: u64 = 1 << 20;
+    const GIB: u64 = 1 << 30;
     match n {
-        0..1_000 => format!("{n} B"),
-        1_000..1_000_000 => format!("{:.1} kB", n as f64 / 1e3),
-        1_000_000..1_000_000_000 => format!("{:.1} MB", n as f64 / 1e6),
-        _ => format!("{:.2} GB", n as f64 / 1e9),
+        0..KIB => format!("{n} B"),
+        KIB..MIB => format!("{:.1} KiB", n as f64 / KIB as f64),
+        MIB..GIB => format!("{:.1} MiB", n as f64 / MIB as f64),
+        _ => format!("{:.2} GiB", n as f64 / GIB as f64),
     }
 }
 

@@ -28,7 +28,7 @@ fn main() -> ExitCode {
             let fix = cli::remedy_of(&error)
                 .map(|command| format!("; to fix it: {command}"))
                 .unwrap_or_default();
-            let error = format!("{error:#}{fix}");
+            let error = format!("{}{fix}", cli::text::one_line(&error));
             eprintln!(
                 "audience-desk: {}",
                 audience_desk::display::printable(&error)

@@ -211,8 +211,15 @@ pub enum GenerateCommand {
 pub enum ConnectionCommand {
     /// Add a connection.
     Add {
-        #[arg(long)]
-        name: String,
+        /// The connection's name, as the other commands take it (`--name NAME` works too).
+        #[arg(
+            value_name = "NAME",
+            required_unless_present = "name",
+            conflicts_with = "name"
+        )]
+        connection: Option<String>,
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
         /// The Pinterest Ad Account ID (digits only, at most 18).
         #[arg(long = "ad-account-id", value_name = "ID")]
         ad_account_id: String,

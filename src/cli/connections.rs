@@ -36,6 +36,7 @@ pub fn manage(action: ConnectionCommand) -> anyhow::Result<()> {
     let core = open_core()?;
     match action {
         ConnectionCommand::Add {
+            connection,
             name,
             ad_account_id,
             description,
@@ -43,6 +44,9 @@ pub fn manage(action: ConnectionCommand) -> anyhow::Result<()> {
             app_secret_stdin,
         } => {
             let secret = app_secret_stdin.then(read_secret).transpose()?;
+            let Some(name) = connection.or(name) else {
+                anyhow::bail!("name the connection: connection add NAME --ad-account-id ID");
+            };
             let new = NewConnection {
                 name,
                 description,

@@ -16,6 +16,23 @@ pub fn emit(text: &str) -> io::Result<()> {
 
 pub use crate::display::{bytes, group, relative};
 
+/// An error and its causes on one line, each said once: an error whose own sentence already
+/// holds its cause ("cannot read F: no such file") does not get it repeated after it.
+pub fn one_line(error: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
+}
+
 /// The counts table: per column, per reason, per list type.
 pub fn summary(summary: &Summary) -> String {
     let mut out = format!("Rows read: {}\n", group(summary.rows));
@@ -56,4 +73,24 @@ pub fn summary(summary: &Summary) -> String {
     }
     out.push('\n');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cause_already_said_is_not_said_again() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let error = anyhow::Error::from(crate::source::SourceError::Io {
+            path: "/x/gone.csv".into(),
+            source: io,
+        });
+        assert_eq!(one_line(&error), "cannot read /x/gone.csv: no such file");
+        let wrapped = error.context("cannot open the export");
+        assert_eq!(
+            one_line(&wrapped),
+            "cannot open the export: cannot read /x/gone.csv: no such file"
+        );
+    }
 }

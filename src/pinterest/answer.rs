@@ -63,9 +63,10 @@ pub fn too_large(context: &str, size: u64) -> PinterestError {
     PinterestError::Decode {
         context: context.to_owned(),
         message: format!(
-            "the answer is larger than this app reads ({size} bytes or more, the limit is {} \
-             MiB); it was not read",
-            MAX_BODY_BYTES >> 20
+            "the answer is larger than this app reads ({} or more, the limit is {}); it was \
+             not read",
+            crate::display::bytes(size),
+            crate::display::bytes(MAX_BODY_BYTES as u64)
         ),
     }
 }

@@ -3,6 +3,7 @@
 //! every run, skipped and refused ones included, is kept in the history.
 
 mod hints;
+mod rejects;
 mod report;
 mod run;
 mod settings;
@@ -14,6 +15,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 pub use hints::schedule_hints;
+pub use rejects::write_run_rejects;
 pub use report::{RunList, RunReport};
 pub use run::{Phase, RunOutcome, RunProgress, Trigger, describe_file, run_sync};
 pub use settings::{MIN_PERIOD, SavedColumn, Schedule, Source, SyncSettings, SyncTarget};

@@ -565,7 +565,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            said.contains("14.0 MB") && said.contains("2.0 MB"),
+            said.contains("13.4 MiB") && said.contains("1.9 MiB"),
             "{said}"
         );
         assert!(said.contains("AUDIENCE_DESK_HOME"), "{said}");

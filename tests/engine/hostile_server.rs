@@ -107,7 +107,7 @@ async fn an_answer_without_end_is_cut_off_and_named() {
         .unwrap_err()
         .to_string();
     assert!(error.contains("larger than this app reads"), "{error}");
-    assert!(error.contains("8 MiB"), "{error}");
+    assert!(error.contains("the limit is 8.0 MiB"), "{error}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

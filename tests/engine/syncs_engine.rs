@@ -90,6 +90,23 @@ async fn rate_limits_and_retries_are_in_the_history() {
     let history = audience_desk::syncs::history(&core, "kept", 10).unwrap();
     assert_eq!(history[0].report.as_ref().unwrap().rate_limited, 2);
     assert_eq!(world.sim.lists()[0].members, expected(0..300));
+
+    // The run's rejects, read again from its file while that is unchanged; refused after.
+    let target = world.home.path().join("run-rejects.csv");
+    let run = history[0].row.id;
+    let written = audience_desk::syncs::write_run_rejects(&core, "kept", run, &target).unwrap();
+    assert_eq!(written, 1);
+    assert!(
+        std::fs::read_to_string(&target)
+            .unwrap()
+            .contains("not an email")
+    );
+    std::fs::write(&file, "Email\nsomeone@example.com\n").unwrap();
+    let changed = audience_desk::syncs::write_run_rejects(&core, "kept", run, &target).unwrap_err();
+    assert!(
+        changed.to_string().contains("has changed since run"),
+        "{changed}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -10,6 +10,7 @@ use eframe::egui;
 use tokio::sync::watch;
 
 use super::App;
+use super::picker::Picked;
 use super::state::{LiveRun, SaveSyncForm, ScheduleChoice, SyncEditForm, View};
 use crate::store::StoreError;
 use crate::syncs::{
@@ -33,6 +34,11 @@ pub enum Action {
     AskRemove,
     CancelRemove,
     Remove(String),
+    /// Writes a run's rejects where the user says.
+    RunRejects {
+        sync: String,
+        run: i64,
+    },
     /// Opens the editor of every setting of the sync.
     OpenEditor(String),
     EditSettings(SyncEditForm),
@@ -47,6 +53,8 @@ pub enum Event {
         result: Result<Vec<RunView>, StoreError>,
     },
     Saved(Result<String, JobError>),
+    /// A run's rejects written (where, how many), or why not; `None`: the dialog was closed.
+    RunRejects(Option<Result<(std::path::PathBuf, u64), JobError>>),
     /// An edit saved (the new name), or refused.
     Edited(Result<String, JobError>),
     Removed(Result<String, StoreError>),
@@ -94,6 +102,24 @@ impl App {
                 if let Some(live) = syncs.live.get(&name) {
                     live.control.interrupt();
                 }
+            }
+            Action::RunRejects { sync, run } => {
+                let Some(core) = self.core() else { return };
+                let picker = self.picker.clone();
+                self.tasks.blocking(ctx, move |_| {
+                    let suggested = format!("rejects-{sync}-run-{run}.csv");
+                    let target = match picker.save_file(&suggested) {
+                        Picked::Path(path) => path,
+                        Picked::Cancelled => return Event::RunRejects(None),
+                        // No dialog here: the downloads folder, said in the notice.
+                        Picked::Unavailable(_) => dirs::download_dir()
+                            .or_else(dirs::home_dir)
+                            .unwrap_or_default()
+                            .join(&suggested),
+                    };
+                    let written = crate::syncs::write_run_rejects(&core, &sync, run, &target);
+                    Event::RunRejects(Some(written.map(|n| (target, n))))
+                });
             }
             Action::OpenEditor(name) => {
                 let form = syncs
@@ -149,6 +175,18 @@ impl App {
                         .map_err(|e| e.to_string()),
                 );
                 self.load_syncs(ctx);
+            }
+            Event::RunRejects(None) => {}
+            Event::RunRejects(Some(Ok((path, count)))) => self.notify(
+                format!(
+                    "Saved {} to {}",
+                    crate::display::count(count, "reject", "rejects"),
+                    path.display()
+                ),
+                false,
+            ),
+            Event::RunRejects(Some(Err(error))) => {
+                self.notify(format!("Could not save the run's rejects: {error}"), true)
             }
             Event::Edited(Ok(name)) => {
                 self.state.syncs.edit = None;

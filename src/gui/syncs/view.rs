@@ -146,7 +146,7 @@ fn detail(ui: &mut egui::Ui, state: &State, sync: &SyncOverview, actions: &mut V
     }
     ui.add_space(8.0);
     match &state.syncs.history {
-        Some((of, runs)) if of == name => history(ui, sync.row.id, runs, actions),
+        Some((of, runs)) if of == name => history(ui, name, sync.row.id, runs, actions),
         _ => {
             widgets::busy(ui, "Reading the runs...");
         }
@@ -245,7 +245,7 @@ fn sent(run: &RunView) -> (u64, u64, u64) {
     })
 }
 
-fn history(ui: &mut egui::Ui, id: i64, runs: &[RunView], actions: &mut Vec<Action>) {
+fn history(ui: &mut egui::Ui, name: &str, id: i64, runs: &[RunView], actions: &mut Vec<Action>) {
     if runs.is_empty() {
         ui.label("No runs yet: Run now, or wait for its schedule.");
         return;
@@ -294,6 +294,7 @@ fn history(ui: &mut egui::Ui, id: i64, runs: &[RunView], actions: &mut Vec<Actio
                 "Unchanged",
                 "Rejected",
                 "Retries",
+                "Rejects",
                 "Note",
             ] {
                 ui.strong(title);
@@ -336,6 +337,24 @@ fn history(ui: &mut egui::Ui, id: i64, runs: &[RunView], actions: &mut Vec<Actio
                 ui.label(group(unchanged));
                 ui.label(report.map_or(String::new(), |r| group(r.rejected.values().sum())));
                 ui.label(report.map_or(String::new(), |r| r.retries.to_string()));
+                let rejected: u64 = report.map_or(0, |r| r.rejected.values().sum());
+                if rejected > 0 && row.file_digest.is_some() {
+                    if ui
+                        .small_button(format!("Save {}...", group(rejected)))
+                        .on_hover_text("Each refused row with its line and reason, as a CSV file")
+                        .clicked()
+                    {
+                        actions.push(
+                            Syncs::RunRejects {
+                                sync: name.to_owned(),
+                                run: row.id,
+                            }
+                            .into(),
+                        );
+                    }
+                } else {
+                    ui.label("");
+                }
                 ui.label(
                     row.message
                         .as_deref()

@@ -141,7 +141,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            said.contains("164.0 MB") && said.contains("1.0 MB"),
+            said.contains("156.4 MiB") && said.contains("976.6 KiB"),
             "{said}"
         );
         assert!(said.contains("AUDIENCE_DESK_MEMORY_MIB"), "{said}");
