@@ -198,6 +198,17 @@ fn detail(ui: &mut egui::Ui, jobs: &JobsState, entry: &JobOverview, actions: &mu
                 actions.push(Jobs::Cancel(id).into());
             }
         }
+        // Held by a runner elsewhere (a sync's run, another window or command): it is
+        // going on, not there to resume; the list reads the store again as it goes.
+        None if p.state.is_live() => {
+            ui.label(
+                RichText::new(match &entry.sync {
+                    Some(sync) => format!("Sent by a run of sync '{sync}'."),
+                    None => "Sent by another window or command.".to_owned(),
+                })
+                .weak(),
+            );
+        }
         None if p.state.is_unfinished() => {
             let resume = ui
                 .button("Resume")
