@@ -56,7 +56,10 @@ fn free_loopback_port() -> std::io::Result<u16> {
 
 /// Starts the simulator on the current Tokio runtime; returns it with a core pointed at it,
 /// in a home of its own, holding the demo connection.
-pub async fn start() -> Result<(Demo, Core), DemoError> {
+/// The demo's pace: slow enough that the Jobs screen shows a job at work.
+pub const WRITES_PER_MINUTE: u32 = 60;
+
+pub async fn start(writes_per_minute: u32) -> Result<(Demo, Core), DemoError> {
     // A fresh home per demo run: the user's own connections and jobs are never touched.
     static RUNS: AtomicUsize = AtomicUsize::new(0);
     let run = RUNS.fetch_add(1, Ordering::Relaxed);
@@ -90,7 +93,7 @@ pub async fn start() -> Result<(Demo, Core), DemoError> {
         sharing: true,
     });
     // Slow enough that the jobs screen shows a job at work.
-    core.limits.writes_per_minute = 60;
+    core.limits.writes_per_minute = writes_per_minute;
     let (sample, core) = crate::store::blocking(move || -> Result<_, DemoError> {
         let sample = write_sample_file(SAMPLE_ROWS)?;
         add_demo_sync(&core, &sample)?;

@@ -69,6 +69,7 @@ impl App {
             warned: HashSet::new(),
             keyring_warned: false,
             desktop_notifications: false,
+            demo_pace: crate::demo::WRITES_PER_MINUTE,
         }
     }
 
@@ -107,7 +108,13 @@ impl App {
     /// sample file. Everything stays on loopback. The simulator and its home are set up in
     /// the background; the window shows at once and says the demo is starting.
     pub fn demo(picker: Arc<dyn FilePicker>) -> Self {
+        App::demo_paced(picker, crate::demo::WRITES_PER_MINUTE)
+    }
+
+    /// Demo mode sending at most `writes_per_minute` calls a minute (tests slow it further).
+    pub fn demo_paced(picker: Arc<dyn FilePicker>, writes_per_minute: u32) -> Self {
         let mut app = App::new(picker);
+        app.demo_pace = writes_per_minute;
         app.start_demo(&egui::Context::default());
         app
     }
@@ -121,8 +128,9 @@ impl App {
             watcher.interrupt();
         }
         let emit = self.tasks.emitter(ctx);
+        let pace = self.demo_pace;
         self.tasks.detached(async move {
-            emit.send(Event::DemoStarted(Box::new(crate::demo::start().await)));
+            emit.send(Event::DemoStarted(Box::new(crate::demo::start(pace).await)));
         });
     }
 

@@ -151,6 +151,8 @@ pub struct App {
     keyring_warned: bool,
     /// Off in tests; `run` turns it on.
     pub desktop_notifications: bool,
+    /// Calls a minute the demo sends at.
+    demo_pace: u32,
 }
 
 /// The application id: the Wayland app id and X11 window class, the desktop entry's name and

@@ -204,9 +204,10 @@ fn demo_mode_connects_to_the_built_in_simulator_and_plans_the_sample() {
 
 #[test]
 fn a_running_job_pauses_resumes_cancels_and_resumes_again() {
-    // Demo mode paces uploads to one call a second: the 50,000-row sample takes a while. Its
-    // daily sync stays put, so that the job has the connection's pace to itself.
-    let mut app = App::demo(Arc::new(FixedPicker(None)));
+    // Demo mode paced to a call every two seconds: the 50,000-row sample takes a while, and a
+    // loaded machine still clicks Pause with batches left. Its daily sync stays put, so that
+    // the job has the connection's pace to itself.
+    let mut app = App::demo_paced(Arc::new(FixedPicker(None)), 30);
     app.run_due_syncs = false;
     let mut harness = crate::common::harness(app);
     crate::common::step_until(&mut harness, "the sample's counts", |h| {
