@@ -20,8 +20,8 @@ pub fn run(args: &FileArgs, out: &std::path::Path) -> anyhow::Result<()> {
     let mut out = text::summary(&report.summary) + "\n";
     for file in &report.files {
         out += &format!(
-            "Wrote {} digests to {}\n",
-            text::group(file.digests),
+            "Wrote {} to {}\n",
+            crate::display::count(file.digests, "digest", "digests"),
             file.path.display()
         );
     }

@@ -193,9 +193,9 @@ impl SyncSettings {
         };
         if !self.header && found.len() != self.columns.len() {
             return Err(format!(
-                "the file's columns no longer match the sync: it was saved with {} columns and \
+                "the file's columns no longer match the sync: it was saved with {} and \
                  this file has {}; edit the sync's mapping or fix the file",
-                self.columns.len(),
+                crate::display::count(self.columns.len() as u64, "column", "columns"),
                 found.len()
             ));
         }

@@ -291,9 +291,9 @@ pub fn plan_upload(
         }
         if spec.mode != Mode::Remove && adds + unchanged < 100 {
             warnings.push(format!(
-                "{name} would hold {} identities; Pinterest will not target a list until at \
-                 least 100 of them match Pinterest users",
-                adds + unchanged
+                "{name} would hold {}; Pinterest will not target a list until at least 100 of \
+                 them match Pinterest users",
+                crate::display::count((adds + unchanged) as u64, "identity", "identities")
             ));
         }
         lists.push(ListPlan {

@@ -178,9 +178,13 @@ impl Job {
         let outcome = match outcome {
             Ok(()) if counts.batches_acked < counts.batches && !self.control.is_cancelled() => {
                 Err(JobError::Invalid(format!(
-                    "{} batches ({unsent} records) were not acknowledged; resume the job to \
-                     send them",
-                    counts.batches - counts.batches_acked
+                    "{} ({}) not acknowledged; resume the job to send them",
+                    crate::display::count(
+                        counts.batches - counts.batches_acked,
+                        "batch was",
+                        "batches were"
+                    ),
+                    crate::display::count(unsent, "record", "records")
                 )))
             }
             other => other,

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use eframe::egui::{self, RichText};
 use egui_extras::{Column as TableColumn, TableBuilder};
 
-use crate::display::group;
+use crate::display::{count, group};
 use crate::gui::Action;
 use crate::gui::command::Command;
 use crate::gui::file::Action as File;
@@ -208,7 +208,10 @@ fn show_scan(ui: &mut egui::Ui, scan: &ScanState, actions: &mut Vec<Action>) {
             ui.add(
                 egui::ProgressBar::new(fraction)
                     .show_percentage()
-                    .text(format!("counting: {} rows read", progress.rows)),
+                    .text(format!(
+                        "counting: {} read",
+                        count(progress.rows, "row", "rows")
+                    )),
             );
             if ui.button("Cancel (Esc)").clicked() {
                 actions.push(File::CancelScan.into());
@@ -239,9 +242,12 @@ fn summary_rejects(summary: &Summary) -> u64 {
 }
 
 fn show_summary(ui: &mut egui::Ui, summary: &Summary) {
-    ui.label(format!("{} rows read", group(summary.rows)));
+    ui.label(format!("{} read", count(summary.rows, "row", "rows")));
     for (reason, n) in &summary.row_rejects {
-        ui.label(format!("{} rows rejected whole: {reason}", group(*n)));
+        ui.label(format!(
+            "{} rejected whole: {reason}",
+            count(*n, "row", "rows")
+        ));
     }
     egui::Grid::new("counts").striped(true).show(ui, |ui| {
         for title in ["Column", "Valid", "Empty", "Invalid", "Duplicates"] {

@@ -4,7 +4,7 @@
 use eframe::egui::{self, Color32, RichText};
 use egui_plot::{Bar, BarChart};
 
-use crate::display::{group, relative, timestamp};
+use crate::display::{count, group, relative, timestamp};
 use crate::gui::Action;
 use crate::gui::state::{LiveRun, State};
 use crate::gui::syncs::Action as Syncs;
@@ -225,10 +225,10 @@ fn run_progress(ui: &mut egui::Ui, live: &LiveRun) {
             } else {
                 p.scan.bytes_read as f32 / p.scan.total_bytes as f32
             };
-            ui.add(
-                egui::ProgressBar::new(fraction)
-                    .text(format!("Reading the file: {} rows", group(p.scan.rows))),
-            );
+            ui.add(egui::ProgressBar::new(fraction).text(format!(
+                "Reading the file: {}",
+                count(p.scan.rows, "row", "rows")
+            )));
         }
         _ => {
             widgets::busy(ui, "Checking the file...");
