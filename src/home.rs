@@ -8,9 +8,15 @@ use std::path::{Path, PathBuf};
 
 pub const HOME_ENV: &str = "AUDIENCE_DESK_HOME";
 
+/// The home, absolute: a relative `AUDIENCE_DESK_HOME` is taken from the folder this process
+/// started in, once, so what it hands on (schedule hints, a job's files) names the same home
+/// from anywhere.
 pub fn home_dir() -> PathBuf {
     match std::env::var_os(HOME_ENV) {
-        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        Some(dir) if !dir.is_empty() => {
+            let dir = PathBuf::from(dir);
+            std::path::absolute(&dir).unwrap_or(dir)
+        }
         _ => dirs::data_dir()
             .unwrap_or_else(std::env::temp_dir)
             .join("audience-desk"),

@@ -100,7 +100,9 @@ fn owner_uid(_home: &Path) -> u32 {
 }
 
 /// The three schedules for `sync run NAME`, with the program and home to use, and what each
-/// assumes to reach the home's secrets.
+/// assumes to reach the home's secrets. Every name and path is quoted for the scheduler that
+/// reads it, so a line runs exactly this sync whatever its name holds (spaces, quotes, `%`,
+/// `$`, `&`, any script).
 pub fn schedule_hints(
     name: &str,
     schedule: Schedule,
@@ -112,11 +114,6 @@ pub fn schedule_hints(
     let seconds = period_seconds(schedule);
     let program_text = program.display().to_string();
     let home_text = home.display().to_string();
-    let run = format!(
-        "{} sync run {}",
-        crate::display::shell_quote(&program_text),
-        crate::display::shell_quote(name)
-    );
     let mut out = String::new();
     match schedule {
         Schedule::Every { .. } => {}
@@ -129,61 +126,157 @@ pub fn schedule_hints(
             );
         }
     }
+    out += &cron_hint(name, seconds, &program_text, home, &needs);
+    out += &systemd_hint(name, seconds, &program_text, &home_text, &needs);
+    out += &windows_hint(name, seconds, &program_text, &home_text, &needs);
+    out
+}
+
+fn cron_hint(name: &str, seconds: u64, program: &str, home: &Path, needs: &SecretNeeds) -> String {
+    use crate::display::shell_quote;
     let (fields, note) = cron_fields(seconds);
-    out += "# crontab (crontab -e):\n";
-    out += &needs.cron_note;
+    let command = format!(
+        "{}AUDIENCE_DESK_HOME={} {} sync run {} >> {} 2>&1",
+        needs.cron_env,
+        shell_quote(&home.display().to_string()),
+        shell_quote(program),
+        shell_quote(name),
+        shell_quote(&home.join("sync.log").display().to_string())
+    );
+    let mut out = "# crontab (crontab -e):\n".to_owned() + &needs.cron_note;
     if let Some(note) = note {
         out += &note;
         out.push('\n');
     }
-    out += &format!(
-        "{fields} {}AUDIENCE_DESK_HOME={} {run} >> {} 2>&1\n\n",
-        needs.cron_env,
-        crate::display::shell_quote(&home_text),
-        crate::display::shell_quote(&home.join("sync.log").display().to_string())
-    );
+    out += &format!("{fields} {}\n\n", cron_escape(&command));
+    out
+}
+
+/// Cron ends a command at an unescaped `%` (the rest becomes its input) and reads `\%` as `%`,
+/// before the shell sees the line, quotes or not.
+fn cron_escape(command: &str) -> String {
+    command.replace('%', "\\%")
+}
+
+fn systemd_hint(
+    name: &str,
+    seconds: u64,
+    program: &str,
+    home: &str,
+    needs: &SecretNeeds,
+) -> String {
     let unit = format!(
         "audience-desk-sync-{}",
         name.chars()
             .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
             .collect::<String>()
     );
-    out += &needs.unit_note;
-    out += &format!(
-        "# systemd (user units): ~/.config/systemd/user/{unit}.service\n\
-         [Unit]\n\
-         Description=Audience Desk sync {name}\n\n\
-         [Service]\n\
-         Type=oneshot\n\
-         Environment=AUDIENCE_DESK_HOME={home_text}\n\
-         ExecStart={run}\n\n\
-         # ~/.config/systemd/user/{unit}.timer, then: systemctl --user enable --now {unit}.timer\n\
-         [Unit]\n\
-         Description=Run Audience Desk sync {name} {}\n\n\
-         [Timer]\n\
-         OnBootSec=5min\n\
-         OnUnitActiveSec={seconds}s\n\
-         Persistent=true\n\n\
-         [Install]\n\
-         WantedBy=timers.target\n\n",
-        Schedule::Every { seconds }.describe()
-    );
-    let (unit_word, modifier) = if seconds.is_multiple_of(86_400) {
-        ("DAILY", seconds / 86_400)
-    } else if seconds.is_multiple_of(3600) {
-        ("HOURLY", seconds / 3600)
-    } else {
-        ("MINUTE", (seconds / 60).clamp(1, 1439))
-    };
-    out += &needs.task_note;
-    out += &format!(
-        "# Windows Task Scheduler (Command Prompt; set AUDIENCE_DESK_HOME for your user first):\n\
-         schtasks /Create /SC {unit_word} /MO {modifier} /TN \"Audience Desk {}\" /TR \
-         \"\\\"{}\\\" sync run \\\"{}\\\"\"\n",
-        name.replace('"', ""),
-        program_text,
-        name.replace('"', "")
-    );
+    let exec = [program, "sync", "run", name]
+        .map(|arg| systemd_quote(arg).replace('$', "$$"))
+        .join(" ");
+    let environment = systemd_quote(&format!("{}={home}", crate::home::HOME_ENV));
+    let described = specifiers_escaped(name);
+    needs.unit_note.clone()
+        + &format!(
+            "# systemd (user units): ~/.config/systemd/user/{unit}.service\n\
+             [Unit]\n\
+             Description=Audience Desk sync {described}\n\n\
+             [Service]\n\
+             Type=oneshot\n\
+             Environment={environment}\n\
+             ExecStart={exec}\n\n\
+             # ~/.config/systemd/user/{unit}.timer, then: systemctl --user enable --now {unit}.timer\n\
+             [Unit]\n\
+             Description=Run Audience Desk sync {described} {}\n\n\
+             [Timer]\n\
+             OnBootSec=5min\n\
+             OnUnitActiveSec={seconds}s\n\
+             Persistent=true\n\n\
+             [Install]\n\
+             WantedBy=timers.target\n\n",
+            Schedule::Every { seconds }.describe()
+        )
+}
+
+/// systemd expands `%` specifiers in every line of a unit; `%%` is a `%`.
+fn specifiers_escaped(text: &str) -> String {
+    text.replace('%', "%%")
+}
+
+/// One word of a unit's `ExecStart=` or `Environment=`: double-quoted with C escapes for `\`
+/// and `"`, specifiers escaped (`$` is the caller's: only `ExecStart=` expands it).
+fn systemd_quote(text: &str) -> String {
+    let escaped = text.replace('\\', "\\\\").replace('"', "\\\"");
+    format!("\"{}\"", specifiers_escaped(&escaped))
+}
+
+fn windows_hint(
+    name: &str,
+    seconds: u64,
+    program: &str,
+    home: &str,
+    needs: &SecretNeeds,
+) -> String {
+    // A task's name cannot hold these; the folder separator `\` would file it elsewhere.
+    let task: String = format!("Audience Desk {name}")
+        .chars()
+        .map(|c| if "\\/:*?\"<>|".contains(c) { '-' } else { c })
+        .collect();
+    // Task Scheduler starts the program itself (no cmd.exe), which splits its arguments by
+    // the usual Windows rules; PowerShell's single quotes carry every string as written.
+    let arguments = ["sync", "run", name].map(windows_argument).join(" ");
+    let minutes = (seconds / 60).max(1);
+    needs.task_note.clone()
+        + &format!(
+            "# Windows Task Scheduler (PowerShell, as you): this home for your user, then the task\n\
+             [Environment]::SetEnvironmentVariable('{}', {}, 'User')\n\
+             Register-ScheduledTask -TaskName {} -Action (New-ScheduledTaskAction -Execute {} \
+             -Argument {}) -Trigger (New-ScheduledTaskTrigger -Once -At (Get-Date) \
+             -RepetitionInterval (New-TimeSpan -Minutes {minutes}))\n",
+            crate::home::HOME_ENV,
+            powershell_quote(home),
+            powershell_quote(&task),
+            powershell_quote(program),
+            powershell_quote(&arguments),
+        )
+}
+
+/// A PowerShell single-quoted string: nothing inside is expanded; a quote is doubled
+/// (PowerShell takes the typographic single quotes for quotes too).
+fn powershell_quote(text: &str) -> String {
+    let mut out = String::from("'");
+    for c in text.chars() {
+        if matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}') {
+            out.push(c);
+        }
+        out.push(c);
+    }
+    out.push('\'');
+    out
+}
+
+/// One argument as a Windows program's start-up code splits a command line: in double quotes,
+/// a quote escaped by a backslash, and backslashes doubled only where they precede a quote.
+fn windows_argument(text: &str) -> String {
+    let mut out = String::from("\"");
+    let mut backslashes = 0;
+    for c in text.chars() {
+        match c {
+            '\\' => backslashes += 1,
+            '"' => {
+                out.extend(std::iter::repeat_n('\\', backslashes * 2 + 1));
+                out.push('"');
+                backslashes = 0;
+            }
+            c => {
+                out.extend(std::iter::repeat_n('\\', backslashes));
+                out.push(c);
+                backslashes = 0;
+            }
+        }
+    }
+    out.extend(std::iter::repeat_n('\\', backslashes * 2));
+    out.push('"');
     out
 }
 
@@ -212,7 +305,7 @@ mod tests {
             hints.contains("audience-desk-sync-spring-list.timer"),
             "{hints}"
         );
-        assert!(hints.contains("/SC HOURLY /MO 1"), "{hints}");
+        assert!(hints.contains("New-TimeSpan -Minutes 60"), "{hints}");
         assert!(!hints.contains("nearest"), "{hints}");
         assert!(hints.contains("needs no desktop session"), "{hints}");
     }
@@ -252,5 +345,237 @@ mod tests {
         );
         assert!(hints.contains("sync watch"), "{hints}");
         assert!(hints.contains("*/15 * * * *"), "{hints}");
+    }
+
+    const HOSTILE: [&str; 8] = [
+        "50%off list",
+        "it's \"quoted\"",
+        "a&calc&b",
+        "$HOME `id` $(id) %h",
+        "Ünïcödé ✓ 名前",
+        "back\\slash\\",
+        "‘curly’ quote",
+        "tab\tand  spaces",
+    ];
+
+    fn line_after<'a>(hints: &'a str, start: &str) -> &'a str {
+        hints
+            .lines()
+            .find(|l| l.starts_with(start))
+            .unwrap_or_else(|| panic!("no line starting {start} in {hints}"))
+    }
+
+    /// What cron hands `sh -c`: the line after its five time fields, `\%` read as `%` and
+    /// cut at the first `%` left.
+    fn cron_command(line: &str) -> String {
+        let command = line.splitn(6, ' ').nth(5).unwrap();
+        let mut out = String::new();
+        let mut chars = command.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' if chars.peek() == Some(&'%') => out.push(chars.next().unwrap()),
+                '%' => break,
+                c => out.push(c),
+            }
+        }
+        out
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn crontab_lines_for_hostile_names_and_homes_run_that_sync_in_that_home() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let bin = dir.path().join("bin 100% $x & 'q'");
+        std::fs::create_dir(&bin).unwrap();
+        let program = bin.join("audience desk");
+        std::fs::write(
+            &program,
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" > \"$AUDIENCE_DESK_HOME/args\"\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let home = dir.path().join("home 50% $HOME & \"it's\"");
+        std::fs::create_dir(&home).unwrap();
+        for name in HOSTILE.iter().filter(|n| !n.contains('\t')) {
+            let hints = schedule_hints(
+                name,
+                Schedule::Every { seconds: 3600 },
+                &program,
+                &home,
+                Some(SecretPlace::File),
+            );
+            let command = cron_command(line_after(&hints, "0 */1"));
+            let status = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(&command)
+                .env_clear()
+                .env("PATH", "/usr/bin:/bin")
+                .status()
+                .unwrap();
+            assert!(status.success(), "{name}: {command}");
+            let args = std::fs::read_to_string(home.join("args")).unwrap();
+            assert_eq!(args, format!("sync\nrun\n{name}\n"), "{command}");
+            assert!(home.join("sync.log").exists(), "{command}");
+        }
+    }
+
+    /// A unit line's value as systemd reads it: `%%` and (where `dollars`) `$$` undone, any
+    /// other `%` or `$` refused, then split into words at unquoted spaces.
+    fn systemd_words(value: &str, dollars: bool) -> Vec<String> {
+        let mut plain = String::new();
+        let mut chars = value.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '%' => assert_eq!(chars.next(), Some('%'), "a specifier in {value}"),
+                '$' if dollars => assert_eq!(chars.next(), Some('$'), "a variable in {value}"),
+                _ => {}
+            }
+            plain.push(c);
+        }
+        let (mut words, mut word, mut quoted) = (Vec::new(), None::<String>, false);
+        let mut chars = plain.chars();
+        while let Some(c) = chars.next() {
+            match (c, quoted) {
+                ('"', _) => {
+                    quoted = !quoted;
+                    word.get_or_insert_default();
+                }
+                ('\\', true) => {
+                    let next = chars.next().unwrap();
+                    assert!(matches!(next, '\\' | '"'), "escape \\{next} in {value}");
+                    word.get_or_insert_default().push(next);
+                }
+                (' ', false) => words.extend(word.take()),
+                (c, _) => word.get_or_insert_default().push(c),
+            }
+        }
+        assert!(!quoted, "an open quote in {value}");
+        words.extend(word);
+        words
+    }
+
+    #[test]
+    fn systemd_units_for_hostile_names_and_homes_run_that_sync_in_that_home() {
+        let home = "/home/ann/my home 100% $HOME";
+        for name in HOSTILE {
+            let hints = schedule_hints(
+                name,
+                Schedule::Every { seconds: 3600 },
+                Path::new("/opt/Audience Desk/audience-desk"),
+                Path::new(home),
+                None,
+            );
+            let exec = line_after(&hints, "ExecStart=").trim_start_matches("ExecStart=");
+            assert_eq!(
+                systemd_words(exec, true),
+                ["/opt/Audience Desk/audience-desk", "sync", "run", name],
+                "{exec}"
+            );
+            let env = line_after(&hints, "Environment=").trim_start_matches("Environment=");
+            assert_eq!(
+                systemd_words(env, false),
+                [format!("AUDIENCE_DESK_HOME={home}")]
+            );
+            for description in hints.lines().filter(|l| l.starts_with("Description=")) {
+                systemd_words(description, false);
+            }
+        }
+    }
+
+    /// A PowerShell single-quoted string at the start of `text`, and what follows it.
+    fn powershell_string(text: &str) -> (String, &str) {
+        let mut chars = text.char_indices().peekable();
+        assert_eq!(chars.next().map(|(_, c)| c), Some('\''), "{text}");
+        let quote = |c: char| matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}');
+        let mut out = String::new();
+        while let Some((i, c)) = chars.next() {
+            if quote(c) {
+                match chars.peek() {
+                    Some(&(_, next)) if quote(next) => {
+                        chars.next();
+                        out.push(c);
+                    }
+                    _ => return (out, &text[i + c.len_utf8()..]),
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        panic!("an open quote in {text}")
+    }
+
+    /// A Windows command line's arguments, split as a program's start-up code splits them.
+    fn windows_words(line: &str) -> Vec<String> {
+        let (mut words, mut word, mut quoted, mut backslashes) =
+            (Vec::new(), None::<String>, false, 0);
+        for c in line.chars() {
+            match c {
+                '\\' => backslashes += 1,
+                '"' => {
+                    let w = word.get_or_insert_default();
+                    w.extend(std::iter::repeat_n('\\', backslashes / 2));
+                    if backslashes % 2 == 1 {
+                        w.push('"');
+                    } else {
+                        quoted = !quoted;
+                    }
+                    backslashes = 0;
+                }
+                ' ' | '\t' if !quoted => {
+                    if let Some(w) = word.as_mut() {
+                        w.extend(std::iter::repeat_n('\\', backslashes));
+                    }
+                    backslashes = 0;
+                    words.extend(word.take());
+                }
+                c => {
+                    let w = word.get_or_insert_default();
+                    w.extend(std::iter::repeat_n('\\', backslashes));
+                    w.push(c);
+                    backslashes = 0;
+                }
+            }
+        }
+        if backslashes > 0 {
+            word.get_or_insert_default()
+                .extend(std::iter::repeat_n('\\', backslashes));
+        }
+        words.extend(word);
+        words
+    }
+
+    #[test]
+    fn windows_tasks_for_hostile_names_run_that_sync_and_nothing_else() {
+        let home = r"C:\Users\Ann O'Neil\Audience Desk 100%";
+        for name in HOSTILE {
+            let hints = schedule_hints(
+                name,
+                Schedule::Every { seconds: 1800 },
+                Path::new(r"C:\Program Files\Audience Desk\audience-desk.exe"),
+                Path::new(home),
+                None,
+            );
+            let register = line_after(&hints, "Register-ScheduledTask");
+            let after = |flag: &str| {
+                let at = register.find(flag).unwrap() + flag.len();
+                powershell_string(&register[at..])
+            };
+            let (task, _) = after("-TaskName ");
+            assert!(!task.contains(['\\', '/', '"']), "{task}");
+            let (program, _) = after("-Execute ");
+            assert_eq!(program, r"C:\Program Files\Audience Desk\audience-desk.exe");
+            let (arguments, rest) = after("-Argument ");
+            assert!(rest.starts_with(") -Trigger"), "{register}");
+            assert_eq!(
+                windows_words(&arguments),
+                ["sync", "run", name],
+                "{arguments}"
+            );
+            assert!(register.contains("-Minutes 30"), "{register}");
+            let set_home = line_after(&hints, "[Environment]::SetEnvironmentVariable(");
+            let at = set_home.find(", ").unwrap() + 2;
+            assert_eq!(powershell_string(&set_home[at..]).0, home);
+        }
     }
 }

@@ -180,7 +180,7 @@ async fn a_sync_mirrors_its_file_then_follows_every_change_exactly() {
     assert!(hints.contains("0 */2 * * *"), "{hints}");
     assert!(hints.contains("sync run spring"), "{hints}");
     assert!(hints.contains("OnUnitActiveSec=7200s"), "{hints}");
-    assert!(hints.contains("schtasks /Create"), "{hints}");
+    assert!(hints.contains("Register-ScheduledTask"), "{hints}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
