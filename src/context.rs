@@ -238,29 +238,77 @@ impl Core {
         self.client(name).await?.ad_accounts().await
     }
 
-    /// The browser login: `open` gets the authorize URL once the callback listener is up.
+    /// The browser login: `open` gets the login's start address once the callback listener
+    /// is up. The new tokens are kept only when the login reaches the connection's ad account
+    /// with a role that allows uploads, and is the same Pinterest user as before (see
+    /// `connect_switching` to change user); otherwise the connection keeps what it had.
     pub async fn connect(
         &self,
         name: &str,
         open: impl FnOnce(&url::Url) -> Result<(), PinterestError>,
         timeout: Duration,
     ) -> Result<AccessReport, PinterestError> {
+        self.login(name, open, timeout, false).await
+    }
+
+    /// `connect`, accepting a login by another Pinterest user than the connection's last.
+    pub async fn connect_switching(
+        &self,
+        name: &str,
+        open: impl FnOnce(&url::Url) -> Result<(), PinterestError>,
+        timeout: Duration,
+    ) -> Result<AccessReport, PinterestError> {
+        self.login(name, open, timeout, true).await
+    }
+
+    async fn login(
+        &self,
+        name: &str,
+        open: impl FnOnce(&url::Url) -> Result<(), PinterestError>,
+        timeout: Duration,
+        switch_user: bool,
+    ) -> Result<AccessReport, PinterestError> {
         let session = self.session(name).await?;
         let request = session.authorize()?;
         let code = pinterest::wait_for_callback(
             &self.endpoints.redirect,
+            &request.url,
             request.state.secret(),
             timeout,
-            || open(&request.url),
+            open,
         )
         .await?;
-        session.exchange_code(&code).await?;
-        self.check_access(name).await
+        let login = session.exchange_code(&code, request.verifier).await?;
+        let trial = Client::new(
+            Arc::new(session.trial(&login)),
+            Arc::new(RateLimiter::new(self.limits)),
+        )
+        .with_retry(self.retry);
+        let report = self.access_of(&trial).await?;
+        if report.problem.is_some() {
+            return Ok(report);
+        }
+        let user = report.user.username.clone();
+        if let (Some(before), Some(now)) = (session.login_user().await?, &user)
+            && &before != now
+            && !switch_user
+        {
+            return Err(PinterestError::OtherUser {
+                connection: name.to_owned(),
+                before,
+                now: now.clone(),
+            });
+        }
+        session.commit(login, user).await?;
+        Ok(report)
     }
 
     /// Who the token belongs to, and whether it may upload to the connection's ad account.
     pub async fn check_access(&self, name: &str) -> Result<AccessReport, PinterestError> {
-        let client = self.client(name).await?;
+        self.access_of(&self.client(name).await?).await
+    }
+
+    async fn access_of(&self, client: &Client) -> Result<AccessReport, PinterestError> {
         let wanted = client.session().connection().ad_account_id.clone();
         let user = client.user_account().await?;
         let accounts = client.ad_accounts().await?;

@@ -9,6 +9,11 @@ pub enum Remedy {
     Connect {
         connection: String,
     },
+    /// Log the connection in as another Pinterest user than before, knowingly.
+    SwitchUser {
+        connection: String,
+        user: String,
+    },
     /// Store the Pinterest app's ID and secret with the connection.
     StoreAppCredentials {
         connection: String,
@@ -49,6 +54,9 @@ impl Remedy {
         match self {
             Remedy::Connect { connection } => {
                 format!("audience-desk connect {}", quote(connection))
+            }
+            Remedy::SwitchUser { connection, .. } => {
+                format!("audience-desk connect {} --switch-user", quote(connection))
             }
             Remedy::StoreAppCredentials { connection } => format!(
                 "audience-desk connection edit {} --app-id ID --app-secret-stdin",

@@ -54,6 +54,9 @@ pub enum Command {
         /// Seconds to wait for the browser.
         #[arg(long, default_value_t = 300, value_name = "SECONDS")]
         timeout: u64,
+        /// Keep the login even when it is another Pinterest user than the connection's last.
+        #[arg(long)]
+        switch_user: bool,
     },
     /// The ad accounts the connection's login reaches, with the user's roles on each.
     Accounts {

@@ -7,7 +7,7 @@ use super::args::{ConnectionCommand, SimArgs};
 use super::text::{emit, relative};
 use crate::context::{AccessReport, Core};
 use crate::overview::ConnectionOverview;
-use crate::pinterest::{ConnectionStatus, open_in_browser};
+use crate::pinterest::{ConnectionState, ConnectionStatus, open_in_browser};
 use crate::sim::{Faults, SimConfig};
 use crate::store::{ConnectionUpdate, NewConnection};
 
@@ -122,23 +122,31 @@ fn list(core: &Core, json: bool) -> anyhow::Result<()> {
     Ok(emit(&out)?)
 }
 
-pub async fn connect(name: &str, timeout: u64) -> anyhow::Result<()> {
+pub async fn connect(name: &str, timeout: u64, switch_user: bool) -> anyhow::Result<()> {
     let core = open_core()?;
-    let report = core
-        .connect(
-            name,
-            |url| {
-                eprintln!("Opening Pinterest's login page in your browser. If it does not open, visit:\n  {url}");
-                open_in_browser(url.as_str())
-            },
-            Duration::from_secs(timeout),
-        )
-        .await?;
+    let open = |url: &url::Url| {
+        eprintln!(
+            "Opening Pinterest's login page in your browser. If it does not open, visit:\n  {url}"
+        );
+        open_in_browser(url.as_str())
+    };
+    let timeout = Duration::from_secs(timeout);
+    let report = if switch_user {
+        core.connect_switching(name, open, timeout).await?
+    } else {
+        core.connect(name, open, timeout).await?
+    };
+    if let Some(problem) = &report.problem {
+        anyhow::bail!(
+            "not connected: {problem}. The login's tokens were not saved{}",
+            match core.connection_status(name).await?.state {
+                ConnectionState::NotConnected => String::new(),
+                _ => "; the connection keeps its earlier login".into(),
+            }
+        );
+    }
     let status = core.connection_status(name).await?;
     emit(&describe_access(&report, &status))?;
-    if let Some(problem) = report.problem {
-        anyhow::bail!("connected, but {problem}");
-    }
     Ok(())
 }
 

@@ -45,9 +45,11 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Inspect { file, json, rows } => inspect::run(&file, json, rows),
         Command::Prepare { file, out } => prepare::run(&file, &out),
         Command::Connection { action } => connections::manage(action),
-        Command::Connect { name, timeout } => {
-            runtime()?.block_on(connections::connect(&name, timeout))
-        }
+        Command::Connect {
+            name,
+            timeout,
+            switch_user,
+        } => runtime()?.block_on(connections::connect(&name, timeout, switch_user)),
         Command::Accounts { name, json } => runtime()?.block_on(connections::accounts(&name, json)),
         Command::Lists { name, json } => runtime()?.block_on(connections::lists(&name, json)),
         Command::Sim(args) => runtime()?.block_on(connections::sim(args)),

@@ -68,6 +68,10 @@ pub(crate) fn remedy_action(remedy: &crate::remedy::Remedy) -> Option<(String, A
             format!("Log '{connection}' in"),
             connections::Action::Connect(connection.clone()).into(),
         ),
+        Remedy::SwitchUser { connection, user } => (
+            format!("Log '{connection}' in as {user}"),
+            connections::Action::ConnectSwitching(connection.clone()).into(),
+        ),
         Remedy::StoreAppCredentials { connection } => (
             format!("Open '{connection}' to enter its app ID and secret"),
             connections::Action::Select(connection.clone()).into(),

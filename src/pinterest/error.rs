@@ -69,6 +69,15 @@ pub enum PinterestError {
     NoAppCredentials { connection: String },
     #[error("{0}")]
     OAuth(String),
+    #[error(
+        "this login is Pinterest user '{now}', but '{connection}' was connected as '{before}'; \
+         its tokens were kept and nothing was saved"
+    )]
+    OtherUser {
+        connection: String,
+        before: String,
+        now: String,
+    },
     #[error(transparent)]
     Secrets(#[from] SecretError),
     #[error(transparent)]
@@ -84,6 +93,12 @@ impl HasRemedy for PinterestError {
             }),
             PinterestError::NoAppCredentials { connection } => Some(Remedy::StoreAppCredentials {
                 connection: connection.clone(),
+            }),
+            PinterestError::OtherUser {
+                connection, now, ..
+            } => Some(Remedy::SwitchUser {
+                connection: connection.clone(),
+                user: now.clone(),
             }),
             PinterestError::Secrets(e) => e.remedy(),
             PinterestError::Store(e) => e.remedy(),

@@ -2,6 +2,7 @@
 //! token lifecycle, one rate limiter per token, and retries.
 
 pub mod answer;
+mod callback_listener;
 mod client;
 mod endpoints;
 mod error;

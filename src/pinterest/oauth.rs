@@ -2,17 +2,16 @@
 //! redirect URI that accepts exactly one callback.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::{StatusCode, Uri};
-use axum::response::{Html, IntoResponse};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use tokio::sync::{mpsc, watch};
 use url::Url;
 
-use super::PinterestError;
+use super::{PinterestError, callback_listener};
 
 /// Opens `url` with `$BROWSER` when set (the URL is its one argument), else the system's
 /// opener.
@@ -34,29 +33,50 @@ pub fn open_in_browser(url: &str) -> Result<(), PinterestError> {
 /// The authorization code that came back to the redirect URI, or why none did.
 type Outcome = Result<String, PinterestError>;
 
+/// Where the browser starts a login: the listener's one-time address that sends it on to
+/// Pinterest's authorize page. Only this address is handed to the browser (on its command
+/// line, which every local user can read), so the login's `state` never is.
+const START_PATH: &str = "/audience-desk/login/";
+
 struct Shared {
     path: String,
     state: String,
+    start_path: String,
+    authorize: Url,
+    /// How many times the start address was asked for: more than once means someone else has
+    /// seen it, and the login ends.
+    starts: Mutex<u32>,
     outcome: mpsc::Sender<Outcome>,
     done: Mutex<bool>,
 }
 
-/// Listens on the redirect URI (loopback only: for `localhost`, on both 127.0.0.1 and ::1, as
+/// Listens on the redirect URI (loopback only: for `localhost`, on every loopback address, as
 /// a browser may try either) and waits for the callback of this login, at most `timeout`,
-/// returning its authorization code. A request that does not carry this login's `state` (any
-/// web page can make the browser send one) is answered 400 and the wait goes on.
-/// `ready` runs once the port is bound: open the browser there.
+/// returning its authorization code. `ready` runs once the ports are bound, with the one-time
+/// start address to open in the browser (it leads to `authorize`). A request that does not
+/// carry this login's `state` (any web page can make the browser send one) is answered 400
+/// and the wait goes on; a second visit to the start address ends the login.
 pub async fn wait_for_callback(
     redirect: &Url,
+    authorize: &Url,
     state: &str,
     timeout: Duration,
-    ready: impl FnOnce() -> Result<(), PinterestError>,
+    ready: impl FnOnce(&Url) -> Result<(), PinterestError>,
 ) -> Outcome {
-    let listeners = bind(redirect).await?;
-    let (outcome_tx, mut outcome_rx) = mpsc::channel(1);
+    let listeners = callback_listener::bind(redirect).await?;
+    let (outcome_tx, mut outcome_rx) = mpsc::channel(2);
+    let nonce = oauth2::CsrfToken::new_random_len(32);
+    let start_path = format!("{START_PATH}{}", nonce.secret());
+    let mut start = redirect.clone();
+    start.set_path(&start_path);
+    start.set_query(None);
+    start.set_fragment(None);
     let shared = Arc::new(Shared {
         path: redirect.path().to_owned(),
         state: state.to_owned(),
+        start_path,
+        authorize: authorize.clone(),
+        starts: Mutex::new(0),
         outcome: outcome_tx,
         done: Mutex::new(false),
     });
@@ -75,7 +95,7 @@ pub async fn wait_for_callback(
             })
         })
         .collect();
-    let result = match ready() {
+    let result = match ready(&start) {
         Err(e) => Err(e),
         Ok(()) => match tokio::time::timeout(timeout, outcome_rx.recv()).await {
             Ok(Some(outcome)) => outcome,
@@ -95,60 +115,41 @@ pub async fn wait_for_callback(
     result
 }
 
-/// The listeners for the redirect URI: the first address must bind; for `localhost`, ::1 is
-/// added where this machine has IPv6.
-async fn bind(redirect: &Url) -> Result<Vec<tokio::net::TcpListener>, PinterestError> {
-    let addresses = loopback_addresses(redirect)?;
-    let mut listeners = Vec::new();
-    for (i, address) in addresses.into_iter().enumerate() {
-        match tokio::net::TcpListener::bind(address).await {
-            Ok(listener) => listeners.push(listener),
-            Err(e) if i > 0 => {
-                tracing::debug!(%address, "not listening there too: {e}");
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
-                return Err(PinterestError::OAuth(format!(
-                    "port {} is in use, so the login callback cannot be received: close the \
-                     program using it, or set PINTEREST_REDIRECT_URI to another redirect URI \
-                     registered on your Pinterest app",
-                    address.port()
-                )));
-            }
-            Err(e) => {
-                return Err(PinterestError::OAuth(format!(
-                    "cannot listen on {address}: {e}"
-                )));
-            }
-        }
-    }
-    Ok(listeners)
-}
-
-fn loopback_addresses(redirect: &Url) -> Result<Vec<SocketAddr>, PinterestError> {
-    let port = redirect.port_or_known_default().unwrap_or(80);
-    let ips = match redirect.host() {
-        Some(url::Host::Domain("localhost")) => {
-            vec![
-                IpAddr::V4(Ipv4Addr::LOCALHOST),
-                IpAddr::V6(Ipv6Addr::LOCALHOST),
-            ]
-        }
-        Some(url::Host::Ipv4(ip)) if ip.is_loopback() => vec![IpAddr::V4(ip)],
-        Some(url::Host::Ipv6(ip)) if ip.is_loopback() => vec![IpAddr::V6(ip)],
-        _ => {
-            return Err(PinterestError::Config(format!(
-                "the redirect URI {redirect} is not on this machine; use http://localhost:PORT/ \
-                 (and register it on your Pinterest app)"
-            )));
-        }
+/// The start address asked for: the first time, on to Pinterest; again, the login ends
+/// (whoever asked first may be someone else who read the browser's command line).
+fn start(shared: &Shared) -> Response {
+    let first = {
+        // Invariant: nothing panics while this lock is held.
+        let mut starts = shared.starts.lock().expect("starts lock");
+        *starts += 1;
+        *starts == 1
     };
-    Ok(ips
-        .into_iter()
-        .map(|ip| SocketAddr::new(ip, port))
-        .collect())
+    if first {
+        return Redirect::to(shared.authorize.as_str()).into_response();
+    }
+    tracing::warn!("the login's start address was asked for twice; the login ends");
+    let _ = shared.outcome.try_send(Err(PinterestError::OAuth(
+        "the login's start address was opened twice, so another program may have seen it; \
+         this login was stopped and nothing was saved. Log in again"
+            .into(),
+    )));
+    (
+        StatusCode::GONE,
+        Html(page(
+            "Login stopped",
+            "This login address was already used, so the login was stopped. Start it again \
+             from Audience Desk.",
+        )),
+    )
+        .into_response()
 }
 
-async fn callback(State(shared): State<Arc<Shared>>, uri: Uri) -> impl IntoResponse {
+async fn callback(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
+    if uri.path() == shared.start_path {
+        return start(&shared);
+    }
+    // No callback can answer this login before its start address sent the browser on.
+    let started = *shared.starts.lock().expect("starts lock") > 0;
     let verdict = judge_callback(
         uri.path(),
         uri.query().unwrap_or(""),
@@ -160,18 +161,11 @@ async fn callback(State(shared): State<Arc<Shared>>, uri: Uri) -> impl IntoRespo
             return (
                 StatusCode::NOT_FOUND,
                 Html(page("Not here", "This is Audience Desk's login listener.")),
-            );
+            )
+                .into_response();
         }
-        Callback::NotThisLogin => {
-            tracing::warn!("ignored a login callback that does not carry this login's state");
-            return (
-                StatusCode::BAD_REQUEST,
-                Html(page(
-                    "Refused",
-                    "This does not match the login Audience Desk started, so it was ignored.",
-                )),
-            );
-        }
+        Callback::Answer { .. } if !started => return refused("came before the login started"),
+        Callback::NotThisLogin => return refused("does not carry this login's state"),
         Callback::Answer {
             outcome,
             title,
@@ -188,7 +182,8 @@ async fn callback(State(shared): State<Arc<Shared>>, uri: Uri) -> impl IntoRespo
                     "Already done",
                     "This login was already handled. You can close this tab.",
                 )),
-            );
+            )
+                .into_response();
         }
         *done = true;
     }
@@ -198,7 +193,20 @@ async fn callback(State(shared): State<Arc<Shared>>, uri: Uri) -> impl IntoRespo
         StatusCode::BAD_REQUEST
     };
     let _ = shared.outcome.send(outcome).await;
-    (status, Html(page(title, text)))
+    (status, Html(page(title, text))).into_response()
+}
+
+/// A request that is not this login's answer: 400, logged, and the wait goes on.
+fn refused(why: &str) -> Response {
+    tracing::warn!("ignored a login callback that {why}");
+    (
+        StatusCode::BAD_REQUEST,
+        Html(page(
+            "Refused",
+            "This does not match the login Audience Desk started, so it was ignored.",
+        )),
+    )
+        .into_response()
 }
 
 /// What a request to the login listener is.
@@ -306,17 +314,5 @@ mod tests {
             judge_callback("/x", "state=s&code=c", "/", "s"),
             Callback::Elsewhere
         ));
-    }
-
-    #[test]
-    fn only_loopback_redirects() {
-        let both = loopback_addresses(&Url::parse("http://localhost:8085/").unwrap()).unwrap();
-        assert_eq!(both.len(), 2);
-        assert!(
-            both.iter()
-                .all(|a| a.ip().is_loopback() && a.port() == 8085)
-        );
-        assert!(loopback_addresses(&Url::parse("http://127.0.0.1:9/").unwrap()).is_ok());
-        assert!(loopback_addresses(&Url::parse("https://example.com/cb").unwrap()).is_err());
     }
 }

@@ -14,6 +14,7 @@ use super::tokens::{AuthorizeRequest, Protocol, TokenAnswer};
 use super::{AppCredentials, Endpoints, PinterestError};
 use crate::os::now;
 use crate::store::{Connection, SecretStore, SharedStore, TokenInfo};
+use oauth2::PkceCodeVerifier;
 
 /// Refresh tokens live 60 days when Pinterest does not say otherwise.
 const DEFAULT_REFRESH_LIFETIME: i64 = 60 * 24 * 3600;
@@ -145,6 +146,15 @@ pub struct Session {
     refresh_margin: Duration,
     refresh_lock: tokio::sync::Mutex<()>,
     refreshing: AtomicBool,
+    /// A login's new access token, not stored yet: the session only checks what it reaches.
+    trial_access: Option<String>,
+}
+
+/// Tokens a browser login brought, not stored yet: they replace the connection's tokens only
+/// once the login is known to be the right one (it reaches the ad account; the same user,
+/// or a change of user confirmed).
+pub struct PendingLogin {
+    tokens: TokenAnswer,
 }
 
 impl Session {
@@ -171,6 +181,23 @@ impl Session {
             refresh_margin: Duration::from_secs(5 * 24 * 3600),
             refresh_lock: tokio::sync::Mutex::new(()),
             refreshing: AtomicBool::new(false),
+            trial_access: None,
+        }
+    }
+
+    /// A session that calls Pinterest with a pending login's access token, never storing or
+    /// refreshing it, to check the login before it is kept.
+    pub fn trial(&self, login: &PendingLogin) -> Session {
+        Session {
+            trial_access: Some(login.tokens.access_token().secret().clone()),
+            ..Session::new(
+                self.connection.clone(),
+                self.home.clone(),
+                self.store.clone(),
+                self.secrets.clone(),
+                self.endpoints.clone(),
+                self.app.clone(),
+            )
         }
     }
 
@@ -262,6 +289,9 @@ impl Session {
 
     /// A valid access token, refreshed first when it is within the margin of expiry.
     pub async fn access_token(&self) -> Result<String, PinterestError> {
+        if let Some(access) = &self.trial_access {
+            return Ok(access.clone());
+        }
         let info = self.info().await?.ok_or_else(|| self.not_connected())?;
         if let Some(reason) = info.reconnect_reason {
             return Err(self.reconnect_required(reason));
@@ -287,6 +317,13 @@ impl Session {
     /// Called after Pinterest refused `rejected` with a 401: refresh once, unless another
     /// caller already replaced that token.
     pub async fn refresh_after_rejection(&self, rejected: &str) -> Result<(), PinterestError> {
+        if self.trial_access.is_some() {
+            return Err(PinterestError::OAuth(
+                "Pinterest refused the access token the login just gave; nothing was saved. \
+                 Log in again"
+                    .into(),
+            ));
+        }
         self.refresh(Some(rejected)).await
     }
 
@@ -330,7 +367,8 @@ impl Session {
         match answer {
             Ok(tokens) => {
                 tracing::info!(connection = %self.connection.name, "access token refreshed");
-                self.save(&tokens, info.connected_at, Some(now()), Some(&info))
+                let user = info.login_user.clone();
+                self.save(&tokens, info.connected_at, Some(now()), Some(&info), user)
                     .await
             }
             Err(PinterestError::Api(e)) if matches!(e.status, 400 | 401 | 403) => {
@@ -353,9 +391,16 @@ impl Session {
         }
     }
 
-    /// Completes a browser login: trades the callback's code for tokens and stores them.
-    pub async fn exchange_code(&self, code: &str) -> Result<(), PinterestError> {
-        let tokens = self.protocol()?.exchange_code(&self.http, code).await?;
+    /// Trades a browser login's code for tokens, kept pending (see `commit`).
+    pub async fn exchange_code(
+        &self,
+        code: &str,
+        verifier: PkceCodeVerifier,
+    ) -> Result<PendingLogin, PinterestError> {
+        let tokens = self
+            .protocol()?
+            .exchange_code(&self.http, code, verifier)
+            .await?;
         if tokens.refresh_token().is_none() {
             return Err(PinterestError::OAuth(
                 "Pinterest sent no refresh token, so the connection could not renew itself; \
@@ -363,7 +408,21 @@ impl Session {
                     .into(),
             ));
         }
-        self.save(&tokens, now(), None, None).await
+        Ok(PendingLogin { tokens })
+    }
+
+    /// The Pinterest user the stored tokens belong to, when known.
+    pub async fn login_user(&self) -> Result<Option<String>, PinterestError> {
+        Ok(self.info().await?.and_then(|info| info.login_user))
+    }
+
+    /// Keeps a checked login: its tokens replace the connection's.
+    pub async fn commit(
+        &self,
+        login: PendingLogin,
+        user: Option<String>,
+    ) -> Result<(), PinterestError> {
+        self.save(&login.tokens, now(), None, None, user).await
     }
 
     /// Stores new tokens. The refresh token goes first: after a crash between the writes the
@@ -374,6 +433,7 @@ impl Session {
         connected_at: i64,
         last_refresh_at: Option<i64>,
         previous: Option<&TokenInfo>,
+        login_user: Option<String>,
     ) -> Result<(), PinterestError> {
         let issued = now();
         let pinterest = tokens.extra_fields();
@@ -411,6 +471,7 @@ impl Session {
             connected_at,
             last_refresh_at,
             reconnect_reason: None,
+            login_user,
         };
         self.save_info(info).await
     }

@@ -13,9 +13,9 @@ use oauth2::basic::{
 };
 use oauth2::{
     AsyncHttpClient, AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken,
-    EndpointNotSet, EndpointSet, ExtraTokenFields, HttpRequest, HttpResponse, RedirectUrl,
-    RefreshToken, RequestTokenError, Scope, StandardRevocableToken, StandardTokenResponse,
-    TokenUrl,
+    EndpointNotSet, EndpointSet, ExtraTokenFields, HttpRequest, HttpResponse, PkceCodeChallenge,
+    PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError, Scope, StandardRevocableToken,
+    StandardTokenResponse, TokenUrl,
 };
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -60,10 +60,13 @@ type OAuthClient = oauth2::Client<
     EndpointSet,
 >;
 
-/// An authorize URL and the `state` its callback must carry back.
+/// An authorize URL, the `state` its callback must carry back, and the PKCE verifier the
+/// code exchange must show (so a code taken from the callback is useless without it, where
+/// Pinterest checks PKCE; harmless where it does not).
 pub struct AuthorizeRequest {
     pub url: Url,
     pub state: CsrfToken,
+    pub verifier: PkceCodeVerifier,
 }
 
 /// One Pinterest app's side of OAuth.
@@ -85,15 +88,21 @@ impl Protocol {
         Protocol { client }
     }
 
-    /// A new login: the URL to open and a fresh 256-bit `state`.
+    /// A new login: the URL to open, a fresh 256-bit `state` and an S256 PKCE challenge.
     pub fn authorize(&self) -> AuthorizeRequest {
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let (url, state) = self
             .client
             .authorize_url(|| CsrfToken::new_random_len(32))
             // Pinterest takes its scopes as one comma-separated value.
             .add_scope(Scope::new(SCOPES.to_owned()))
+            .set_pkce_challenge(challenge)
             .url();
-        AuthorizeRequest { url, state }
+        AuthorizeRequest {
+            url,
+            state,
+            verifier,
+        }
     }
 
     /// Trades a callback's code for tokens. `continuous_refresh` is needed by apps created
@@ -102,9 +111,11 @@ impl Protocol {
         &self,
         http: &reqwest::Client,
         code: &str,
+        verifier: PkceCodeVerifier,
     ) -> Result<TokenAnswer, PinterestError> {
         self.client
             .exchange_code(AuthorizationCode::new(code.to_owned()))
+            .set_pkce_verifier(verifier)
             .add_extra_param("continuous_refresh", "true")
             .request_async(&Adapter(http))
             .await

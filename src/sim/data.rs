@@ -25,6 +25,8 @@ pub struct CodeGrant {
     pub redirect_uri: String,
     pub scope: BTreeSet<String>,
     pub expires_at: i64,
+    /// The S256 PKCE challenge the authorize request carried, if any.
+    pub code_challenge: Option<String>,
 }
 
 pub struct AdAccountRecord {

@@ -150,6 +150,11 @@ impl SimHandle {
             .access_token_lifetime = seconds;
     }
 
+    /// The Pinterest user a login is from here on (`GET /v5/user_account`'s username).
+    pub fn set_username(&self, username: &str) {
+        self.shared.data.lock().expect("sim data").username = username.to_owned();
+    }
+
     /// Every access token stops working now, as after a password change.
     pub fn expire_access_tokens(&self) {
         self.shared

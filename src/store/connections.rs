@@ -41,6 +41,8 @@ pub struct TokenInfo {
     pub last_refresh_at: Option<i64>,
     /// Set when Pinterest refused the refresh token: the user must connect again.
     pub reconnect_reason: Option<String>,
+    /// The Pinterest user who logged in (their username), when known.
+    pub login_user: Option<String>,
 }
 
 /// Pinterest ad account IDs are digits only, at most 18 of them.
@@ -215,7 +217,7 @@ impl Store {
             .db()
             .query_row(
                 "SELECT access_expires_at, refresh_expires_at, scope, connected_at,
-                        last_refresh_at, reconnect_reason
+                        last_refresh_at, reconnect_reason, login_user
                  FROM tokens WHERE connection_id = ?1",
                 [connection_id],
                 |row| {
@@ -226,6 +228,7 @@ impl Store {
                         connected_at: row.get(3)?,
                         last_refresh_at: row.get(4)?,
                         reconnect_reason: row.get(5)?,
+                        login_user: row.get(6)?,
                     })
                 },
             )
@@ -235,15 +238,16 @@ impl Store {
     pub fn save_token_info(&self, connection_id: i64, info: &TokenInfo) -> Result<(), StoreError> {
         self.db().execute(
             "INSERT INTO tokens (connection_id, access_expires_at, refresh_expires_at, scope,
-                                 connected_at, last_refresh_at, reconnect_reason)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                                 connected_at, last_refresh_at, reconnect_reason, login_user)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT (connection_id) DO UPDATE SET
                 access_expires_at = excluded.access_expires_at,
                 refresh_expires_at = excluded.refresh_expires_at,
                 scope = excluded.scope,
                 connected_at = excluded.connected_at,
                 last_refresh_at = excluded.last_refresh_at,
-                reconnect_reason = excluded.reconnect_reason",
+                reconnect_reason = excluded.reconnect_reason,
+                login_user = excluded.login_user",
             params![
                 connection_id,
                 info.access_expires_at,
@@ -251,7 +255,8 @@ impl Store {
                 info.scope,
                 info.connected_at,
                 info.last_refresh_at,
-                info.reconnect_reason
+                info.reconnect_reason,
+                info.login_user
             ],
         )?;
         Ok(())
@@ -332,6 +337,7 @@ mod tests {
             connected_at: 5,
             last_refresh_at: None,
             reconnect_reason: None,
+            login_user: Some("ann".into()),
         };
         store.save_token_info(c.id, &info).unwrap();
         assert_eq!(store.token_info(c.id).unwrap(), Some(info));

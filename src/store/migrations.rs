@@ -139,6 +139,7 @@ const MIGRATIONS: &[&str] = &[
         made_at INTEGER NOT NULL,
         PRIMARY KEY (ad_account_id, audience_id)
     ) WITHOUT ROWID;",
+    "ALTER TABLE tokens ADD COLUMN login_user TEXT;",
 ];
 
 /// Brings the schema up to date. The version is read inside an immediate (write-locked)

@@ -76,17 +76,21 @@ async fn a_forged_callback_is_ignored_and_the_real_one_still_lands() {
                     forged.set_query(Some("code=stolen&state=not-the-one"));
                     let answer = reqwest::get(forged).await.unwrap();
                     assert_eq!(answer.status(), 400);
-                    // The real answer: Pinterest's redirect, followed by hand.
-                    let page = reqwest::Client::builder()
-                        .redirect(reqwest::redirect::Policy::none())
-                        .build()
-                        .unwrap()
-                        .get(authorize)
-                        .send()
-                        .await
-                        .unwrap();
-                    let location = page.headers()["location"].to_str().unwrap();
-                    let mut callback = url::Url::parse(location).unwrap();
+                    // The real answer: the start address, then Pinterest's redirect, followed
+                    // by hand.
+                    let location = |url: url::Url| async move {
+                        let page = reqwest::Client::builder()
+                            .redirect(reqwest::redirect::Policy::none())
+                            .build()
+                            .unwrap()
+                            .get(url)
+                            .send()
+                            .await
+                            .unwrap();
+                        url::Url::parse(page.headers()["location"].to_str().unwrap()).unwrap()
+                    };
+                    let authorize = location(authorize).await;
+                    let mut callback = location(authorize).await;
                     if ipv6 {
                         callback.set_host(Some("[::1]")).unwrap();
                     }
@@ -133,7 +137,221 @@ async fn a_busy_port_is_explained() {
     let port = world.core.endpoints.redirect.port().unwrap();
     let _busy = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
     let error = connect(&world).await.unwrap_err().to_string();
-    assert!(error.contains(&format!("port {port} is in use")), "{error}");
+    assert!(
+        error.contains(&format!("port {port} on 127.0.0.1 is in use")),
+        "{error}"
+    );
+}
+
+/// Another user's socket on `[::1]` would receive the login of a browser that tries ::1
+/// first: the login refuses to start, at once, and says which port and address.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_port_taken_on_the_other_loopback_stops_the_login_at_once() {
+    let world = world().await;
+    let port = world.core.endpoints.redirect.port().unwrap();
+    let Ok(_taken) = std::net::TcpListener::bind(("::1", port)) else {
+        crate::common::skip("no IPv6 loopback here");
+        return;
+    };
+    let started = std::time::Instant::now();
+    let mut opened = false;
+    let error = world
+        .core
+        .connect(
+            "EU",
+            |_| {
+                opened = true;
+                Ok(())
+            },
+            Duration::from_secs(10),
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(!opened, "the browser was opened");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(
+        error.contains(&format!(
+            "port {port} on ::1 is in use by another program of yours"
+        )),
+        "{error}"
+    );
+}
+
+/// The browser is handed a one-time start address, never the login's `state`, and PKCE goes
+/// with the code; a second visit to the start address ends the login with nothing saved.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_browser_never_sees_the_state_and_a_reused_start_address_stops_the_login() {
+    let world = world().await;
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let record = seen.clone();
+    world
+        .core
+        .connect(
+            "EU",
+            move |url| {
+                *record.lock().unwrap() = Some(url.clone());
+                browser(url)
+            },
+            Duration::from_secs(10),
+        )
+        .await
+        .unwrap();
+    let start = seen.lock().unwrap().clone().unwrap();
+    assert!(!start.as_str().contains("state"), "{start}");
+    assert!(start.query().is_none(), "{start}");
+    let log = world.sim.log();
+    let authorize = log.iter().find(|e| e.path == "/oauth/").unwrap();
+    assert!(
+        authorize.query.contains("code_challenge_method=S256"),
+        "{}",
+        authorize.query
+    );
+    let token_call = log.iter().find(|e| e.path == "/v5/oauth/token").unwrap();
+    assert!(token_call.request.as_ref().unwrap()["code_verifier"].is_string());
+
+    // Another program opens the start address before the browser does: the login stops.
+    let before = refresh_token(&world);
+    let error = world
+        .core
+        .connect(
+            "EU",
+            |url| {
+                let url = url.clone();
+                tokio::spawn(async move {
+                    let first = reqwest::Client::builder()
+                        .redirect(reqwest::redirect::Policy::none())
+                        .build()
+                        .unwrap()
+                        .get(url.clone())
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(first.status(), 303);
+                    let second = reqwest::get(url).await.unwrap();
+                    assert_eq!(second.status(), 410);
+                });
+                Ok(())
+            },
+            Duration::from_secs(10),
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("opened twice"), "{error}");
+    assert_eq!(refresh_token(&world), before);
+}
+
+/// A login whose user may not upload to the connection's ad account, or who is another
+/// Pinterest user than before, leaves the connection's working tokens as they were.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_login_that_fails_its_checks_keeps_the_tokens_that_work() {
+    let world = world().await;
+    connect(&world).await.unwrap();
+    let working = refresh_token(&world).unwrap();
+
+    world
+        .core
+        .update_connection(
+            "EU",
+            &audience_desk::store::ConnectionUpdate {
+                ad_account_id: Some(audience_desk::sim::SHARED_AD_ACCOUNT.into()),
+                ..Default::default()
+            },
+            None,
+        )
+        .unwrap();
+    let report = world
+        .core
+        .connect("EU", browser, Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert!(report.problem.unwrap().contains("do not allow uploads"));
+    assert_eq!(refresh_token(&world).as_deref(), Some(working.as_str()));
+
+    world
+        .core
+        .update_connection(
+            "EU",
+            &audience_desk::store::ConnectionUpdate {
+                ad_account_id: Some(audience_desk::sim::OWNED_AD_ACCOUNT.into()),
+                ..Default::default()
+            },
+            None,
+        )
+        .unwrap();
+    world.sim.set_username("someone_else");
+    let error = connect(&world).await.unwrap_err();
+    assert!(
+        matches!(&error, PinterestError::OtherUser { before, now, .. }
+            if before == "sim_admin" && now == "someone_else"),
+        "{error}"
+    );
+    assert_eq!(refresh_token(&world).as_deref(), Some(working.as_str()));
+    let report = world
+        .core
+        .connect_switching("EU", browser, Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(report.user.username.as_deref(), Some("someone_else"));
+    assert_ne!(refresh_token(&world).as_deref(), Some(working.as_str()));
+}
+
+/// Idle connections by the thousand (past the 1,024 open-file limit) neither stop the login
+/// listener nor the login: the oldest are closed as new ones come.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_thousand_idle_connections_do_not_stop_a_login() {
+    let world = world().await;
+    let port = world.core.endpoints.redirect.port().unwrap();
+    let hog = r#"
+import resource, socket, sys
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
+held = []
+for _ in range(1100):
+    s = socket.socket()
+    s.connect(("127.0.0.1", int(sys.argv[1])))
+    held.append(s)
+print("ready", flush=True)
+sys.stdin.read()
+"#;
+    // This process's open files: the listener must not keep one per idle connection (past
+    // the usual limit of 1,024, accepting fails for everyone).
+    let open_files = || std::fs::read_dir("/proc/self/fd").map_or(0, |d| d.count());
+    let before = open_files();
+    let result = world
+        .core
+        .connect(
+            "EU",
+            move |url| {
+                let mut child = std::process::Command::new("python3")
+                    .args(["-c", hog, &port.to_string()])
+                    .stdin(std::process::Stdio::piped())
+                    .stdout(std::process::Stdio::piped())
+                    .spawn()
+                    .expect("python3");
+                let mut line = String::new();
+                std::io::BufRead::read_line(
+                    &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+                    &mut line,
+                )
+                .unwrap();
+                assert_eq!(line.trim(), "ready");
+                let url = url.clone();
+                tokio::spawn(async move {
+                    let _hold = child;
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    let held = open_files().saturating_sub(before);
+                    assert!(held < 300, "the listener holds {held} more files");
+                    reqwest::get(url).await.unwrap();
+                    tokio::time::sleep(Duration::from_secs(3)).await;
+                });
+                Ok(())
+            },
+            Duration::from_secs(20),
+        )
+        .await;
+    result.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -29,6 +29,8 @@ pub enum Action {
     CancelDelete,
     Delete(String),
     Connect(String),
+    /// Log in again, accepting another Pinterest user than the connection's last.
+    ConnectSwitching(String),
     CancelConnect,
     /// Copies the redirect URI to register, for the new-connection guide.
     CopyRedirect,
@@ -91,16 +93,8 @@ impl App {
                     Event::Deleted(core.remove_connection(&name).map(|c| c.name))
                 });
             }
-            Action::Connect(name) => {
-                let Some(core) = self.core() else { return };
-                self.state.connect = ConnectState::Waiting(name.clone());
-                let opener = self.opener.clone();
-                self.connect_task = Some(self.tasks.background(ctx, async move {
-                    let open = move |url: &url::Url| opener(url);
-                    let result = core.connect(&name, open, LOGIN_TIMEOUT).await.map(Box::new);
-                    Event::Connected { name, result }
-                }));
-            }
+            Action::Connect(name) => self.connect(name, false, ctx),
+            Action::ConnectSwitching(name) => self.connect(name, true, ctx),
             Action::CancelConnect => {
                 if let Some(task) = self.connect_task.take() {
                     task.abort();
@@ -115,6 +109,24 @@ impl App {
                 );
             }
         }
+    }
+
+    fn connect(&mut self, name: String, switch_user: bool, ctx: &egui::Context) {
+        let Some(core) = self.core() else { return };
+        self.state.connect = ConnectState::Waiting(name.clone());
+        let opener = self.opener.clone();
+        self.connect_task = Some(self.tasks.background(ctx, async move {
+            let open = move |url: &url::Url| opener(url);
+            let result = if switch_user {
+                core.connect_switching(&name, open, LOGIN_TIMEOUT).await
+            } else {
+                core.connect(&name, open, LOGIN_TIMEOUT).await
+            };
+            Event::Connected {
+                name,
+                result: result.map(Box::new),
+            }
+        }));
     }
 
     pub(super) fn on_connections(&mut self, event: Event, ctx: &egui::Context) {
@@ -165,6 +177,17 @@ impl App {
                     r.connection.name == name && r.status.state != ConnectionState::NotConnected
                 });
                 self.state.connect = match result {
+                    Ok(report) if report.problem.is_some() => ConnectState::Failed {
+                        name,
+                        error: Problem {
+                            text: format!(
+                                "Not connected: {}. The login's tokens were not saved; \
+                                 the connection keeps what it had.",
+                                report.problem.as_deref().unwrap_or_default()
+                            ),
+                            remedy: None,
+                        },
+                    },
                     Ok(report) => {
                         // What was said about this connection no longer holds.
                         self.state.notices.resolve(&name);
