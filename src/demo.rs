@@ -6,7 +6,6 @@ use std::fs;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use url::Url;
 
@@ -60,18 +59,13 @@ fn free_loopback_port() -> std::io::Result<u16> {
 pub const WRITES_PER_MINUTE: u32 = 60;
 
 pub async fn start(writes_per_minute: u32) -> Result<(Demo, Core), DemoError> {
-    // A fresh home per demo run: the user's own connections and jobs are never touched.
-    static RUNS: AtomicUsize = AtomicUsize::new(0);
-    let run = RUNS.fetch_add(1, Ordering::Relaxed);
-    let home = std::env::temp_dir()
-        .join("audience-desk-demo")
-        .join(format!("home-{}-{run}", std::process::id()));
-    let fresh = home.clone();
-    crate::store::blocking(move || -> std::io::Result<()> {
-        if fresh.exists() {
-            fs::remove_dir_all(&fresh)?;
-        }
-        fs::create_dir_all(&fresh)
+    // A fresh home per demo run: the user's own connections and jobs are never touched. A
+    // private folder under a random name, so no one else can have made it first.
+    let home = crate::store::blocking(|| {
+        tempfile::Builder::new()
+            .prefix("audience-desk-demo-")
+            .tempdir()
+            .map(tempfile::TempDir::keep)
     })
     .await?;
     // A little latency so progress can be watched, as on a real network.
@@ -94,8 +88,9 @@ pub async fn start(writes_per_minute: u32) -> Result<(Demo, Core), DemoError> {
     });
     // Slow enough that the jobs screen shows a job at work.
     core.limits.writes_per_minute = writes_per_minute;
+    let sample_home = home.clone();
     let (sample, core) = crate::store::blocking(move || -> Result<_, DemoError> {
-        let sample = write_sample_file(SAMPLE_ROWS)?;
+        let sample = write_sample_file(&sample_home, SAMPLE_ROWS)?;
         add_demo_sync(&core, &sample)?;
         Ok((sample, core))
     })
@@ -169,10 +164,8 @@ pub fn follow_login(url: &Url) -> Result<(), PinterestError> {
 }
 
 /// Writes a sample customer file of `rows` rows (mixed case, whitespace, pre-hashed and
-/// invalid values, duplicates, zero advertising IDs) and returns its path.
-pub fn write_sample_file(rows: u32) -> std::io::Result<PathBuf> {
-    let dir = std::env::temp_dir().join("audience-desk-demo");
-    fs::create_dir_all(&dir)?;
+/// invalid values, duplicates, zero advertising IDs) in `dir` and returns its path.
+pub fn write_sample_file(dir: &Path, rows: u32) -> std::io::Result<PathBuf> {
     let path = dir.join("sample-customers.csv");
     write_sample(&path, rows)?;
     Ok(path)

@@ -82,29 +82,144 @@ pub fn tighten(path: &Path) -> io::Result<()> {
     }
 }
 
-/// Replaces `path` with `bytes` atomically: a uniquely named temporary file beside it, created
-/// exclusively (so never through a symlink planted there) with mode 0600, synced, then renamed
-/// over `path` (which replaces a symlink at `path` rather than writing through it).
-pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    use std::io::Write;
-    let name = path
+/// What a file being written is called until it is whole: `.NAME.RANDOM.partial` beside it.
+const PARTIAL: &str = ".partial";
+
+/// A new file (mode 0600) beside `target`, created exclusively under a random name, so it is
+/// never opened through a link someone planted at a name known in advance. Persisting it
+/// renames it onto `target`, which replaces a link there rather than writing through it; one
+/// dropped unpersisted is removed.
+pub fn fresh_beside(target: &Path) -> io::Result<tempfile::NamedTempFile> {
+    let dir = match target.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let name = target
         .file_name()
         .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = path.with_file_name(format!(
-        ".{name}.{}.{:016x}.tmp",
-        std::process::id(),
-        rand::random::<u64>()
-    ));
-    let written = (|| {
-        let mut file = private_options().write(true).create_new(true).open(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if written.is_err() {
-        let _ = fs::remove_file(&tmp);
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(PARTIAL);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(0o600));
     }
-    written
+    builder.tempfile_in(dir)
+}
+
+/// Renames a whole `fresh_beside` file onto its target and makes the rename durable (the
+/// folder synced), so a power cut cannot bring the old file back.
+pub fn persist(file: tempfile::NamedTempFile, target: &Path) -> io::Result<()> {
+    file.persist(target).map_err(|e| e.error)?;
+    sync_dir(target)
+}
+
+/// Syncs the folder that holds `path`, where the system allows it.
+pub fn sync_dir(path: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    if let Some(dir) = path.parent() {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        File::open(dir)?.sync_all()?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// Removes what interrupted runs left in `dir`: its `.NAME.*.partial` files for each of
+/// `names`. Only regular files and links are removed (a link itself, never its target).
+pub fn clear_partials(dir: &Path, names: &[String]) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(file_name) = file_name.to_str() else {
+            continue;
+        };
+        let ours = names.iter().any(|name| {
+            file_name.starts_with(&format!(".{name}.")) && file_name.ends_with(PARTIAL)
+        });
+        if ours
+            && entry
+                .file_type()
+                .is_ok_and(|t| t.is_file() || t.is_symlink())
+        {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Refuses a folder to write into that others could swap files in: one that is not the
+/// user's, or that others may write to without the sticky bit (which keeps them from renaming
+/// or removing what is not theirs).
+pub fn check_output_dir(dir: &Path) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let meta = fs::metadata(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+        let me = fs::metadata("/proc/self").map(|m| m.uid()).ok();
+        if me.is_some_and(|me| me != meta.uid()) {
+            return Err(format!(
+                "{} belongs to another user, who could replace what is written there; write \
+                 to a folder of your own",
+                dir.display()
+            ));
+        }
+        if meta.mode() & 0o022 != 0 && meta.mode() & 0o1000 == 0 {
+            return Err(format!(
+                "{} can be written by other users (mode {:o}), who could replace what is \
+                 written there; write to a folder only you can write to (chmod go-w)",
+                dir.display(),
+                meta.mode() & 0o7777
+            ));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+/// Opens a file to read, never waiting on it: without blocking (a named pipe put in its place
+/// would wait for a writer), then checked on the open handle, so what is read is what was
+/// checked. Anything but a regular file is refused with its type.
+pub fn open_regular(path: &Path) -> Result<File, NotRegular> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
+    }
+    let file = options.open(path).map_err(NotRegular::Io)?;
+    let meta = file.metadata().map_err(NotRegular::Io)?;
+    if meta.is_file() {
+        Ok(file)
+    } else {
+        Err(NotRegular::Kind(meta.file_type()))
+    }
+}
+
+/// Why `open_regular` refused a path.
+#[derive(Debug)]
+pub enum NotRegular {
+    Io(io::Error),
+    Kind(fs::FileType),
+}
+
+/// Replaces `path` with `bytes` atomically and durably: a `fresh_beside` file, synced, then
+/// persisted over `path`.
+pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    let mut file = fresh_beside(path)?;
+    file.write_all(bytes)?;
+    file.as_file().sync_all()?;
+    persist(file, path)
 }
 
 /// An exclusive lock on a file in the home's `locks` folder, held until dropped. It excludes

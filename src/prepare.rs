@@ -17,6 +17,8 @@ pub enum PrepareError {
     Source(#[from] SourceError),
     #[error("cannot write {}: {source}", path.display())]
     Write { path: PathBuf, source: io::Error },
+    #[error("{0}")]
+    UnsafeFolder(String),
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -41,7 +43,9 @@ pub fn digest_file_name(list_type: ListType) -> String {
 
 /// Runs the full pass and writes `out/EMAIL.txt`, `out/MAID.txt`, `out/IDFA.txt` (only the
 /// types present; stale ones from an earlier run are removed) and `out/rejects.csv`. Files are
-/// written under temporary names and renamed, so a failed run leaves no half-written output.
+/// written under fresh random names (0600, never through a planted link) and renamed, so a
+/// failed run leaves no half-written output; what a killed run left is cleared by the next. A
+/// folder others could swap files in is refused.
 pub fn prepare(
     plan: &ScanPlan,
     out: &Path,
@@ -53,18 +57,18 @@ pub fn prepare(
         move |source| PrepareError::Write { path, source }
     };
     fs::create_dir_all(out).map_err(write_err(out))?;
-    let rejects_path = out.join("rejects.csv");
-    let rejects_tmp = out.join(".rejects.csv.partial");
-    let mut rejects = RejectsWriter::create(&rejects_tmp, plan)?;
+    crate::home::check_output_dir(out).map_err(PrepareError::UnsafeFolder)?;
+    let outputs: Vec<String> = ListType::ALL
+        .into_iter()
+        .map(digest_file_name)
+        .chain([REJECTS.to_owned()])
+        .collect();
+    crate::home::clear_partials(out, &outputs);
+    let rejects_path = out.join(REJECTS);
+    let mut rejects = RejectsWriter::create(&rejects_path, plan)?;
     let scanned = scan(plan, &mut |r| rejects.write(r), on_progress, cancel);
-    let rejects_count = rejects.finish()?;
-    let output = match scanned {
-        Ok(output) => output,
-        Err(e) => {
-            let _ = fs::remove_file(&rejects_tmp);
-            return Err(e.into());
-        }
-    };
+    let rejects_file = rejects.finish()?;
+    let output = scanned?;
     let started = std::time::Instant::now();
     let written_types: Vec<ListType> = output.lists.iter().map(|l| l.list_type).collect();
     // One writer per list type: the files are large and independent. Each writer drops its
@@ -89,7 +93,8 @@ pub fn prepare(
             }
         }
     }
-    fs::rename(&rejects_tmp, &rejects_path).map_err(write_err(&rejects_path))?;
+    let rejects_count = rejects_file.count;
+    crate::home::persist(rejects_file.file, &rejects_path).map_err(write_err(&rejects_path))?;
     tracing::debug!(
         write_secs = started.elapsed().as_secs_f64(),
         "digest files written"
@@ -102,22 +107,21 @@ pub fn prepare(
     })
 }
 
+const REJECTS: &str = "rejects.csv";
+
 /// Runs the full pass and writes only the rejects report, to `target`: the GUI's export.
 pub fn write_rejects(
     plan: &ScanPlan,
     target: &Path,
     cancel: &AtomicBool,
 ) -> Result<u64, PrepareError> {
-    let tmp = target.with_extension("csv.partial");
-    let mut rejects = RejectsWriter::create(&tmp, plan)?;
+    let mut rejects = RejectsWriter::create(target, plan)?;
     let scanned = scan(plan, &mut |r| rejects.write(r), &mut |_| {}, cancel);
-    let count = rejects.finish();
-    if let Err(e) = scanned {
-        let _ = fs::remove_file(&tmp);
-        return Err(e.into());
-    }
-    let count = count?;
-    fs::rename(&tmp, target).map_err(|source| PrepareError::Write {
+    let written = rejects.finish();
+    scanned?;
+    let written = written?;
+    let count = written.count;
+    crate::home::persist(written.file, target).map_err(|source| PrepareError::Write {
         path: target.to_owned(),
         source,
     })?;
@@ -129,13 +133,11 @@ const LINE: usize = 65;
 
 fn write_digests(out: &Path, list: &DigestList) -> Result<PreparedFile, PrepareError> {
     let path = out.join(digest_file_name(list.list_type));
-    let tmp = out.join(format!(".{}.partial", digest_file_name(list.list_type)));
     let written = (|| {
-        let file = File::create(&tmp)?;
-        reserve(&file, (list.len() * LINE) as u64)?;
-        write_list(&file, list)?;
-        drop(file);
-        fs::rename(&tmp, &path)
+        let file = crate::home::fresh_beside(&path)?;
+        reserve(file.as_file(), (list.len() * LINE) as u64)?;
+        write_list(file.as_file(), list)?;
+        crate::home::persist(file, &path)
     })();
     written.map_err(|source| PrepareError::Write {
         path: path.clone(),
@@ -195,8 +197,9 @@ fn reserve(file: &File, len: u64) -> io::Result<()> {
 
 /// Streams rejects as `row,column,reason`; remembers the first write error for `finish`.
 struct RejectsWriter {
+    /// Where the report goes once whole.
     path: PathBuf,
-    writer: csv::Writer<BufWriter<File>>,
+    writer: csv::Writer<BufWriter<tempfile::NamedTempFile>>,
     columns: Vec<String>,
     count: u64,
     error: Option<csv::Error>,
@@ -204,7 +207,7 @@ struct RejectsWriter {
 
 impl RejectsWriter {
     fn create(path: &Path, plan: &ScanPlan) -> Result<Self, PrepareError> {
-        let file = File::create(path).map_err(|source| PrepareError::Write {
+        let file = crate::home::fresh_beside(path).map_err(|source| PrepareError::Write {
             path: path.to_owned(),
             source,
         })?;
@@ -241,19 +244,30 @@ impl RejectsWriter {
         }
     }
 
-    fn finish(mut self) -> Result<u64, PrepareError> {
-        let flushed = self.writer.flush();
-        let failure = match (self.error.take(), flushed) {
-            (Some(e), _) => Some(io::Error::other(e.to_string())),
-            (None, Err(e)) => Some(e),
-            (None, Ok(())) => None,
+    /// The whole report, not yet in its place (see `home::persist`), and how many rows.
+    fn finish(mut self) -> Result<WrittenRejects, PrepareError> {
+        let path = self.path;
+        let failed = |source| PrepareError::Write {
+            path: path.clone(),
+            source,
         };
-        match failure {
-            Some(source) => Err(PrepareError::Write {
-                path: self.path,
-                source,
-            }),
-            None => Ok(self.count),
+        if let Some(e) = self.error.take() {
+            return Err(failed(io::Error::other(e.to_string())));
         }
+        let file = self
+            .writer
+            .into_inner()
+            .map_err(|e| failed(io::Error::other(e.to_string())))?
+            .into_inner()
+            .map_err(|e| failed(e.into_error()))?;
+        Ok(WrittenRejects {
+            file,
+            count: self.count,
+        })
     }
+}
+
+struct WrittenRejects {
+    file: tempfile::NamedTempFile,
+    count: u64,
 }

@@ -95,17 +95,17 @@ pub(crate) fn open_stream(
     Ok((stream, consumed))
 }
 
-/// Opens a regular file. Anything else is refused before it is opened: opening a named pipe
-/// waits for a writer, and a device can stream without end.
+/// Opens a regular file. Anything else is refused, checked on the open handle (opened
+/// without blocking, so a named pipe, even one swapped in after a look, never holds the
+/// reader waiting for a writer; a device can stream without end).
 pub(crate) fn open_file(path: &Path) -> Result<File, SourceError> {
-    let meta = std::fs::metadata(path).map_err(|e| SourceError::io(path, e))?;
-    if !meta.is_file() {
-        return Err(SourceError::NotAFile {
+    crate::home::open_regular(path).map_err(|refused| match refused {
+        crate::home::NotRegular::Io(e) => SourceError::io(path, e),
+        crate::home::NotRegular::Kind(file_type) => SourceError::NotAFile {
             path: path.to_owned(),
-            kind: kind_of(&meta.file_type()),
-        });
-    }
-    File::open(path).map_err(|e| SourceError::io(path, e))
+            kind: kind_of(&file_type),
+        },
+    })
 }
 
 fn kind_of(file_type: &std::fs::FileType) -> &'static str {

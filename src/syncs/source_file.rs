@@ -49,10 +49,12 @@ fn newest_match(dir: &Path, pattern: &str) -> Result<PathBuf, String> {
         std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
     let mut newest: Option<(std::time::SystemTime, PathBuf)> = None;
     for entry in entries.flatten() {
+        // A name that is not UTF-8 is matched as shown (its odd bytes as U+FFFD) and read
+        // by its real name, not skipped unsaid.
         let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
+        let name = name.to_string_lossy();
         // Names a writer uses while a file is not yet whole.
-        if name.starts_with('.') || !glob.matches(name) {
+        if name.starts_with('.') || !glob.matches(&name) {
             continue;
         }
         let Ok(meta) = entry.metadata() else { continue };
@@ -112,7 +114,10 @@ pub async fn settled(
 
 /// SHA-256 of the file's bytes, as lowercase hex.
 pub fn content_digest(path: &Path) -> std::io::Result<String> {
-    let mut file = std::fs::File::open(path)?;
+    let mut file = crate::home::open_regular(path).map_err(|refused| match refused {
+        crate::home::NotRegular::Io(e) => e,
+        crate::home::NotRegular::Kind(_) => std::io::Error::other("it is not a regular file"),
+    })?;
     let mut hasher = Sha256::new();
     let mut buffer = vec![0u8; 1 << 20];
     loop {

@@ -7,6 +7,7 @@ mod after_upload;
 mod connections;
 mod files;
 mod hostile_files;
+mod output_files;
 mod processes;
 mod soak;
 mod syncs;

@@ -75,7 +75,14 @@ impl Partitions {
             })?;
             partitions.unique[byte] = unique;
             if !repeats.is_empty() {
-                fs::write(partitions.path(&repeats_name(list, byte)), &repeats)?;
+                std::io::Write::write_all(
+                    &mut crate::home::private_options()
+                        .write(true)
+                        .create(true)
+                        .truncate(true)
+                        .open(partitions.path(&repeats_name(list, byte)))?,
+                    &repeats,
+                )?;
             }
         }
         Ok(partitions)

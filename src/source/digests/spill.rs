@@ -6,7 +6,6 @@
 //! is read once to find its repeats (`partitions`), and the lists then read their digests a
 //! partition at a time.
 
-use std::fs;
 use std::io::{self, Write};
 use std::sync::Arc;
 use std::thread;
@@ -111,7 +110,7 @@ fn append(
         }
         // Appended, so a partition holds its entries in file order, spill after spill. Not
         // synced: a crash throws the scratch folder away.
-        let mut file = fs::OpenOptions::new()
+        let mut file = crate::home::private_options()
             .create(true)
             .append(true)
             .open(scratch.file(&part_name(list, byte)))?;
@@ -124,9 +123,9 @@ fn append(
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
     use std::path::Path;
 
-    use super::*;
     use crate::source::digests::{check_room, remove_abandoned, scratch_needed};
 
     #[test]
