@@ -146,12 +146,12 @@ fn measure(step: &str, file: &Path) -> anyhow::Result<()> {
                 None,
             )?;
             let preview = Preview::load(file, &PreviewOptions::default())?;
-            let spec = JobSpec {
-                mode: Mode::Add,
-                target: Target::NewList("Scale".into()),
-                create_audience: true,
-                batch_size: DEFAULT_BATCH_SIZE,
-            };
+            let spec = JobSpec::new(
+                Mode::Add,
+                Target::NewList("Scale".into()),
+                true,
+                DEFAULT_BATCH_SIZE,
+            );
             let plan = plan_upload(&core, "Scale", &preview, spec, &mut |_| {})?;
             let lists = &plan.summary.lists;
             (

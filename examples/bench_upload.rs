@@ -60,12 +60,12 @@ async fn upload(
 ) -> anyhow::Result<(f64, f64, JobProgress)> {
     let started = Instant::now();
     let preview = Preview::load(file, &PreviewOptions::default())?;
-    let spec = JobSpec {
-        mode: Mode::Add,
-        target: Target::NewList(format!("bench {batch_size}")),
-        create_audience: true,
+    let spec = JobSpec::new(
+        Mode::Add,
+        Target::NewList(format!("bench {batch_size}")),
+        true,
         batch_size,
-    };
+    );
     let plan = plan_upload(core, "Bench", &preview, spec, &mut |_| {})?;
     let job = plan.create_job(core)?;
     let planned = started.elapsed().as_secs_f64();

@@ -108,6 +108,10 @@ pub enum Command {
         /// Write calls per minute for this token (Pinterest Standard access allows 400).
         #[arg(long, default_value_t = 400, value_name = "CALLS")]
         writes_per_minute: u32,
+        /// Hold the removals (until `resume JOB --confirm-removals`) when they would take out
+        /// more than this share of what this app put in a list [default: 0.2; 1 turns it off].
+        #[arg(long, value_name = "SHARE", value_parser = crate::upload::parse_removal_share)]
+        max_removal_share: Option<crate::upload::RemovalShare>,
     },
     /// Recent and unfinished upload jobs.
     Jobs {
@@ -117,6 +121,10 @@ pub enum Command {
     /// Continue an interrupted, failed or cancelled upload where it stopped.
     Resume {
         job_id: i64,
+        /// Send the removals the job holds (it would take out more of a list than its guard
+        /// allows).
+        #[arg(long)]
+        confirm_removals: bool,
         /// Write calls per minute for this token.
         #[arg(long, default_value_t = 400, value_name = "CALLS")]
         writes_per_minute: u32,
@@ -288,6 +296,9 @@ pub enum SyncCommand {
     /// failed or was refused).
     Run {
         name: String,
+        /// Send the removals the guard holds (or held on the last run, for an unchanged file).
+        #[arg(long)]
+        confirm_removals: bool,
         /// Write calls per minute for this token.
         #[arg(long, default_value_t = 400, value_name = "CALLS")]
         writes_per_minute: u32,
@@ -352,6 +363,10 @@ pub struct SyncArgs {
     /// Do not wrap new lists in CUSTOMER_LIST audiences.
     #[arg(long, conflicts_with = "audience")]
     pub no_audience: bool,
+    /// Hold a run's removals when they would take out more than this share of what this app
+    /// put in a list [default: 0.2; 1 turns the guard off].
+    #[arg(long, value_name = "SHARE", value_parser = crate::upload::parse_removal_share)]
+    pub max_removal_share: Option<crate::upload::RemovalShare>,
     /// Wrap new lists in audiences again (for `edit`).
     #[arg(long, hide = true)]
     pub audience: bool,

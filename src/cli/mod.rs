@@ -63,6 +63,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
             dry_run,
             batch_size,
             writes_per_minute,
+            max_removal_share,
         } => {
             let target = match (new_list, list) {
                 (Some(name), _) => crate::upload::Target::NewList(name),
@@ -70,10 +71,8 @@ pub fn run(command: Command) -> anyhow::Result<()> {
                 (None, None) => anyhow::bail!("name the target: --new-list NAME or --list ID"),
             };
             let spec = crate::upload::JobSpec {
-                mode: mode.into(),
-                target,
-                create_audience: !no_audience,
-                batch_size,
+                max_removal_share,
+                ..crate::upload::JobSpec::new(mode.into(), target, !no_audience, batch_size)
             };
             runtime()?.block_on(upload::upload(
                 &file,
@@ -110,8 +109,9 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Generate { what } => generate::run(what),
         Command::Resume {
             job_id,
+            confirm_removals,
             writes_per_minute,
-        } => runtime()?.block_on(upload::resume(job_id, writes_per_minute)),
+        } => runtime()?.block_on(upload::resume(job_id, confirm_removals, writes_per_minute)),
     }
 }
 

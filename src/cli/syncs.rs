@@ -35,8 +35,9 @@ pub async fn run(action: SyncCommand) -> anyhow::Result<()> {
         SyncCommand::List { json } => list(json),
         SyncCommand::Run {
             name,
+            confirm_removals,
             writes_per_minute,
-        } => run_now(&name, writes_per_minute).await,
+        } => run_now(&name, confirm_removals, writes_per_minute).await,
         SyncCommand::History { name, json, limit } => history(&name, json, limit),
         SyncCommand::Watch {
             settle,
@@ -124,6 +125,7 @@ fn add(name: &str, args: &SyncArgs) -> anyhow::Result<()> {
         create_audience: !args.no_audience,
         schedule: schedule_of(args)?.unwrap_or(Schedule::Manual),
         batch_size: args.batch_size.unwrap_or(DEFAULT_BATCH_SIZE),
+        max_removal_share: args.max_removal_share,
     };
     read_columns(&mut settings, args)?;
     let sync = crate::syncs::add(&core, name, &connection, &settings)?;
@@ -131,7 +133,7 @@ fn add(name: &str, args: &SyncArgs) -> anyhow::Result<()> {
         "Saved sync '{}': {}.\nRun it now with `audience-desk sync run {}`{}.\n",
         sync.name,
         describe_settings(&settings, &sync.connection),
-        sync.name,
+        crate::display::shell_quote(&sync.name),
         match settings.schedule {
             Schedule::Manual => "",
             _ => ", or keep `audience-desk sync watch` running (or the app open)",
@@ -171,6 +173,9 @@ fn edit(name: &str, rename: Option<&str>, args: &SyncArgs) -> anyhow::Result<()>
     }
     if let Some(size) = args.batch_size {
         settings.batch_size = size;
+    }
+    if let Some(share) = args.max_removal_share {
+        settings.max_removal_share = Some(share);
     }
     if reread {
         read_columns(&mut settings, args)?;
@@ -366,7 +371,7 @@ fn open_core(writes_per_minute: u32) -> anyhow::Result<Arc<Core>> {
     Ok(Arc::new(super::upload::open_core(writes_per_minute)?))
 }
 
-async fn run_now(name: &str, writes_per_minute: u32) -> anyhow::Result<()> {
+async fn run_now(name: &str, confirm: bool, writes_per_minute: u32) -> anyhow::Result<()> {
     let core = open_core(writes_per_minute)?;
     let control = Arc::new(Control::default());
     let interrupt = super::interrupt_on_ctrl_c(&control);
@@ -381,7 +386,11 @@ async fn run_now(name: &str, writes_per_minute: u32) -> anyhow::Result<()> {
             }
         })
     };
-    let result = run_sync(core.clone(), name, control, sender, Trigger::Now).await;
+    let trigger = match confirm {
+        true => Trigger::NowConfirmingRemovals,
+        false => Trigger::Now,
+    };
+    let result = run_sync(core.clone(), name, control, sender, trigger).await;
     interrupt.abort();
     let _ = shown.await;
     bar.finish_and_clear();
@@ -412,6 +421,13 @@ fn show_progress(bar: &ProgressBar, progress: &RunProgress) {
 fn ended_well(name: &str, outcome: &RunOutcome) -> anyhow::Result<()> {
     match outcome.state {
         RunState::Completed | RunState::Skipped => Ok(()),
+        RunState::Held => anyhow::bail!(
+            "sync '{name}' run {}: additions sent, {}; to send them: audience-desk sync run {} \
+             --confirm-removals",
+            outcome.run,
+            outcome.message.as_deref().unwrap_or_default(),
+            crate::display::shell_quote(name)
+        ),
         state => anyhow::bail!(
             "sync '{name}' run {} {}{}",
             outcome.run,

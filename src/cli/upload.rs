@@ -63,8 +63,15 @@ pub async fn upload(
     drive(&core, job).await
 }
 
-pub async fn resume(job: i64, writes_per_minute: u32) -> anyhow::Result<()> {
+pub async fn resume(
+    job: i64,
+    confirm_removals: bool,
+    writes_per_minute: u32,
+) -> anyhow::Result<()> {
     let core = open_core(writes_per_minute)?;
+    if confirm_removals {
+        crate::upload::confirm_removals(&core, job)?;
+    }
     emit(&format!("Resuming job {job}.\n"))?;
     drive(&core, job).await
 }
@@ -110,6 +117,11 @@ async fn drive(core: &Core, job: i64) -> anyhow::Result<()> {
     emit(&describe_report(&report))?;
     match report.progress.state {
         JobState::Completed => Ok(()),
+        JobState::Held => anyhow::bail!(
+            "job {job}: additions sent, {}; to send them: audience-desk resume {job} \
+             --confirm-removals",
+            report.progress.message.unwrap_or_default()
+        ),
         state => anyhow::bail!(
             "job {job} did not complete ({}){}",
             state.label(),

@@ -11,6 +11,9 @@ pub enum JobState {
     /// The process stopped (crash, kill, power loss) while the job ran; `resume` continues it.
     Interrupted,
     Completed,
+    /// Additions sent; removals wait for the user's confirmation (they would take out more of
+    /// a list than its guard allows).
+    Held,
     Failed,
     Cancelled,
 }
@@ -23,6 +26,7 @@ impl JobState {
             JobState::WaitingForReconnect => "waiting_for_reconnect",
             JobState::Interrupted => "interrupted",
             JobState::Completed => "completed",
+            JobState::Held => "held",
             JobState::Failed => "failed",
             JobState::Cancelled => "cancelled",
         }
@@ -35,6 +39,7 @@ impl JobState {
             "waiting_for_reconnect" => JobState::WaitingForReconnect,
             "interrupted" => JobState::Interrupted,
             "completed" => JobState::Completed,
+            "held" => JobState::Held,
             "failed" => JobState::Failed,
             "cancelled" => JobState::Cancelled,
             _ => return None,
@@ -44,6 +49,7 @@ impl JobState {
     pub fn label(self) -> &'static str {
         match self {
             JobState::WaitingForReconnect => "waiting for reconnect",
+            JobState::Held => "removals held",
             other => other.as_str(),
         }
     }

@@ -254,6 +254,26 @@ impl Store {
         Ok(changed == 1)
     }
 
+    /// Replaces a job's settings (a confirmation of its held removals).
+    pub fn set_job_spec(&self, id: i64, spec: &str) -> Result<(), StoreError> {
+        self.db.execute(
+            "UPDATE jobs SET spec = ?2, updated_at = ?3 WHERE id = ?1",
+            params![id, spec, crate::os::now()],
+        )?;
+        Ok(())
+    }
+
+    /// Records in the job's batches not yet acknowledged, and how many of them are removals.
+    pub fn unsent_records(&self, id: i64) -> Result<(u64, u64), StoreError> {
+        Ok(self.db.query_row(
+            "SELECT COALESCE(SUM(records), 0),
+                    COALESCE(SUM(CASE WHEN operation = 'REMOVE' THEN records ELSE 0 END), 0)
+             FROM batches WHERE job_id = ?1 AND state IN ('pending', 'sending')",
+            [id],
+            |row| Ok((row.get::<_, i64>(0)? as u64, row.get::<_, i64>(1)? as u64)),
+        )?)
+    }
+
     pub fn set_job_summary(&self, id: i64, summary: &str) -> Result<(), StoreError> {
         self.db.execute(
             "UPDATE jobs SET summary = ?2, updated_at = ?3 WHERE id = ?1",

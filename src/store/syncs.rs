@@ -40,6 +40,8 @@ pub enum RunState {
     /// The process stopped during the run; the next run resumes its job.
     Interrupted,
     Cancelled,
+    /// Additions sent; the removals wait for a confirmation.
+    Held,
 }
 
 impl RunState {
@@ -52,6 +54,7 @@ impl RunState {
             RunState::Failed => "failed",
             RunState::Interrupted => "interrupted",
             RunState::Cancelled => "cancelled",
+            RunState::Held => "held",
         }
     }
 
@@ -64,6 +67,7 @@ impl RunState {
             RunState::Failed,
             RunState::Interrupted,
             RunState::Cancelled,
+            RunState::Held,
         ]
         .into_iter()
         .find(|s| s.as_str() == text)

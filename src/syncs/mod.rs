@@ -37,6 +37,8 @@ pub enum Health {
     Ok,
     Failing,
     WaitingForReconnect,
+    /// The last run holds removals until they are confirmed.
+    NeedsConfirmation,
 }
 
 impl Health {
@@ -47,6 +49,7 @@ impl Health {
             Health::Ok => "ok",
             Health::Failing => "failing",
             Health::WaitingForReconnect => "waiting for reconnect",
+            Health::NeedsConfirmation => "needs confirmation",
         }
     }
 }
@@ -182,6 +185,7 @@ fn overview_row(core: &Core, row: SyncRow) -> Result<SyncOverview, StoreError> {
         None => Health::NeverRun,
         Some(RunState::Running) => Health::Running,
         Some(RunState::Completed | RunState::Skipped) => Health::Ok,
+        Some(RunState::Held) => Health::NeedsConfirmation,
         Some(_) => Health::Failing,
     };
     let next_due = settings

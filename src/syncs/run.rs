@@ -67,6 +67,9 @@ impl Ended {
 pub enum Trigger {
     /// Asked for: it runs.
     Now,
+    /// Asked for, with the removals a guard would hold (or holds from the last run)
+    /// confirmed by the user.
+    NowConfirmingRemovals,
     /// A watcher found it due when its newest run was `newest_run`: it runs only if no other
     /// process has run it since, so two watchers never both act on one change.
     Due { newest_run: Option<i64> },
@@ -126,6 +129,7 @@ pub async fn run_sync(
         id: run,
         control,
         progress,
+        confirmed: trigger == Trigger::NowConfirmingRemovals,
     };
     let (ended, job) = match run_body.go().await {
         Ok(done) => done,
@@ -168,6 +172,8 @@ struct Run<'a> {
     id: i64,
     control: Arc<Control>,
     progress: watch::Sender<RunProgress>,
+    /// The user confirmed removals the guard would hold.
+    confirmed: bool,
 }
 
 type Failed = (JobError, Option<i64>);
@@ -244,6 +250,11 @@ impl Run<'_> {
             .await
             .map_err(fail)?
         {
+            if self.confirmed {
+                self.blocking(move |core| crate::upload::confirm_removals(core, job))
+                    .await
+                    .map_err(fail)?;
+            }
             return self.send(job, None).await;
         }
         if let Some(previous) = &previous
@@ -386,10 +397,16 @@ impl Run<'_> {
     async fn plan(&self, preview: Preview) -> Result<Plan, JobError> {
         self.progress.send_modify(|p| p.phase = Phase::Reading);
         let spec = JobSpec {
-            mode: self.settings.mode,
-            target: self.target()?,
-            create_audience: self.settings.create_audience,
-            batch_size: self.settings.batch_size,
+            max_removal_share: match self.confirmed {
+                true => Some(crate::upload::RemovalShare(1.0)),
+                false => self.settings.max_removal_share,
+            },
+            ..JobSpec::new(
+                self.settings.mode,
+                self.target()?,
+                self.settings.create_audience,
+                self.settings.batch_size,
+            )
         };
         let (core, connection, progress) = (
             self.core.clone(),
@@ -457,6 +474,7 @@ impl Run<'_> {
             JobState::Completed => RunState::Completed,
             JobState::Cancelled => RunState::Cancelled,
             JobState::Interrupted => RunState::Interrupted,
+            JobState::Held => RunState::Held,
             _ => RunState::Failed,
         };
         let message = match (note, report.progress.message.clone()) {

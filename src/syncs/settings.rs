@@ -28,6 +28,9 @@ pub struct SyncSettings {
     pub create_audience: bool,
     pub schedule: Schedule,
     pub batch_size: usize,
+    /// The removal guard's share for this sync's runs (`None`: the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_removal_share: Option<crate::upload::RemovalShare>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -263,6 +266,7 @@ mod tests {
             create_audience: true,
             schedule: Schedule::Manual,
             batch_size: 100,
+            max_removal_share: None,
         }
     }
 

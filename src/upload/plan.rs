@@ -99,6 +99,55 @@ pub struct JobSpec {
     pub target: Target,
     pub create_audience: bool,
     pub batch_size: usize,
+    /// The largest share (0 to 1) of what the ledger holds in a list that one job removes
+    /// without a confirmation; `None` is `DEFAULT_MAX_REMOVAL_SHARE`, 1 turns the guard off.
+    #[serde(default)]
+    pub max_removal_share: Option<RemovalShare>,
+    /// Why the job's removals wait for a confirmation, when they do: set by the plan, cleared
+    /// by `confirm_removals`.
+    #[serde(default)]
+    pub removals_held: Option<String>,
+}
+
+/// A job that would remove more than this share of a list's people holds its removals: a
+/// truncated export must not drain a list unattended.
+pub const DEFAULT_MAX_REMOVAL_SHARE: f64 = 0.2;
+
+impl JobSpec {
+    pub fn new(mode: Mode, target: Target, create_audience: bool, batch_size: usize) -> Self {
+        JobSpec {
+            mode,
+            target,
+            create_audience,
+            batch_size,
+            max_removal_share: None,
+            removals_held: None,
+        }
+    }
+
+    fn removal_share(&self) -> f64 {
+        self.max_removal_share
+            .map_or(DEFAULT_MAX_REMOVAL_SHARE, |s| s.0)
+    }
+}
+
+/// A share of a list: above 0 and at most 1 (never NaN: it is made by
+/// `parse_removal_share`).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RemovalShare(pub f64);
+
+impl Eq for RemovalShare {}
+
+/// `--max-removal-share` as typed: a number above 0 and at most 1.
+pub fn parse_removal_share(text: &str) -> Result<RemovalShare, String> {
+    match text.trim().parse::<f64>() {
+        Ok(share) if share > 0.0 && share <= 1.0 => Ok(RemovalShare(share)),
+        _ => Err(format!(
+            "'{text}' is not a share of a list: write a number above 0 and at most 1 (0.2 is \
+             a fifth; 1 turns the guard off)"
+        )),
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -307,6 +356,8 @@ pub fn plan_upload(
             diff,
         });
     }
+    let mut spec = spec;
+    spec.removals_held = removal_guard(core, &connection.ad_account_id, &spec, &lists)?;
     let records: usize = lists.iter().map(|l| l.adds + l.removes).sum();
     Ok(Plan {
         home_needed: records as u64 * HOME_BYTES_PER_RECORD,
@@ -319,6 +370,58 @@ pub fn plan_upload(
         lists,
         warnings,
     })
+}
+
+/// Lets a job whose removals are held send them when it next runs (`resume`).
+pub fn confirm_removals(core: &Core, job: i64) -> Result<(), JobError> {
+    let row = core.store().job(job)?.ok_or(JobError::NoSuchJob(job))?;
+    let mut spec: JobSpec = crate::store::parsed(job, "settings", Some(&row.spec))?
+        .ok_or_else(|| JobError::Invalid(format!("job {job} has no settings")))?;
+    if spec.removals_held.take().is_none() {
+        return Ok(());
+    }
+    spec.max_removal_share = Some(RemovalShare(1.0));
+    let json = serde_json::to_string(&spec).map_err(|e| JobError::Invalid(e.to_string()))?;
+    core.store().set_job_spec(job, &json)?;
+    Ok(())
+}
+
+/// The sentence that holds a job's removals, when one list would lose more than the guard's
+/// share of what this app put in it.
+fn removal_guard(
+    core: &Core,
+    ad_account_id: &str,
+    spec: &JobSpec,
+    lists: &[ListPlan],
+) -> Result<Option<String>, JobError> {
+    let share = spec.removal_share();
+    if share >= 1.0 {
+        return Ok(None);
+    }
+    let mut held = Vec::new();
+    for list in lists.iter().filter(|l| l.removes > 0) {
+        let Some(id) = &list.list_id else { continue };
+        let holds = match list.diff {
+            Diff::Mirror => (list.removes + list.unchanged) as u64,
+            _ => core.store().ledger_count(ad_account_id, id)?,
+        };
+        if holds > 0 && list.removes as f64 > share * holds as f64 {
+            held.push(format!(
+                "{} of the {} this app put in {} (more than {:.0}%)",
+                crate::display::group(list.removes as u64),
+                crate::display::count(holds, "person", "people"),
+                list.name,
+                share * 100.0
+            ));
+        }
+    }
+    Ok((!held.is_empty()).then(|| {
+        format!(
+            "the removals are held: they would take out {}. A cut-short export looks like \
+             this, so nothing is removed until you confirm",
+            held.join(", and ")
+        )
+    }))
 }
 
 impl Plan {

@@ -173,9 +173,23 @@ impl Job {
         let outcome = self.send_everything(core).await;
         let counts = self.journal(move |s| s.journal_counts(id)).await?;
         let unsent = counts.records - counts.records_acked;
+        let (_, held) = self.journal(move |s| s.unsent_records(id)).await?;
+        // Held removals are all that is left: the job waits for a confirmation.
+        let held = match (&outcome, &self.spec.removals_held) {
+            (Ok(()), Some(why)) if held > 0 && held == unsent && !self.control.is_cancelled() => {
+                Some(format!(
+                    "{}; {} wait{} for your confirmation",
+                    why,
+                    crate::display::count(held, "removal", "removals"),
+                    if held == 1 { "s" } else { "" }
+                ))
+            }
+            _ => None,
+        };
         // The journal decides: complete only when no batch is left unacknowledged, so a path
         // that dropped a batch fails the job (resumably) instead of calling it complete.
         let outcome = match outcome {
+            Ok(()) if held.is_some() => Ok(()),
             Ok(()) if counts.batches_acked < counts.batches && !self.control.is_cancelled() => {
                 Err(JobError::Invalid(format!(
                     "{} ({}) not acknowledged; resume the job to send them",
@@ -190,6 +204,7 @@ impl Job {
             other => other,
         };
         let (mut state, mut message) = match &outcome {
+            Ok(()) if held.is_some() && !self.control.is_interrupted() => (JobState::Held, held),
             Ok(()) if self.control.is_interrupted() => (
                 JobState::Interrupted,
                 Some(format!(
@@ -265,6 +280,9 @@ impl Job {
         }
         let job = self.id;
         let mut queue: VecDeque<Batch> = self.journal(move |s| s.open_batches(job)).await?.into();
+        if self.spec.removals_held.is_some() {
+            queue.retain(|batch| batch.op != BatchOp::Remove);
+        }
         // Each list's CREATE goes first and alone: the other batches need its id.
         while let Some(position) = queue.iter().position(|b| b.op == BatchOp::Create) {
             if self.control.is_cancelled() {

@@ -305,3 +305,46 @@ async fn two_watchers_on_one_home_run_each_change_once() {
     assert_eq!(env.sim.lists().len(), 1);
     assert_eq!(env.sim.lists()[0].members, expected(50..170));
 }
+
+/// A scheduled mirror fed a cut-short export holds its removals: the run is `held`, the
+/// sync needs confirmation, and `sync run --confirm-removals` sends them.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_truncated_export_never_drains_a_synced_list_unattended() {
+    let Some(env) = connected_env().await else {
+        return;
+    };
+    let file = env.home.path().join("nightly.csv");
+    write_users(&file, "email", 0..500);
+    add_file_sync(&env, "50% off & more", &file, "Nightly", &[]).await;
+    let out = env.run(&["sync", "run", "50% off & more"], None).await;
+    assert!(out.status.success(), "{}", text(&out));
+
+    write_users(&file, "email", 0..3);
+    let out = env.run(&["sync", "run", "50% off & more"], None).await;
+    assert!(!out.status.success());
+    let said = text(&out);
+    assert!(said.contains("497 of the 500 people"), "{said}");
+    assert!(
+        said.contains("sync run '50% off & more' --confirm-removals"),
+        "{said}"
+    );
+    let runs = history(&env, "50% off & more").await;
+    assert_eq!(states(&runs), ["completed", "held"]);
+    let list = env.sim.lists().into_iter().next().unwrap();
+    assert_eq!(list.members.len(), 500);
+    let out = env.run(&["sync", "list", "--json"], None).await;
+    let listed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(listed[0]["health"], "needs_confirmation");
+
+    let out = env
+        .run(
+            &["sync", "run", "50% off & more", "--confirm-removals"],
+            None,
+        )
+        .await;
+    assert!(out.status.success(), "{}", text(&out));
+    let list = env.sim.lists().into_iter().next().unwrap();
+    assert_eq!(list.members.len(), 3);
+    let runs = history(&env, "50% off & more").await;
+    assert_eq!(states(&runs), ["completed", "held", "completed"]);
+}

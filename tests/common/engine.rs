@@ -42,11 +42,10 @@ pub fn quick(world: &mut super::World) {
 }
 
 pub fn spec(target: Target, mode: Mode, batch_size: usize) -> JobSpec {
+    // The removal guard has tests of its own; these send what they plan.
     JobSpec {
-        mode,
-        target,
-        create_audience: true,
-        batch_size,
+        max_removal_share: Some(audience_desk::upload::RemovalShare(1.0)),
+        ..JobSpec::new(mode, target, true, batch_size)
     }
 }
 

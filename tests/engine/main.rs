@@ -9,6 +9,7 @@ mod contract;
 mod hostile_server;
 mod layers;
 mod pinterest_oauth;
+mod removal_guard;
 mod simulator;
 mod syncs_engine;
 mod upload_engine;

@@ -28,6 +28,7 @@ fn add_sync(core: &Core, file: &Path, batch_size: usize) {
         create_audience: false,
         schedule: Schedule::Manual,
         batch_size,
+        max_removal_share: None,
     };
     let preview = Preview::load(file, &PreviewOptions::default()).unwrap();
     settings.take_columns(&preview);

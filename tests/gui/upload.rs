@@ -146,12 +146,12 @@ fn dry_run_then_upload_and_resume_an_interrupted_job() {
             None,
         )
         .unwrap();
-        let spec = audience_desk::upload::JobSpec {
-            mode: audience_desk::upload::Mode::Add,
-            target: audience_desk::upload::Target::NewList("Second".into()),
-            create_audience: false,
-            batch_size: 100,
-        };
+        let spec = audience_desk::upload::JobSpec::new(
+            audience_desk::upload::Mode::Add,
+            audience_desk::upload::Target::NewList("Second".into()),
+            false,
+            100,
+        );
         let plan =
             audience_desk::upload::plan_upload(&core, "EU", &summary, spec, &mut |_| {}).unwrap();
         let job = plan.create_job(&core).unwrap();

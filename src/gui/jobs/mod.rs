@@ -24,6 +24,9 @@ pub enum Action {
     Pause(i64),
     /// Continues a paused job, or resumes one left unfinished (interrupted, failed).
     Resume(i64),
+    /// Sends the removals a job holds (it would take out more of a list than the guard
+    /// allows), then the job goes on.
+    ConfirmRemovals(i64),
     Cancel(i64),
 }
 
@@ -32,6 +35,10 @@ pub enum Event {
     Ended {
         job: i64,
         result: Result<JobReport, JobError>,
+    },
+    Confirmed {
+        job: i64,
+        result: Result<(), JobError>,
     },
 }
 
@@ -66,6 +73,13 @@ impl App {
                     live.control.cancel();
                 }
             }
+            Action::ConfirmRemovals(id) => {
+                let Some(core) = self.core() else { return };
+                self.tasks.blocking(ctx, move |_| Event::Confirmed {
+                    job: id,
+                    result: crate::upload::confirm_removals(&core, id),
+                });
+            }
         }
     }
 
@@ -76,6 +90,14 @@ impl App {
                 self.notify(format!("Cannot read the jobs: {error}"), true)
             }
             Event::Ended { job, result } => self.job_ended(job, result, ctx),
+            Event::Confirmed {
+                job,
+                result: Ok(()),
+            } => self.run_job(job, ctx),
+            Event::Confirmed {
+                job,
+                result: Err(error),
+            } => self.notify(format!("Cannot send job {job}'s removals: {error}"), true),
         }
     }
 
@@ -174,6 +196,7 @@ impl App {
         let summary = match p.state {
             JobState::Interrupted => return self.notify(text, false),
             JobState::Completed => "Upload finished",
+            JobState::Held => "Removals held",
             JobState::Cancelled => "Upload cancelled",
             JobState::Failed | JobState::WaitingForReconnect => "Upload failed",
             JobState::Running | JobState::Paused => "Upload stopped",

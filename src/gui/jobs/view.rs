@@ -58,6 +58,11 @@ fn state_badge(ui: &mut egui::Ui, state: JobState, pausing: bool) -> egui::Respo
             "Stopped with the app or the machine; Resume continues it",
         ),
         JobState::Completed => ("completed", tone::GOOD, "Everything was sent"),
+        JobState::Held => (
+            "removals held",
+            tone::WAITING,
+            "Additions were sent; the removals wait until you confirm them",
+        ),
         JobState::Failed => (
             "failed",
             tone::BAD,
@@ -208,6 +213,14 @@ fn detail(ui: &mut egui::Ui, jobs: &JobsState, entry: &JobOverview, actions: &mu
                 })
                 .weak(),
             );
+        }
+        None if p.state == JobState::Held => {
+            let confirm = ui
+                .button("Send the held removals")
+                .on_hover_text("Remove these people from the list, as the file says");
+            if confirm.clicked() {
+                actions.push(Jobs::ConfirmRemovals(id).into());
+            }
         }
         None if p.state.is_unfinished() => {
             let resume = ui

@@ -29,6 +29,8 @@ pub enum Action {
     Save,
     Select(String),
     Run(String),
+    /// Runs it, sending the removals the guard holds.
+    RunConfirming(String),
     /// Stops a run this window started; its job stays resumable.
     Stop(String),
     AskRemove,
@@ -97,7 +99,8 @@ impl App {
                 self.state.view = View::Syncs;
                 self.load_sync_history(name, ctx);
             }
-            Action::Run(name) => self.run_sync(name, ctx),
+            Action::Run(name) => self.run_sync(name, Trigger::Now, ctx),
+            Action::RunConfirming(name) => self.run_sync(name, Trigger::NowConfirmingRemovals, ctx),
             Action::Stop(name) => {
                 if let Some(live) = syncs.live.get(&name) {
                     live.control.interrupt();
@@ -295,6 +298,7 @@ impl App {
             create_audience: form.create_audience,
             schedule,
             batch_size: DEFAULT_BATCH_SIZE,
+            max_removal_share: None,
         };
         settings.take_columns(&loaded.preview);
         let name = save.name.trim().to_owned();
@@ -330,7 +334,7 @@ impl App {
     }
 
     /// Runs a sync now, in the background, with its progress on the Syncs screen.
-    fn run_sync(&mut self, name: String, ctx: &egui::Context) {
+    fn run_sync(&mut self, name: String, trigger: Trigger, ctx: &egui::Context) {
         let Some(core) = self.core() else { return };
         if self.state.syncs.live.contains_key(&name) {
             return;
@@ -339,7 +343,7 @@ impl App {
         let (sender, progress) = watch::channel(RunProgress::default());
         let (running, run) = (control.clone(), name.clone());
         self.tasks.background(ctx, async move {
-            let result = run_sync(core, &run, running, sender, Trigger::Now).await;
+            let result = run_sync(core, &run, running, sender, trigger).await;
             Event::RunEnded { name: run, result }
         });
         self.state

@@ -54,6 +54,7 @@ fn health_color(ui: &egui::Ui, health: Health) -> Color32 {
     match health {
         Health::Ok => Color32::from_rgb(0x2e, 0x9e, 0x4f),
         Health::Failing | Health::WaitingForReconnect => ui.visuals().error_fg_color,
+        Health::NeedsConfirmation => ui.visuals().warn_fg_color,
         Health::Running | Health::NeverRun => ui.visuals().text_color(),
     }
 }
@@ -125,7 +126,7 @@ fn detail(ui: &mut egui::Ui, state: &State, sync: &SyncOverview, actions: &mut V
         });
     }
     ui.add_space(6.0);
-    controls(ui, state, name, live, actions);
+    controls(ui, state, sync, live, actions);
     if let Some(live) = live {
         run_progress(ui, live);
     }
@@ -156,10 +157,11 @@ fn detail(ui: &mut egui::Ui, state: &State, sync: &SyncOverview, actions: &mut V
 fn controls(
     ui: &mut egui::Ui,
     state: &State,
-    name: &str,
+    sync: &SyncOverview,
     live: Option<&LiveRun>,
     actions: &mut Vec<Action>,
 ) {
+    let name = sync.row.name.as_str();
     ui.horizontal(|ui| {
         if live.is_some() {
             if ui
@@ -175,6 +177,17 @@ fn controls(
             .clicked()
         {
             actions.push(Syncs::Run(name.to_owned()).into());
+        }
+        if live.is_none()
+            && sync.health == Health::NeedsConfirmation
+            && ui
+                .button("Send the held removals")
+                .on_hover_text(
+                    "Run it again and remove the people the file no longer has, however many",
+                )
+                .clicked()
+        {
+            actions.push(Syncs::RunConfirming(name.to_owned()).into());
         }
         if state.syncs.confirm_remove {
             ui.label(format!("Remove '{name}' and its history?"));

@@ -98,12 +98,7 @@ impl App {
         let (Some(connection), Some(target)) = (form.connection.clone(), target(form)) else {
             return;
         };
-        let spec = JobSpec {
-            mode: form.mode,
-            target,
-            create_audience: form.create_audience,
-            batch_size: DEFAULT_BATCH_SIZE,
-        };
+        let spec = JobSpec::new(form.mode, target, form.create_audience, DEFAULT_BATCH_SIZE);
         let preview: Preview = loaded.preview.clone();
         self.state.plan = PlanState::Planning {
             progress: Default::default(),
