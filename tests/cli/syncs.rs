@@ -93,7 +93,9 @@ async fn a_sync_mirrors_its_file_then_follows_every_change_exactly() {
     let files = tempfile::tempdir().unwrap();
     let file = files.path().join("customers.csv");
     write_users(&file, "email", 0..150);
-    add_file_sync(&env, "spring", &file, "Spring", &["--every", "1h"]).await;
+    // Whole-list changes here are the point: the removal guard has its own test below.
+    let more = ["--every", "1h", "--max-removal-share", "1"];
+    add_file_sync(&env, "spring", &file, "Spring", &more).await;
 
     let out = env.run(&["sync", "run", "spring"], None).await;
     assert!(out.status.success(), "{}", text(&out));
@@ -238,7 +240,14 @@ async fn watch_follows_a_changed_file_once_it_stops_growing() {
     let files = tempfile::tempdir().unwrap();
     let file = files.path().join("live.csv");
     write_users(&file, "email", 0..120);
-    add_file_sync(&env, "live", &file, "Live", &["--on-change"]).await;
+    add_file_sync(
+        &env,
+        "live",
+        &file,
+        "Live",
+        &["--on-change", "--max-removal-share", "1"],
+    )
+    .await;
     let watcher = env
         .command(&["sync", "watch", "--settle", "2"])
         .spawn()
@@ -282,7 +291,14 @@ async fn two_watchers_on_one_home_run_each_change_once() {
     let files = tempfile::tempdir().unwrap();
     let file = files.path().join("shared.csv");
     write_users(&file, "email", 0..110);
-    add_file_sync(&env, "shared", &file, "Shared", &["--on-change"]).await;
+    add_file_sync(
+        &env,
+        "shared",
+        &file,
+        "Shared",
+        &["--on-change", "--max-removal-share", "1"],
+    )
+    .await;
     let first = env
         .command(&["sync", "watch", "--settle", "1"])
         .spawn()
