@@ -12,6 +12,8 @@ mod syncs;
 pub mod text;
 mod upload;
 
+use std::time::Duration;
+
 pub use args::{Cli, Command, ConnectionCommand, FileArgs, SimArgs, SyncArgs, SyncCommand};
 
 /// The way out of a failed command, found along its causes, as the command line words it:
@@ -49,10 +51,10 @@ pub fn run(command: Command) -> anyhow::Result<()> {
             name,
             timeout,
             switch_user,
-        } => runtime()?.block_on(connections::connect(&name, timeout, switch_user)),
-        Command::Accounts { name, json } => runtime()?.block_on(connections::accounts(&name, json)),
-        Command::Lists { name, json } => runtime()?.block_on(connections::lists(&name, json)),
-        Command::Sim(args) => runtime()?.block_on(connections::sim(args)),
+        } => block_on(connections::connect(&name, timeout, switch_user)),
+        Command::Accounts { name, json } => block_on(connections::accounts(&name, json)),
+        Command::Lists { name, json } => block_on(connections::lists(&name, json)),
+        Command::Sim(args) => block_on(connections::sim(args)),
         Command::Upload {
             file,
             connection,
@@ -74,7 +76,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
                 max_removal_share,
                 ..crate::upload::JobSpec::new(mode.into(), target, !no_audience, batch_size)
             };
-            runtime()?.block_on(upload::upload(
+            block_on(upload::upload(
                 &file,
                 &connection,
                 spec,
@@ -82,7 +84,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
                 writes_per_minute,
             ))
         }
-        Command::Sync { action } => runtime()?.block_on(syncs::run(action)),
+        Command::Sync { action } => block_on(syncs::run(action)),
         Command::Lookalike {
             connection,
             seeds,
@@ -96,14 +98,14 @@ pub fn run(command: Command) -> anyhow::Result<()> {
                 percent,
                 name,
             };
-            runtime()?.block_on(audiences::lookalike(&connection, &request))
+            block_on(audiences::lookalike(&connection, &request))
         }
         Command::Share {
             connection,
             audience_id,
             with,
             revoke,
-        } => runtime()?.block_on(audiences::share(&connection, &audience_id, &with, revoke)),
+        } => block_on(audiences::share(&connection, &audience_id, &with, revoke)),
         Command::Jobs { json } => upload::jobs(json),
         Command::Secrets { action } => secrets::run(action),
         Command::Generate { what } => generate::run(what),
@@ -111,7 +113,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
             job_id,
             confirm_removals,
             writes_per_minute,
-        } => runtime()?.block_on(upload::resume(job_id, confirm_removals, writes_per_minute)),
+        } => block_on(upload::resume(job_id, confirm_removals, writes_per_minute)),
     }
 }
 
@@ -127,6 +129,15 @@ fn interrupt_on_ctrl_c(
             control.interrupt();
         }
     })
+}
+
+/// Runs a command's work on a runtime of its own, then lets token refreshes still in flight
+/// reach the home before the runtime (and the process) goes.
+fn block_on<T>(work: impl std::future::Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
+    let runtime = runtime()?;
+    let result = runtime.block_on(work);
+    runtime.block_on(crate::pinterest::settle_refreshes(Duration::from_secs(30)));
+    result
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

@@ -23,6 +23,7 @@ pub use models::{
 pub use oauth::{Callback, judge_callback, open_in_browser, wait_for_callback};
 pub use rate_limit::{RateLimiter, RateLimits, RequestKind};
 pub use session::{
-    ConnectionState, ConnectionStatus, Session, app_secret_key, audience_roles, secret_keys,
+    ConnectionState, ConnectionStatus, Session, app_secret_key, audience_roles,
+    refreshes_in_flight, secret_keys, settle_refreshes,
 };
 pub use tokens::{AuthorizeRequest, PinterestFields, Protocol, SCOPES, TokenAnswer};

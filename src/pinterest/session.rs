@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -132,6 +132,39 @@ impl Drop for Raised<'_> {
     }
 }
 
+/// Token refreshes sent and not yet saved, in this process.
+static REFRESHES_IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts a refresh in flight for as long as it lives.
+struct InFlight;
+
+impl InFlight {
+    fn start() -> InFlight {
+        REFRESHES_IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
+        InFlight
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        REFRESHES_IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Whether token refreshes of this process are still on their way to being saved.
+pub fn refreshes_in_flight() -> bool {
+    REFRESHES_IN_FLIGHT.load(Ordering::SeqCst) > 0
+}
+
+/// Waits (at most `limit`) for the token refreshes in flight to be saved: called before a
+/// process exits, so a rotated refresh token is never lost with it.
+pub async fn settle_refreshes(limit: Duration) {
+    let deadline = tokio::time::Instant::now() + limit;
+    while refreshes_in_flight() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 pub struct Session {
     connection: Connection,
     /// The home, whose lock keeps refreshes of one connection one at a time across
@@ -167,17 +200,32 @@ impl Session {
         app: Option<AppCredentials>,
     ) -> Session {
         Session {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .connect_timeout(Duration::from_secs(15))
+                .build()
+                .unwrap_or_default(),
+            ..Session::bare(connection, home, store, secrets, endpoints, app)
+        }
+    }
+
+    /// A session with a default HTTP client, for `new` and `detached` to finish.
+    fn bare(
+        connection: Connection,
+        home: PathBuf,
+        store: SharedStore,
+        secrets: Arc<dyn SecretStore>,
+        endpoints: Endpoints,
+        app: Option<AppCredentials>,
+    ) -> Session {
+        Session {
             connection,
             home,
             store,
             secrets,
             endpoints,
             app,
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .connect_timeout(Duration::from_secs(15))
-                .build()
-                .unwrap_or_default(),
+            http: reqwest::Client::default(),
             refresh_margin: Duration::from_secs(5 * 24 * 3600),
             refresh_lock: tokio::sync::Mutex::new(()),
             refreshing: AtomicBool::new(false),
@@ -334,7 +382,7 @@ impl Session {
     async fn refresh(&self, rejected: Option<&str>) -> Result<(), PinterestError> {
         let _one_at_a_time = self.refresh_lock.lock().await;
         let lock = format!("refresh-{}", self.connection.id);
-        let _across_processes = crate::home::HomeLock::acquire_async(&self.home, &lock)
+        let across_processes = crate::home::HomeLock::acquire_async(&self.home, &lock)
             .await
             .map_err(|e| PinterestError::Config(format!("cannot lock the home folder: {e}")))?;
         let info = self.info().await?.ok_or_else(|| self.not_connected())?;
@@ -360,17 +408,40 @@ impl Session {
             .secrets
             .get(&refresh_key(&self.connection))?
             .ok_or_else(|| self.not_connected())?;
+        // Once sent, Pinterest retires the refresh token: its answer must be saved even when
+        // whoever asked has gone (a closed window, a timeout), so the call and the save run
+        // as a task of their own, holding the home's lock, and the process waits for such
+        // tasks before it exits (`settle_refreshes`).
+        let task = {
+            let (saver, protocol, http) = (self.detached(), self.protocol()?, self.http.clone());
+            let (refresh, previous) = (refresh.clone(), info.clone());
+            let in_flight = InFlight::start();
+            tokio::spawn(async move {
+                let _held = (across_processes, in_flight);
+                let tokens = protocol.refresh(&http, &refresh).await?;
+                tracing::info!(connection = %saver.connection.name, "access token refreshed");
+                let user = previous.login_user.clone();
+                saver
+                    .save(
+                        &tokens,
+                        previous.connected_at,
+                        Some(now()),
+                        Some(&previous),
+                        user,
+                    )
+                    .await
+            })
+        };
         let answer = {
             let _shown = Raised::new(&self.refreshing);
-            self.protocol()?.refresh(&self.http, &refresh).await
+            task.await.unwrap_or_else(|e| {
+                Err(PinterestError::OAuth(format!(
+                    "the token refresh stopped: {e}"
+                )))
+            })
         };
         match answer {
-            Ok(tokens) => {
-                tracing::info!(connection = %self.connection.name, "access token refreshed");
-                let user = info.login_user.clone();
-                self.save(&tokens, info.connected_at, Some(now()), Some(&info), user)
-                    .await
-            }
+            Ok(()) => Ok(()),
             Err(PinterestError::Api(e)) if matches!(e.status, 400 | 401 | 403) => {
                 // A process that does not take the lock (an older version, a home on a file
                 // system without locks) may have rotated the token meanwhile: the one refused
@@ -387,7 +458,32 @@ impl Session {
                 self.mark_reconnect(&info, &reason).await?;
                 Err(self.reconnect_required(reason))
             }
+            // A 200 this app cannot read still retired the refresh token it answered: trying
+            // again with it could only be refused. Said as what it is.
+            Err(e @ PinterestError::Decode { .. }) => {
+                let reason = format!(
+                    "Pinterest's answer to the token refresh could not be read ({e}), and the \
+                     refresh token it answered is spent"
+                );
+                self.mark_reconnect(&info, &reason).await?;
+                Err(self.reconnect_required(reason))
+            }
             Err(e) => Err(e),
+        }
+    }
+
+    /// The same session for a task that outlives its caller: what it needs to save tokens.
+    fn detached(&self) -> Session {
+        Session {
+            http: self.http.clone(),
+            ..Session::bare(
+                self.connection.clone(),
+                self.home.clone(),
+                self.store.clone(),
+                self.secrets.clone(),
+                self.endpoints.clone(),
+                self.app.clone(),
+            )
         }
     }
 

@@ -155,6 +155,25 @@ pub async fn token(
     headers: HeaderMap,
     axum::Form(form): axum::Form<HashMap<String, String>>,
 ) -> Response {
+    let latency = shared
+        .config
+        .lock()
+        .expect("sim config")
+        .faults
+        .token_latency_ms;
+    let answer = token_answer(&shared, &headers, &form);
+    // The work is done (a refresh token retired) before the answer is slow to come.
+    if latency > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(latency)).await;
+    }
+    answer
+}
+
+fn token_answer(
+    shared: &AppState,
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+) -> Response {
     let config = shared.config.lock().expect("sim config").clone();
     if !client_ok(&headers, &config.app_id, &config.app_secret) {
         return error_response(

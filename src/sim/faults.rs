@@ -36,6 +36,9 @@ pub struct Faults {
     /// Share (0 to 1) of API calls that take effect but whose answer is lost: the connection
     /// closes before the client reads it, as when a network drops mid-answer.
     pub lost_response_rate: f64,
+    /// Added to every call of the token endpoint, after it has done its work (a refresh
+    /// token it answers is retired at once, as Pinterest's are).
+    pub token_latency_ms: u64,
 }
 
 /// Runs before every `/v5` API handler (not the token endpoint): latency, then the rate limit,

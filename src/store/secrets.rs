@@ -130,20 +130,11 @@ impl KeyringSecrets {
         Ok(Some(value))
     }
 
+    /// Only this home's own entries: the unscoped names of versions before home identifiers
+    /// cannot say which home they belong to, so none is adopted (a connection of one home
+    /// would log in with another's tokens) nor removed.
     fn get_stored(&self, key: &str) -> Result<Option<String>, SecretError> {
-        let scoped = self.scoped(key)?;
-        if let Some(value) = Self::read(&scoped)? {
-            return Ok(Some(value));
-        }
-        // Versions before home identifiers named secrets by key alone: carry such a secret
-        // over to this home's name, leaving the old entry for any other home that used it.
-        let Some(value) = Self::read(&Self::entry(key)?)? else {
-            return Ok(None);
-        };
-        scoped
-            .set_password(&value)
-            .map_err(|e| SecretError::Keyring(e.to_string()))?;
-        Ok(Some(value))
+        Self::read(&self.scoped(key)?)
     }
 }
 
@@ -175,13 +166,10 @@ impl SecretStore for KeyringSecrets {
 
     fn delete(&self, key: &str) -> Result<(), SecretError> {
         self.remember(key, None);
-        for entry in [self.scoped(key)?, Self::entry(key)?] {
-            match entry.delete_credential() {
-                Ok(()) | Err(keyring::Error::NoEntry) => {}
-                Err(e) => return Err(SecretError::Keyring(e.to_string())),
-            }
+        match self.scoped(key)?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(SecretError::Keyring(e.to_string())),
         }
-        Ok(())
     }
 
     fn describe(&self) -> String {

@@ -543,3 +543,31 @@ async fn the_refresh_margin_is_a_setting() {
         "four days left is outside a one-hour margin"
     );
 }
+
+/// A refresh whose caller gives up (a timeout, a closed window) after the call went out still
+/// saves the rotated tokens: Pinterest retired the old refresh token the moment it answered.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refresh_abandoned_mid_flight_still_saves_the_new_tokens() {
+    // Access tokens that live four days are refreshed before every use.
+    let world = world_with(|c| c.access_token_lifetime = 4 * 86_400).await;
+    connect(&world).await.unwrap();
+    let before = refresh_token(&world).unwrap();
+    world.sim.set_faults(Faults {
+        token_latency_ms: 1500,
+        ..Faults::default()
+    });
+    let client = world.core.client("EU").await.unwrap();
+    let gave_up = tokio::time::timeout(Duration::from_millis(500), client.user_account()).await;
+    assert!(gave_up.is_err(), "the call was meant to be abandoned");
+    assert!(audience_desk::pinterest::refreshes_in_flight());
+    audience_desk::pinterest::settle_refreshes(Duration::from_secs(10)).await;
+    let after = refresh_token(&world).unwrap();
+    assert_ne!(after, before, "the rotated refresh token was saved");
+    world.sim.set_faults(Faults::default());
+    world.sim.expire_access_tokens();
+    client.user_account().await.unwrap();
+    assert_eq!(
+        world.core.status("EU").unwrap().state,
+        ConnectionState::Connected
+    );
+}

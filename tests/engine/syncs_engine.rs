@@ -28,7 +28,8 @@ fn add_sync(core: &Core, file: &Path, batch_size: usize) {
         create_audience: false,
         schedule: Schedule::Manual,
         batch_size,
-        max_removal_share: None,
+        // Whole-list changes are the point here; the guard has tests of its own.
+        max_removal_share: Some(audience_desk::upload::RemovalShare(1.0)),
     };
     let preview = Preview::load(file, &PreviewOptions::default()).unwrap();
     settings.take_columns(&preview);
