@@ -238,14 +238,7 @@ impl Session {
     pub fn trial(&self, login: &PendingLogin) -> Session {
         Session {
             trial_access: Some(login.tokens.access_token().secret().clone()),
-            ..Session::new(
-                self.connection.clone(),
-                self.home.clone(),
-                self.store.clone(),
-                self.secrets.clone(),
-                self.endpoints.clone(),
-                self.app.clone(),
-            )
+            ..self.detached()
         }
     }
 

@@ -175,7 +175,7 @@ fn token_answer(
     form: &HashMap<String, String>,
 ) -> Response {
     let config = shared.config.lock().expect("sim config").clone();
-    if !client_ok(&headers, &config.app_id, &config.app_secret) {
+    if !client_ok(headers, &config.app_id, &config.app_secret) {
         return error_response(
             StatusCode::UNAUTHORIZED,
             2,
@@ -187,7 +187,7 @@ fn token_answer(
     let (scope, response_type) = match field("grant_type") {
         Some("authorization_code") => {
             if let Err(e) = only_fields(
-                &form,
+                form,
                 &[
                     "grant_type",
                     "code",
@@ -223,7 +223,7 @@ fn token_answer(
             (grant.scope, "authorization_code")
         }
         Some("refresh_token") => {
-            if let Err(e) = only_fields(&form, &["grant_type", "refresh_token", "scope"]) {
+            if let Err(e) = only_fields(form, &["grant_type", "refresh_token", "scope"]) {
                 return e.into_response();
             }
             let Some(grant) = field("refresh_token").and_then(|t| data.refresh.remove(t)) else {
