@@ -122,6 +122,16 @@ pub fn shell_quote(text: &str) -> String {
     }
 }
 
+/// Names (a file's columns) in quotes, each cut to 60 characters, at most 20 of them then how
+/// many more: a file of 200,000 columns still gets a one-line message.
+pub fn quoted_names<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    let quoted: Vec<String> = names
+        .into_iter()
+        .map(|n| format!("\"{}\"", clipped(n, 60)))
+        .collect();
+    self::names(&quoted)
+}
+
 /// Names in a list, at most 20 of them then how many more: a message stays readable whatever
 /// the count.
 pub fn names(names: &[String]) -> String {
@@ -133,7 +143,7 @@ pub fn names(names: &[String]) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     if names.len() > SHOWN {
-        text += &format!(" and {} more", names.len() - SHOWN);
+        text += &format!(" and {} more", group((names.len() - SHOWN) as u64));
     }
     text
 }
@@ -159,6 +169,16 @@ pub fn relative(at: i64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn two_hundred_thousand_columns_make_one_short_line() {
+        let columns: Vec<String> = (0..200_000)
+            .map(|i| format!("col{i}{}", "x".repeat(100)))
+            .collect();
+        let said = super::quoted_names(columns.iter().map(String::as_str));
+        assert!(said.len() < 2_000, "{} bytes", said.len());
+        assert!(said.ends_with(" and 199,980 more"), "{said}");
+    }
+
     use super::*;
 
     #[test]

@@ -59,11 +59,7 @@ impl MapSpec {
                 ColumnRef::Name(name) => name.clone(),
                 ColumnRef::Position(n) => n.to_string(),
             },
-            available: columns
-                .iter()
-                .map(|c| format!("\"{}\"", c.name))
-                .collect::<Vec<_>>()
-                .join(", "),
+            available: crate::display::quoted_names(columns.iter().map(|c| c.name.as_str())),
         })
     }
 

@@ -179,12 +179,7 @@ impl Preview {
         if columns.is_empty() {
             return Err(SourceError::NoIdentityColumn {
                 path: self.path.clone(),
-                columns: self
-                    .columns
-                    .iter()
-                    .map(|c| format!("\"{}\"", c.name))
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                columns: crate::display::quoted_names(self.columns.iter().map(|c| c.name.as_str())),
             });
         }
         Ok(ScanPlan {

@@ -68,6 +68,9 @@ fn validate_name(name: &str) -> Result<(), String> {
         Err("a connection needs a name".into())
     } else if name.trim() != name {
         Err("a connection name cannot start or end with spaces".into())
+    } else if name.chars().any(char::is_control) {
+        // It is printed in terminals, notices and commands to paste.
+        Err("a connection name cannot hold control characters (tabs, line breaks, escapes)".into())
     } else {
         Ok(())
     }
@@ -291,6 +294,12 @@ mod tests {
             .map(|c| c.name)
             .collect();
         assert_eq!(names, ["EU", "US"]);
+        for bad in ["EU\nshop", "\u{1b}[2Jshop", "tab\there"] {
+            assert!(matches!(
+                store.add_connection(&new(bad, "3")),
+                Err(StoreError::Invalid(_))
+            ));
+        }
         let update = ConnectionUpdate {
             description: Some("Europe".into()),
             ..Default::default()

@@ -187,13 +187,7 @@ impl SyncSettings {
     /// know are ignored; the note says which.
     pub fn apply_columns(&self, preview: &mut Preview) -> Result<Option<String>, String> {
         let found: Vec<String> = preview.columns.iter().map(|c| c.name.clone()).collect();
-        let listed = || {
-            found
-                .iter()
-                .map(|n| format!("\"{n}\""))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+        let listed = || crate::display::quoted_names(found.iter().map(String::as_str));
         if !self.header && found.len() != self.columns.len() {
             return Err(format!(
                 "the file's columns no longer match the sync: it was saved with {} and \
@@ -211,11 +205,16 @@ impl SyncSettings {
             return Err(format!(
                 "the file's columns no longer match the sync: {} {} gone (the file has {}); \
                  nothing was sent. Fix the export, or edit the sync's mapping",
-                missing
-                    .iter()
-                    .map(|c| format!("\"{}\" ({})", c.name, c.namespace))
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                crate::display::names(
+                    &missing
+                        .iter()
+                        .map(|c| format!(
+                            "\"{}\" ({})",
+                            crate::display::clipped(&c.name, 60),
+                            c.namespace
+                        ))
+                        .collect::<Vec<_>>()
+                ),
                 if missing.len() == 1 { "is" } else { "are" },
                 listed()
             ));
@@ -230,7 +229,7 @@ impl SyncSettings {
             match saved {
                 Some(saved) => preview.remap(index, saved.namespace),
                 None => {
-                    unknown.push(format!("\"{}\"", column.name));
+                    unknown.push(column.name.clone());
                     preview.remap(index, Namespace::Ignore);
                 }
             }
@@ -238,7 +237,7 @@ impl SyncSettings {
         Ok((!unknown.is_empty()).then(|| {
             format!(
                 "columns the sync did not know were ignored: {}",
-                unknown.join(", ")
+                crate::display::quoted_names(unknown.iter().map(String::as_str))
             )
         }))
     }
