@@ -46,6 +46,14 @@ async fn add_connect_and_look_around() {
         !said.contains("pina_") && !said.contains("pinr_"),
         "no token is printed"
     );
+    // The program given as BROWSER (its command line readable by every local user) got the
+    // one-time start address, never the login's state or PKCE challenge.
+    let seen = env.browser_seen();
+    assert_eq!(seen.lines().count(), 1, "{seen}");
+    assert!(
+        !seen.contains("state") && !seen.contains("code_challenge") && !said.contains("state="),
+        "{seen}"
+    );
 
     let out = env.run(&["connection", "list", "--json"], None).await;
     let listed: Value = serde_json::from_slice(&out.stdout).unwrap();

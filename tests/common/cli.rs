@@ -43,6 +43,11 @@ impl Env {
         }
     }
 
+    /// Every address the `BROWSER` program was given, one per line.
+    pub fn browser_seen(&self) -> String {
+        std::fs::read_to_string(self.browser.with_file_name("seen.txt")).unwrap_or_default()
+    }
+
     pub fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_audience-desk"));
         let api = self.sim.url.as_str().trim_end_matches('/').to_owned();

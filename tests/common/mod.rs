@@ -158,12 +158,17 @@ pub fn step_until(
 }
 
 /// A `BROWSER` program that does what a browser does with the simulator's login page: fetch
-/// it and follow the redirect to the callback. Python, as the supported machines have it.
+/// it and follow the redirect to the callback. Python, as the supported machines have it. It
+/// notes each address it is given in `seen.txt` beside it, as every local user could read it
+/// from its command line.
 pub fn browser_script(dir: &std::path::Path) -> std::path::PathBuf {
     let browser = dir.join("browser.py");
     std::fs::write(
         &browser,
-        "#!/usr/bin/env python3\nimport sys, urllib.request\nurllib.request.urlopen(sys.argv[1]).read()\n",
+        "#!/usr/bin/env python3\nimport os, sys, urllib.request\n\
+         seen = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'seen.txt')\n\
+         open(seen, 'a').write(sys.argv[1] + '\\n')\n\
+         urllib.request.urlopen(sys.argv[1]).read()\n",
     )
     .unwrap();
     #[cfg(unix)]

@@ -264,3 +264,68 @@ fn a_running_job_pauses_resumes_cancels_and_resumes_again() {
             .is_some()
     });
 }
+
+/// A job whose removals the guard holds shows it with its reason, and "Send the held
+/// removals" sends them.
+#[test]
+fn held_removals_are_shown_and_sent_when_confirmed() {
+    use audience_desk::source::{Preview, PreviewOptions};
+    use audience_desk::upload::{JobSpec, Mode, Target, plan_upload, run_job};
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (mut harness, sim, home, _) = ready_to_upload(&runtime);
+    let core = audience_desk::context::Core::with(
+        home.path(),
+        audience_desk::pinterest::Endpoints::simulator(
+            &sim.url,
+            url::Url::parse("http://localhost:1/").unwrap(),
+        ),
+        Arc::new(audience_desk::store::FileSecrets::new(
+            home.path().join("secrets.json"),
+        )),
+        None,
+    )
+    .unwrap();
+    let send = |file: &std::path::Path, spec: JobSpec| {
+        let preview = Preview::load(file, &PreviewOptions::default()).unwrap();
+        let job = plan_upload(&core, "EU", &preview, spec, &mut |_| {})
+            .unwrap()
+            .create_job(&core)
+            .unwrap();
+        let (sender, _) = tokio::sync::watch::channel(audience_desk::upload::JobProgress::new(job));
+        let report = runtime
+            .block_on(run_job(&core, job, Arc::default(), sender))
+            .unwrap();
+        (job, report)
+    };
+    let full = home.path().join("newsletter.csv");
+    let (_, first) = send(
+        &full,
+        JobSpec::new(Mode::Add, Target::NewList("Weekly".into()), false, 100),
+    );
+    let list = first.lists[0].list_id.clone().unwrap();
+    let cut = home.path().join("cut.csv");
+    std::fs::write(&cut, "email\nperson1@example.com\nperson2@example.com\n").unwrap();
+    let (job, held) = send(
+        &cut,
+        JobSpec::new(Mode::Mirror, Target::List(list.clone()), false, 100),
+    );
+    assert_eq!(held.progress.state, JobState::Held);
+
+    harness.key_press_modifiers(eframe::egui::Modifiers::COMMAND, eframe::egui::Key::Num2);
+    crate::common::step_until(&mut harness, "the held job", |h| {
+        crate::common::job_shows(h, job, "removals held")
+    });
+    harness.get_by_label_contains("248 removals wait for your confirmation");
+    harness.check_accessibility();
+    harness.get_by_label("Send the held removals").click();
+    crate::common::step_until(&mut harness, "the confirmed job", |h| {
+        crate::common::job_shows(h, job, "completed")
+    });
+    let members = sim
+        .lists()
+        .into_iter()
+        .find(|l| l.id == list)
+        .unwrap()
+        .members;
+    assert_eq!(members.len(), 2);
+}
