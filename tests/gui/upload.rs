@@ -30,6 +30,25 @@ fn customers(dir: &std::path::Path) -> (PathBuf, BTreeSet<String>) {
     (path, expected)
 }
 
+/// A second core on the app's home, as another process of the same user opens it.
+fn core_beside(
+    home: &std::path::Path,
+    sim: &audience_desk::sim::SimHandle,
+) -> audience_desk::context::Core {
+    audience_desk::context::Core::with(
+        home,
+        audience_desk::pinterest::Endpoints::simulator(
+            &sim.url,
+            url::Url::parse("http://localhost:1/").unwrap(),
+        ),
+        Arc::new(audience_desk::store::FileSecrets::new(
+            home.join("secrets.json"),
+        )),
+        None,
+    )
+    .unwrap()
+}
+
 /// The app ready to upload the customers' file, with the members it should send.
 fn ready_to_upload(
     runtime: &tokio::runtime::Runtime,
@@ -134,18 +153,7 @@ fn dry_run_then_upload_and_resume_an_interrupted_job() {
     // A job left interrupted (as after a crash) is offered for resume, and finishes.
     let job = {
         let summary = harness.state().state.loaded().unwrap().preview.clone();
-        let core = audience_desk::context::Core::with(
-            home.path(),
-            audience_desk::pinterest::Endpoints::simulator(
-                &sim.url,
-                url::Url::parse("http://localhost:1/").unwrap(),
-            ),
-            Arc::new(audience_desk::store::FileSecrets::new(
-                home.path().join("secrets.json"),
-            )),
-            None,
-        )
-        .unwrap();
+        let core = core_beside(home.path(), &sim);
         let spec = audience_desk::upload::JobSpec::new(
             audience_desk::upload::Mode::Add,
             audience_desk::upload::Target::NewList("Second".into()),
@@ -273,18 +281,7 @@ fn held_removals_are_shown_and_sent_when_confirmed() {
     use audience_desk::upload::{JobSpec, Mode, Target, plan_upload, run_job};
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let (mut harness, sim, home, _) = ready_to_upload(&runtime);
-    let core = audience_desk::context::Core::with(
-        home.path(),
-        audience_desk::pinterest::Endpoints::simulator(
-            &sim.url,
-            url::Url::parse("http://localhost:1/").unwrap(),
-        ),
-        Arc::new(audience_desk::store::FileSecrets::new(
-            home.path().join("secrets.json"),
-        )),
-        None,
-    )
-    .unwrap();
+    let core = core_beside(home.path(), &sim);
     let send = |file: &std::path::Path, spec: JobSpec| {
         let preview = Preview::load(file, &PreviewOptions::default()).unwrap();
         let job = plan_upload(&core, "EU", &preview, spec, &mut |_| {})
