@@ -201,9 +201,11 @@ fn plain(error: RequestTokenError<PinterestError, BasicErrorResponse>) -> Pinter
             message: crate::display::clipped(&e.to_string(), 300),
             request_id: None,
         }),
-        RequestTokenError::Other(text) => {
-            PinterestError::OAuth(crate::display::clipped(&text, 300))
-        }
+        // A 200 the crate would not read (not JSON, by its content type): unreadable too.
+        RequestTokenError::Other(text) => PinterestError::Decode {
+            context: CONTEXT.to_owned(),
+            message: crate::display::clipped(&text, 300),
+        },
     }
 }
 

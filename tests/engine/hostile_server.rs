@@ -13,6 +13,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
+static TOKEN_CALLS: AtomicUsize = AtomicUsize::new(0);
+
 /// Starts the hostile server and returns a client core on the world's home (connected to the
 /// simulator first, so that it holds valid tokens) pointed at it.
 async fn hostile() -> (crate::common::World, Core) {
@@ -48,6 +50,14 @@ async fn hostile() -> (crate::common::World, Core) {
                     Ok::<_, std::io::Error>(chunk.clone())
                 });
                 Response::new(axum::body::Body::from_stream(endless))
+            }),
+        )
+        .route(
+            "/v5/oauth/token",
+            axum::routing::post(|| async {
+                TOKEN_CALLS.fetch_add(1, Ordering::SeqCst);
+                // A 200 that is not the token answer: the refresh token it answered is spent.
+                (StatusCode::OK, "{\"access_token\": ").into_response()
             }),
         )
         .route(
@@ -123,4 +133,36 @@ async fn escape_sequences_in_errors_are_not_passed_on() {
         .to_string();
     assert!(error.contains("gotcha"), "{error}");
     assert!(!error.chars().any(|c| c.is_control()), "{error:?}");
+}
+
+/// A token answer that cannot be read still spent the refresh token it answered: the
+/// connection says so and needs a login, and the spent token is not sent again.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreadable_token_answer_is_named_and_not_retried() {
+    use audience_desk::store::SecretStore;
+    let (world, core) = hostile().await;
+    let id = core.connection("EU").unwrap().id;
+    let secrets = FileSecrets::new(world.home.path().join("secrets.json"));
+    let access = secrets
+        .get(&format!("connection/{id}/access"))
+        .unwrap()
+        .unwrap();
+    let session = core.session("EU").await.unwrap();
+    let before = TOKEN_CALLS.load(Ordering::SeqCst);
+    let error = session.refresh_after_rejection(&access).await.unwrap_err();
+    let said = error.to_string();
+    assert!(
+        said.contains("could not be read") && said.contains("spent"),
+        "{said}"
+    );
+    assert_eq!(
+        core.status("EU").unwrap().state,
+        audience_desk::pinterest::ConnectionState::ReconnectRequired
+    );
+    assert!(session.refresh_after_rejection(&access).await.is_err());
+    assert_eq!(
+        TOKEN_CALLS.load(Ordering::SeqCst),
+        before + 1,
+        "not retried"
+    );
 }
