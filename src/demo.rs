@@ -85,6 +85,7 @@ pub async fn start(writes_per_minute: u32) -> Result<(Demo, Core), DemoError> {
         match_rate: 0.72,
         ready_after: 20,
         sharing: true,
+        release_5_28: false,
     });
     // Slow enough that the jobs screen shows a job at work.
     core.limits.writes_per_minute = writes_per_minute;

@@ -70,6 +70,8 @@ pub struct AdAccountLists {
     pub ad_account_id: String,
     pub customer_lists: Vec<ListView>,
     pub audiences: Vec<AudienceView>,
+    /// Audiences other ad accounts shared with this one: not its own, shown apart.
+    pub received_audiences: Vec<crate::pinterest::Audience>,
     /// Audiences this app made that this look found READY or TOO_SMALL for the first time.
     #[serde(skip)]
     pub news: Vec<crate::audiences::HealthNews>,
@@ -149,10 +151,22 @@ pub async fn keep_fresh(core: &Core) -> Result<Vec<(String, PinterestError)>, St
 pub async fn ad_account_lists(core: &Core, name: &str) -> Result<AdAccountLists, PinterestError> {
     let (ad_account_id, customer_lists, audiences, news) =
         crate::audiences::ad_account_health(core, name).await?;
+    let received = core
+        .client(name)
+        .await?
+        .received_audiences(&ad_account_id)
+        .await;
+    let received_audiences = match received {
+        Ok(received) => received,
+        // An app or account Pinterest does not let see shared audiences has none to show.
+        Err(PinterestError::Api(e)) if e.status == 403 => Vec::new(),
+        Err(e) => return Err(e),
+    };
     Ok(AdAccountLists {
         ad_account_id,
         customer_lists,
         audiences,
+        received_audiences,
         news,
     })
 }

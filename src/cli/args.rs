@@ -429,6 +429,10 @@ pub struct SimArgs {
     /// Answer audience sharing with 403, as for an app Pinterest has not opened it to.
     #[arg(long)]
     pub no_sharing: bool,
+    /// Answer as Pinterest's release 5.28 does (201 on create, numbers as strings, `is_nca`,
+    /// listings that mix received audiences in unless asked for OWNED).
+    #[arg(long = "release-5-28")]
+    pub release_5_28: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -255,6 +255,26 @@ pub async fn lists(name: &str, json: bool) -> anyhow::Result<()> {
     if found.audiences.is_empty() {
         out += "  (none)\n";
     }
+    if !found.received_audiences.is_empty() {
+        out += "\nShared with this account by others (not its own):\n";
+        out += &format!(
+            "  {:<16} {:<32} {:<13} {:>10} {}\n",
+            "ID", "NAME", "STATUS", "SIZE", "OWNER"
+        );
+        for a in &found.received_audiences {
+            out += &format!(
+                "  {:<16} {:<32} {:<13} {:>10} {}\n",
+                a.id,
+                crate::display::printable(a.name.as_deref().unwrap_or("")),
+                a.status.as_deref().unwrap_or(""),
+                a.size.map_or(
+                    "pending".to_owned(),
+                    |s| super::text::group(s.max(0) as u64)
+                ),
+                a.ad_account_id.as_deref().unwrap_or("")
+            );
+        }
+    }
     for news in &found.news {
         out += &format!("\n{}", news.sentence());
     }
@@ -285,6 +305,7 @@ pub async fn sim(args: SimArgs) -> anyhow::Result<()> {
             match_rate: args.match_rate.clamp(0.0, 1.0),
             ready_after: args.audience_delay,
             sharing: !args.no_sharing,
+            release_5_28: args.release_5_28,
         },
     };
     crate::sim::serve_foreground(config, args.port).await?;

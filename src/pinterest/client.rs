@@ -198,8 +198,21 @@ impl Client {
             .await
     }
 
+    /// The ad account's own audiences. Said explicitly: since release 5.28 a listing without
+    /// `ownership_type` brings the audiences shared to the account along.
     pub async fn audiences(&self, ad_account: &str) -> Result<Vec<Audience>, PinterestError> {
-        self.all_pages(&format!("/ad_accounts/{ad_account}/audiences"), &[])
+        let owned = [("ownership_type", "OWNED".to_owned())];
+        self.all_pages(&format!("/ad_accounts/{ad_account}/audiences"), &owned)
+            .await
+    }
+
+    /// The audiences other ad accounts shared with this one.
+    pub async fn received_audiences(
+        &self,
+        ad_account: &str,
+    ) -> Result<Vec<Audience>, PinterestError> {
+        let received = [("ownership_type", "RECEIVED".to_owned())];
+        self.all_pages(&format!("/ad_accounts/{ad_account}/audiences"), &received)
             .await
     }
 

@@ -45,11 +45,32 @@ pub struct AdAccount {
     pub permissions: Vec<String>,
 }
 
-/// Pinterest documents these counters as "number"; they are whole, but a `12.0` must not
-/// fail the whole answer.
+/// A number as Pinterest may send it: `12`, `12.0`, or (since release 5.28, for a
+/// lookalike's percentage) the string `"12"`. Anything else is refused with what it was.
+fn number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<serde_json::Number>, D::Error> {
+    use serde::de::Error;
+    match Option::<serde_json::Value>::deserialize(d)? {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::Number(n)) => Ok(Some(n)),
+        Some(serde_json::Value::String(text)) if text.trim().is_empty() => Ok(None),
+        Some(serde_json::Value::String(text)) => text
+            .trim()
+            .parse::<serde_json::Number>()
+            .map(Some)
+            .map_err(|_| D::Error::custom(format!("expected a number, got \"{text}\""))),
+        Some(other) => Err(D::Error::custom(format!("expected a number, got {other}"))),
+    }
+}
+
+/// A whole number that cannot be negative (a counter, a percentage); a `12.0` must not fail
+/// the whole answer.
 fn count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    let value = Option::<serde_json::Number>::deserialize(d)?;
-    Ok(value.and_then(|n| n.as_u64().or_else(|| n.as_f64().map(|f| f.max(0.0) as u64))))
+    Ok(number(d)?.and_then(|n| n.as_u64().or_else(|| n.as_f64().map(|f| f.max(0.0) as u64))))
+}
+
+/// A whole number that may be negative (a size Pinterest withholds as -1, a time).
+fn signed<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Ok(number(d)?.and_then(|n| n.as_i64().or_else(|| n.as_f64().map(|f| f as i64))))
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -132,13 +153,13 @@ pub struct Audience {
     pub description: Option<String>,
     #[serde(default)]
     pub rule: Option<AudienceRule>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "signed")]
     pub size: Option<i64>,
     #[serde(default)]
     pub status: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "signed")]
     pub created_timestamp: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "signed")]
     pub updated_timestamp: Option<i64>,
 }
 

@@ -80,12 +80,20 @@ fn audience_json(audience: &AudienceRecord, data: &Data, behaviour: &AudienceBeh
             seeds,
             country,
             percentage,
+        } if behaviour.release_5_28 => (
+            "ACTALIKE",
+            json!({ "seed_id": seeds, "country": country, "percentage": percentage.to_string() }),
+        ),
+        AudienceKind::Actalike {
+            seeds,
+            country,
+            percentage,
         } => (
             "ACTALIKE",
             json!({ "seed_id": seeds, "country": country, "percentage": percentage }),
         ),
     };
-    json!({
+    let mut answer = json!({
         "id": audience.id,
         "ad_account_id": audience.ad_account_id,
         "name": audience.name,
@@ -97,7 +105,11 @@ fn audience_json(audience: &AudienceRecord, data: &Data, behaviour: &AudienceBeh
         "created_timestamp": audience.created_timestamp,
         "updated_timestamp": audience.updated_timestamp,
         "type": "audience",
-    })
+    });
+    if behaviour.release_5_28 {
+        answer["is_nca"] = json!(false);
+    }
+    answer
 }
 
 async fn list_audiences(
@@ -111,12 +123,20 @@ async fn list_audiences(
     authenticate(&data, &headers, "ads:read")?;
     check_query(
         &query,
-        &["bookmark", "order", "page_size", "ownership_type"],
+        &[
+            "bookmark",
+            "order",
+            "page_size",
+            "ownership_type",
+            "exclude_nca",
+        ],
     )?;
     visible_account(&data, &ad, false)?;
-    let received = match query.get("ownership_type").map(String::as_str) {
-        None | Some("OWNED") => false,
-        Some("RECEIVED") => true,
+    // Which audiences: own, received, or (5.28, when not said) both.
+    let (owned, received) = match query.get("ownership_type").map(String::as_str) {
+        None if behaviour.release_5_28 => (true, true),
+        None | Some("OWNED") => (true, false),
+        Some("RECEIVED") => (false, true),
         Some(other) => {
             return Err(Refusal::new(
                 StatusCode::BAD_REQUEST,
@@ -128,9 +148,8 @@ async fn list_audiences(
     let items = data
         .audiences
         .values()
-        .filter(|a| match received {
-            false => a.ad_account_id == ad,
-            true => a.shared_with.contains_key(&ad),
+        .filter(|a| {
+            (owned && a.ad_account_id == ad) || (received && a.shared_with.contains_key(&ad))
         })
         .map(|a| audience_json(a, &data, &behaviour))
         .collect();
@@ -185,7 +204,11 @@ async fn create_audience(
     };
     let body = audience_json(&audience, &data, &behaviour);
     data.audiences.insert(id, audience);
-    Ok(Json(body).into_response())
+    let status = match behaviour.release_5_28 {
+        true => StatusCode::CREATED,
+        false => StatusCode::OK,
+    };
+    Ok((status, Json(body)).into_response())
 }
 
 /// An ACTALIKE rule as Pinterest checks it: seeds that are READY audiences of this ad

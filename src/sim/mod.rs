@@ -48,6 +48,10 @@ pub struct AudienceBehaviour {
     pub ready_after: i64,
     /// Whether audience sharing is open to the app (Pinterest restricts it); 403 when not.
     pub sharing: bool,
+    /// Answer as Pinterest's release 5.28 does: 201 on create, a lookalike's percentage as a
+    /// string, `is_nca` on every audience, and a listing without `ownership_type` that brings
+    /// the audiences shared to the account along with its own.
+    pub release_5_28: bool,
 }
 
 impl Default for AudienceBehaviour {
@@ -56,6 +60,7 @@ impl Default for AudienceBehaviour {
             match_rate: 1.0,
             ready_after: 0,
             sharing: true,
+            release_5_28: false,
         }
     }
 }

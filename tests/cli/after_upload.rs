@@ -238,3 +238,76 @@ async fn an_app_without_sharing_is_told_what_the_403_means() {
     assert!(said.contains("403"), "{said}");
     assert!(said.contains("Ads Manager"), "{said}");
 }
+
+/// Against a simulator answering as Pinterest's release 5.28 does (201 on create, a
+/// lookalike's percentage as a string, `is_nca`, listings that mix in received audiences),
+/// upload, lookalike, sharing and listing all work, and an audience shared to another account
+/// is listed there apart, never among its own.
+#[tokio::test(flavor = "multi_thread")]
+async fn release_5_28_answers_work_through_every_command() {
+    let Some(env) = connected_env_with(|config| {
+        config.audiences.match_rate = 0.6;
+        config.audiences.release_5_28 = true;
+    })
+    .await
+    else {
+        return;
+    };
+    let files = tempfile::tempdir().unwrap();
+    let file = files.path().join("spring.csv");
+    let csv: String = std::iter::once("email\n".to_owned())
+        .chain((0..300).map(|i| format!("user{i}@example.com\n")))
+        .collect();
+    std::fs::write(&file, csv).unwrap();
+    let path = file.to_str().unwrap();
+    let out = env
+        .run(
+            &["upload", path, "--connection", "EU", "--new-list", "Spring"],
+            None,
+        )
+        .await;
+    assert!(out.status.success(), "{}", text(&out));
+    let seed = spring_audience(&env).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let out = env
+        .run(
+            &[
+                "lookalike",
+                "EU",
+                "--seed",
+                &seed,
+                "--country",
+                "GB",
+                "--percent",
+                "5",
+            ],
+            None,
+        )
+        .await;
+    assert!(out.status.success(), "{}", text(&out));
+    let out = env
+        .run(&["share", "EU", &seed, "--with", SISTER_AD_ACCOUNT], None)
+        .await;
+    assert!(out.status.success(), "{}", text(&out));
+    let listed = lists(&env).await;
+    assert_eq!(listed["audiences"].as_array().unwrap().len(), 2, "{listed}");
+
+    // The sister account's own connection: the shared audience is listed apart.
+    crate::common::cli::add_and_connect(&env, "Sister", SISTER_AD_ACCOUNT).await;
+    let out = env.run(&["lists", "Sister", "--json"], None).await;
+    assert!(out.status.success(), "{}", text(&out));
+    let sister: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        sister["audiences"].as_array().unwrap().is_empty(),
+        "{sister}"
+    );
+    assert_eq!(sister["received_audiences"][0]["id"], seed.as_str());
+    let out = env.run(&["lists", "Sister"], None).await;
+    assert!(
+        text(&out).contains("Shared with this account by others"),
+        "{}",
+        text(&out)
+    );
+}

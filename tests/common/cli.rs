@@ -106,15 +106,21 @@ pub fn python_available() -> bool {
 
 /// A connection named EU, connected through the `BROWSER` helper.
 pub async fn connected(env: &Env) {
+    add_and_connect(env, "EU", OWNED_AD_ACCOUNT).await;
+}
+
+/// A connection `name` on `ad_account`, with the simulator's app, connected through the
+/// `BROWSER` helper.
+pub async fn add_and_connect(env: &Env, name: &str, ad_account: &str) {
     let out = env
         .run(
             &[
                 "connection",
                 "add",
                 "--name",
-                "EU",
+                name,
                 "--ad-account-id",
-                OWNED_AD_ACCOUNT,
+                ad_account,
                 "--app-id",
                 "1500000",
                 "--app-secret-stdin",
@@ -123,7 +129,7 @@ pub async fn connected(env: &Env) {
         )
         .await;
     assert!(out.status.success(), "{}", text(&out));
-    let out = env.run(&["connect", "EU", "--timeout", "20"], None).await;
+    let out = env.run(&["connect", name, "--timeout", "20"], None).await;
     assert!(out.status.success(), "{}", text(&out));
 }
 

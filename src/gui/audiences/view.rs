@@ -40,6 +40,7 @@ pub fn ui(ui: &mut egui::Ui, state: &State, actions: &mut Vec<Action>) {
             customer_lists(ui, &lists.customer_lists);
             ui.add_space(8.0);
             audiences(ui, state, &lists.audiences, actions);
+            received(ui, &lists.received_audiences);
             match state.selected_audience() {
                 Some(audience) => {
                     ui.separator();
@@ -170,6 +171,36 @@ fn audiences(
     } else if state.audiences.selected.is_none() {
         ui.label(RichText::new("Pick an audience for its history and what to do next.").small());
     }
+}
+
+/// Audiences other ad accounts shared with this one: usable in its campaigns, not its own, so
+/// apart from its audiences and with nothing to do on them here.
+fn received(ui: &mut egui::Ui, received: &[crate::pinterest::Audience]) {
+    if received.is_empty() {
+        return;
+    }
+    ui.add_space(8.0);
+    ui.strong("Shared with this account by others");
+    egui::Grid::new("received_audiences")
+        .striped(true)
+        .show(ui, |ui| {
+            for title in ["Name", "Status", "Size", "Type", "Owner account", "ID"] {
+                ui.strong(title);
+            }
+            ui.end_row();
+            for a in received {
+                ui.label(a.name.as_deref().unwrap_or("(unnamed)"));
+                badge(ui, a.status.as_deref().unwrap_or("unknown"));
+                ui.label(
+                    a.size
+                        .map_or("pending".to_owned(), |s| group(s.max(0) as u64)),
+                );
+                ui.label(a.audience_type.as_deref().unwrap_or(""));
+                ui.label(a.ad_account_id.as_deref().unwrap_or(""));
+                ui.label(&a.id);
+                ui.end_row();
+            }
+        });
 }
 
 fn selected(
