@@ -83,6 +83,8 @@ pub(crate) struct Listing {
     pub lists: HashMap<String, CustomerList>,
     /// The CUSTOMER_LIST audience of each list.
     pub audiences: HashMap<String, Audience>,
+    /// The latest reach estimate of each audience, by audience id.
+    pub reach: HashMap<String, crate::store::Reach>,
 }
 
 impl Listing {
@@ -96,7 +98,13 @@ impl Listing {
                     Some((list, a.clone()))
                 })
                 .collect(),
+            reach: HashMap::new(),
         }
+    }
+
+    pub(crate) fn with_reach(mut self, reach: HashMap<String, crate::store::Reach>) -> Listing {
+        self.reach = reach;
+        self
     }
 
     fn snapshot(&self, followed: &Followed, now: i64) -> Snapshot {
@@ -116,6 +124,7 @@ impl Listing {
             removed: list.and_then(|l| l.num_removed_user_records),
             audience_status: audience.and_then(|a| a.status.clone()),
             size: audience.and_then(|a| a.size).map(|s| s.max(0) as u64),
+            reach: audience.and_then(|a| self.reach.get(&a.id)).copied(),
         }
     }
 }
@@ -158,7 +167,8 @@ async fn listing(
     let client = core.client(connection).await?;
     let lists = client.customer_lists(ad_account).await?;
     let audiences = client.audiences(ad_account).await?;
-    Ok(Listing::new(&lists, &audiences))
+    let reach = super::reach::fresh_reach(core, &client, ad_account, &audiences).await?;
+    Ok(Listing::new(&lists, &audiences).with_reach(reach))
 }
 
 /// Keeps a snapshot of each entry from what a listing found; says which audiences made

@@ -3,19 +3,21 @@
 //! sharing it with other ad accounts of the business, removing it.
 
 mod follow_up;
+mod reach;
 
 use serde::Serialize;
 
 pub use follow_up::{
     EARLY_EVERY, FOLLOW_FOR, HealthNews, LATER_EVERY, match_rate, snapshot_due, take_due_snapshots,
 };
+pub use reach::{REACH_MAX_AGE, describe as describe_reach, take_reach};
 
 use crate::context::Core;
 use crate::pinterest::{
     ApiError, Audience, CustomerList, NewAudience, PinterestError, ShareOperation, SharedAudience,
     SharedAudienceAccount,
 };
-use crate::store::{Snapshot, Store, StoreError};
+use crate::store::{Reach, Snapshot, Store, StoreError};
 
 /// The countries Pinterest makes lookalikes in.
 pub const LOOKALIKE_COUNTRIES: [&str; 3] = ["US", "CA", "GB"];
@@ -69,6 +71,8 @@ pub struct AudienceView {
     /// A fraction from 0 to 1; `None` while the size is unknown.
     pub match_rate: Option<f64>,
     pub made_by_app: bool,
+    /// The people an ad group targeting it may reach in a month, as last estimated.
+    pub reach: Option<Reach>,
 }
 
 impl AudienceView {
@@ -137,10 +141,11 @@ pub async fn ad_account_health(
     let ad = client.session().connection().ad_account_id.clone();
     let lists = client.customer_lists(&ad).await?;
     let audiences = client.audiences(&ad).await?;
+    let reach = reach::fresh_reach(core, &client, &ad, &audiences).await?;
     let now = crate::os::now();
     let read = core
         .store
-        .call(move |store| what_the_app_knows(store, ad, lists, audiences, now))
+        .call(move |store| what_the_app_knows(store, ad, lists, audiences, reach, now))
         .await?;
     Ok(read)
 }
@@ -153,6 +158,7 @@ fn what_the_app_knows(
     ad: String,
     lists: Vec<CustomerList>,
     audiences: Vec<Audience>,
+    reach: std::collections::HashMap<String, Reach>,
     now: i64,
 ) -> Result<(String, Vec<ListView>, Vec<AudienceView>, Vec<HealthNews>), StoreError> {
     let due: Vec<_> = store
@@ -162,7 +168,7 @@ fn what_the_app_knows(
         .collect();
     let news = follow_up::record(
         store,
-        &follow_up::Listing::new(&lists, &audiences),
+        &follow_up::Listing::new(&lists, &audiences).with_reach(reach.clone()),
         &due,
         now,
     )?;
@@ -200,6 +206,7 @@ fn what_the_app_knows(
                 match_rate: identities.and_then(|n| match_rate(size, n)),
                 identities,
                 made_by_app: made.contains(&audience.id),
+                reach: reach.get(&audience.id).copied(),
                 audience,
             })
         })

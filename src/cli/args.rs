@@ -162,6 +162,14 @@ pub enum Command {
         #[arg(long)]
         revoke: bool,
     },
+    /// How many people an ad group targeting an audience may reach in a month, by Pinterest's
+    /// estimate, taken now (and kept: `lists` shows the latest).
+    Reach {
+        connection: String,
+        audience_id: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Saved syncs: a file or folder kept mirrored into customer lists, by hand, on a schedule
     /// or on change, with the history of every run.
     Sync {

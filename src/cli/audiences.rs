@@ -50,3 +50,15 @@ pub async fn share(
     };
     Ok(emit(&out)?)
 }
+
+pub async fn reach(connection: &str, audience: &str, json: bool) -> anyhow::Result<()> {
+    let core = open_core()?;
+    let reach = crate::audiences::take_reach(&core, connection, audience).await?;
+    if json {
+        return Ok(emit(&(serde_json::to_string_pretty(&reach)? + "\n"))?);
+    }
+    Ok(emit(&format!(
+        "Audience {audience} {}, by Pinterest's estimate of today (it changes from day to day).\n",
+        crate::audiences::describe_reach(Some(&reach), "READY")
+    ))?)
+}

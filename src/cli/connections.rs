@@ -233,13 +233,13 @@ pub async fn lists(name: &str, json: bool) -> anyhow::Result<()> {
     }
     out += "\nAudiences:\n";
     out += &format!(
-        "  {:<16} {:<32} {:<13} {:>10} {:>11} {}\n",
-        "ID", "NAME", "STATUS", "SIZE", "MATCH RATE", "CUSTOMER LIST"
+        "  {:<16} {:<32} {:<13} {:>10} {:>11} {:>19} {}\n",
+        "ID", "NAME", "STATUS", "SIZE", "MATCH RATE", "REACH A MONTH", "CUSTOMER LIST"
     );
     for view in &found.audiences {
         let a = &view.audience;
         out += &format!(
-            "  {:<16} {:<32} {:<13} {:>10} {:>11} {}\n",
+            "  {:<16} {:<32} {:<13} {:>10} {:>11} {:>19} {}\n",
             a.id,
             a.name.as_deref().unwrap_or(""),
             view.status(),
@@ -249,6 +249,11 @@ pub async fn lists(name: &str, json: bool) -> anyhow::Result<()> {
             ),
             view.match_rate
                 .map_or_else(|| "unknown".to_owned(), |r| format!("~{:.0}%", r * 100.0)),
+            view.reach.map_or_else(String::new, |r| format!(
+                "{}-{}",
+                super::text::group(r.lower),
+                super::text::group(r.upper)
+            )),
             view.list_id().unwrap_or("")
         );
     }

@@ -106,6 +106,11 @@ pub fn run(command: Command) -> anyhow::Result<()> {
             with,
             revoke,
         } => block_on(audiences::share(&connection, &audience_id, &with, revoke)),
+        Command::Reach {
+            connection,
+            audience_id,
+            json,
+        } => block_on(audiences::reach(&connection, &audience_id, json)),
         Command::Jobs { json } => upload::jobs(json),
         Command::Secrets { action } => secrets::run(action),
         Command::Generate { what } => generate::run(what),

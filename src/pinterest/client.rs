@@ -11,9 +11,9 @@ use serde::de::DeserializeOwned;
 use super::answer::{self, BodyError};
 use super::rate_limit::{RateLimiter, RequestKind};
 use super::{
-    AdAccount, ApiError, Audience, AudienceUpdate, CustomerList, CustomerListUpdate, NewAudience,
-    NewCustomerList, Page, PinterestError, Session, SharedAudience, SharedAudienceAccount,
-    SharedAudienceResponse, UserAccount,
+    AdAccount, ApiError, Audience, AudienceSizing, AudienceSizingRequest, AudienceUpdate,
+    CustomerList, CustomerListUpdate, NewAudience, NewCustomerList, Page, PinterestError, Session,
+    SharedAudience, SharedAudienceAccount, SharedAudienceResponse, UserAccount,
 };
 
 /// How hard to try before giving up.
@@ -235,6 +235,19 @@ impl Client {
             Replay::OnlyIfNotReceived,
         )
         .await
+    }
+
+    /// How many people an ad group targeting `audience_id` may reach per month (an estimate
+    /// that changes from day to day).
+    pub async fn audience_sizing(
+        &self,
+        ad_account: &str,
+        audience_id: &str,
+    ) -> Result<AudienceSizing, PinterestError> {
+        let path = format!("/ad_accounts/{ad_account}/ad_groups/audience_sizing");
+        let request = AudienceSizingRequest::of(audience_id);
+        self.call(Method::POST, &path, &[], Some(&request), Replay::Safe)
+            .await
     }
 
     /// Removes an audience (the list it wraps stays: Pinterest has no way to delete one).

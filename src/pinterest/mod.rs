@@ -16,9 +16,10 @@ pub use client::{Client, ClientStats, RetryPolicy};
 pub use endpoints::{AppCredentials, Endpoints};
 pub use error::{ApiError, PinterestError};
 pub use models::{
-    AdAccount, AdAccountOwner, Audience, AudienceRule, AudienceUpdate, CustomerList,
-    CustomerListUpdate, NewAudience, NewCustomerList, Operation, Page, ShareOperation,
-    SharedAudience, SharedAudienceAccount, SharedAudienceResponse, UserAccount,
+    AdAccount, AdAccountOwner, Audience, AudienceRule, AudienceSizing, AudienceSizingRequest,
+    AudienceUpdate, CustomerList, CustomerListUpdate, NewAudience, NewCustomerList, Operation,
+    Page, ShareOperation, SharedAudience, SharedAudienceAccount, SharedAudienceResponse,
+    UserAccount,
 };
 pub use oauth::{Callback, judge_callback, open_in_browser, wait_for_callback};
 pub use rate_limit::{RateLimiter, RateLimits, RequestKind};

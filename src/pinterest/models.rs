@@ -264,3 +264,35 @@ pub struct ErrorBody {
     pub code: i64,
     pub message: String,
 }
+
+/// `POST /ad_accounts/{id}/ad_groups/audience_sizing`: how many people an ad group targeting
+/// these audiences may reach per month.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct AudienceSizingRequest {
+    pub targeting_spec: SizingTargeting,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct SizingTargeting {
+    #[serde(rename = "AUDIENCE_INCLUDE")]
+    pub audience_include: Vec<String>,
+}
+
+impl AudienceSizingRequest {
+    pub fn of(audience_id: &str) -> Self {
+        AudienceSizingRequest {
+            targeting_spec: SizingTargeting {
+                audience_include: vec![audience_id.to_owned()],
+            },
+        }
+    }
+}
+
+/// The answer: the bounds of the estimate (Pinterest documents them as "number").
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct AudienceSizing {
+    #[serde(default, deserialize_with = "count")]
+    pub audience_size_lower_bound: Option<u64>,
+    #[serde(default, deserialize_with = "count")]
+    pub audience_size_upper_bound: Option<u64>,
+}

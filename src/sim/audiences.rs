@@ -19,7 +19,7 @@ use super::data::{AudienceKind, AudienceRecord, Data};
 use super::refusal::Refusal;
 use super::requests::{
     AudienceCreate, AudienceOperation, AudienceRule, AudienceType, AudienceUpdate, ShareOperation,
-    SharedAudience, check_query, parse_json,
+    SharedAudience, SizingRequest, check_query, parse_json,
 };
 use crate::os::now;
 
@@ -41,6 +41,55 @@ pub fn routes() -> Router<AppState> {
             "/ad_accounts/{ad}/audiences/shared/accounts",
             get(shared_accounts),
         )
+        .route(
+            "/ad_accounts/{ad}/ad_groups/audience_sizing",
+            axum::routing::post(audience_sizing),
+        )
+}
+
+/// The people an ad group targeting the included audiences may reach in a month: 60% to 90%
+/// of their matched people (none while an audience is not READY), less the excluded ones'.
+/// An audience the account neither owns nor received is refused with Pinterest's 403.
+async fn audience_sizing(
+    State(shared): State<AppState>,
+    headers: HeaderMap,
+    Path(ad): Path<String>,
+    body: Bytes,
+) -> Answer {
+    let behaviour = shared.config.lock().expect("sim config").audiences.clone();
+    let data = shared.data.lock().expect("sim data");
+    authenticate(&data, &headers, "ads:read")?;
+    visible_account(&data, &ad, false)?;
+    let request: SizingRequest = parse_json(&body)?;
+    let targeting = request.targeting_spec;
+    if targeting.include.is_empty() {
+        return Err(bad_request("Invalid ad group audience sizing parameters."));
+    }
+    for id in targeting.include.iter().chain(&targeting.exclude) {
+        valid_id(id)?;
+    }
+    let matched = |ids: &[String]| -> Result<u64, Refusal> {
+        let mut total = 0;
+        for id in ids {
+            let Some(audience) = data.audiences.values().find(|a| {
+                a.id == *id && (a.ad_account_id == ad || a.shared_with.contains_key(&ad))
+            }) else {
+                return Err(Refusal::new(
+                    StatusCode::FORBIDDEN,
+                    403,
+                    "You don't have access to the requested audience list or product group.",
+                ));
+            };
+            total += audience_state(audience, &data, &behaviour).1.unwrap_or(0);
+        }
+        Ok(total)
+    };
+    let people = matched(&targeting.include)?.saturating_sub(matched(&targeting.exclude)?);
+    Ok(Json(json!({
+        "audience_size_lower_bound": people * 6 / 10,
+        "audience_size_upper_bound": people * 9 / 10,
+    }))
+    .into_response())
 }
 
 /// An audience's status and size now: INITIALIZING for the configured delay after it is made,

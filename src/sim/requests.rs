@@ -59,6 +59,26 @@ pub enum OperationType {
     Remove,
 }
 
+/// `POST .../ad_groups/audience_sizing`: the targeting spec (only its audience keys are read;
+/// the other targeting keys Pinterest takes are accepted and change nothing here).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SizingRequest {
+    pub targeting_spec: SizingTargeting,
+    #[serde(default, rename = "auto_targeting_enabled")]
+    _auto_targeting_enabled: Option<bool>,
+    #[serde(default, rename = "placement_group")]
+    _placement_group: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SizingTargeting {
+    #[serde(rename = "AUDIENCE_INCLUDE", default)]
+    pub include: Vec<String>,
+    #[serde(rename = "AUDIENCE_EXCLUDE", default)]
+    pub exclude: Vec<String>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AudienceCreate {

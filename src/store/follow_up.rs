@@ -37,6 +37,17 @@ pub struct Snapshot {
     pub removed: Option<u64>,
     pub audience_status: Option<String>,
     pub size: Option<u64>,
+    /// The audience's monthly reach as last estimated when the snapshot was taken.
+    pub reach: Option<Reach>,
+}
+
+/// How many people an ad group targeting an audience may reach in a month, by Pinterest's
+/// estimate (`audience_sizing`), and when it was taken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Reach {
+    pub lower: u64,
+    pub upper: u64,
+    pub taken_at: i64,
 }
 
 impl Store {
@@ -100,8 +111,9 @@ impl Store {
         let s = snapshot;
         self.db().execute(
             "INSERT INTO snapshots (ad_account_id, list_id, audience_id, taken_at, list_status,
-                                    uploaded, removed, audience_status, size)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                    uploaded, removed, audience_status, size, reach_lower,
+                                    reach_upper)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
                 s.ad_account_id,
                 s.list_id,
@@ -111,7 +123,9 @@ impl Store {
                 s.uploaded.map(|n| n as i64),
                 s.removed.map(|n| n as i64),
                 s.audience_status,
-                s.size.map(|n| n as i64)
+                s.size.map(|n| n as i64),
+                s.reach.map(|r| r.lower as i64),
+                s.reach.map(|r| r.upper as i64)
             ],
         )?;
         self.db().execute(
@@ -131,7 +145,7 @@ impl Store {
     ) -> Result<Vec<Snapshot>, StoreError> {
         let mut stmt = self.db().prepare(
             "SELECT ad_account_id, list_id, audience_id, taken_at, list_status, uploaded, removed,
-                    audience_status, size
+                    audience_status, size, reach_lower, reach_upper
              FROM snapshots WHERE ad_account_id = ?1 AND list_id = ?2 ORDER BY taken_at, id",
         )?;
         let rows = stmt.query_map(params![ad_account_id, list_id], |row| {
@@ -148,7 +162,59 @@ impl Store {
                 removed: count(6)?,
                 audience_status: row.get(7)?,
                 size: count(8)?,
+                reach: match (count(9)?, count(10)?) {
+                    (Some(lower), Some(upper)) => Some(Reach {
+                        lower,
+                        upper,
+                        taken_at: row.get(3)?,
+                    }),
+                    _ => None,
+                },
             })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Keeps an audience's latest reach estimate.
+    pub fn save_reach(
+        &self,
+        ad_account_id: &str,
+        audience_id: &str,
+        reach: Reach,
+    ) -> Result<(), StoreError> {
+        self.db().execute(
+            "INSERT INTO reach (ad_account_id, audience_id, taken_at, lower, upper)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (ad_account_id, audience_id) DO UPDATE SET
+                taken_at = excluded.taken_at, lower = excluded.lower, upper = excluded.upper",
+            params![
+                ad_account_id,
+                audience_id,
+                reach.taken_at,
+                reach.lower as i64,
+                reach.upper as i64
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The latest reach estimate of each audience of an ad account, by audience id.
+    pub fn reaches(
+        &self,
+        ad_account_id: &str,
+    ) -> Result<std::collections::HashMap<String, Reach>, StoreError> {
+        let mut stmt = self.db().prepare(
+            "SELECT audience_id, taken_at, lower, upper FROM reach WHERE ad_account_id = ?1",
+        )?;
+        let rows = stmt.query_map([ad_account_id], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                Reach {
+                    taken_at: row.get(1)?,
+                    lower: row.get::<_, i64>(2)?.max(0) as u64,
+                    upper: row.get::<_, i64>(3)?.max(0) as u64,
+                },
+            ))
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }

@@ -140,6 +140,16 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (ad_account_id, audience_id)
     ) WITHOUT ROWID;",
     "ALTER TABLE tokens ADD COLUMN login_user TEXT;",
+    "CREATE TABLE reach (
+        ad_account_id TEXT NOT NULL,
+        audience_id TEXT NOT NULL,
+        taken_at INTEGER NOT NULL,
+        lower INTEGER NOT NULL,
+        upper INTEGER NOT NULL,
+        PRIMARY KEY (ad_account_id, audience_id)
+    ) WITHOUT ROWID;
+    ALTER TABLE snapshots ADD COLUMN reach_lower INTEGER;
+    ALTER TABLE snapshots ADD COLUMN reach_upper INTEGER;",
 ];
 
 /// Brings the schema up to date. The version is read inside an immediate (write-locked)

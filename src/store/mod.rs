@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 pub use connections::{
     Connection, ConnectionUpdate, NewConnection, TokenInfo, validate_ad_account_id,
 };
-pub use follow_up::{Followed, Snapshot};
+pub use follow_up::{Followed, Reach, Snapshot};
 pub use job_state::JobState;
 pub use journal::{
     Batch, BatchOp, BatchState, JobList, JobRow, JournalCounts, NewJob, PlannedBatch, parsed,

@@ -311,3 +311,40 @@ async fn release_5_28_answers_work_through_every_command() {
         text(&out)
     );
 }
+
+/// Reach: taken with the look `lists` makes and on demand, shown in `lists` and its JSON,
+/// and kept with the follow-up snapshots (the plot's band).
+#[tokio::test(flavor = "multi_thread")]
+async fn reach_is_estimated_kept_and_shown() {
+    let Some((env, _files)) = uploaded(0, true).await else {
+        return;
+    };
+    let audience = spring_audience(&env).await;
+    assert_eq!(audience["size"], 180);
+    // 60% to 90% of the 180 matched people, as the simulator estimates.
+    assert_eq!(audience["reach"]["lower"], 108, "{audience}");
+    assert_eq!(audience["reach"]["upper"], 162, "{audience}");
+    let id = audience["id"].as_str().unwrap().to_owned();
+    let out = env.run(&["reach", "EU", &id], None).await;
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("reaches 108-162 people a month"),
+        "{}",
+        text(&out)
+    );
+    let out = env.run(&["lists", "EU"], None).await;
+    assert!(text(&out).contains("108-162"), "{}", text(&out));
+    let out = env.run(&["reach", "EU", "999"], None).await;
+    assert!(!out.status.success());
+    assert!(text(&out).contains("403"), "{}", text(&out));
+    // The follow-up look kept it with its snapshot.
+    let store = audience_desk::store::Store::open(env.home.path()).unwrap();
+    let list = audience["rule"]["customer_list_id"].as_str().unwrap();
+    let seen = store
+        .snapshots(audience_desk::sim::OWNED_AD_ACCOUNT, list)
+        .unwrap();
+    assert!(
+        seen.iter().any(|s| s.reach.is_some_and(|r| r.upper == 162)),
+        "{seen:?}"
+    );
+}

@@ -348,6 +348,9 @@ async fn exercise(release_5_28: bool) {
         .unwrap();
     client.audiences(ad).await.unwrap();
     client.audience(ad, &audience.id).await.unwrap();
+    let reach = client.audience_sizing(ad, &audience.id).await.unwrap();
+    assert!(reach.audience_size_lower_bound <= reach.audience_size_upper_bound);
+    assert!(client.audience_sizing(ad, "999").await.is_err());
     assert_eq!(audience.status.as_deref(), Some("READY"));
     // After the upload: a lookalike (and one refused), sharing and its revoke, removal.
     let seeds = vec![audience.id.clone()];

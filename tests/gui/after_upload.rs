@@ -70,6 +70,16 @@ fn badges_match_rate_lookalike_sharing_and_removal() {
         h.query_by_label("Size over time").is_some()
     });
     harness.get_by_label("Made by Audience Desk.");
+    // Its monthly reach: 60% to 90% of its 600 people, as the simulator estimates.
+    harness.get_by_label_contains("This audience reaches 360-540 people a month");
+    harness.get_by_label("Check reach now").click();
+    harness.run_steps(1);
+    crate::common::step_until(&mut harness, "the reach taken again", |h| {
+        !h.state().state.audiences.busy
+            && h.query_by_label_contains("Asking Pinterest").is_none()
+            && h.query_by_label_contains("(Pinterest's estimate, just now)")
+                .is_some()
+    });
 
     // A lookalike in the UK at 3%.
     harness.get_by_label("Create lookalike...").click();
@@ -165,6 +175,7 @@ fn an_audience_still_matching_shows_as_initializing_with_no_match_rate_yet() {
         lookalike.accesskit_node().is_disabled(),
         "a seed must be READY"
     );
+    harness.get_by_label_contains("no reach until the audience is ready");
 }
 
 #[test]

@@ -28,6 +28,8 @@ pub enum Action {
     },
     AskRemove,
     Remove(String),
+    /// Asks Pinterest for the audience's monthly reach now.
+    TakeReach(String),
     CloseDialog,
     /// The form just opened was brought into view.
     Revealed,
@@ -49,6 +51,7 @@ pub enum Event {
         audience: String,
         result: Result<Audience, AudienceError>,
     },
+    Reached(Result<crate::store::Reach, AudienceError>),
 }
 
 impl From<Action> for super::Action {
@@ -123,6 +126,7 @@ impl App {
                 audiences.dialog = AudienceDialog::Remove;
             }
             Action::Remove(id) => self.remove_audience(id, ctx),
+            Action::TakeReach(id) => self.take_reach(id, ctx),
             Action::CloseDialog => audiences.dialog = AudienceDialog::None,
         }
     }
@@ -176,6 +180,14 @@ impl App {
                     audiences.said = Some(Err(error.clone()));
                 }
                 audiences.shared = Some((audience, result));
+            }
+            Event::Reached(result) => {
+                self.state.audiences.busy = false;
+                match result {
+                    // The lists read again show it, from the store.
+                    Ok(_) => self.reload_shown_lists(ctx),
+                    Err(e) => self.state.audiences.said = Some(Err(e.to_string())),
+                }
             }
             Event::Removed { audience, result } => {
                 self.state.audiences.busy = false;
@@ -285,6 +297,18 @@ impl App {
         self.tasks.background(ctx, async move {
             let result = crate::audiences::remove(&core, &connection, &audience).await;
             Event::Removed { audience, result }
+        });
+    }
+
+    fn take_reach(&mut self, audience: String, ctx: &egui::Context) {
+        let (Some(core), Some(connection)) =
+            (self.core(), self.state.audiences_connection().cloned())
+        else {
+            return;
+        };
+        self.state.audiences.busy = true;
+        self.tasks.background(ctx, async move {
+            Event::Reached(crate::audiences::take_reach(&core, &connection, &audience).await)
         });
     }
 

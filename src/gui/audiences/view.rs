@@ -5,16 +5,17 @@
 use std::collections::BTreeSet;
 
 use eframe::egui::{self, RichText};
-use egui_plot::{Line, PlotPoints, Points};
+use egui_plot::{Line, PlotPoints, Points, Polygon};
 
 use crate::audiences::{AudienceView, LOOKALIKE_COUNTRIES, LOOKALIKE_PERCENT, ListView};
-use crate::display::group;
+use crate::display::{group, relative};
 use crate::gui::Action;
 use crate::gui::audiences::Action as Audiences;
 use crate::gui::lists::Action as Lists;
 use crate::gui::state::{AccountsState, AudienceDialog, ListsState, State};
 use crate::gui::widgets;
 use crate::overview::AdAccountLists;
+use crate::store::Snapshot;
 
 pub fn ui(ui: &mut egui::Ui, state: &State, actions: &mut Vec<Action>) {
     let Some(name) = state.audiences_connection() else {
@@ -220,6 +221,24 @@ fn selected(
     if view.made_by_app {
         ui.label(RichText::new("Made by Audience Desk.").small());
     }
+    ui.horizontal_wrapped(|ui| {
+        let reach = crate::audiences::describe_reach(view.reach.as_ref(), view.status());
+        let taken = view
+            .reach
+            .map(|r| format!(" (Pinterest's estimate, {})", relative(r.taken_at)))
+            .unwrap_or_default();
+        ui.label(format!("This audience {reach}{taken}."));
+        let ready = view.status() == "READY" && !state.audiences.busy;
+        if ui
+            .add_enabled(ready, egui::Button::new("Check reach now"))
+            .on_hover_text(
+                "Ask Pinterest how many people an ad group targeting it may reach in a month",
+            )
+            .clicked()
+        {
+            actions.push(Audiences::TakeReach(a.id.clone()).into());
+        }
+    });
     size_over_time(ui, state, view);
     ui.horizontal(|ui| {
         let ready = view.status() == "READY";
@@ -321,6 +340,32 @@ fn size_over_time(ui: &mut egui::Ui, state: &State, view: &AudienceView) {
         .include_x(hours)
         .x_axis_label("hours since the first look")
         .show(ui, |plot| {
+            // The monthly reach, as estimated at each look, is a band: its low edge along
+            // the looks, its high edge back.
+            let at = |s: &Snapshot| (s.taken_at - start) as f64 / 3600.0;
+            let low: Vec<[f64; 2]> = seen
+                .iter()
+                .filter_map(|s| Some([at(s), s.reach?.lower as f64]))
+                .collect();
+            let high: Vec<[f64; 2]> = seen
+                .iter()
+                .filter_map(|s| Some([at(s), s.reach?.upper as f64]))
+                .collect();
+            if low.len() >= 2 {
+                let band: Vec<[f64; 2]> = low.iter().chain(high.iter().rev()).copied().collect();
+                plot.polygon(Polygon::new(
+                    "reach a month (estimate)",
+                    PlotPoints::from(band),
+                ));
+            } else if !low.is_empty() {
+                plot.points(
+                    Points::new(
+                        "reach a month (estimate)",
+                        PlotPoints::from([low, high].concat()),
+                    )
+                    .radius(3.0),
+                );
+            }
             plot.line(Line::new(
                 "matched people",
                 PlotPoints::from(points.clone()),
