@@ -123,6 +123,9 @@ impl Core {
         secrets: Arc<dyn SecretStore>,
         notice: Option<String>,
     ) -> Core {
+        let memory = crate::source::MemoryBudget::in_home(home);
+        // Archives and workbooks are expanded beside the scratch folders, and cleared as they are.
+        crate::source::set_expansion_root(&memory.scratch_root);
         Core {
             home: home.to_owned(),
             store: SharedStore::new(store),
@@ -131,7 +134,7 @@ impl Core {
             limits: RateLimits::default(),
             retry: RetryPolicy::default(),
             refresh_margin: refresh_margin_from_env(),
-            memory: crate::source::MemoryBudget::in_home(home),
+            memory,
             notice,
             secret_place: None,
             sessions: Mutex::default(),

@@ -42,6 +42,13 @@ pub fn remedy_of(error: &anyhow::Error) -> Option<String> {
 
 /// Runs one command-line command; `gui` is the binary's to open.
 pub fn run(command: Command) -> anyhow::Result<()> {
+    let result = dispatch(command);
+    // Expanded copies of archives and workbooks go with the command.
+    crate::source::forget_expanded();
+    result
+}
+
+fn dispatch(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Gui { .. } => anyhow::bail!("the desktop app is opened by the binary, not here"),
         Command::Inspect { file, json, rows } => inspect::run(&file, json, rows),

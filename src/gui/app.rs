@@ -436,6 +436,7 @@ impl eframe::App for App {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+        crate::source::forget_expanded();
         // A token refresh sent is saved before the window goes, or its new token is lost.
         let deadline = Instant::now() + Duration::from_secs(30);
         while crate::pinterest::refreshes_in_flight() && Instant::now() < deadline {

@@ -68,7 +68,12 @@ impl FilePicker for RfdPicker {
         answered(
             rfd::FileDialog::new()
                 .set_title("Open a customer file")
-                .add_filter("Customer files", &["csv", "tsv", "txt"])
+                .add_filter(
+                    "Customer files",
+                    &[
+                        "csv", "tsv", "txt", "gz", "zip", "xlsx", "xlsm", "xls", "ods",
+                    ],
+                )
                 .add_filter("All files", &["*"])
                 .pick_file(),
         )

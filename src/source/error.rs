@@ -19,6 +19,9 @@ pub enum SourceError {
     )]
     Binary { path: PathBuf, kind: &'static str },
 
+    #[error("{} cannot be read: {problem}", path.display())]
+    Packed { path: PathBuf, problem: String },
+
     #[error(
         "line {line} of {} is not UTF-8 (byte 0x{byte:02X} in field {field}); it is probably \
          Windows-1252 or Latin-1: save it as \"CSV UTF-8\" and try again",

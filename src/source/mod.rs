@@ -6,6 +6,7 @@ mod columns;
 mod counts;
 mod digests;
 mod error;
+mod expand;
 mod format;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -23,6 +24,7 @@ pub use counts::{ColumnCounts, ListCounts, Progress, Reject, Summary};
 pub use digests::{DEFAULT_MEMORY_MIB, MemoryBudget, remove_abandoned};
 pub use digests::{DigestList, Digests};
 pub use error::SourceError;
+pub use expand::{forget_expanded, set_root as set_expansion_root};
 pub use format::{Delimiter, Format, TextEncoding};
 pub use mapping::{ColumnRef, MapSpec};
 pub use notable::{NotableRows, notable_rows};

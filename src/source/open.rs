@@ -98,14 +98,28 @@ pub(crate) fn open_stream(
 /// Opens a regular file. Anything else is refused, checked on the open handle (opened
 /// without blocking, so a named pipe, even one swapped in after a look, never holds the
 /// reader waiting for a writer; a device can stream without end).
+/// A gzipped file, a ZIP archive or a workbook opens as its expanded copy (see `expand`).
 pub(crate) fn open_file(path: &Path) -> Result<File, SourceError> {
-    crate::home::open_regular(path).map_err(|refused| match refused {
+    use std::io::Seek;
+    let mut file = crate::home::open_regular(path).map_err(|refused| match refused {
         crate::home::NotRegular::Io(e) => SourceError::io(path, e),
         crate::home::NotRegular::Kind(file_type) => SourceError::NotAFile {
             path: path.to_owned(),
             kind: kind_of(&file_type),
         },
-    })
+    })?;
+    let mut magic = [0u8; 4];
+    let read = (&mut file)
+        .take(4)
+        .read(&mut magic)
+        .map_err(|e| SourceError::io(path, e))?;
+    match super::expand::packed(&magic[..read]) {
+        Some(kind) => super::expand::open_expanded(path, kind, file),
+        None => {
+            file.rewind().map_err(|e| SourceError::io(path, e))?;
+            Ok(file)
+        }
+    }
 }
 
 fn kind_of(file_type: &std::fs::FileType) -> &'static str {

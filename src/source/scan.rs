@@ -55,7 +55,9 @@ pub fn scan(
     if plan.columns.len() > 255 {
         return Err(SourceError::TooManyColumns(plan.columns.len()));
     }
-    let total_bytes = std::fs::metadata(&plan.path)
+    // The bytes read are the text's (an archive's expanded copy), and so is the total.
+    let total_bytes = super::open::open_file(&plan.path)?
+        .metadata()
         .map_err(|e| SourceError::io(&plan.path, e))?
         .len();
     let (stream, consumed) = open_stream(&plan.path, plan.format.encoding)?;

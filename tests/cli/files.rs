@@ -102,7 +102,7 @@ fn bad_files_get_one_clear_line_and_a_failing_exit() {
         ),
         (
             case.file("book.xlsx", b"PK\x03\x04rest"),
-            "an .xlsx workbook",
+            "it is not a ZIP archive this app can read",
         ),
         (
             case.file("latin1.csv", b"email,name\na@b.com,Ren\xe9\n"),

@@ -8,6 +8,7 @@ mod connections;
 mod files;
 mod hostile_files;
 mod output_files;
+mod packed_files;
 mod processes;
 mod soak;
 mod syncs;

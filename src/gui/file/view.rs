@@ -30,8 +30,9 @@ pub fn ui(
             ui.vertical_centered(|ui| {
                 ui.heading("Open a customer file to preview what Pinterest will receive");
                 ui.label(
-                    "CSV, TSV, semicolon- or pipe-separated files, or one value per line. \
-                     Nothing leaves this machine while you preview.",
+                    "CSV, TSV, semicolon- or pipe-separated files, or one value per line; \
+                     gzipped or zipped exports; Excel and OpenDocument workbooks (the first \
+                     sheet). Nothing leaves this machine while you preview.",
                 );
                 ui.add_space(8.0);
                 if ui.button("Open file...").clicked() {

@@ -1,0 +1,306 @@
+//! Sources that are not plain text: a gzipped export, a ZIP archive holding one delimited file,
+//! and workbooks (.xlsx, .xlsm, .xls, .ods). Each is recognized by its content, not its name,
+//! and expanded once per process into a private CSV (mode 0600, in a private folder of the
+//! scratch root), which every reader then opens as it would the file itself: the preview, the
+//! counts, browsing, uploads and syncs see the same rows.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, Read, Seek};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::SystemTime;
+
+use super::SourceError;
+
+/// What a file's first bytes say it holds, when it is not text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Packed {
+    Gzip,
+    /// A ZIP archive: an .xlsx/.xlsm/.ods workbook, or an archive of exports.
+    Zip,
+    /// An old binary Excel workbook (.xls).
+    Ole,
+}
+
+pub(crate) fn packed(head: &[u8]) -> Option<Packed> {
+    if head.starts_with(&[0x1F, 0x8B]) {
+        Some(Packed::Gzip)
+    } else if head.starts_with(b"PK\x03\x04") {
+        Some(Packed::Zip)
+    } else if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        Some(Packed::Ole)
+    } else {
+        None
+    }
+}
+
+/// Expansion past this many bytes per byte of the packed file, beyond the first 64 MiB, is
+/// refused: an archive that grows a thousandfold is a bomb, not an export.
+const MAX_RATIO: u64 = 200;
+const FREE_BYTES: u64 = 64 << 20;
+
+/// Where expanded copies go: the scratch root of the home (set when a core opens it), else a
+/// private folder in the system's temporary folder.
+static ROOT: OnceLock<PathBuf> = OnceLock::new();
+
+/// Expanded copies made by this process, by the packed file's path, size and time.
+type Key = (PathBuf, u64, Option<SystemTime>);
+static EXPANDED: Mutex<Option<HashMap<Key, Arc<Expanded>>>> = Mutex::new(None);
+
+/// A private folder of this process (named as scratch folders are, so that one a crash left
+/// behind is removed like them) and the copy in it.
+struct Expanded {
+    _dir: tempfile::TempDir,
+    csv: PathBuf,
+}
+
+/// Removes the expanded copies this process made: called as it ends (statics are never
+/// dropped, and a copy holds the customer file's rows).
+pub fn forget_expanded() {
+    if let Ok(mut expanded) = EXPANDED.lock() {
+        *expanded = None;
+    }
+}
+
+/// Sets where expanded copies go (the home's scratch root); the first caller wins.
+pub fn set_root(root: &Path) {
+    let _ = ROOT.set(root.to_owned());
+}
+
+/// The expanded copy of the packed file at `path`, opened: made on first use, then reused
+/// while the file is unchanged.
+pub(crate) fn open_expanded(path: &Path, kind: Packed, file: File) -> Result<File, SourceError> {
+    let meta = file.metadata().map_err(|e| SourceError::io(path, e))?;
+    let key = (path.to_owned(), meta.len(), meta.modified().ok());
+    // Invariant: nothing panics while this lock is held.
+    let known = EXPANDED
+        .lock()
+        .expect("expanded files")
+        .get_or_insert_with(HashMap::new)
+        .get(&key)
+        .cloned();
+    let expanded = match known {
+        Some(expanded) => expanded,
+        None => {
+            let made = Arc::new(expand(path, kind, file, meta.len())?);
+            EXPANDED
+                .lock()
+                .expect("expanded files")
+                .get_or_insert_with(HashMap::new)
+                .insert(key, made.clone());
+            made
+        }
+    };
+    File::open(&expanded.csv).map_err(|e| SourceError::io(path, e))
+}
+
+fn expand(path: &Path, kind: Packed, mut file: File, size: u64) -> Result<Expanded, SourceError> {
+    file.rewind().map_err(|e| SourceError::io(path, e))?;
+    let root = ROOT.get().cloned().unwrap_or_else(std::env::temp_dir);
+    crate::home::private_dir(&root).map_err(|e| SourceError::io(&root, e))?;
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("scan-{}-", std::process::id()))
+        .tempdir_in(&root)
+        .map_err(|e| SourceError::io(&root, e))?;
+    let csv = dir.path().join("expanded.csv");
+    let mut out = crate::home::private_options()
+        .write(true)
+        .create_new(true)
+        .open(&csv)
+        .map_err(|e| SourceError::io(&csv, e))?;
+    let limit = FREE_BYTES.saturating_add(size.saturating_mul(MAX_RATIO));
+    match kind {
+        Packed::Gzip => {
+            let inflated = flate2::read::MultiGzDecoder::new(io::BufReader::new(file));
+            bounded_copy(path, inflated, &mut out, limit, "gzip file")?;
+        }
+        Packed::Zip if is_workbook_archive(path, &file)? => workbook(path, file, &mut out)?,
+        Packed::Zip => archive_member(path, file, &mut out, limit)?,
+        Packed::Ole => workbook(path, file, &mut out)?,
+    }
+    out.sync_all().map_err(|e| SourceError::io(&csv, e))?;
+    Ok(Expanded { _dir: dir, csv })
+}
+
+fn unreadable(path: &Path, problem: String) -> SourceError {
+    SourceError::Packed {
+        path: path.to_owned(),
+        problem,
+    }
+}
+
+/// Copies at most `limit` bytes; past it the file is refused, as a bomb.
+fn bounded_copy(
+    path: &Path,
+    from: impl Read,
+    to: &mut File,
+    limit: u64,
+    what: &str,
+) -> Result<(), SourceError> {
+    let copied = io::copy(&mut from.take(limit + 1), to)
+        .map_err(|e| unreadable(path, format!("the {what} is damaged ({e})")))?;
+    if copied > limit {
+        return Err(unreadable(
+            path,
+            format!(
+                "the {what} expands past {} ({}x its size): it was refused as an archive \
+                 bomb. Unpack it yourself if it is a real export",
+                crate::display::bytes(limit),
+                MAX_RATIO
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn zip_archive(path: &Path, file: File) -> Result<zip::ZipArchive<File>, SourceError> {
+    zip::ZipArchive::new(file).map_err(|e| {
+        unreadable(
+            path,
+            format!("it is not a ZIP archive this app can read ({e})"),
+        )
+    })
+}
+
+fn member_names(archive: &zip::ZipArchive<File>) -> Vec<String> {
+    archive
+        .file_names()
+        .filter_map(Result::ok)
+        .map(|name| name.into_owned())
+        .collect()
+}
+
+/// Whether a ZIP archive is a workbook: Office Open XML or OpenDocument.
+fn is_workbook_archive(path: &Path, file: &File) -> Result<bool, SourceError> {
+    let mut file = file.try_clone().map_err(|e| SourceError::io(path, e))?;
+    file.rewind().map_err(|e| SourceError::io(path, e))?;
+    let archive = zip_archive(path, file)?;
+    let names = member_names(&archive);
+    Ok(names
+        .iter()
+        .any(|n| n == "[Content_Types].xml" || n == "content.xml"))
+}
+
+/// The one delimited file a ZIP archive holds.
+fn archive_member(
+    path: &Path,
+    mut file: File,
+    out: &mut File,
+    limit: u64,
+) -> Result<(), SourceError> {
+    file.rewind().map_err(|e| SourceError::io(path, e))?;
+    let mut archive = zip_archive(path, file)?;
+    let members: Vec<String> = member_names(&archive)
+        .into_iter()
+        .filter(|n| !n.ends_with('/') && !n.starts_with("__MACOSX/"))
+        .collect();
+    let member = match members.as_slice() {
+        [] => {
+            return Err(unreadable(path, "the ZIP archive holds no file".into()));
+        }
+        [one] => one.clone(),
+        many => {
+            return Err(unreadable(
+                path,
+                format!(
+                    "the ZIP archive holds {} files ({}): unpack the one to send and open it",
+                    many.len(),
+                    crate::display::quoted_names(many.iter().map(String::as_str))
+                ),
+            ));
+        }
+    };
+    let entry = archive.by_name(&member).map_err(|e| match e {
+        zip::result::ZipError::UnsupportedArchive(why) if why.contains("assword") => unreadable(
+            path,
+            "the ZIP archive is password-protected: unpack it yourself and open the file".into(),
+        ),
+        e => unreadable(path, format!("its file \"{member}\" cannot be read ({e})")),
+    })?;
+    if entry.encrypted() {
+        return Err(unreadable(
+            path,
+            "the ZIP archive is password-protected: unpack it yourself and open the file".into(),
+        ));
+    }
+    bounded_copy(path, entry, out, limit, "ZIP archive")
+}
+
+/// The first sheet of a workbook as CSV, each cell as the spreadsheet shows it.
+fn workbook(path: &Path, mut file: File, out: &mut File) -> Result<(), SourceError> {
+    use calamine::Reader;
+    file.rewind().map_err(|e| SourceError::io(path, e))?;
+    // The reader wants the workbook in memory (it is compressed XML, far smaller than the
+    // rows it holds).
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)
+        .map_err(|e| SourceError::io(path, e))?;
+    let mut book = calamine::open_workbook_auto_from_rs(io::Cursor::new(bytes)).map_err(|e| {
+        unreadable(
+            path,
+            format!(
+                "it looks like a workbook but cannot be read ({e}); a password-protected or \
+                 damaged workbook must be saved again, or exported as CSV"
+            ),
+        )
+    })?;
+    let Some(sheet) = book.sheet_names().first().cloned() else {
+        return Err(unreadable(path, "the workbook has no sheet".into()));
+    };
+    let range = book
+        .worksheet_range(&sheet)
+        .map_err(|e| unreadable(path, format!("its sheet \"{sheet}\" cannot be read ({e})")))?;
+    let mut writer = csv::Writer::from_writer(io::BufWriter::new(out));
+    for row in range.rows() {
+        writer
+            .write_record(row.iter().map(cell_text))
+            .map_err(|e| unreadable(path, format!("cannot write its copy ({e})")))?;
+    }
+    writer.flush().map_err(|e| SourceError::io(path, e))
+}
+
+/// A cell as the spreadsheet shows it: whole numbers without a decimal point or exponent (a
+/// long ID typed as a number must not turn into 1.23E+15), dates as ISO dates.
+fn cell_text(cell: &calamine::Data) -> String {
+    use calamine::Data;
+    match cell {
+        Data::Empty | Data::Error(_) => String::new(),
+        Data::String(text) => text.clone(),
+        Data::Int(n) => n.to_string(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e21 => format!("{f:.0}"),
+        Data::Float(f) => f.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(d) => match d.as_datetime() {
+            Some(t) if t.time() == chrono::NaiveTime::MIN => t.date().to_string(),
+            Some(t) => t.to_string(),
+            None => d.as_f64().to_string(),
+        },
+        Data::DateTimeIso(text) | Data::DurationIso(text) => text.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_read_as_they_are_shown() {
+        use calamine::Data;
+        assert_eq!(
+            cell_text(&Data::Float(1234567890123456.0)),
+            "1234567890123456"
+        );
+        assert_eq!(cell_text(&Data::Float(2.5)), "2.5");
+        assert_eq!(cell_text(&Data::Int(42)), "42");
+        assert_eq!(cell_text(&Data::String(" A@x.com ".into())), " A@x.com ");
+        assert_eq!(cell_text(&Data::Empty), "");
+    }
+
+    #[test]
+    fn packed_files_are_known_by_their_first_bytes() {
+        assert_eq!(packed(&[0x1F, 0x8B, 8]), Some(Packed::Gzip));
+        assert_eq!(packed(b"PK\x03\x04rest"), Some(Packed::Zip));
+        assert_eq!(packed(b"email\n"), None);
+    }
+}
