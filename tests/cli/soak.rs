@@ -199,7 +199,16 @@ async fn soak() {
             .find(|l| l.name == name_a)
             .unwrap()
             .id;
-        let mirror = upload(&env, &a2, &["--list", &list_a, "--mode", "mirror"]);
+        // Half the list changes each round: the removal guard (tested on its own) is off.
+        let unguarded = [
+            "--list",
+            &list_a,
+            "--mode",
+            "mirror",
+            "--max-removal-share",
+            "1",
+        ];
+        let mirror = upload(&env, &a2, &unguarded);
         for (what, child) in [("B", upload_b), ("C resumed", resume_c), ("mirror", mirror)] {
             let out = wait(child).await;
             assert!(
