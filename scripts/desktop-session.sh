@@ -15,9 +15,7 @@ if [[ -z "${AUDIENCE_DESK_SESSION_BUS:-}" ]]; then
 fi
 
 scratch="$(mktemp -d)"
-display=":$((200 + RANDOM % 600))"
-Xvfb "$display" -screen 0 1280x860x24 -nolisten tcp >"$scratch/xvfb.log" 2>&1 &
-xvfb=$!
+xvfb=""
 cleanup() {
     kill "$xvfb" 2>/dev/null || true
     if [[ -n "${GNOME_KEYRING_PID:-}" ]]; then kill "$GNOME_KEYRING_PID" 2>/dev/null || true; fi
@@ -33,10 +31,30 @@ chmod 700 "$XDG_RUNTIME_DIR"
 eval "$(printf 'desktop-tests\n' | gnome-keyring-daemon --unlock --components=secrets)"
 export GNOME_KEYRING_CONTROL GNOME_KEYRING_PID
 
-for _ in $(seq 50); do
-    [[ -e "/tmp/.X11-unix/X${display#:}" ]] && break
-    sleep 0.1
+# A display no other server holds (a killed one can leave its lock and socket behind), and a
+# server that is up and stays up: another number when it is not.
+for _ in $(seq 10); do
+    number=$((200 + RANDOM % 600))
+    [[ -e "/tmp/.X${number}-lock" || -e "/tmp/.X11-unix/X${number}" ]] && continue
+    Xvfb ":$number" -screen 0 1280x860x24 -nolisten tcp >"$scratch/xvfb.log" 2>&1 &
+    xvfb=$!
+    for _ in $(seq 50); do
+        [[ -e "/tmp/.X11-unix/X${number}" ]] && break
+        kill -0 "$xvfb" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$xvfb" 2>/dev/null && [[ -e "/tmp/.X11-unix/X${number}" ]]; then
+        display=":$number"
+        break
+    fi
+    kill "$xvfb" 2>/dev/null || true
+    xvfb=""
 done
+if [[ -z "$xvfb" ]]; then
+    echo "error: no virtual display would start:" >&2
+    cat "$scratch/xvfb.log" >&2
+    exit 1
+fi
 export DISPLAY="$display"
 export AUDIENCE_DESK_DESKTOP=1
 "$@"
