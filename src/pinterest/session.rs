@@ -199,18 +199,17 @@ impl Session {
         endpoints: Endpoints,
         app: Option<AppCredentials>,
     ) -> Session {
-        Session {
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .connect_timeout(Duration::from_secs(15))
-                .build()
-                .unwrap_or_default(),
-            ..Session::bare(connection, home, store, secrets, endpoints, app)
-        }
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(15))
+            .build()
+            .unwrap_or_default();
+        Session::with_client(http, connection, home, store, secrets, endpoints, app)
     }
 
-    /// A session with a default HTTP client, for `new` and `detached` to finish.
-    fn bare(
+    /// A session on `http`: a new one's own client, or a detached copy's shared one.
+    fn with_client(
+        http: reqwest::Client,
         connection: Connection,
         home: PathBuf,
         store: SharedStore,
@@ -225,7 +224,7 @@ impl Session {
             secrets,
             endpoints,
             app,
-            http: reqwest::Client::default(),
+            http,
             refresh_margin: Duration::from_secs(5 * 24 * 3600),
             refresh_lock: tokio::sync::Mutex::new(()),
             refreshing: AtomicBool::new(false),
@@ -468,8 +467,9 @@ impl Session {
     /// The same session for a task that outlives its caller: what it needs to save tokens.
     fn detached(&self) -> Session {
         Session {
-            http: self.http.clone(),
-            ..Session::bare(
+            refresh_margin: self.refresh_margin,
+            ..Session::with_client(
+                self.http.clone(),
                 self.connection.clone(),
                 self.home.clone(),
                 self.store.clone(),

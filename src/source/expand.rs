@@ -115,8 +115,19 @@ fn expand(path: &Path, kind: Packed, mut file: File, size: u64) -> Result<Expand
             let inflated = flate2::read::MultiGzDecoder::new(io::BufReader::new(file));
             bounded_copy(path, inflated, &mut out, limit, "gzip file")?;
         }
-        Packed::Zip if is_workbook_archive(path, &file)? => workbook(path, file, &mut out)?,
-        Packed::Zip => archive_member(path, file, &mut out, limit)?,
+        Packed::Zip => {
+            let archive = zip_archive(path, file)?;
+            let names = member_names(&archive);
+            // Office Open XML or OpenDocument: a workbook, not an archive of exports.
+            if names
+                .iter()
+                .any(|n| n == "[Content_Types].xml" || n == "content.xml")
+            {
+                workbook(path, archive.into_inner(), &mut out)?;
+            } else {
+                archive_member(path, archive, names, &mut out, limit)?;
+            }
+        }
         Packed::Ole => workbook(path, file, &mut out)?,
     }
     out.sync_all().map_err(|e| SourceError::io(&csv, e))?;
@@ -171,27 +182,15 @@ fn member_names(archive: &zip::ZipArchive<File>) -> Vec<String> {
         .collect()
 }
 
-/// Whether a ZIP archive is a workbook: Office Open XML or OpenDocument.
-fn is_workbook_archive(path: &Path, file: &File) -> Result<bool, SourceError> {
-    let mut file = file.try_clone().map_err(|e| SourceError::io(path, e))?;
-    file.rewind().map_err(|e| SourceError::io(path, e))?;
-    let archive = zip_archive(path, file)?;
-    let names = member_names(&archive);
-    Ok(names
-        .iter()
-        .any(|n| n == "[Content_Types].xml" || n == "content.xml"))
-}
-
 /// The one delimited file a ZIP archive holds.
 fn archive_member(
     path: &Path,
-    mut file: File,
+    mut archive: zip::ZipArchive<File>,
+    names: Vec<String>,
     out: &mut File,
     limit: u64,
 ) -> Result<(), SourceError> {
-    file.rewind().map_err(|e| SourceError::io(path, e))?;
-    let mut archive = zip_archive(path, file)?;
-    let members: Vec<String> = member_names(&archive)
+    let members: Vec<String> = names
         .into_iter()
         .filter(|n| !n.ends_with('/') && !n.starts_with("__MACOSX/"))
         .collect();

@@ -288,28 +288,34 @@ impl App {
     }
 
     fn remove_audience(&mut self, audience: String, ctx: &egui::Context) {
-        let (Some(core), Some(connection)) =
-            (self.core(), self.state.audiences_connection().cloned())
-        else {
-            return;
-        };
-        self.state.audiences.busy = true;
-        self.tasks.background(ctx, async move {
+        self.while_busy(ctx, |core, connection| async move {
             let result = crate::audiences::remove(&core, &connection, &audience).await;
             Event::Removed { audience, result }
         });
     }
 
     fn take_reach(&mut self, audience: String, ctx: &egui::Context) {
+        self.while_busy(ctx, |core, connection| async move {
+            Event::Reached(crate::audiences::take_reach(&core, &connection, &audience).await)
+        });
+    }
+
+    /// Runs `work` on the shown connection in the background, the screen busy until its
+    /// event comes back.
+    fn while_busy<Work>(
+        &mut self,
+        ctx: &egui::Context,
+        work: impl FnOnce(std::sync::Arc<crate::context::Core>, String) -> Work,
+    ) where
+        Work: std::future::Future<Output = Event> + Send + 'static,
+    {
         let (Some(core), Some(connection)) =
             (self.core(), self.state.audiences_connection().cloned())
         else {
             return;
         };
         self.state.audiences.busy = true;
-        self.tasks.background(ctx, async move {
-            Event::Reached(crate::audiences::take_reach(&core, &connection, &audience).await)
-        });
+        self.tasks.background(ctx, work(core, connection));
     }
 
     /// Reads the Audiences screen's lists again (something was made or removed).
