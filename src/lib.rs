@@ -13,7 +13,8 @@
 //! 6. `pinterest`: the only code that speaks HTTP to Pinterest.
 //! 7. `context`: the `Core` every feature takes, its sessions, limiters, store and secrets.
 //! 8. `upload`, `audiences`, `syncs`: the features, each a set of functions taking `&Core`.
-//! 9. `overview`: what both faces list, read across the features.
+//! 9. `overview`, `alerts`: what both faces list, read across the features; alerts outside
+//!    the app about what happens to them.
 //! 10. `sim`, `demo`: the Pinterest simulator, and the demo built on it.
 //! 11. `cli`, `gui`: the two faces.
 
@@ -39,6 +40,7 @@ pub mod audiences;
 pub mod syncs;
 pub mod upload;
 
+pub mod alerts;
 pub mod overview;
 
 pub mod demo;

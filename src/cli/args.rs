@@ -176,6 +176,13 @@ pub enum Command {
         #[command(subcommand)]
         action: SyncCommand,
     },
+    /// Alerts outside the app: a chat webhook or a mail relay hears when a job or a sync run
+    /// fails, is refused or holds removals, when a sync goes stale or works again, when a
+    /// connection needs a reconnect, and when an audience the app made is too small.
+    Alerts {
+        #[command(subcommand)]
+        action: AlertsCommand,
+    },
     /// Write exactly what an upload would send: DIR/EMAIL.txt, DIR/MAID.txt, DIR/IDFA.txt (one
     /// SHA-256 hex digest per line, deduplicated) and DIR/rejects.csv (row, column, reason).
     Prepare {
@@ -196,6 +203,62 @@ pub enum Command {
     Generate {
         #[command(subcommand)]
         what: GenerateCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AlertsCommand {
+    /// Send alerts to a new place.
+    Add {
+        #[command(subcommand)]
+        to: AlertTarget,
+    },
+    /// The places alerts go, with the last delivery to each, and the latest messages.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop sending alerts to a place (its address or password goes from the secrets).
+    Remove { name: String },
+    /// Send one test message to every place now, and say how each went.
+    Test,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AlertTarget {
+    /// A webhook that takes a JSON post: Slack's and Mattermost's incoming webhooks (they show
+    /// its `text`), or any program (event, subject, state, message, time, host). The address
+    /// is kept with the home's secrets.
+    Webhook {
+        /// The webhook's address (https://, or http:// on this machine).
+        url: String,
+        /// A name for it (default: the address's host).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// An email address, through a mail relay.
+    Email {
+        /// Who receives the alerts.
+        address: String,
+        /// The mail relay, as HOST:PORT (port 465 is TLS from the start).
+        #[arg(long, value_name = "HOST:PORT")]
+        smtp: String,
+        /// The sender (default: the receiving address).
+        #[arg(long, value_name = "ADDRESS")]
+        from: Option<String>,
+        /// Require STARTTLS (port 587 usually).
+        #[arg(long)]
+        starttls: bool,
+        /// Log in to the relay as USER; the password is read from standard input.
+        #[arg(long, requires = "password_stdin")]
+        user: Option<String>,
+        /// Read the relay's password from standard input (one line); it is kept with the
+        /// home's secrets, never in the database.
+        #[arg(long, requires = "user")]
+        password_stdin: bool,
+        /// A name for it (default: the address).
+        #[arg(long)]
+        name: Option<String>,
     },
 }
 

@@ -1,5 +1,6 @@
 //! The command line: the same core as the desktop app, with printed results.
 
+mod alerts;
 mod args;
 mod audiences;
 mod connections;
@@ -32,6 +33,8 @@ pub fn remedy_of(error: &anyhow::Error) -> Option<String> {
         } else if let Some(e) = cause.downcast_ref::<crate::store::SecretError>() {
             e.remedy()
         } else if let Some(e) = cause.downcast_ref::<crate::audiences::AudienceError>() {
+            e.remedy()
+        } else if let Some(e) = cause.downcast_ref::<crate::alerts::AlertError>() {
             e.remedy()
         } else {
             None
@@ -120,6 +123,7 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
         } => block_on(audiences::reach(&connection, &audience_id, json)),
         Command::Jobs { json } => upload::jobs(json),
         Command::Secrets { action } => secrets::run(action),
+        Command::Alerts { action } => block_on(alerts::run(action)),
         Command::Generate { what } => generate::run(what),
         Command::Resume {
             job_id,

@@ -394,6 +394,7 @@ async fn run_now(name: &str, confirm: bool, writes_per_minute: u32) -> anyhow::R
     interrupt.abort();
     let _ = shown.await;
     bar.finish_and_clear();
+    crate::alerts::after_command(&core).await;
     let outcome = result?.ok_or_else(|| anyhow::anyhow!("the run did not start"))?;
     let views = crate::syncs::history(&core, name, 1)?;
     if let Some(view) = views.last() {
@@ -452,6 +453,11 @@ async fn watch_all(settle: Duration, writes_per_minute: u32) -> anyhow::Result<(
     ))?;
     let control = Arc::new(Control::default());
     let interrupt = super::interrupt_on_ctrl_c(&control);
+    // Alerts about what the runs (and anything else on this home) do, beside them.
+    let alerts = tokio::spawn({
+        let (core, control) = (core.clone(), control.clone());
+        crate::alerts::keep_sending(core, move || control.is_cancelled())
+    });
     let watcher = Watcher::new(core, control, settle);
     watcher
         .watch(|event| {
@@ -479,5 +485,6 @@ async fn watch_all(settle: Duration, writes_per_minute: u32) -> anyhow::Result<(
         })
         .await;
     interrupt.abort();
+    let _ = alerts.await;
     Ok(())
 }

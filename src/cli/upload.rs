@@ -31,7 +31,7 @@ pub async fn upload(
     dry_run: bool,
     writes_per_minute: u32,
 ) -> anyhow::Result<()> {
-    let core = open_core(writes_per_minute)?;
+    let core = Arc::new(open_core(writes_per_minute)?);
     let preview = crate::source::Preview::load(&file.file, &file.preview_options(0))?;
     let bar = progress::bar(preview.size, "reading");
     let plan = plan_upload(&core, connection, &preview, spec, &mut |p| {
@@ -68,7 +68,7 @@ pub async fn resume(
     confirm_removals: bool,
     writes_per_minute: u32,
 ) -> anyhow::Result<()> {
-    let core = open_core(writes_per_minute)?;
+    let core = Arc::new(open_core(writes_per_minute)?);
     if confirm_removals {
         crate::upload::confirm_removals(&core, job)?;
     }
@@ -76,8 +76,9 @@ pub async fn resume(
     drive(&core, job).await
 }
 
-/// Runs a job with a progress bar; Ctrl-C interrupts it cleanly (resumable).
-async fn drive(core: &Core, job: i64) -> anyhow::Result<()> {
+/// Runs a job with a progress bar; Ctrl-C interrupts it cleanly (resumable). Alerts about
+/// how it ended go out before the command ends.
+async fn drive(core: &Arc<Core>, job: i64) -> anyhow::Result<()> {
     let control = Arc::new(Control::default());
     let (sender, mut receiver) = watch::channel(JobProgress::new(job));
     let bar = ProgressBar::new(1);
@@ -113,6 +114,7 @@ async fn drive(core: &Core, job: i64) -> anyhow::Result<()> {
     interrupt.abort();
     let _ = watcher.await;
     bar.finish_and_clear();
+    crate::alerts::after_command(core).await;
     let report = result?;
     emit(&describe_report(&report))?;
     match report.progress.state {

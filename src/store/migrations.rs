@@ -150,6 +150,39 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     ALTER TABLE snapshots ADD COLUMN reach_lower INTEGER;
     ALTER TABLE snapshots ADD COLUMN reach_upper INTEGER;",
+    // 10: alerts: where they go, each subject's last reported state, and the messages with
+    // one delivery per destination (claimed before sending, retried with backoff).
+    "CREATE TABLE alert_destinations (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        settings TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    );
+    CREATE TABLE alert_states (
+        subject TEXT PRIMARY KEY,
+        state TEXT NOT NULL,
+        changed_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE alert_messages (
+        id INTEGER PRIMARY KEY,
+        subject TEXT NOT NULL,
+        event TEXT NOT NULL,
+        state TEXT NOT NULL,
+        message TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    );
+    CREATE TABLE alert_deliveries (
+        message_id INTEGER NOT NULL REFERENCES alert_messages(id) ON DELETE CASCADE,
+        destination_id INTEGER NOT NULL REFERENCES alert_destinations(id) ON DELETE CASCADE,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_at INTEGER NOT NULL,
+        claimed_until INTEGER,
+        delivered_at INTEGER,
+        last_error TEXT,
+        PRIMARY KEY (message_id, destination_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX alert_deliveries_due ON alert_deliveries (delivered_at, next_at);",
 ];
 
 /// Brings the schema up to date. The version is read inside an immediate (write-locked)

@@ -1,6 +1,7 @@
 //! All persistence: one SQLite database under the home directory, with versioned migrations,
 //! and the secret store for tokens and app secrets.
 
+mod alerts;
 mod connections;
 mod follow_up;
 mod job_state;
@@ -18,6 +19,10 @@ mod syncs;
 
 use std::path::{Path, PathBuf};
 
+pub use alerts::{
+    AlertDestinationRow, AlertMessage, AlertState, ClaimedDelivery,
+    MAX_ATTEMPTS as ALERT_MAX_ATTEMPTS, SentAlert, StateChange, TroubledJob,
+};
 pub use connections::{
     Connection, ConnectionUpdate, NewConnection, TokenInfo, validate_ad_account_id,
 };
@@ -93,6 +98,20 @@ pub enum StoreError {
         "the connection '{name}' is used by the syncs {syncs}; remove them first, or move them to another connection"
     )]
     ConnectionInUse { name: String, syncs: String },
+    #[error("there is no alert named '{name}'{}", known_alerts(.known))]
+    NoSuchAlert { name: String, known: Vec<String> },
+    #[error(
+        "an alert named '{0}' already exists; pick another name with --name, or remove that one"
+    )]
+    DuplicateAlert(String),
+}
+
+fn known_alerts(known: &[String]) -> String {
+    if known.is_empty() {
+        "; there are no alerts yet".into()
+    } else {
+        format!("; alerts: {}", crate::display::names(known))
+    }
 }
 
 fn known_syncs(known: &[String]) -> String {

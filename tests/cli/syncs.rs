@@ -18,7 +18,7 @@ fn write_users(path: &Path, header: &str, users: std::ops::Range<u32>) {
 }
 
 /// `sync add NAME --connection EU --file FILE --list-name LIST` and `more`.
-async fn add_file_sync(env: &Env, name: &str, file: &Path, list: &str, more: &[&str]) {
+pub(crate) async fn add_file_sync(env: &Env, name: &str, file: &Path, list: &str, more: &[&str]) {
     let mut args = vec![
         "sync",
         "add",
@@ -35,7 +35,7 @@ async fn add_file_sync(env: &Env, name: &str, file: &Path, list: &str, more: &[&
     assert!(out.status.success(), "{}", text(&out));
 }
 
-async fn history(env: &Env, name: &str) -> Vec<Value> {
+pub(crate) async fn history(env: &Env, name: &str) -> Vec<Value> {
     let out = env.run(&["sync", "history", name, "--json"], None).await;
     assert!(out.status.success(), "{}", text(&out));
     serde_json::from_slice::<Vec<Value>>(&out.stdout).unwrap()
@@ -71,7 +71,7 @@ async fn wait_for_runs(env: &Env, name: &str, ready: impl Fn(&[Value]) -> bool) 
     }
 }
 
-fn stop(mut child: Child) -> String {
+pub(crate) fn stop(mut child: Child) -> String {
     // SIGINT, as Ctrl-C: the watcher interrupts its runs and records how they ended.
     let _ = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])

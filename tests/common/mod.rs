@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod engine;
 pub mod files;
+pub mod receivers;
 
 use std::sync::Arc;
 use std::time::Duration;
