@@ -112,6 +112,9 @@ pub enum NewDestination {
     },
 }
 
+/// How a test message went at one place: its name, and the failure if it did not arrive.
+pub type TestOutcome = (String, Result<(), String>);
+
 /// A destination with what the store knows of its deliveries.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct DestinationView {
@@ -157,7 +160,8 @@ fn checked(new: &NewDestination) -> Result<(Destination, Option<String>), String
             if host.is_empty() {
                 return Err(format!("'{url}' names no host"));
             }
-            let shown = format!("{}://{host}/...", parsed.scheme());
+            let port = parsed.port().map(|p| format!(":{p}")).unwrap_or_default();
+            let shown = format!("{}://{host}{port}/...", parsed.scheme());
             Ok((Destination::Webhook { shown }, Some(parsed.to_string())))
         }
         NewDestination::Email {
@@ -300,25 +304,43 @@ pub fn recent(core: &Core, limit: usize) -> Result<Vec<crate::store::SentAlert>,
     Ok(core.store().recent_alerts(limit)?)
 }
 
-/// Sends one test message to every destination at once (not through the queue) and says how
-/// each went.
-pub async fn test(core: &Arc<Core>) -> Result<Vec<(String, Result<(), String>)>, AlertError> {
-    let rows = core.store.call(|s| s.alert_destinations()).await?;
+/// Sends one test message to every destination at once (not waiting for the queue; kept
+/// with the other messages, so each place shows it as its last delivery) and says how each
+/// went.
+pub async fn test(core: &Arc<Core>) -> Result<Vec<TestOutcome>, AlertError> {
     let message = crate::store::AlertMessage {
         subject: "Audience Desk".into(),
         event: "test".into(),
         state: "test".into(),
-        message: format!(
-            "A test message from Audience Desk on {}: alerts reach this place.",
-            crate::os::host_name()
-        ),
+        message: "A test message: alerts reach this place.".into(),
         created_at: crate::os::now(),
     };
+    let queued = message.clone();
+    let (id, rows) = core
+        .store
+        .call(move |s| s.queue_claimed_alert(&queued, pass::CLAIM_SECONDS))
+        .await?;
     let sends = rows.into_iter().map(|row| {
         let message = message.clone();
         let core = core.clone();
         async move {
             let outcome = send::deliver(&core, &row, &message).await;
+            let kept = outcome.clone();
+            let retry_at = crate::os::now() + pass::CLAIM_SECONDS;
+            // A test that did not arrive is not tried again: the user sees it now.
+            let _ = core
+                .store
+                .call(move |s| {
+                    s.finish_alert_delivery(
+                        id,
+                        row.id,
+                        kept.as_ref()
+                            .map(|_| ())
+                            .map_err(|e| (e.as_str(), retry_at)),
+                    )?;
+                    s.give_up_alert_delivery(id, row.id)
+                })
+                .await;
             (row.name, outcome)
         }
     });

@@ -12,7 +12,7 @@ use crate::context::Core;
 /// How often a long-lived process looks: well within the minute a message may take.
 const EVERY: Duration = Duration::from_secs(10);
 /// How long a claimed delivery stays this process's before another may send it.
-const CLAIM_SECONDS: i64 = 120;
+pub(super) const CLAIM_SECONDS: i64 = 120;
 /// Deliveries sent at once in one pass.
 const PER_PASS: usize = 32;
 /// The longest a command waits for its alerts at its end; what is not sent waits in the

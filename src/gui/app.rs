@@ -17,7 +17,8 @@ use super::picker::FilePicker;
 use super::state::{State, UploadForm, View};
 use super::tasks::{Opener, Tasks};
 use super::{
-    Action, App, Backend, Event, audiences, connections, file, jobs, notices, notify, syncs, upload,
+    Action, App, Backend, Event, alerts, audiences, connections, file, jobs, notices, notify,
+    syncs, upload,
 };
 use crate::context::Core;
 
@@ -31,6 +32,8 @@ const JOBS_EVERY: Duration = Duration::from_secs(2);
 const SYNCS_EVERY: Duration = Duration::from_secs(2);
 /// How often tokens close to expiry are refreshed in the background.
 const FRESH_EVERY: Duration = Duration::from_secs(300);
+/// The Alerts screen reads its places' deliveries again this often while shown.
+const ALERTS_EVERY: Duration = Duration::from_secs(5);
 
 /// What the window remembers between sessions: one record in eframe's storage, every field
 /// defaulted so that a record from an older or newer version still loads.
@@ -63,6 +66,8 @@ impl App {
             syncs: Every::new(SYNCS_EVERY),
             fresh: Every::new(FRESH_EVERY),
             throughput: Every::new(THROUGHPUT_EVERY),
+            alert_sender: None,
+            alerts_listed: Every::new(ALERTS_EVERY),
             watcher: None,
             run_due_syncs: true,
             pending: Vec::new(),
@@ -98,10 +103,9 @@ impl App {
         }
         self.state.redirect_uri = core.endpoints.redirect.to_string();
         self.state.secret_place = core.secrets.describe();
-        self.backend = Some(Backend {
-            core: Arc::new(core),
-            _demo: demo,
-        });
+        let core = Arc::new(core);
+        self.send_alerts(core.clone());
+        self.backend = Some(Backend { core, _demo: demo });
     }
 
     /// Demo mode: the built-in simulator, a demo connection that logs in by itself, and a
@@ -221,6 +225,10 @@ impl App {
                 self.load_syncs(ctx);
             }
             self.watch_syncs(ctx);
+            // Deliveries and failures change in the background: read again while shown.
+            if self.alerts_listed.due_if(self.state.view == View::Alerts) {
+                self.load_alerts(ctx);
+            }
         }
         if !self.state.syncs.live.is_empty()
             || self.state.demo_starting
@@ -240,6 +248,9 @@ impl App {
                 if view == View::Syncs {
                     self.load_syncs(ctx);
                 }
+                if view == View::Alerts {
+                    self.load_alerts(ctx);
+                }
             }
             Action::DismissNotice(id) => self.state.notices.dismiss(id),
             Action::TryDemo => {
@@ -258,6 +269,7 @@ impl App {
             Action::Jobs(action) => self.apply_jobs(action, ctx),
             Action::Syncs(action) => self.apply_syncs(action, ctx),
             Action::Audiences(action) => self.apply_audiences(action, ctx),
+            Action::Alerts(action) => self.apply_alerts(action, ctx),
         }
     }
 
@@ -272,6 +284,7 @@ impl App {
             Event::Jobs(event) => self.on_jobs(event, ctx),
             Event::Syncs(event) => self.on_syncs(event, ctx),
             Event::Audiences(event) => self.on_audiences(event, ctx),
+            Event::Alerts(event) => self.on_alerts(event, ctx),
         }
     }
 
@@ -322,6 +335,9 @@ impl App {
             }),
             View::Audiences => scrolling(ui, |ui| {
                 audiences::view::ui(ui, state, &mut actions);
+            }),
+            View::Alerts => scrolling(ui, |ui| {
+                alerts::view::ui(ui, state, &mut actions);
             }),
         }
         let ctx = ui.ctx().clone();
@@ -396,6 +412,9 @@ impl App {
         }
         if let Some(watcher) = &self.watcher {
             watcher.interrupt();
+        }
+        if let Some(sender) = &self.alert_sender {
+            sender.cancel();
         }
     }
 }

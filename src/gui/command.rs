@@ -17,7 +17,7 @@ pub enum Command {
 
 impl Command {
     /// Every command with a shortcut, for the keyboard handler.
-    pub const ALL: [Command; 8] = [
+    pub const ALL: [Command; 9] = [
         Command::OpenFile,
         Command::StartUpload,
         Command::Cancel,
@@ -26,6 +26,7 @@ impl Command {
         Command::Show(View::ALL[2]),
         Command::Show(View::ALL[3]),
         Command::Show(View::ALL[4]),
+        Command::Show(View::ALL[5]),
     ];
 
     pub fn shortcut(self) -> KeyboardShortcut {
@@ -34,7 +35,14 @@ impl Command {
             Command::StartUpload => KeyboardShortcut::new(Modifiers::COMMAND, Key::Enter),
             Command::Cancel => KeyboardShortcut::new(Modifiers::NONE, Key::Escape),
             Command::Show(view) => {
-                let keys = [Key::Num1, Key::Num2, Key::Num3, Key::Num4, Key::Num5];
+                let keys = [
+                    Key::Num1,
+                    Key::Num2,
+                    Key::Num3,
+                    Key::Num4,
+                    Key::Num5,
+                    Key::Num6,
+                ];
                 let at = View::ALL.iter().position(|v| *v == view).unwrap_or(0);
                 KeyboardShortcut::new(Modifiers::COMMAND, keys[at])
             }

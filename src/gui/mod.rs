@@ -3,12 +3,13 @@
 //! I/O happens on the UI thread.
 //!
 //! Sliced by feature as well as by phase: each feature folder (`file`, `connections`, `lists`,
-//! `upload`, `jobs`, `syncs`, `audiences`) holds its actions and events, how the app applies
+//! `upload`, `jobs`, `syncs`, `audiences`, `alerts`) holds its actions and events, how the app applies
 //! them and what its tasks report (`mod.rs`), and its screen (`view.rs`); its state lives in
 //! `state/<feature>.rs`. This file holds what ties them: the app, and the actions and events
 //! that name a feature and carry its own. `app.rs` is the shell: the frame, the toolbar,
 //! notices and what the window remembers.
 
+mod alerts;
 mod app;
 mod audiences;
 mod command;
@@ -57,6 +58,7 @@ pub enum Action {
     Jobs(jobs::Action),
     Syncs(syncs::Action),
     Audiences(audiences::Action),
+    Alerts(alerts::Action),
 }
 
 /// The window's way to do what a remedy names: a button's label and its action. `None` where
@@ -119,6 +121,7 @@ pub enum Event {
     Jobs(jobs::Event),
     Syncs(syncs::Event),
     Audiences(audiences::Event),
+    Alerts(alerts::Event),
 }
 
 /// What the app works on once local state is open: the core, and in demo mode the simulator
@@ -144,6 +147,9 @@ pub struct App {
     throughput: Every,
     /// Stops the background watcher that runs due syncs; `None` until it starts.
     watcher: Option<Arc<crate::upload::Control>>,
+    /// Stops the sending of alerts for the home attached; `None` before one is.
+    alert_sender: Option<Arc<crate::upload::Control>>,
+    alerts_listed: Every,
     /// Off in tests that want no background runs; on by default.
     pub run_due_syncs: bool,
     /// What to do on the first frame, once a context exists: reopen the last file, and in

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+mod alerts;
 mod audiences;
 mod connections;
 mod file;
@@ -15,6 +16,7 @@ mod notices;
 mod syncs;
 mod upload;
 
+pub use alerts::{AlertForm, AlertKind, AlertsState};
 pub use audiences::{AudienceDialog, AudiencesState, LookalikeForm};
 pub use connections::{ConnectState, ConnectionForm};
 pub use file::{
@@ -37,15 +39,17 @@ pub enum View {
     Audiences,
     Jobs,
     Syncs,
+    Alerts,
 }
 
 impl View {
-    /// The views the keyboard cycles through (Ctrl+1..5), in toolbar order.
-    pub const ALL: [View; 5] = [
+    /// The views the keyboard cycles through (Ctrl+1..6), in toolbar order.
+    pub const ALL: [View; 6] = [
         View::Upload,
         View::Jobs,
         View::Syncs,
         View::Audiences,
+        View::Alerts,
         View::Connection,
     ];
 
@@ -56,6 +60,7 @@ impl View {
             View::Audiences => "Audiences",
             View::Connection => "Connection",
             View::Syncs => "Syncs",
+            View::Alerts => "Alerts",
         }
     }
 }
@@ -110,6 +115,7 @@ pub struct State {
     pub jobs: JobsState,
     pub syncs: SyncsState,
     pub audiences: AudiencesState,
+    pub alerts: AlertsState,
     /// The ad accounts each connection's login reaches (the share picker, the account picker).
     pub accounts: BTreeMap<String, AccountsState>,
     /// Masks raw and normalized values in the preview (for screen sharing); remembered.

@@ -109,6 +109,34 @@ fn destination_row(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Alert
     })
 }
 
+/// Keeps a message with a delivery due now for every destination (claimed until
+/// `claimed_until`, when given); its id.
+fn queue(
+    tx: &rusqlite::Transaction<'_>,
+    message: &AlertMessage,
+    now: i64,
+    claimed_until: Option<i64>,
+) -> rusqlite::Result<i64> {
+    tx.execute(
+        "INSERT INTO alert_messages (subject, event, state, message, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            message.subject,
+            message.event,
+            message.state,
+            message.message,
+            message.created_at
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    tx.execute(
+        "INSERT INTO alert_deliveries (message_id, destination_id, next_at, claimed_until)
+         SELECT ?1, id, ?2, ?3 FROM alert_destinations",
+        params![id, now, claimed_until],
+    )?;
+    Ok(id)
+}
+
 impl Store {
     pub fn add_alert_destination(
         &self,
@@ -208,23 +236,7 @@ impl Store {
             };
         }
         for message in messages {
-            tx.execute(
-                "INSERT INTO alert_messages (subject, event, state, message, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![
-                    message.subject,
-                    message.event,
-                    message.state,
-                    message.message,
-                    message.created_at
-                ],
-            )?;
-            let id = tx.last_insert_rowid();
-            tx.execute(
-                "INSERT INTO alert_deliveries (message_id, destination_id, next_at)
-                 SELECT ?1, id, ?2 FROM alert_destinations",
-                params![id, now],
-            )?;
+            queue(&tx, message, now, None)?;
         }
         tx.commit()?;
         Ok(())
@@ -277,6 +289,23 @@ impl Store {
         Ok(claimed)
     }
 
+    /// Queues `message` for every destination, already claimed by this process for
+    /// `lease_seconds` (a test sent at once, kept like any other message); its id and the
+    /// destinations.
+    pub fn queue_claimed_alert(
+        &mut self,
+        message: &AlertMessage,
+        lease_seconds: i64,
+    ) -> Result<(i64, Vec<AlertDestinationRow>), StoreError> {
+        let now = crate::os::now();
+        let tx = self
+            .db
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let id = queue(&tx, message, now, Some(now + lease_seconds))?;
+        tx.commit()?;
+        Ok((id, self.alert_destinations()?))
+    }
+
     /// Records how a claimed delivery went: sent, or failed and due again at `retry_at`.
     pub fn finish_alert_delivery(
         &self,
@@ -298,6 +327,20 @@ impl Store {
                 params![message_id, destination_id, error, retry_at],
             )?,
         };
+        Ok(())
+    }
+
+    /// Never tries a delivery again (one that was sent stays sent).
+    pub fn give_up_alert_delivery(
+        &self,
+        message_id: i64,
+        destination_id: i64,
+    ) -> Result<(), StoreError> {
+        self.db().execute(
+            "UPDATE alert_deliveries SET attempts = MAX(attempts, ?3)
+             WHERE message_id = ?1 AND destination_id = ?2",
+            params![message_id, destination_id, MAX_ATTEMPTS],
+        )?;
         Ok(())
     }
 

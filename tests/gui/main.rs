@@ -4,6 +4,7 @@
 mod common;
 
 mod after_upload;
+mod alerts;
 mod connections;
 mod desktop;
 mod errors;
