@@ -28,6 +28,8 @@ pub enum Remedy {
     },
     /// Say which column holds which kind of identity.
     MapColumns,
+    /// Say which file of a ZIP archive to read.
+    NameArchiveFile,
     /// Change the saved sync's column mapping to the file as it is now.
     EditSyncMapping {
         sync: String,
@@ -36,6 +38,16 @@ pub enum Remedy {
     ResumeJob {
         job: i64,
     },
+    /// Send the removals a job holds.
+    ConfirmJobRemovals {
+        job: i64,
+    },
+    /// Run the sync, sending the removals it holds.
+    ConfirmSyncRemovals {
+        sync: String,
+    },
+    /// Keep something running the saved syncs on their schedules.
+    WatchSyncs,
     /// See the jobs there are.
     ListJobs,
     /// See the saved syncs there are.
@@ -69,11 +81,19 @@ impl Remedy {
             } => format!("audience-desk lists {}", quote(connection)),
             Remedy::LookUpLists { connection: None } => "audience-desk lists CONNECTION".into(),
             Remedy::MapColumns => "--map COLUMN=email|email_sha256|gaid|idfa".into(),
+            Remedy::NameArchiveFile => "--member NAME".into(),
             Remedy::EditSyncMapping { sync } => format!(
                 "audience-desk sync edit {} --map COLUMN=NAMESPACE",
                 quote(sync)
             ),
             Remedy::ResumeJob { job } => format!("audience-desk resume {job}"),
+            Remedy::ConfirmJobRemovals { job } => {
+                format!("audience-desk resume {job} --confirm-removals")
+            }
+            Remedy::ConfirmSyncRemovals { sync } => {
+                format!("audience-desk sync run {} --confirm-removals", quote(sync))
+            }
+            Remedy::WatchSyncs => "audience-desk sync watch".into(),
             Remedy::ListJobs => "audience-desk jobs".into(),
             Remedy::ListSyncs => "audience-desk sync list".into(),
             Remedy::AddConnection => "audience-desk connection add --name NAME ...".into(),

@@ -180,15 +180,12 @@ fn checked(new: &NewDestination) -> Result<(Destination, Option<String>), String
                 .map_err(|e| format!("the sender '{from}' is not an email address ({e})"))?;
             let (host, port) = send::split_host_port(smtp)?;
             if user.is_some() != password.is_some() {
-                return Err(
-                    "a mail relay login needs both --user and its password (--password-stdin)"
-                        .into(),
-                );
+                return Err("a mail relay login needs both a user and its password".into());
             }
             let encrypted = *starttls || port == 465;
             if password.is_some() && !encrypted && !send::is_loopback(&host) {
                 return Err(format!(
-                    "the password for {host} would cross the network in clear; add --starttls (or use the relay's TLS port 465)"
+                    "the password for {host} would cross the network in clear; require STARTTLS (or use the relay's TLS port 465)"
                 ));
             }
             Ok((
@@ -399,7 +396,7 @@ mod tests {
     #[test]
     fn a_relay_password_never_crosses_the_network_in_clear() {
         let refused = checked(&email("smtp.example.com:25", false, Some("pw"))).unwrap_err();
-        assert!(refused.contains("--starttls"), "{refused}");
+        assert!(refused.contains("require STARTTLS"), "{refused}");
         assert!(checked(&email("smtp.example.com:587", true, Some("pw"))).is_ok());
         assert!(checked(&email("smtp.example.com:465", false, Some("pw"))).is_ok());
         assert!(checked(&email("127.0.0.1:2525", false, Some("pw"))).is_ok());

@@ -7,6 +7,7 @@ use super::changes::{Observation, Seen};
 use crate::context::Core;
 use crate::overview::ConnectionOverview;
 use crate::pinterest::ConnectionState;
+use crate::remedy::Remedy;
 use crate::store::{RunState, StoreError, TroubledJob};
 use crate::syncs::{Schedule, SyncOverview};
 
@@ -75,7 +76,6 @@ fn sync_seen(core: &Core, sync: &SyncOverview, now: i64) -> Result<Observation, 
             .map(|m| format!(": {m}"))
             .unwrap_or_default()
     };
-    let quoted = crate::display::shell_quote(name);
     let seen = match decided.as_ref().map(|r| (r.state, r)) {
         Some((RunState::Refused, run)) => Seen::Trouble {
             state: "refused".into(),
@@ -98,10 +98,10 @@ fn sync_seen(core: &Core, sync: &SyncOverview, now: i64) -> Result<Observation, 
             state: "held".into(),
             message: format!(
                 "Sync '{name}' run {} sent its additions and holds its removals{}. Confirm \
-                 them on the app's Syncs screen, or with: audience-desk sync run {quoted} \
-                 --confirm-removals",
+                 them on the app's Syncs screen, or with: {}",
                 run.id,
-                because(run)
+                because(run),
+                Remedy::ConfirmSyncRemovals { sync: name.clone() }.command()
             ),
         },
         _ => match stale_for(sync, decided.as_ref(), now) {
@@ -109,9 +109,10 @@ fn sync_seen(core: &Core, sync: &SyncOverview, now: i64) -> Result<Observation, 
                 state: "stale".into(),
                 message: format!(
                     "Sync '{name}' has not completed a run for {} though it runs {}. Is the \
-                     app or `audience-desk sync watch` running on this home?",
+                     app or `{}` running on this home?",
                     crate::display::duration(late),
-                    Schedule::Every { seconds: period }.describe()
+                    Schedule::Every { seconds: period }.describe(),
+                    Remedy::WatchSyncs.command()
                 ),
             },
             None => Seen::Fine {
@@ -159,12 +160,13 @@ fn job_seen(job: &TroubledJob) -> Observation {
     let message = match job.state.as_str() {
         "held" => format!(
             "Upload job {id} (connection '{connection}') sent its additions and holds its \
-             removals{because}. Confirm them on the app's Jobs screen, or with: audience-desk \
-             resume {id} --confirm-removals"
+             removals{because}. Confirm them on the app's Jobs screen, or with: {}",
+            Remedy::ConfirmJobRemovals { job: id }.command()
         ),
         _ => format!(
             "Upload job {id} (connection '{connection}') failed{because}. What it sent is \
-             kept; resume it on the app's Jobs screen, or with: audience-desk resume {id}"
+             kept; resume it on the app's Jobs screen, or with: {}",
+            Remedy::ResumeJob { job: id }.command()
         ),
     };
     Observation {

@@ -431,6 +431,12 @@ pub struct SyncArgs {
     /// ignore; unmapped columns keep their detected namespace.
     #[arg(long = "map", value_name = "COLUMN=NAMESPACE")]
     pub map: Vec<MapSpec>,
+    /// For a workbook: the sheet each run reads (default: the first).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+    /// For a ZIP archive of several files: the one each run reads.
+    #[arg(long, value_name = "NAME")]
+    pub member: Option<String>,
     /// Do not wrap new lists in CUSTOMER_LIST audiences.
     #[arg(long, conflicts_with = "audience")]
     pub no_audience: bool,
@@ -552,6 +558,14 @@ pub struct FileArgs {
     /// not given.
     #[arg(long, value_parser = parse_delimiter)]
     pub delimiter: Option<Delimiter>,
+
+    /// For a workbook (.xlsx, .xlsm, .xls, .ods): the sheet to read (default: the first).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+
+    /// For a ZIP archive of several files: the one to read.
+    #[arg(long, value_name = "NAME")]
+    pub member: Option<String>,
 }
 
 impl FileArgs {
@@ -565,6 +579,10 @@ impl FileArgs {
             delimiter: self.delimiter,
             mappings: self.map.clone(),
             sample_rows,
+            part: crate::source::Part {
+                sheet: self.sheet.clone(),
+                member: self.member.clone(),
+            },
         }
     }
 }

@@ -49,8 +49,13 @@ pub fn run(args: &FileArgs, json: bool, rows: usize) -> anyhow::Result<()> {
 }
 
 fn first_screen(preview: &Preview, rows: usize) -> String {
+    let read = preview
+        .unpacked
+        .as_ref()
+        .map(|u| format!("Read:    {}\n", u.describe()))
+        .unwrap_or_default();
     let mut out = format!(
-        "File:    {} ({})\nFormat:  {}\n\nColumns:\n",
+        "File:    {} ({})\n{read}Format:  {}\n\nColumns:\n",
         preview.path.display(),
         text::bytes(preview.size),
         preview.format

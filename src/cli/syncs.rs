@@ -94,6 +94,7 @@ fn read_columns(settings: &mut SyncSettings, args: &SyncArgs) -> anyhow::Result<
         &PreviewOptions {
             mappings: args.map.clone(),
             sample_rows: 0,
+            part: settings.part.clone(),
             ..PreviewOptions::default()
         },
     )?;
@@ -126,6 +127,10 @@ fn add(name: &str, args: &SyncArgs) -> anyhow::Result<()> {
         schedule: schedule_of(args)?.unwrap_or(Schedule::Manual),
         batch_size: args.batch_size.unwrap_or(DEFAULT_BATCH_SIZE),
         max_removal_share: args.max_removal_share,
+        part: crate::source::Part {
+            sheet: args.sheet.clone(),
+            member: args.member.clone(),
+        },
     };
     read_columns(&mut settings, args)?;
     let sync = crate::syncs::add(&core, name, &connection, &settings)?;

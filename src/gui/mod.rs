@@ -100,11 +100,21 @@ pub(crate) fn remedy_action(remedy: &crate::remedy::Remedy) -> Option<(String, A
             format!("Resume job {job}"),
             jobs::Action::Resume(*job).into(),
         ),
+        Remedy::ConfirmJobRemovals { job } => (
+            format!("Send job {job}'s held removals"),
+            jobs::Action::ConfirmRemovals(*job).into(),
+        ),
+        Remedy::ConfirmSyncRemovals { sync } => (
+            format!("Send sync '{sync}''s held removals"),
+            syncs::Action::RunConfirming(sync.clone()).into(),
+        ),
         Remedy::ListJobs => ("Show the jobs".into(), Action::ShowView(View::Jobs)),
         Remedy::ListSyncs => ("Show the syncs".into(), Action::ShowView(View::Syncs)),
         Remedy::AddConnection => ("New connection".into(), connections::Action::New.into()),
         Remedy::LookUpLists { connection: None }
         | Remedy::MapColumns
+        | Remedy::NameArchiveFile
+        | Remedy::WatchSyncs
         | Remedy::AddSync
         | Remedy::MoveSecretsToFile => return None,
     })

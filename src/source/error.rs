@@ -23,6 +23,16 @@ pub enum SourceError {
     Packed { path: PathBuf, problem: String },
 
     #[error(
+        "{} is a ZIP archive of {count} files ({names}): name the one to read",
+        path.display()
+    )]
+    ManyParts {
+        path: PathBuf,
+        count: usize,
+        names: String,
+    },
+
+    #[error(
         "line {line} of {} is not UTF-8 (byte 0x{byte:02X} in field {field}); it is probably \
          Windows-1252 or Latin-1: save it as \"CSV UTF-8\" and try again",
         path.display()
@@ -75,6 +85,7 @@ impl crate::remedy::HasRemedy for SourceError {
     fn remedy(&self) -> Option<crate::remedy::Remedy> {
         match self {
             SourceError::NoIdentityColumn { .. } => Some(crate::remedy::Remedy::MapColumns),
+            SourceError::ManyParts { .. } => Some(crate::remedy::Remedy::NameArchiveFile),
             _ => None,
         }
     }

@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::SystemTime;
 
+use serde::{Deserialize, Serialize};
+
 use super::SourceError;
 
 /// What a file's first bytes say it holds, when it is not text.
@@ -44,15 +46,129 @@ const FREE_BYTES: u64 = 64 << 20;
 /// private folder in the system's temporary folder.
 static ROOT: OnceLock<PathBuf> = OnceLock::new();
 
-/// Expanded copies made by this process, by the packed file's path, size and time.
-type Key = (PathBuf, u64, Option<SystemTime>);
+/// Expanded copies made by this process, by the packed file's path, size and time, and the
+/// part read.
+type Key = (PathBuf, u64, Option<SystemTime>, Part);
 static EXPANDED: Mutex<Option<HashMap<Key, Arc<Expanded>>>> = Mutex::new(None);
 
+/// The part of each packed file to read, as the user named it (`--sheet`, `--member`).
+static PARTS: Mutex<Option<HashMap<PathBuf, Part>>> = Mutex::new(None);
+
+/// Which part of a packed file to read: a workbook's sheet (default: the first), an archive's
+/// file (default: its only one).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Part {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
+}
+
+impl Part {
+    pub fn is_default(&self) -> bool {
+        self.sheet.is_none() && self.member.is_none()
+    }
+}
+
+/// What was read of a packed file, for the user: the part, the others, and the packed size.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Unpacked {
+    /// "gzip file", "ZIP archive" or "workbook".
+    pub kind: &'static str,
+    /// The sheet or the archive's file that was read.
+    pub part: Option<String>,
+    /// Every sheet of the workbook, or every file of the archive.
+    pub parts: Vec<String>,
+    pub packed_size: u64,
+}
+
+impl Unpacked {
+    /// The part read, named: what reads the same sheet or file again.
+    pub fn as_part(&self) -> Part {
+        match self.kind {
+            "workbook" => Part {
+                sheet: self.part.clone(),
+                member: None,
+            },
+            "ZIP archive" => Part {
+                sheet: None,
+                member: self.part.clone(),
+            },
+            _ => Part::default(),
+        }
+    }
+
+    /// "sheet \"Customers\" (1 of 2: Customers, Returns) of a 2.1 MiB workbook".
+    pub fn describe(&self) -> String {
+        let of = format!(
+            "a {} {}",
+            crate::display::bytes(self.packed_size),
+            self.kind
+        );
+        let noun = match self.kind {
+            "workbook" => "sheet",
+            _ => "file",
+        };
+        match &self.part {
+            None => format!("unpacked from {of}"),
+            Some(part) if self.parts.len() > 1 => format!(
+                "{noun} \"{part}\" ({} of {}: {}) of {of}",
+                self.parts
+                    .iter()
+                    .position(|p| p == part)
+                    .map_or(1, |i| i + 1),
+                self.parts.len(),
+                crate::display::quoted_names(self.parts.iter().map(String::as_str))
+            ),
+            Some(part) => format!("{noun} \"{part}\" of {of}"),
+        }
+    }
+}
+
 /// A private folder of this process (named as scratch folders are, so that one a crash left
-/// behind is removed like them) and the copy in it.
+/// behind is removed like them), the copy in it, and what it was read from.
 struct Expanded {
     _dir: tempfile::TempDir,
     csv: PathBuf,
+    read: Unpacked,
+}
+
+/// Names the part of the packed file at `path` that every reader in this process reads.
+pub fn choose_part(path: &Path, part: Part) {
+    // Invariant: nothing panics while this lock is held.
+    let mut parts = PARTS.lock().expect("chosen parts");
+    let parts = parts.get_or_insert_with(HashMap::new);
+    match part.is_default() {
+        true => parts.remove(path),
+        false => parts.insert(path.to_owned(), part),
+    };
+}
+
+fn chosen_part(path: &Path) -> Part {
+    PARTS
+        .lock()
+        .expect("chosen parts")
+        .as_ref()
+        .and_then(|parts| parts.get(path).cloned())
+        .unwrap_or_default()
+}
+
+/// What this process read of the packed file at `path` (`None` for a plain file, or one not
+/// opened yet).
+pub fn unpacked(path: &Path) -> Option<Unpacked> {
+    let meta = std::fs::metadata(path).ok()?;
+    let key = (
+        path.to_owned(),
+        meta.len(),
+        meta.modified().ok(),
+        chosen_part(path),
+    );
+    EXPANDED
+        .lock()
+        .expect("expanded files")
+        .as_ref()?
+        .get(&key)
+        .map(|e| e.read.clone())
 }
 
 /// Removes the expanded copies this process made: called as it ends (statics are never
@@ -72,7 +188,13 @@ pub fn set_root(root: &Path) {
 /// while the file is unchanged.
 pub(crate) fn open_expanded(path: &Path, kind: Packed, file: File) -> Result<File, SourceError> {
     let meta = file.metadata().map_err(|e| SourceError::io(path, e))?;
-    let key = (path.to_owned(), meta.len(), meta.modified().ok());
+    let part = chosen_part(path);
+    let key = (
+        path.to_owned(),
+        meta.len(),
+        meta.modified().ok(),
+        part.clone(),
+    );
     // Invariant: nothing panics while this lock is held.
     let known = EXPANDED
         .lock()
@@ -83,7 +205,7 @@ pub(crate) fn open_expanded(path: &Path, kind: Packed, file: File) -> Result<Fil
     let expanded = match known {
         Some(expanded) => expanded,
         None => {
-            let made = Arc::new(expand(path, kind, file, meta.len())?);
+            let made = Arc::new(expand(path, kind, file, meta.len(), &part)?);
             EXPANDED
                 .lock()
                 .expect("expanded files")
@@ -95,7 +217,13 @@ pub(crate) fn open_expanded(path: &Path, kind: Packed, file: File) -> Result<Fil
     File::open(&expanded.csv).map_err(|e| SourceError::io(path, e))
 }
 
-fn expand(path: &Path, kind: Packed, mut file: File, size: u64) -> Result<Expanded, SourceError> {
+fn expand(
+    path: &Path,
+    kind: Packed,
+    mut file: File,
+    size: u64,
+    part: &Part,
+) -> Result<Expanded, SourceError> {
     file.rewind().map_err(|e| SourceError::io(path, e))?;
     let root = ROOT.get().cloned().unwrap_or_else(std::env::temp_dir);
     crate::home::private_dir(&root).map_err(|e| SourceError::io(&root, e))?;
@@ -110,10 +238,22 @@ fn expand(path: &Path, kind: Packed, mut file: File, size: u64) -> Result<Expand
         .open(&csv)
         .map_err(|e| SourceError::io(&csv, e))?;
     let limit = FREE_BYTES.saturating_add(size.saturating_mul(MAX_RATIO));
-    match kind {
+    let read = |kind, (part, parts): (String, Vec<String>)| Unpacked {
+        kind,
+        part: Some(part),
+        parts,
+        packed_size: size,
+    };
+    let read = match kind {
         Packed::Gzip => {
             let inflated = flate2::read::MultiGzDecoder::new(io::BufReader::new(file));
             bounded_copy(path, inflated, &mut out, limit, "gzip file")?;
+            Unpacked {
+                kind: "gzip file",
+                part: None,
+                parts: Vec::new(),
+                packed_size: size,
+            }
         }
         Packed::Zip => {
             let archive = zip_archive(path, file)?;
@@ -123,15 +263,35 @@ fn expand(path: &Path, kind: Packed, mut file: File, size: u64) -> Result<Expand
                 .iter()
                 .any(|n| n == "[Content_Types].xml" || n == "content.xml")
             {
-                workbook(path, archive.into_inner(), &mut out)?;
+                read(
+                    "workbook",
+                    workbook(path, archive.into_inner(), &mut out, part)?,
+                )
             } else {
-                archive_member(path, archive, names, &mut out, limit)?;
+                let member = archive_member(path, archive, names, &mut out, limit, part)?;
+                read("ZIP archive", member)
             }
         }
-        Packed::Ole => workbook(path, file, &mut out)?,
+        Packed::Ole => read("workbook", workbook(path, file, &mut out, part)?),
+    };
+    if part.sheet.is_some() && read.kind != "workbook" {
+        return Err(unreadable(
+            path,
+            format!("it is a {}, not a workbook: it has no sheets", read.kind),
+        ));
+    }
+    if part.member.is_some() && read.kind != "ZIP archive" {
+        return Err(unreadable(
+            path,
+            format!("it is a {}, not a ZIP archive of files", read.kind),
+        ));
     }
     out.sync_all().map_err(|e| SourceError::io(&csv, e))?;
-    Ok(Expanded { _dir: dir, csv })
+    Ok(Expanded {
+        _dir: dir,
+        csv,
+        read,
+    })
 }
 
 fn unreadable(path: &Path, problem: String) -> SourceError {
@@ -182,32 +342,44 @@ fn member_names(archive: &zip::ZipArchive<File>) -> Vec<String> {
         .collect()
 }
 
-/// The one delimited file a ZIP archive holds.
+/// The delimited file of a ZIP archive: the one it holds, or the one named; (it, every file).
 fn archive_member(
     path: &Path,
     mut archive: zip::ZipArchive<File>,
     names: Vec<String>,
     out: &mut File,
     limit: u64,
-) -> Result<(), SourceError> {
+    part: &Part,
+) -> Result<(String, Vec<String>), SourceError> {
     let members: Vec<String> = names
         .into_iter()
         .filter(|n| !n.ends_with('/') && !n.starts_with("__MACOSX/"))
         .collect();
-    let member = match members.as_slice() {
-        [] => {
+    let listed = || crate::display::quoted_names(members.iter().map(String::as_str));
+    let member = match (&part.member, members.as_slice()) {
+        (_, []) => {
             return Err(unreadable(path, "the ZIP archive holds no file".into()));
         }
-        [one] => one.clone(),
-        many => {
-            return Err(unreadable(
-                path,
-                format!(
-                    "the ZIP archive holds {} files ({}): unpack the one to send and open it",
-                    many.len(),
-                    crate::display::quoted_names(many.iter().map(String::as_str))
-                ),
-            ));
+        (Some(wanted), _) => members
+            .iter()
+            .find(|m| *m == wanted || m.rsplit('/').next() == Some(wanted.as_str()))
+            .cloned()
+            .ok_or_else(|| {
+                unreadable(
+                    path,
+                    format!(
+                        "the ZIP archive has no file \"{wanted}\"; it holds {}",
+                        listed()
+                    ),
+                )
+            })?,
+        (None, [one]) => one.clone(),
+        (None, many) => {
+            return Err(SourceError::ManyParts {
+                path: path.to_owned(),
+                count: many.len(),
+                names: listed(),
+            });
         }
     };
     let entry = archive.by_name(&member).map_err(|e| match e {
@@ -223,11 +395,18 @@ fn archive_member(
             "the ZIP archive is password-protected: unpack it yourself and open the file".into(),
         ));
     }
-    bounded_copy(path, entry, out, limit, "ZIP archive")
+    bounded_copy(path, entry, out, limit, "ZIP archive")?;
+    Ok((member, members))
 }
 
-/// The first sheet of a workbook as CSV, each cell as the spreadsheet shows it.
-fn workbook(path: &Path, mut file: File, out: &mut File) -> Result<(), SourceError> {
+/// A sheet of a workbook (the first, or the one named) as CSV, each cell as the spreadsheet
+/// shows it; (the sheet, every sheet).
+fn workbook(
+    path: &Path,
+    mut file: File,
+    out: &mut File,
+    part: &Part,
+) -> Result<(String, Vec<String>), SourceError> {
     use calamine::Reader;
     file.rewind().map_err(|e| SourceError::io(path, e))?;
     // The reader wants the workbook in memory (it is compressed XML, far smaller than the
@@ -244,8 +423,25 @@ fn workbook(path: &Path, mut file: File, out: &mut File) -> Result<(), SourceErr
             ),
         )
     })?;
-    let Some(sheet) = book.sheet_names().first().cloned() else {
-        return Err(unreadable(path, "the workbook has no sheet".into()));
+    let sheets = book.sheet_names();
+    let sheet = match &part.sheet {
+        Some(wanted) => sheets
+            .iter()
+            .find(|s| *s == wanted || s.eq_ignore_ascii_case(wanted))
+            .cloned()
+            .ok_or_else(|| {
+                unreadable(
+                    path,
+                    format!(
+                        "the workbook has no sheet \"{wanted}\"; its sheets are {}",
+                        crate::display::quoted_names(sheets.iter().map(String::as_str))
+                    ),
+                )
+            })?,
+        None => sheets
+            .first()
+            .cloned()
+            .ok_or_else(|| unreadable(path, "the workbook has no sheet".into()))?,
     };
     let range = book
         .worksheet_range(&sheet)
@@ -256,7 +452,8 @@ fn workbook(path: &Path, mut file: File, out: &mut File) -> Result<(), SourceErr
             .write_record(row.iter().map(cell_text))
             .map_err(|e| unreadable(path, format!("cannot write its copy ({e})")))?;
     }
-    writer.flush().map_err(|e| SourceError::io(path, e))
+    writer.flush().map_err(|e| SourceError::io(path, e))?;
+    Ok((sheet, sheets))
 }
 
 /// A cell as the spreadsheet shows it: whole numbers without a decimal point or exponent (a

@@ -24,7 +24,9 @@ pub use counts::{ColumnCounts, ListCounts, Progress, Reject, Summary};
 pub use digests::{DEFAULT_MEMORY_MIB, MemoryBudget, remove_abandoned};
 pub use digests::{DigestList, Digests};
 pub use error::SourceError;
-pub use expand::{forget_expanded, set_root as set_expansion_root};
+pub use expand::{
+    Part, Unpacked, choose_part, forget_expanded, set_root as set_expansion_root, unpacked,
+};
 pub use format::{Delimiter, Format, TextEncoding};
 pub use mapping::{ColumnRef, MapSpec};
 pub use notable::{NotableRows, notable_rows};

@@ -21,6 +21,9 @@ pub struct PreviewOptions {
     pub mappings: Vec<MapSpec>,
     /// How many rows the preview shows.
     pub sample_rows: usize,
+    /// For a workbook or a ZIP archive: the sheet or file to read (every reader of the path
+    /// in this process reads the same).
+    pub part: super::Part,
 }
 
 impl Default for PreviewOptions {
@@ -30,6 +33,7 @@ impl Default for PreviewOptions {
             delimiter: None,
             mappings: Vec::new(),
             sample_rows: 100,
+            part: super::Part::default(),
         }
     }
 }
@@ -89,6 +93,9 @@ pub struct Preview {
     pub width: usize,
     pub columns: Vec<Column>,
     pub rows: Vec<SampleRow>,
+    /// For a workbook, an archive or a gzip file: what was read of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unpacked: Option<super::Unpacked>,
     #[serde(skip)]
     records: Vec<HeadRecord>,
     #[serde(skip)]
@@ -97,6 +104,7 @@ pub struct Preview {
 
 impl Preview {
     pub fn load(path: &Path, options: &PreviewOptions) -> Result<Preview, SourceError> {
+        super::choose_part(path, options.part.clone());
         let Head {
             encoding,
             size,
@@ -139,6 +147,7 @@ impl Preview {
             width,
             columns,
             rows: Vec::new(),
+            unpacked: super::unpacked(path),
             records,
             sample_rows: options.sample_rows,
         };

@@ -100,9 +100,7 @@ pub enum StoreError {
     ConnectionInUse { name: String, syncs: String },
     #[error("there is no alert named '{name}'{}", known_alerts(.known))]
     NoSuchAlert { name: String, known: Vec<String> },
-    #[error(
-        "an alert named '{0}' already exists; pick another name with --name, or remove that one"
-    )]
+    #[error("an alert named '{0}' already exists; pick another name, or remove that one")]
     DuplicateAlert(String),
 }
 

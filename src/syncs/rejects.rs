@@ -45,6 +45,7 @@ pub fn write_run_rejects(
             delimiter: Some(settings.delimiter),
             mappings: Vec::new(),
             sample_rows: 0,
+            part: settings.part.clone(),
         },
     )?;
     settings

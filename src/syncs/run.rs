@@ -283,6 +283,7 @@ impl Run<'_> {
                 delimiter: Some(self.settings.delimiter),
                 mappings: Vec::new(),
                 sample_rows: 0,
+                part: self.settings.part.clone(),
             },
         ) {
             Ok(preview) => preview,

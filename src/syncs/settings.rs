@@ -31,6 +31,9 @@ pub struct SyncSettings {
     /// The removal guard's share for this sync's runs (`None`: the default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_removal_share: Option<crate::upload::RemovalShare>,
+    /// For a workbook or a ZIP archive: the sheet or file each run reads.
+    #[serde(default, skip_serializing_if = "crate::source::Part::is_default")]
+    pub part: crate::source::Part,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -265,6 +268,7 @@ mod tests {
             create_audience: true,
             schedule: Schedule::Manual,
             batch_size: 100,
+            part: Default::default(),
             max_removal_share: None,
         }
     }

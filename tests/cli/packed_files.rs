@@ -36,70 +36,112 @@ fn zipped(members: &[(&str, &[u8])]) -> Vec<u8> {
     writer.finish().unwrap().into_inner()
 }
 
+/// A sheet's XML: `rows` of cells, numbers as numbers and the rest as inline strings.
+fn sheet_xml(rows: &[Vec<String>]) -> String {
+    let column = |mut i: usize| {
+        let mut name = Vec::new();
+        loop {
+            name.push(b'A' + (i % 26) as u8);
+            if i < 26 {
+                break;
+            }
+            i = i / 26 - 1;
+        }
+        name.reverse();
+        String::from_utf8(name).unwrap()
+    };
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><worksheet \
+         xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>",
+    );
+    for (r, cells) in rows.iter().enumerate() {
+        let n = r + 1;
+        xml += &format!("<row r=\"{n}\">");
+        for (i, c) in cells.iter().enumerate() {
+            let at = format!("{}{n}", column(i));
+            xml += &match c.parse::<f64>() {
+                Ok(_) => format!("<c r=\"{at}\"><v>{c}</v></c>"),
+                Err(_) => format!("<c r=\"{at}\" t=\"inlineStr\"><is><t>{c}</t></is></c>"),
+            };
+        }
+        xml += "</row>";
+    }
+    xml + "</sheetData></worksheet>"
+}
+
+fn rows(rows: &[&[&str]]) -> Vec<Vec<String>> {
+    rows.iter()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect()
+}
+
 /// The smallest .xlsx Excel opens: one sheet, shared strings inline, and a long number.
 fn workbook() -> Vec<u8> {
-    let row = |n: u32, cells: &[&str]| {
-        let cells: String = cells
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let at = format!("{}{n}", (b'A' + i as u8) as char);
-                match c.parse::<f64>() {
-                    Ok(_) => format!("<c r=\"{at}\"><v>{c}</v></c>"),
-                    Err(_) => format!("<c r=\"{at}\" t=\"inlineStr\"><is><t>{c}</t></is></c>"),
-                }
-            })
-            .collect();
-        format!("<row r=\"{n}\">{cells}</row>")
-    };
-    let sheet = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><worksheet \
-         xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>{}{}{}{}\
-         </sheetData></worksheet>",
-        row(1, &["email", "customer id"]),
-        row(2, &[" Ann@Example.com ", "1234567890123456"]),
-        row(3, &["bob@example.com", "42"]),
-        row(4, &["not-an-email", "7"]),
+    workbook_of(&[(
+        "Customers",
+        rows(&[
+            &["email", "customer id"],
+            &[" Ann@Example.com ", "1234567890123456"],
+            &["bob@example.com", "42"],
+            &["not-an-email", "7"],
+        ]),
+    )])
+}
+
+/// An .xlsx workbook of the named sheets, in order.
+fn workbook_of(sheets: &[(&str, Vec<Vec<String>>)]) -> Vec<u8> {
+    let mut types = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Types \
+         xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">\
+         <Default Extension=\"rels\" \
+         ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/>\
+         <Default Extension=\"xml\" ContentType=\"application/xml\"/>\
+         <Override PartName=\"/xl/workbook.xml\" \
+         ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/>",
     );
-    zipped(&[
-        (
-            "[Content_Types].xml",
-            b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Types \
-              xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">\
-              <Default Extension=\"rels\" \
-              ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/>\
-              <Default Extension=\"xml\" ContentType=\"application/xml\"/>\
-              <Override PartName=\"/xl/workbook.xml\" \
-              ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/>\
-              <Override PartName=\"/xl/worksheets/sheet1.xml\" \
-              ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/>\
-              </Types>",
-        ),
-        (
-            "_rels/.rels",
-            b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Relationships \
-              xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">\
-              <Relationship Id=\"rId1\" \
-              Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" \
-              Target=\"xl/workbook.xml\"/></Relationships>",
-        ),
-        (
-            "xl/workbook.xml",
-            b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><workbook \
-              xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" \
-              xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\">\
-              <sheets><sheet name=\"Customers\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>",
-        ),
-        (
-            "xl/_rels/workbook.xml.rels",
-            b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Relationships \
-              xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">\
-              <Relationship Id=\"rId1\" \
-              Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" \
-              Target=\"worksheets/sheet1.xml\"/></Relationships>",
-        ),
-        ("xl/worksheets/sheet1.xml", sheet.as_bytes()),
-    ])
+    let mut listed = String::new();
+    let mut rels = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Relationships \
+         xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">",
+    );
+    let mut parts = Vec::new();
+    for (i, (name, cells)) in sheets.iter().enumerate() {
+        let n = i + 1;
+        types += &format!(
+            "<Override PartName=\"/xl/worksheets/sheet{n}.xml\" \
+             ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/>"
+        );
+        listed += &format!("<sheet name=\"{name}\" sheetId=\"{n}\" r:id=\"rId{n}\"/>");
+        rels += &format!(
+            "<Relationship Id=\"rId{n}\" \
+             Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" \
+             Target=\"worksheets/sheet{n}.xml\"/>"
+        );
+        parts.push((format!("xl/worksheets/sheet{n}.xml"), sheet_xml(cells)));
+    }
+    types += "</Types>";
+    rels += "</Relationships>";
+    let book = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><workbook \
+         xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" \
+         xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\">\
+         <sheets>{listed}</sheets></workbook>"
+    );
+    let root_rels = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Relationships \
+         xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">\
+         <Relationship Id=\"rId1\" \
+         Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" \
+         Target=\"xl/workbook.xml\"/></Relationships>";
+    let mut members: Vec<(&str, &[u8])> = vec![
+        ("[Content_Types].xml", types.as_bytes()),
+        ("_rels/.rels", root_rels.as_bytes()),
+        ("xl/workbook.xml", book.as_bytes()),
+        ("xl/_rels/workbook.xml.rels", rels.as_bytes()),
+    ];
+    for (name, xml) in &parts {
+        members.push((name, xml.as_bytes()));
+    }
+    zipped(&members)
 }
 
 #[test]
@@ -136,10 +178,82 @@ fn a_zip_of_one_export_reads_as_it_and_several_are_named() {
     assert!(!output.status.success());
     let text = said(&output);
     assert!(
-        text.contains("holds 2 files (\"a.csv\", \"b.csv\")"),
+        text.contains("is a ZIP archive of 2 files (\"a.csv\", \"b.csv\"): name the one to read"),
         "{text}"
     );
+    assert!(text.contains("--member NAME"), "the way out: {text}");
     assert!(!case.out().join("EMAIL.txt").exists());
+
+    // Named: that one is read, and inspect says which.
+    let output = case.prepare(&file, &["--member", "b.csv"]);
+    assert!(output.status.success(), "{}", said(&output));
+    assert_eq!(case.email_digests(), expected);
+    let output =
+        crate::common::files::run(&["inspect", file.to_str().unwrap(), "--member", "b.csv"]);
+    assert!(
+        said(&output).contains("Read:    file \"b.csv\" (2 of 2: \"a.csv\", \"b.csv\") of a"),
+        "{}",
+        said(&output)
+    );
+    let output = case.prepare(&file, &["--member", "c.csv"]);
+    assert!(!output.status.success());
+    assert!(
+        said(&output).contains("has no file \"c.csv\"; it holds \"a.csv\", \"b.csv\""),
+        "{}",
+        said(&output)
+    );
+}
+
+#[test]
+fn a_workbook_of_several_sheets_reads_the_one_named() {
+    let expected = plain_digests();
+    let case = Case::new();
+    let returns = rows(&[&["mail"], &["zed@example.com"]]);
+    let first = rows(&[
+        &["email", "customer id"],
+        &[" Ann@Example.com ", "1"],
+        &["bob@example.com", "42"],
+        &["not-an-email", "7"],
+    ]);
+    let book = workbook_of(&[("Returns", returns), ("Customers", first)]);
+    let file = case.file("book.xlsx", &book);
+    let output = case.prepare(&file, &["--sheet", "Customers"]);
+    assert!(output.status.success(), "{}", said(&output));
+    assert_eq!(case.email_digests(), expected);
+    let output = crate::common::files::run(&["inspect", file.to_str().unwrap()]);
+    assert!(
+        said(&output)
+            .contains("Read:    sheet \"Returns\" (1 of 2: \"Returns\", \"Customers\") of a"),
+        "the first sheet by default, and the others named: {}",
+        said(&output)
+    );
+    let output = case.prepare(&file, &["--sheet", "Refunds"]);
+    assert!(!output.status.success());
+    assert!(
+        said(&output)
+            .contains("has no sheet \"Refunds\"; its sheets are \"Returns\", \"Customers\""),
+        "{}",
+        said(&output)
+    );
+}
+
+/// The widest sheet Excel makes: 16,384 columns, one of them emails. Read whole, the rest
+/// ignored.
+#[test]
+fn a_sheet_of_16384_columns_is_read_with_its_identity_column() {
+    let case = Case::new();
+    let mut header: Vec<String> = (0..16_384).map(|i| format!("note {i}")).collect();
+    header[9_000] = "email".into();
+    let mut sheet = vec![header];
+    for person in ["ann@example.com", "bob@example.com"] {
+        let mut row: Vec<String> = (0..16_384).map(|i| format!("x{i}")).collect();
+        row[9_000] = person.into();
+        sheet.push(row);
+    }
+    let file = case.file("wide.xlsx", &workbook_of(&[("Wide", sheet)]));
+    let output = case.prepare(&file, &[]);
+    assert!(output.status.success(), "{}", said(&output));
+    assert_eq!(case.email_digests().len(), 2);
 }
 
 #[test]
@@ -190,4 +304,40 @@ fn a_gzip_bomb_and_a_damaged_workbook_are_refused_with_a_sentence() {
         said(&output)
     );
     assert_ne!(output.status.code(), Some(101), "no panic");
+}
+
+/// A sync over a workbook reads the sheet it was saved with on every run.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sync_keeps_reading_the_sheet_it_was_saved_with() {
+    let Some(env) = crate::common::cli::connected_env().await else {
+        return;
+    };
+    let files = tempfile::tempdir().unwrap();
+    let file = files.path().join("book.xlsx");
+    let returns = rows(&[&["email"], &["zed@example.com"]]);
+    let customers = rows(&[&["email"], &["user1@example.com"], &["user2@example.com"]]);
+    std::fs::write(
+        &file,
+        workbook_of(&[("Returns", returns), ("Customers", customers)]),
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    let args = [
+        "sync",
+        "add",
+        "book",
+        "--connection",
+        "EU",
+        "--file",
+        path,
+        "--list-name",
+        "Book",
+        "--sheet",
+        "Customers",
+    ];
+    let out = env.run(&args, None).await;
+    assert!(out.status.success(), "{}", said(&out));
+    let out = env.run(&["sync", "run", "book"], None).await;
+    assert!(out.status.success(), "{}", said(&out));
+    assert_eq!(env.sim.lists()[0].members, crate::common::expected(1..3));
 }

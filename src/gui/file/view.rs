@@ -84,6 +84,9 @@ fn show_loaded(ui: &mut egui::Ui, loaded: &Loaded, hide: bool, actions: &mut Vec
             preview.format
         ));
     });
+    if let Some(unpacked) = &preview.unpacked {
+        ui.label(format!("Read: {}.", unpacked.describe()));
+    }
     ui.separator();
     // Folds away to give the rows the whole height.
     egui::CollapsingHeader::new("Columns and counts")

@@ -299,6 +299,13 @@ impl App {
             schedule,
             batch_size: DEFAULT_BATCH_SIZE,
             max_removal_share: None,
+            // The sheet or archive file the window read, so that each run reads the same.
+            part: loaded
+                .preview
+                .unpacked
+                .as_ref()
+                .map(crate::source::Unpacked::as_part)
+                .unwrap_or_default(),
         };
         settings.take_columns(&loaded.preview);
         let name = save.name.trim().to_owned();
