@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../fuzz"
 seconds=${1:-300}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(records normalize callback answers)
+[ ${#targets[@]} -gt 0 ] || targets=(records normalize callback answers packed)
 
 cargo +nightly fuzz build -s none >/dev/null || exit 1
 failed=0

@@ -115,6 +115,7 @@ fn add_demo_sync(core: &Core, sample: &Path) -> Result<(), DemoError> {
         schedule: crate::syncs::Schedule::Every { seconds: 86_400 },
         batch_size: crate::upload::DEFAULT_BATCH_SIZE,
         max_removal_share: None,
+        floor: None,
         part: Default::default(),
     };
     settings.take_columns(&preview);

@@ -112,6 +112,10 @@ pub enum Command {
         /// more than this share of what this app put in a list [default: 0.2; 1 turns it off].
         #[arg(long, value_name = "SHARE", value_parser = crate::upload::parse_removal_share)]
         max_removal_share: Option<crate::upload::RemovalShare>,
+        /// Hold the removals when they would leave a list with fewer than N people [default:
+        /// 100, under which Pinterest stops serving an audience; 0 turns it off].
+        #[arg(long, value_name = "N")]
+        floor: Option<u64>,
     },
     /// Recent and unfinished upload jobs.
     Jobs {
@@ -121,8 +125,8 @@ pub enum Command {
     /// Continue an interrupted, failed or cancelled upload where it stopped.
     Resume {
         job_id: i64,
-        /// Send the removals the job holds (it would take out more of a list than its guard
-        /// allows).
+        /// Send the removals the job holds (they would take out more of a list than its guard
+        /// allows, or leave it under its floor).
         #[arg(long)]
         confirm_removals: bool,
         /// Write calls per minute for this token.
@@ -444,6 +448,10 @@ pub struct SyncArgs {
     /// put in a list [default: 0.2; 1 turns the guard off].
     #[arg(long, value_name = "SHARE", value_parser = crate::upload::parse_removal_share)]
     pub max_removal_share: Option<crate::upload::RemovalShare>,
+    /// Hold a run's removals when they would leave a list with fewer than N people [default:
+    /// 100; 0 turns it off].
+    #[arg(long, value_name = "N")]
+    pub floor: Option<u64>,
     /// Wrap new lists in audiences again (for `edit`).
     #[arg(long, hide = true)]
     pub audience: bool,

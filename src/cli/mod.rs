@@ -76,6 +76,7 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
             batch_size,
             writes_per_minute,
             max_removal_share,
+            floor,
         } => {
             let target = match (new_list, list) {
                 (Some(name), _) => crate::upload::Target::NewList(name),
@@ -84,6 +85,7 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
             };
             let spec = crate::upload::JobSpec {
                 max_removal_share,
+                floor,
                 ..crate::upload::JobSpec::new(mode.into(), target, !no_audience, batch_size)
             };
             block_on(upload::upload(

@@ -127,6 +127,7 @@ fn add(name: &str, args: &SyncArgs) -> anyhow::Result<()> {
         schedule: schedule_of(args)?.unwrap_or(Schedule::Manual),
         batch_size: args.batch_size.unwrap_or(DEFAULT_BATCH_SIZE),
         max_removal_share: args.max_removal_share,
+        floor: args.floor,
         part: crate::source::Part {
             sheet: args.sheet.clone(),
             member: args.member.clone(),
@@ -178,6 +179,9 @@ fn edit(name: &str, rename: Option<&str>, args: &SyncArgs) -> anyhow::Result<()>
     }
     if let Some(size) = args.batch_size {
         settings.batch_size = size;
+    }
+    if let Some(floor) = args.floor {
+        settings.floor = Some(floor);
     }
     if let Some(share) = args.max_removal_share {
         settings.max_removal_share = Some(share);

@@ -493,6 +493,45 @@ mod tests {
         assert_eq!(cell_text(&Data::Empty), "");
     }
 
+    /// The `packed` fuzz target's seeds, cut short and with bytes flipped, through the
+    /// preview as a user's file: refused with a sentence naming the file, or read.
+    #[test]
+    fn damaged_packed_files_are_refused_or_read_never_a_panic() {
+        let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/packed");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("customers.dat");
+        let mut tried = 0;
+        for seed in std::fs::read_dir(&seeds).unwrap() {
+            let bytes = std::fs::read(seed.unwrap().path()).unwrap();
+            let body = &bytes[1..];
+            let mut variants: Vec<Vec<u8>> = (1..8)
+                .map(|k| body[..body.len() * k / 8].to_vec())
+                .collect();
+            for at in (0..body.len()).step_by(body.len() / 16 + 1) {
+                let mut flipped = body.to_vec();
+                flipped[at] ^= 0x5A;
+                variants.push(flipped);
+            }
+            for variant in variants {
+                std::fs::write(&path, &variant).unwrap();
+                match crate::source::Preview::load(&path, &Default::default()) {
+                    Ok(preview) => assert!(
+                        preview
+                            .rows
+                            .iter()
+                            .all(|r| r.cells.len() <= preview.columns.len())
+                    ),
+                    Err(error) => {
+                        assert!(error.to_string().contains("customers.dat"), "{error}")
+                    }
+                }
+                forget_expanded();
+                tried += 1;
+            }
+        }
+        assert!(tried >= 30, "{tried}");
+    }
+
     #[test]
     fn packed_files_are_known_by_their_first_bytes() {
         assert_eq!(packed(&[0x1F, 0x8B, 8]), Some(Packed::Gzip));

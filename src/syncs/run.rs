@@ -402,6 +402,10 @@ impl Run<'_> {
                 true => Some(crate::upload::RemovalShare(1.0)),
                 false => self.settings.max_removal_share,
             },
+            floor: match self.confirmed {
+                true => Some(0),
+                false => self.settings.floor,
+            },
             ..JobSpec::new(
                 self.settings.mode,
                 self.target()?,

@@ -31,6 +31,10 @@ pub struct SyncSettings {
     /// The removal guard's share for this sync's runs (`None`: the default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_removal_share: Option<crate::upload::RemovalShare>,
+    /// The fewest people a run may leave in a list without a confirmation (`None`: the
+    /// default, 100; 0: off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub floor: Option<u64>,
     /// For a workbook or a ZIP archive: the sheet or file each run reads.
     #[serde(default, skip_serializing_if = "crate::source::Part::is_default")]
     pub part: crate::source::Part,
@@ -268,6 +272,7 @@ mod tests {
             create_audience: true,
             schedule: Schedule::Manual,
             batch_size: 100,
+            floor: None,
             part: Default::default(),
             max_removal_share: None,
         }

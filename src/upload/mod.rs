@@ -11,8 +11,8 @@ mod send;
 
 pub(crate) use heartbeat::Heartbeat;
 pub use plan::{
-    DEFAULT_BATCH_SIZE, DEFAULT_MAX_REMOVAL_SHARE, JobError, JobSpec, KnownList, ListPlan, Mode,
-    Plan, RemovalShare, Target, confirm_removals, parse_removal_share, plan_upload,
+    DEFAULT_BATCH_SIZE, DEFAULT_FLOOR, DEFAULT_MAX_REMOVAL_SHARE, JobError, JobSpec, KnownList,
+    ListPlan, Mode, Plan, RemovalShare, Target, confirm_removals, parse_removal_share, plan_upload,
 };
 pub use progress::{Control, JobProgress, JobReport, ListReport};
 pub use runner::run_job;

@@ -107,7 +107,15 @@ pub struct JobSpec {
     /// by `confirm_removals`.
     #[serde(default)]
     pub removals_held: Option<String>,
+    /// The fewest people a list may be left with by this job's removals without a
+    /// confirmation; `None` is `DEFAULT_FLOOR`, 0 turns the floor off.
+    #[serde(default)]
+    pub floor: Option<u64>,
 }
+
+/// Pinterest stops serving an audience under 100 matched people (TOO_SMALL): removals that
+/// would leave a list under this wait for a confirmation.
+pub const DEFAULT_FLOOR: u64 = 100;
 
 /// A job that would remove more than this share of a list's people holds its removals: a
 /// truncated export must not drain a list unattended.
@@ -122,7 +130,12 @@ impl JobSpec {
             batch_size,
             max_removal_share: None,
             removals_held: None,
+            floor: None,
         }
+    }
+
+    fn floor(&self) -> u64 {
+        self.floor.unwrap_or(DEFAULT_FLOOR)
     }
 
     fn removal_share(&self) -> f64 {
@@ -381,21 +394,22 @@ pub fn confirm_removals(core: &Core, job: i64) -> Result<(), JobError> {
         return Ok(());
     }
     spec.max_removal_share = Some(RemovalShare(1.0));
+    spec.floor = Some(0);
     let json = serde_json::to_string(&spec).map_err(|e| JobError::Invalid(e.to_string()))?;
     core.store().set_job_spec(job, &json)?;
     Ok(())
 }
 
 /// The sentence that holds a job's removals, when one list would lose more than the guard's
-/// share of what this app put in it.
+/// share of what this app put in it, or be left with fewer people than the floor.
 fn removal_guard(
     core: &Core,
     ad_account_id: &str,
     spec: &JobSpec,
     lists: &[ListPlan],
 ) -> Result<Option<String>, JobError> {
-    let share = spec.removal_share();
-    if share >= 1.0 {
+    let (share, floor) = (spec.removal_share(), spec.floor());
+    if share >= 1.0 && floor == 0 {
         return Ok(None);
     }
     let mut held = Vec::new();
@@ -405,20 +419,29 @@ fn removal_guard(
             Diff::Mirror => (list.removes + list.unchanged) as u64,
             _ => core.store().ledger_count(ad_account_id, id)?,
         };
-        if holds > 0 && list.removes as f64 > share * holds as f64 {
+        let left = (holds + list.adds as u64).saturating_sub(list.removes as u64);
+        if share < 1.0 && holds > 0 && list.removes as f64 > share * holds as f64 {
             held.push(format!(
-                "{} of the {} this app put in {} (more than {:.0}%)",
+                "take out {} of the {} this app put in {} (more than {:.0}%)",
                 crate::display::group(list.removes as u64),
                 crate::display::count(holds, "person", "people"),
                 list.name,
                 share * 100.0
             ));
+        } else if left < floor {
+            held.push(format!(
+                "leave {} with {}, under the floor of {} (Pinterest stops serving an audience \
+                 under 100 people)",
+                list.name,
+                crate::display::count(left, "person", "people"),
+                crate::display::group(floor)
+            ));
         }
     }
     Ok((!held.is_empty()).then(|| {
         format!(
-            "the removals are held: they would take out {}. A cut-short export looks like \
-             this, so nothing is removed until you confirm",
+            "the removals are held: they would {}. A cut-short export looks like this, so \
+             nothing is removed until you confirm",
             held.join(", and ")
         )
     }))

@@ -70,3 +70,44 @@ async fn removals_within_the_share_go_out_and_a_share_of_one_turns_the_guard_off
     assert!(audience_desk::upload::parse_removal_share("0").is_err());
     assert!(audience_desk::upload::parse_removal_share("1.5").is_err());
 }
+
+/// Pinterest stops serving an audience under 100 people: removals that would leave a list
+/// under the floor wait for a confirmation, even within the share; a floor of 0 turns it off.
+#[tokio::test(flavor = "multi_thread")]
+async fn removals_that_would_leave_a_list_under_the_floor_are_held_until_confirmed() {
+    let (world, dir) = ready().await;
+    let list = list_id(&add_spring_list(&world, dir.path()).await);
+    let share_off = Some(audience_desk::upload::parse_removal_share("1").unwrap());
+    let spec = JobSpec {
+        max_removal_share: share_off,
+        ..JobSpec::new(Mode::Mirror, Target::List(list.clone()), true, 150)
+    };
+    // 1,000 down to 60: the share allows it, the floor does not.
+    let small = write_file(dir.path(), "small.csv", 940..1000);
+    let preview = Preview::load(&small, &PreviewOptions::default()).unwrap();
+    let plan = plan_upload(&world.core, "EU", &preview, spec.clone(), &mut |_| {}).unwrap();
+    let held = plan.spec.removals_held.clone().expect("held by the floor");
+    assert!(
+        held.contains("with 60 people, under the floor of 100"),
+        "{held}"
+    );
+    let job = start(&world, &small, spec.clone()).await;
+    let (report, _) = run(&world, job, Arc::default()).await;
+    assert_eq!(report.progress.state, JobState::Held);
+    assert_eq!(members(&world, &list).len(), 1000, "nobody removed yet");
+    confirm_removals(&world.core, job).unwrap();
+    let (report, _) = run(&world, job, Arc::default()).await;
+    assert_eq!(report.progress.state, JobState::Completed);
+    assert_eq!(members(&world, &list).len(), 60);
+
+    // A floor of 0: down to 10 without a word.
+    let tiny = write_file(dir.path(), "tiny.csv", 990..1000);
+    let spec = JobSpec {
+        floor: Some(0),
+        ..spec
+    };
+    let job = start(&world, &tiny, spec).await;
+    let (report, _) = run(&world, job, Arc::default()).await;
+    assert_eq!(report.progress.state, JobState::Completed);
+    assert_eq!(members(&world, &list).len(), 10);
+}

@@ -30,6 +30,7 @@ fn add_sync(core: &Core, file: &Path, batch_size: usize) {
         batch_size,
         // Whole-list changes are the point here; the guard has tests of its own.
         max_removal_share: Some(audience_desk::upload::RemovalShare(1.0)),
+        floor: Some(0),
         part: Default::default(),
     };
     let preview = Preview::load(file, &PreviewOptions::default()).unwrap();

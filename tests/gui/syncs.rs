@@ -180,6 +180,7 @@ fn the_app_runs_a_due_sync_in_the_background_and_says_when_one_fails() {
         schedule: Schedule::OnChange,
         batch_size: 100,
         max_removal_share: None,
+        floor: None,
         part: Default::default(),
     };
     let preview = audience_desk::source::Preview::load(&file, &Default::default()).unwrap();

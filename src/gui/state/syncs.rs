@@ -174,6 +174,7 @@ impl SyncEditForm {
             mode: self.mode,
             create_audience: self.create_audience,
             max_removal_share: saved.max_removal_share,
+            floor: saved.floor,
             schedule: match self.schedule {
                 ScheduleChoice::ByHand => Schedule::Manual,
                 ScheduleChoice::OnChange => Schedule::OnChange,

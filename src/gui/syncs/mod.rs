@@ -299,6 +299,7 @@ impl App {
             schedule,
             batch_size: DEFAULT_BATCH_SIZE,
             max_removal_share: None,
+            floor: None,
             // The sheet or archive file the window read, so that each run reads the same.
             part: loaded
                 .preview
