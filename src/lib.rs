@@ -12,7 +12,8 @@
 //! 5. `store`: the database and the secret store.
 //! 6. `pinterest`: the only code that speaks HTTP to Pinterest.
 //! 7. `context`: the `Core` every feature takes, its sessions, limiters, store and secrets.
-//! 8. `upload`, `audiences`, `syncs`: the features, each a set of functions taking `&Core`.
+//! 8. `upload`, `audiences`, `syncs`, `privacy`: the features, each a set of functions taking
+//!    `&Core`.
 //! 9. `overview`, `alerts`: what both faces list, read across the features; alerts outside
 //!    the app about what happens to them.
 //! 10. `sim`, `demo`: the Pinterest simulator, and the demo built on it.
@@ -37,6 +38,7 @@ pub mod pinterest;
 pub mod context;
 
 pub mod audiences;
+pub mod privacy;
 pub mod syncs;
 pub mod upload;
 

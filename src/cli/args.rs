@@ -180,6 +180,18 @@ pub enum Command {
         #[command(subcommand)]
         action: SyncCommand,
     },
+    /// Where one person is: every list (of every connection) this app put them in, and the
+    /// jobs and syncs that added or removed them. The value is normalized and hashed here;
+    /// nothing is sent.
+    Find {
+        /// An email, a SHA-256 of one, or an advertising ID.
+        value: String,
+        /// What the value is (default: every kind that accepts it).
+        #[arg(long, value_name = "email|email_sha256|gaid|idfa")]
+        namespace: Option<crate::identity::Namespace>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Alerts outside the app: a chat webhook or a mail relay hears when a job or a sync run
     /// fails, is refused or holds removals, when a sync goes stale or works again, when a
     /// connection needs a reconnect, and when an audience the app made is too small.

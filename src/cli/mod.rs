@@ -7,6 +7,7 @@ mod connections;
 mod generate;
 mod inspect;
 mod prepare;
+mod privacy;
 mod progress;
 mod secrets;
 mod syncs;
@@ -35,6 +36,8 @@ pub fn remedy_of(error: &anyhow::Error) -> Option<String> {
         } else if let Some(e) = cause.downcast_ref::<crate::audiences::AudienceError>() {
             e.remedy()
         } else if let Some(e) = cause.downcast_ref::<crate::alerts::AlertError>() {
+            e.remedy()
+        } else if let Some(e) = cause.downcast_ref::<crate::privacy::PrivacyError>() {
             e.remedy()
         } else {
             None
@@ -126,6 +129,11 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Jobs { json } => upload::jobs(json),
         Command::Secrets { action } => secrets::run(action),
         Command::Alerts { action } => block_on(alerts::run(action)),
+        Command::Find {
+            value,
+            namespace,
+            json,
+        } => privacy::find(&value, namespace, json),
         Command::Generate { what } => generate::run(what),
         Command::Resume {
             job_id,

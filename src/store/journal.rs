@@ -27,7 +27,7 @@ impl BatchOp {
         }
     }
 
-    fn parse(text: &str) -> Option<BatchOp> {
+    pub(super) fn parse(text: &str) -> Option<BatchOp> {
         Some(match text {
             "CREATE" => BatchOp::Create,
             "ADD" => BatchOp::Add,

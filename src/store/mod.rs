@@ -16,6 +16,7 @@ mod secret_place;
 mod secrets;
 mod shared;
 mod syncs;
+mod whereabouts;
 
 use std::path::{Path, PathBuf};
 
@@ -37,6 +38,7 @@ pub use secret_place::{OpenedSecrets, SECRETS_FILE, SecretPlace, open as open_se
 pub use secrets::{FileSecrets, KeyringSecrets, MemorySecrets, SecretError, SecretStore};
 pub use shared::{SharedStore, blocking};
 pub use syncs::{FileSeen, RunRow, RunState, SyncRow};
+pub use whereabouts::{HeldIn, Touched};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

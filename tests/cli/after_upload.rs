@@ -260,13 +260,7 @@ async fn release_5_28_answers_work_through_every_command() {
         .collect();
     std::fs::write(&file, csv).unwrap();
     let path = file.to_str().unwrap();
-    let out = env
-        .run(
-            &["upload", path, "--connection", "EU", "--new-list", "Spring"],
-            None,
-        )
-        .await;
-    assert!(out.status.success(), "{}", text(&out));
+    crate::common::cli::upload_new_list(&env, path, "Spring").await;
     let seed = spring_audience(&env).await["id"]
         .as_str()
         .unwrap()

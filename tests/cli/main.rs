@@ -10,6 +10,7 @@ mod files;
 mod hostile_files;
 mod output_files;
 mod packed_files;
+mod privacy;
 mod processes;
 mod soak;
 mod syncs;

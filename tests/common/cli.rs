@@ -148,3 +148,14 @@ pub async fn connected_env_with(adjust: impl FnOnce(&mut SimConfig)) -> Option<E
     connected(&env).await;
     Some(env)
 }
+
+/// `upload PATH --connection EU --new-list LIST`, which must succeed.
+pub async fn upload_new_list(env: &Env, path: &str, list: &str) {
+    let out = env
+        .run(
+            &["upload", path, "--connection", "EU", "--new-list", list],
+            None,
+        )
+        .await;
+    assert!(out.status.success(), "{}", text(&out));
+}
