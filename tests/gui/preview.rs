@@ -134,3 +134,23 @@ fn a_binary_file_gets_a_clear_message() {
     }
     harness.get_by_label("Open another file...");
 }
+
+/// A ZIP archive of an export opens like the export, and the window says what it read.
+#[test]
+fn an_archive_opens_and_the_window_says_which_file_it_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = std::fs::read(sample(&dir)).unwrap();
+    let path = dir.path().join("crm-export.zip");
+    let mut writer = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    writer
+        .start_file("customers.csv", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    std::io::Write::write_all(&mut writer, &csv).unwrap();
+    writer.finish().unwrap();
+    let mut harness = harness(Some(path));
+    harness.run_steps(2);
+    crate::common::open_file(&mut harness);
+    harness.get_by_label_contains("Read: file \"customers.csv\" of a");
+    harness.get_by_label_contains("301 rows read");
+    harness.check_accessibility();
+}
