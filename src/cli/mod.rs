@@ -48,6 +48,10 @@ pub fn remedy_of(error: &anyhow::Error) -> Option<String> {
 
 /// Runs one command-line command; `gui` is the binary's to open.
 pub fn run(command: Command) -> anyhow::Result<()> {
+    // Archives and workbooks are expanded in the home's scratch folder, also by the commands
+    // that open no core (inspect, prepare).
+    let home = crate::home::home_dir();
+    crate::source::set_expansion_root(&crate::source::MemoryBudget::in_home(&home).scratch_root);
     let result = dispatch(command);
     // Expanded copies of archives and workbooks go with the command.
     crate::source::forget_expanded();

@@ -42,8 +42,9 @@ pub(crate) fn packed(head: &[u8]) -> Option<Packed> {
 const MAX_RATIO: u64 = 200;
 const FREE_BYTES: u64 = 64 << 20;
 
-/// Where expanded copies go: the scratch root of the home (set when a core opens it), else a
-/// private folder in the system's temporary folder.
+/// Where expanded copies go: the scratch root of the home (set when a core opens it, and by
+/// every command), else a private folder made in the system's temporary folder (which itself
+/// is left as it is).
 static ROOT: OnceLock<PathBuf> = OnceLock::new();
 
 /// Expanded copies made by this process, by the packed file's path, size and time, and the
@@ -225,12 +226,19 @@ fn expand(
     part: &Part,
 ) -> Result<Expanded, SourceError> {
     file.rewind().map_err(|e| SourceError::io(path, e))?;
-    let root = ROOT.get().cloned().unwrap_or_else(std::env::temp_dir);
-    crate::home::private_dir(&root).map_err(|e| SourceError::io(&root, e))?;
-    let dir = tempfile::Builder::new()
-        .prefix(&format!("scan-{}-", std::process::id()))
-        .tempdir_in(&root)
-        .map_err(|e| SourceError::io(&root, e))?;
+    let prefix = format!("scan-{}-", std::process::id());
+    let mut folder = tempfile::Builder::new();
+    folder.prefix(&prefix);
+    // The folder itself is made 0700. The home's scratch root is the app's own and made
+    // private too; the system's temporary folder is shared and never touched.
+    let dir = match ROOT.get() {
+        Some(root) => {
+            crate::home::private_dir(root).map_err(|e| SourceError::io(root, e))?;
+            folder.tempdir_in(root)
+        }
+        None => folder.tempdir(),
+    }
+    .map_err(|e| SourceError::io(&std::env::temp_dir(), e))?;
     let csv = dir.path().join("expanded.csv");
     let mut out = crate::home::private_options()
         .write(true)

@@ -341,3 +341,30 @@ async fn a_sync_keeps_reading_the_sheet_it_was_saved_with() {
     assert!(out.status.success(), "{}", said(&out));
     assert_eq!(env.sim.lists()[0].members, crate::common::expected(1..3));
 }
+
+/// The system's temporary folder is shared: expanding an archive never changes its mode (the
+/// copy goes to the home's own scratch folder, private).
+#[test]
+fn expanding_leaves_the_shared_temporary_folder_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let case = Case::new();
+    let file = case.file("export.csv.gz", &gzipped(CSV.as_bytes()));
+    let shared = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(shared.path(), std::fs::Permissions::from_mode(0o1777)).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_audience-desk"))
+        .args(["inspect", file.to_str().unwrap()])
+        .env("TMPDIR", shared.path())
+        .env("AUDIENCE_DESK_HOME", home.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", said(&output));
+    let mode = std::fs::metadata(shared.path())
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o7777;
+    assert_eq!(mode, 0o1777, "the shared folder's mode changed");
+    let scratch = std::fs::metadata(home.path().join("tmp")).unwrap();
+    assert_eq!(scratch.permissions().mode() & 0o777, 0o700);
+}
