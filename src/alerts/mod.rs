@@ -318,30 +318,16 @@ pub async fn test(core: &Arc<Core>) -> Result<Vec<TestOutcome>, AlertError> {
         .call(move |s| s.queue_claimed_alert(&queued, pass::CLAIM_SECONDS))
         .await?;
     let sends = rows.into_iter().map(|row| {
-        let message = message.clone();
-        let core = core.clone();
-        async move {
-            let outcome = send::deliver(&core, &row, &message).await;
-            let kept = outcome.clone();
-            let retry_at = crate::os::now() + pass::CLAIM_SECONDS;
-            // A test that did not arrive is not tried again: the user sees it now.
-            let _ = core
-                .store
-                .call(move |s| {
-                    s.finish_alert_delivery(
-                        id,
-                        row.id,
-                        kept.as_ref()
-                            .map(|_| ())
-                            .map_err(|e| (e.as_str(), retry_at)),
-                    )?;
-                    s.give_up_alert_delivery(id, row.id)
-                })
-                .await;
-            (row.name, outcome)
-        }
+        let name = row.name.clone();
+        // A test that did not arrive is not tried again: the user sees it now.
+        let sent = pass::deliver_and_record(core, id, row, message.clone(), None);
+        async move { (name, sent.await) }
     });
-    Ok(futures_util::future::join_all(sends).await)
+    let mut outcomes = Vec::new();
+    for (name, sent) in futures_util::future::join_all(sends).await {
+        outcomes.push((name, sent?));
+    }
+    Ok(outcomes)
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use super::AlertError;
 use crate::context::Core;
+use crate::store::{AlertDestinationRow, AlertMessage};
 
 /// How often a long-lived process looks: well within the minute a message may take.
 const EVERY: Duration = Duration::from_secs(10);
@@ -80,43 +81,48 @@ async fn send_due(core: &Arc<Core>) -> Result<(usize, usize), AlertError> {
         .call(|s| s.claim_alert_deliveries(CLAIM_SECONDS, PER_PASS))
         .await?;
     let sends = claimed.into_iter().map(|delivery| {
-        let core = core.clone();
-        async move {
-            let outcome =
-                super::send::deliver(&core, &delivery.destination, &delivery.message).await;
-            if let Err(error) = &outcome {
-                tracing::warn!(
-                    "alert to '{}' not delivered (attempt {}): {error}",
-                    delivery.destination.name,
-                    delivery.attempts + 1
-                );
-            }
-            let retry_at = crate::os::now() + backoff(delivery.attempts);
-            let ok = outcome.is_ok();
-            core.store
-                .call(move |s| {
-                    s.finish_alert_delivery(
-                        delivery.message_id,
-                        delivery.destination.id,
-                        outcome
-                            .as_ref()
-                            .map(|_| ())
-                            .map_err(|e| (e.as_str(), retry_at)),
-                    )
-                })
-                .await
-                .map(|()| ok)
-        }
+        let retry = Some(backoff(delivery.attempts));
+        deliver_and_record(
+            core,
+            delivery.message_id,
+            delivery.destination,
+            delivery.message,
+            retry,
+        )
     });
     let mut sent = 0;
     let mut failed = 0;
     for outcome in futures_util::future::join_all(sends).await {
         match outcome? {
-            true => sent += 1,
-            false => failed += 1,
+            Ok(()) => sent += 1,
+            Err(_) => failed += 1,
         }
     }
     Ok((sent, failed))
+}
+
+/// Sends a claimed delivery and records how it went: sent, or failed and due again after
+/// `retry_after` seconds (`None`: never tried again). The outcome, once recorded.
+pub(super) async fn deliver_and_record(
+    core: &Arc<Core>,
+    message_id: i64,
+    destination: AlertDestinationRow,
+    message: AlertMessage,
+    retry_after: Option<i64>,
+) -> Result<Result<(), String>, AlertError> {
+    let outcome = super::send::deliver(core, &destination, &message).await;
+    if let Err(error) = &outcome {
+        tracing::warn!("alert to '{}' not delivered: {error}", destination.name);
+    }
+    let retry_at = retry_after.map(|wait| crate::os::now() + wait);
+    let kept = outcome.clone();
+    core.store
+        .call(move |s| {
+            let failed = kept.as_ref().err().map(|e| (e.as_str(), retry_at));
+            s.finish_alert_delivery(message_id, destination.id, failed)
+        })
+        .await?;
+    Ok(outcome)
 }
 
 /// Seconds before the next attempt after `attempts + 1` failed: 15 s doubling to an hour,

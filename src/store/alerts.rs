@@ -306,41 +306,30 @@ impl Store {
         Ok((id, self.alert_destinations()?))
     }
 
-    /// Records how a claimed delivery went: sent, or failed and due again at `retry_at`.
+    /// Records how a claimed delivery went: sent (`None`), or failed with its error and when
+    /// it is due again (`None`: never; it is given up).
     pub fn finish_alert_delivery(
         &self,
         message_id: i64,
         destination_id: i64,
-        outcome: Result<(), (&str, i64)>,
+        failed: Option<(&str, Option<i64>)>,
     ) -> Result<(), StoreError> {
-        match outcome {
-            Ok(()) => self.db().execute(
+        match failed {
+            None => self.db().execute(
                 "UPDATE alert_deliveries SET delivered_at = ?3, claimed_until = NULL,
                      last_error = NULL, attempts = attempts + 1
                  WHERE message_id = ?1 AND destination_id = ?2",
                 params![message_id, destination_id, crate::os::now()],
             )?,
-            Err((error, retry_at)) => self.db().execute(
+            Some((error, retry_at)) => self.db().execute(
                 "UPDATE alert_deliveries SET claimed_until = NULL, last_error = ?3,
-                     next_at = ?4, attempts = attempts + 1
+                     next_at = COALESCE(?4, next_at),
+                     attempts = CASE WHEN ?4 IS NULL THEN MAX(attempts + 1, ?5)
+                                     ELSE attempts + 1 END
                  WHERE message_id = ?1 AND destination_id = ?2",
-                params![message_id, destination_id, error, retry_at],
+                params![message_id, destination_id, error, retry_at, MAX_ATTEMPTS],
             )?,
         };
-        Ok(())
-    }
-
-    /// Never tries a delivery again (one that was sent stays sent).
-    pub fn give_up_alert_delivery(
-        &self,
-        message_id: i64,
-        destination_id: i64,
-    ) -> Result<(), StoreError> {
-        self.db().execute(
-            "UPDATE alert_deliveries SET attempts = MAX(attempts, ?3)
-             WHERE message_id = ?1 AND destination_id = ?2",
-            params![message_id, destination_id, MAX_ATTEMPTS],
-        )?;
         Ok(())
     }
 
@@ -419,13 +408,13 @@ mod tests {
 
         let (first, second) = (&claimed[0], &claimed[1]);
         store
-            .finish_alert_delivery(first.message_id, first.destination.id, Ok(()))
+            .finish_alert_delivery(first.message_id, first.destination.id, None)
             .unwrap();
         store
             .finish_alert_delivery(
                 second.message_id,
                 second.destination.id,
-                Err(("refused", crate::os::now() - 1)),
+                Some(("refused", Some(crate::os::now() - 1))),
             )
             .unwrap();
         let again = store.claim_alert_deliveries(60, 10).unwrap();
