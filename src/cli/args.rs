@@ -192,6 +192,16 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Identities no upload or sync run of any connection sends: opt-outs, "do not sell",
+    /// erased people. Kept as SHA-256 digests only; a mirror removes a suppressed member.
+    Suppress {
+        #[command(subcommand)]
+        action: SuppressCommand,
+    },
+    /// Takes people out of every list this app put them in (every connection), adds them to
+    /// the suppression list so no later run brings them back, and writes a receipt in the
+    /// home (erasures/ID.json: digests, lists, Pinterest's answers and request ids).
+    Erase(EraseArgs),
     /// Alerts outside the app: a chat webhook or a mail relay hears when a job or a sync run
     /// fails, is refused or holds removals, when a sync goes stale or works again, when a
     /// connection needs a reconnect, and when an audience the app made is too small.
@@ -220,6 +230,48 @@ pub enum Command {
         #[command(subcommand)]
         what: GenerateCommand,
     },
+}
+
+/// `audience-desk erase` as typed.
+#[derive(Debug, Args)]
+pub struct EraseArgs {
+    /// Emails, SHA-256 digests of emails, or advertising IDs.
+    pub values: Vec<String>,
+    /// What the values are (default: every kind that accepts each).
+    #[arg(long, value_name = "email|email_sha256|gaid|idfa")]
+    pub namespace: Option<crate::identity::Namespace>,
+    /// A file of people to erase, read like an upload's.
+    #[arg(long, value_name = "FILE", conflicts_with = "resume")]
+    pub file: Option<PathBuf>,
+    /// With --file: map a column to email, email_sha256, gaid, idfa or ignore.
+    #[arg(long = "map", value_name = "COLUMN=NAMESPACE", requires = "file")]
+    pub map: Vec<MapSpec>,
+    /// Finish an erasure an earlier run left unfinished (a connection to log in again,
+    /// an interruption), and write its receipt anew.
+    #[arg(long, value_name = "ERASURE", conflicts_with_all = ["values", "namespace"])]
+    pub resume: Option<i64>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SuppressCommand {
+    /// Add a file's identities (mapped like an upload's) to the suppression list.
+    Add {
+        #[command(flatten)]
+        file: FileArgs,
+        /// Why they are kept out ("EEA consent withdrawn", "do not sell").
+        #[arg(long, value_name = "TEXT", default_value = "")]
+        reason: String,
+    },
+    /// How many identities of each kind are suppressed, and where each source came from.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Take one source off the suppression list (its number in the list); an identity another
+    /// source also holds stays suppressed.
+    Remove { source: i64 },
 }
 
 #[derive(Debug, Subcommand)]

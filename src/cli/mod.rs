@@ -138,6 +138,8 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
             namespace,
             json,
         } => privacy::find(&value, namespace, json),
+        Command::Suppress { action } => privacy::suppress(action),
+        Command::Erase(args) => block_on(privacy::erase(args)),
         Command::Generate { what } => generate::run(what),
         Command::Resume {
             job_id,
@@ -149,7 +151,7 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
 
 /// Interrupts `control` on Ctrl-C: jobs in flight stop after their batches and stay
 /// resumable.
-fn interrupt_on_ctrl_c(
+pub(super) fn interrupt_on_ctrl_c(
     control: &std::sync::Arc<crate::upload::Control>,
 ) -> tokio::task::JoinHandle<()> {
     let control = control.clone();

@@ -350,13 +350,18 @@ fn describe_report(report: &RunReport) -> String {
     );
     for list in &report.lists {
         out += &format!(
-            "  {:<5} {} ({}): added {}, removed {}, unchanged {}\n",
+            "  {:<5} {} ({}): added {}, removed {}, unchanged {}{}\n",
             list.list_type.as_str(),
             list.name,
             list.list_id.as_deref().unwrap_or("not created"),
             group(list.added),
             group(list.removed),
-            group(list.unchanged)
+            group(list.unchanged),
+            if list.suppressed == 0 {
+                String::new()
+            } else {
+                format!(", kept out (suppressed) {}", group(list.suppressed))
+            }
         );
     }
     if report.records_planned > 0 {

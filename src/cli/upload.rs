@@ -167,6 +167,17 @@ pub fn describe_plan(plan: &Plan) -> String {
             group(list.removes as u64),
             group(list.unchanged as u64)
         );
+        if list.suppressed > 0 {
+            out += &format!(
+                "        kept out: {} on the suppression list (not sent{})\n",
+                group(list.suppressed as u64),
+                if plan.spec.mode == crate::upload::Mode::Mirror {
+                    "; those the list holds are removed"
+                } else {
+                    ""
+                }
+            );
+        }
     }
     out += &plan.disk_line();
     out.push('\n');
@@ -200,7 +211,7 @@ fn describe_report(report: &JobReport) -> String {
             .map(|(r, n)| format!("{r} {}", group(*n)))
             .collect();
         out += &format!(
-            "The file: {}, {}, {}{}.\n",
+            "The file: {}, {}, {}{}{}.\n",
             count(p.rows_read, "row", "rows"),
             count(p.valid, "valid value", "valid values"),
             count(p.duplicates, "duplicate", "duplicates"),
@@ -208,6 +219,11 @@ fn describe_report(report: &JobReport) -> String {
                 String::new()
             } else {
                 format!("; rejected: {}", invalid.join(", "))
+            },
+            if p.suppressed == 0 {
+                String::new()
+            } else {
+                format!("; kept out (suppressed): {}", group(p.suppressed))
             }
         );
     }
@@ -254,6 +270,7 @@ pub fn jobs(json: bool) -> anyhow::Result<()> {
                     "created_at": job.row.created_at,
                     "updated_at": job.row.updated_at,
                     "counts": job.counts,
+                    "suppressed": job.scan.as_ref().map_or(0, |s| s.lists.iter().map(|l| l.suppressed).sum::<u64>()),
                     "lists": job.lists,
                     "sync": job.sync,
                 })

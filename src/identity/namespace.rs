@@ -101,7 +101,6 @@ impl ListType {
         }
     }
 
-    /// Dense index for per-list-type arrays.
     /// The list a type goes to, in plain words: "email list", "mobile ad ID list".
     pub fn label(self) -> &'static str {
         match self {
@@ -111,6 +110,7 @@ impl ListType {
         }
     }
 
+    /// Dense index for per-list-type arrays.
     pub fn index(self) -> usize {
         self as usize
     }

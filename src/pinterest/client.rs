@@ -175,9 +175,9 @@ impl Client {
         &self,
         ad_account: &str,
         list: &NewCustomerList,
-    ) -> Result<CustomerList, PinterestError> {
+    ) -> Result<Answered<CustomerList>, PinterestError> {
         let path = format!("/ad_accounts/{ad_account}/customer_lists");
-        self.call(
+        self.call_answered(
             Method::POST,
             &path,
             &[],
@@ -192,9 +192,9 @@ impl Client {
         ad_account: &str,
         id: &str,
         update: &CustomerListUpdate,
-    ) -> Result<CustomerList, PinterestError> {
+    ) -> Result<Answered<CustomerList>, PinterestError> {
         let path = format!("/ad_accounts/{ad_account}/customer_lists/{id}");
-        self.call(Method::PATCH, &path, &[], Some(update), Replay::Safe)
+        self.call_answered(Method::PATCH, &path, &[], Some(update), Replay::Safe)
             .await
     }
 
@@ -342,6 +342,21 @@ impl Client {
         body: Option<&B>,
         replay: Replay,
     ) -> Result<T, PinterestError> {
+        self.call_answered(method, path, query, body, replay)
+            .await
+            .map(|answered| answered.value)
+    }
+
+    /// A call whose answer keeps Pinterest's request id, for records that cite it (an
+    /// erasure's receipt).
+    async fn call_answered<T: DeserializeOwned, B: Serialize>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&B>,
+        replay: Replay,
+    ) -> Result<Answered<T>, PinterestError> {
         let url = self.session.endpoints().api_url(path);
         let kind = if method == Method::GET {
             RequestKind::Read
@@ -376,8 +391,14 @@ impl Client {
             let context = format!("{method} {path}");
             let sent = match request.send().await {
                 Ok(response) if response.status().is_success() => {
+                    let request_id = request_id_of(&response);
                     match answer::read_capped(response, answer::MAX_BODY_BYTES).await {
-                        Ok(body) => return answer::decode::<T>(&context, &body),
+                        Ok(body) => {
+                            return Ok(Answered {
+                                value: answer::decode::<T>(&context, &body)?,
+                                request_id,
+                            });
+                        }
                         Err(BodyError::TooLarge(size)) => {
                             return Err(answer::too_large(&context, size));
                         }
@@ -449,11 +470,7 @@ impl Client {
 /// Reads Pinterest's error body and request id from a failed answer.
 pub(super) async fn api_error(response: reqwest::Response) -> ApiError {
     let status = response.status().as_u16();
-    let request_id = response
-        .headers()
-        .get("x-pinterest-rid")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let request_id = request_id_of(&response);
     let body = answer::read_error_body(response).await;
     answer::parse_error(status, request_id.as_deref(), &body)
 }
@@ -495,4 +512,20 @@ mod tests {
             assert!(d >= step / 2, "{attempt}: {d:?}");
         }
     }
+}
+
+/// Pinterest's id for one request, from its answer's `x-pinterest-rid`.
+fn request_id_of(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get("x-pinterest-rid")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// An answer with the id Pinterest gave its request.
+#[derive(Clone, Debug)]
+pub struct Answered<T> {
+    pub value: T,
+    pub request_id: Option<String>,
 }

@@ -12,7 +12,7 @@ mod rate_limit;
 mod session;
 mod tokens;
 
-pub use client::{Client, ClientStats, RetryPolicy};
+pub use client::{Answered, Client, ClientStats, RetryPolicy};
 pub use endpoints::{AppCredentials, Endpoints};
 pub use error::{ApiError, PinterestError};
 pub use models::{

@@ -1,17 +1,40 @@
-//! People's rights over what the app sent: where one person is, by the app's own records (the
-//! ledger of every list it filled, and the journal of every batch). The value is normalized
-//! and hashed here, as an upload would, and only its digest is looked up.
+//! People's rights over what the app sent, built on its own records (the ledger of every list
+//! it filled, and the journal of every batch): where one person is (`find`), identities that
+//! must never be sent (`suppress`), and taking people out of every list with a receipt
+//! (`erase`). Values are normalized and hashed here, as an upload would; only digests are
+//! stored or looked up.
 
-use serde::Serialize;
+mod erase;
+mod find;
+mod receipt;
+mod suppress;
 
-use crate::context::Core;
-use crate::identity::{ListType, Namespace, Normalizer};
-use crate::store::{HeldIn, StoreError, Touched};
+use std::path::PathBuf;
+
+pub use erase::{carry_out, identities_in_file, start_erasure};
+pub use find::{Whereabouts, find, identities_of};
+pub use receipt::{ErasedList, Receipt, ReceiptBatch, receipt, receipt_path};
+pub use suppress::{Suppression, suppress_file, suppression, unsuppress};
+
+use crate::source::SourceError;
+use crate::store::StoreError;
+use crate::upload::JobError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PrivacyError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    #[error(transparent)]
+    Job(#[from] JobError),
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("there is no erasure {0}")]
+    NoSuchErasure(i64),
     #[error("{0}")]
     Invalid(String),
 }
@@ -20,67 +43,11 @@ impl crate::remedy::HasRemedy for PrivacyError {
     fn remedy(&self) -> Option<crate::remedy::Remedy> {
         match self {
             PrivacyError::Store(e) => e.remedy(),
-            PrivacyError::Invalid(_) => None,
+            PrivacyError::Source(e) => e.remedy(),
+            PrivacyError::Job(e) => e.remedy(),
+            PrivacyError::Write { .. }
+            | PrivacyError::NoSuchErasure(_)
+            | PrivacyError::Invalid(_) => None,
         }
     }
-}
-
-/// Where one identity is: the lists holding it now and what added or removed it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Whereabouts {
-    pub namespace: Namespace,
-    pub list_type: ListType,
-    /// The SHA-256 sent to Pinterest, hex.
-    pub digest: String,
-    pub lists: Vec<HeldIn>,
-    pub history: Vec<Touched>,
-}
-
-/// Looks a value up in every list of every connection. With no namespace, each namespace
-/// that accepts the value is tried (a UUID may be an Android or an Apple ID).
-pub fn find(
-    core: &Core,
-    value: &str,
-    namespace: Option<Namespace>,
-) -> Result<Vec<Whereabouts>, PrivacyError> {
-    let tried = match namespace {
-        Some(Namespace::Ignore) => {
-            return Err(PrivacyError::Invalid(
-                "'ignore' is not a kind of identity; name email, email_sha256, gaid or idfa".into(),
-            ));
-        }
-        Some(namespace) => vec![namespace],
-        None => vec![Namespace::Email, Namespace::Gaid, Namespace::Idfa],
-    };
-    let mut normalizer = Normalizer::new();
-    let mut found = Vec::new();
-    let mut refusals = Vec::new();
-    for namespace in tried {
-        let digest = match normalizer.digest(namespace, value) {
-            Ok(Some(digest)) => digest,
-            Ok(None) => return Err(PrivacyError::Invalid("the value is empty".into())),
-            Err(reason) => {
-                refusals.push(format!("not {} ({reason})", namespace.label()));
-                continue;
-            }
-        };
-        let Some(list_type) = namespace.list_type() else {
-            continue;
-        };
-        let store = core.store();
-        found.push(Whereabouts {
-            namespace,
-            list_type,
-            digest: digest.to_hex(),
-            lists: store.lists_holding(list_type, &digest)?,
-            history: store.batches_touching(list_type, &digest)?,
-        });
-    }
-    if found.is_empty() {
-        return Err(PrivacyError::Invalid(format!(
-            "the value is {}",
-            refusals.join(", ")
-        )));
-    }
-    Ok(found)
 }

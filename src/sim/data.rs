@@ -107,6 +107,8 @@ pub struct LogEntry {
     /// A JSON body, or a form body as an object.
     pub request: Option<serde_json::Value>,
     pub response: Option<serde_json::Value>,
+    /// The `x-pinterest-rid` the answer carried.
+    pub request_id: Option<String>,
 }
 
 const LOGGED_BODY_LIMIT: usize = 64 << 20;
@@ -290,8 +292,8 @@ pub async fn record(State(shared): State<AppState>, request: Request, next: Next
     // A body that fails to read is an answer the fault injection cut off: log it, and pass
     // the cut on to the client.
     let response_bytes = axum::body::to_bytes(body, LOGGED_BODY_LIMIT).await;
-    let rid: [u8; 8] = rand::random();
-    if let Ok(value) = HeaderValue::from_str(&const_hex::encode(rid)) {
+    let rid = const_hex::encode(rand::random::<[u8; 8]>());
+    if let Ok(value) = HeaderValue::from_str(&rid) {
         parts.headers.insert("x-pinterest-rid", value);
     }
     let logged = match &response_bytes {
@@ -306,6 +308,7 @@ pub async fn record(State(shared): State<AppState>, request: Request, next: Next
         millis: started.elapsed().as_millis() as u64,
         request: request_json,
         response: logged,
+        request_id: Some(rid),
     });
     match response_bytes {
         Ok(bytes) => Response::from_parts(parts, axum::body::Body::from(bytes)),

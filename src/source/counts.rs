@@ -51,6 +51,10 @@ pub struct ListCounts {
     pub valid: u64,
     pub unique: u64,
     pub duplicates: u64,
+    /// Unique identities kept out because the home's suppression list holds them: set by an
+    /// upload's plan, not by the reader.
+    #[serde(default)]
+    pub suppressed: u64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -551,6 +551,7 @@ impl Merge {
                 valid: unique + duplicates,
                 unique,
                 duplicates,
+                suppressed: 0,
             });
             lists.push(list);
         }

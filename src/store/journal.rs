@@ -327,7 +327,6 @@ impl Store {
         Ok(())
     }
 
-    /// Batches not yet acknowledged, in plan order.
     /// The batches of a job still to send, in order, without their digests (a journal can
     /// hold millions): `batch_digests` reads a batch's when it is sent.
     pub fn open_batches(&self, id: i64) -> Result<Vec<Batch>, StoreError> {
@@ -387,11 +386,12 @@ impl Store {
         batch: &Batch,
         ad_account_id: &str,
         list_id: &str,
+        request_id: Option<&str>,
     ) -> Result<(), StoreError> {
         let tx = self.db.transaction()?;
         tx.execute(
-            "UPDATE batches SET state = 'acked', updated_at = ?2 WHERE id = ?1",
-            params![batch.id, crate::os::now()],
+            "UPDATE batches SET state = 'acked', updated_at = ?2, request_id = ?3 WHERE id = ?1",
+            params![batch.id, crate::os::now(), request_id],
         )?;
         {
             let sql = match batch.op {

@@ -183,6 +183,31 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (message_id, destination_id)
     ) WITHOUT ROWID;
     CREATE INDEX alert_deliveries_due ON alert_deliveries (delivered_at, next_at);",
+    // 11: the home's suppression list (digests only, by the source that put them there),
+    // erasures and the jobs that carry them out, and Pinterest's request id for each batch.
+    "CREATE TABLE suppression_sources (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        label TEXT NOT NULL,
+        reason TEXT NOT NULL DEFAULT '',
+        counts TEXT NOT NULL DEFAULT '{}',
+        added_at INTEGER NOT NULL
+    );
+    CREATE TABLE suppressed (
+        list_type TEXT NOT NULL,
+        digest BLOB NOT NULL,
+        source_id INTEGER NOT NULL REFERENCES suppression_sources(id) ON DELETE CASCADE,
+        PRIMARY KEY (list_type, digest, source_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX suppressed_by_source ON suppressed (source_id);
+    CREATE TABLE erasures (
+        id INTEGER PRIMARY KEY,
+        created_at INTEGER NOT NULL,
+        identities TEXT NOT NULL,
+        jobs TEXT NOT NULL DEFAULT '[]',
+        source_id INTEGER REFERENCES suppression_sources(id) ON DELETE SET NULL
+    );
+    ALTER TABLE batches ADD COLUMN request_id TEXT;",
 ];
 
 /// Brings the schema up to date. The version is read inside an immediate (write-locked)

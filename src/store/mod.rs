@@ -3,6 +3,7 @@
 
 mod alerts;
 mod connections;
+mod erasures;
 mod follow_up;
 mod job_state;
 mod journal;
@@ -15,6 +16,7 @@ mod paths;
 mod secret_place;
 mod secrets;
 mod shared;
+mod suppression;
 mod syncs;
 mod whereabouts;
 
@@ -27,16 +29,18 @@ pub use alerts::{
 pub use connections::{
     Connection, ConnectionUpdate, NewConnection, TokenInfo, validate_ad_account_id,
 };
+pub use erasures::{BatchAnswer, ErasedIdentity, ErasureRow};
 pub use follow_up::{Followed, Reach, Snapshot};
 pub use job_state::JobState;
 pub use journal::{
     Batch, BatchOp, BatchState, JobList, JobRow, JournalCounts, NewJob, PlannedBatch, parsed,
 };
 pub use lease::{HEARTBEAT_SECONDS, Lease, STALE_AFTER_SECONDS};
-pub use ledger::LedgerPages;
+pub use ledger::DigestPages;
 pub use secret_place::{OpenedSecrets, SECRETS_FILE, SecretPlace, open as open_secrets};
 pub use secrets::{FileSecrets, KeyringSecrets, MemorySecrets, SecretError, SecretStore};
 pub use shared::{SharedStore, blocking};
+pub use suppression::{SuppressionKind, SuppressionSource};
 pub use syncs::{FileSeen, RunRow, RunState, SyncRow};
 pub use whereabouts::{HeldIn, Touched};
 

@@ -14,6 +14,9 @@ pub struct RunReport {
     pub rows: u64,
     pub valid: u64,
     pub duplicates: u64,
+    /// Identities kept out because the home suppresses them.
+    #[serde(default)]
+    pub suppressed: u64,
     /// Rejected cells and rows, by reason.
     pub rejected: BTreeMap<Reason, u64>,
     pub lists: Vec<RunList>,
@@ -34,6 +37,8 @@ pub struct RunList {
     pub added: u64,
     pub removed: u64,
     pub unchanged: u64,
+    #[serde(default)]
+    pub suppressed: u64,
 }
 
 /// The plan's counts: the file's and each list's.
@@ -43,6 +48,7 @@ pub(super) fn planned_report(plan: &Plan) -> RunReport {
         rows: counts.rows_read,
         valid: counts.valid,
         duplicates: counts.duplicates,
+        suppressed: counts.suppressed,
         rejected: counts.invalid,
         lists: plan
             .lists
@@ -54,6 +60,7 @@ pub(super) fn planned_report(plan: &Plan) -> RunReport {
                 added: l.adds as u64,
                 removed: l.removes as u64,
                 unchanged: l.unchanged as u64,
+                suppressed: l.suppressed as u64,
             })
             .collect(),
         records_planned: plan.lists.iter().map(|l| (l.adds + l.removes) as u64).sum(),
@@ -70,6 +77,7 @@ pub(super) fn with_job(mut report: RunReport, job: &JobReport) -> RunReport {
         report.rows = p.rows_read;
         report.valid = p.valid;
         report.duplicates = p.duplicates;
+        report.suppressed = p.suppressed;
         report.rejected = p.invalid.clone();
     }
     report.records_sent = p.records_acked;

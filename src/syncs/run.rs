@@ -257,10 +257,16 @@ impl Run<'_> {
             }
             return self.send(job, None).await;
         }
+        let suppression_changed = self
+            .blocking(|core| core.store().suppression_changed_at())
+            .await
+            .map_err(|e| fail(e.into()))?;
         if let Some(previous) = &previous
             && matches!(previous.state, RunState::Completed | RunState::Skipped)
             && previous.revision == self.sync.revision
             && previous.file_digest.as_deref() == Some(digest.as_str())
+            // The suppression list changed since: who may be sent changed.
+            && suppression_changed.is_none_or(|at| at < previous.started_at)
         {
             return Ok((
                 Ended {

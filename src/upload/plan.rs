@@ -8,7 +8,7 @@ use crate::context::Core;
 use crate::identity::{Digest, ListType};
 use crate::pinterest::PinterestError;
 use crate::source::{DigestList, Preview, Progress, SourceError, Summary, scan};
-use crate::store::{BatchOp, JobList, JobRow, JobState, LedgerPages, NewJob, Store, StoreError};
+use crate::store::{BatchOp, DigestPages, JobList, JobRow, JobState, NewJob, Store, StoreError};
 
 /// Records per request when the user does not say; about 650 kB of digests.
 pub const DEFAULT_BATCH_SIZE: usize = 10_000;
@@ -219,11 +219,18 @@ pub struct ListPlan {
     pub adds: usize,
     pub removes: usize,
     pub unchanged: usize,
+    /// The file's identities kept out because the home suppresses them (a mirror's removals
+    /// of them are counted in `removes` too).
+    pub suppressed: usize,
     /// The file's unique digests of this type (in memory, or on disk past the memory budget).
     #[serde(skip)]
     digests: DigestList,
     #[serde(skip)]
     diff: Diff,
+    /// Whether the walk reads the suppression list (an add or mirror, when it holds any
+    /// identity of this type).
+    #[serde(skip)]
+    suppressing: bool,
 }
 
 /// How a list's file digests become additions and removals.
@@ -241,6 +248,10 @@ enum Side {
     Add,
     Remove,
     Unchanged,
+    /// In the file, but suppressed: not sent.
+    KeptOut,
+    /// In the file and in the list, but suppressed: removed.
+    Withdrawn,
 }
 
 /// Everything an upload would do, computed before anything is sent.
@@ -308,41 +319,63 @@ pub fn plan_upload(
     // core's stays free for others meanwhile), a page at a time.
     let mirrors =
         spec.mode == Mode::Mirror && types.iter().any(|t| spec.target.existing(*t).is_some());
-    let ledger = mirrors.then(|| Store::open(&core.home)).transpose()?;
+    let mut suppressing = BTreeMap::new();
+    for list_type in &types {
+        let on = spec.mode != Mode::Remove && core.store().suppresses_any(*list_type)?;
+        suppressing.insert(*list_type, on);
+    }
+    let reader = (mirrors || suppressing.values().any(|on| *on))
+        .then(|| Store::open(&core.home))
+        .transpose()?;
     for mut file in output.lists {
         let list_type = file.list_type;
+        let suppressing = suppressing[&list_type];
         let (name, list_id) = spec.target.list_for(list_type, types.len());
         let diff = match (spec.mode, &list_id) {
             (Mode::Add, _) | (Mode::Mirror, None) => Diff::AddAll,
             (Mode::Remove, _) => Diff::RemoveAll,
-            (Mode::Mirror, Some(_)) => {
-                file.sort();
-                Diff::Mirror
-            }
+            (Mode::Mirror, Some(_)) => Diff::Mirror,
         };
-        let [adds, removes, unchanged] = match diff {
+        // The walk meets the file, the ledger and the suppression list in digest order.
+        if diff == Diff::Mirror || suppressing {
+            file.sort();
+        }
+        let counts = match diff {
             // Every digest goes one way: no need to read them.
-            Diff::AddAll => [file.len(), 0, 0],
-            Diff::RemoveAll => [0, file.len(), 0],
-            Diff::Mirror => {
-                let mut counts = [0usize; 3];
+            Diff::AddAll if !suppressing => SideCounts {
+                adds: file.len(),
+                ..SideCounts::default()
+            },
+            Diff::RemoveAll => SideCounts {
+                removes: file.len(),
+                ..SideCounts::default()
+            },
+            _ => {
+                let mut counts = SideCounts::default();
                 walk(
                     &preview.path,
                     &file,
                     diff,
                     ledger_of(
-                        ledger.as_ref(),
+                        reader.as_ref(),
                         &connection.ad_account_id,
                         list_id.as_deref(),
                     ),
+                    suppressed_of(reader.as_ref(), suppressing, list_type),
                     |side, _| {
-                        counts[side as usize] += 1;
+                        counts.count(side);
                         Ok(())
                     },
                 )?;
                 counts
             }
         };
+        let SideCounts {
+            adds,
+            removes,
+            unchanged,
+            suppressed,
+        } = counts;
         if let (Diff::Mirror, Some(id)) = (diff, &list_id)
             && removes + unchanged == 0
         {
@@ -365,9 +398,18 @@ pub fn plan_upload(
             adds,
             removes,
             unchanged,
+            suppressed,
             digests: file,
             diff,
+            suppressing,
         });
+    }
+    let mut summary = output.summary;
+    for counts in &mut summary.lists {
+        counts.suppressed = lists
+            .iter()
+            .find(|l| l.list_type == counts.list_type)
+            .map_or(0, |l| l.suppressed as u64);
     }
     let mut spec = spec;
     spec.removals_held = removal_guard(core, &connection.ad_account_id, &spec, &lists)?;
@@ -379,7 +421,7 @@ pub fn plan_upload(
         ad_account_id: connection.ad_account_id,
         file: preview.path.clone(),
         spec,
-        summary: output.summary,
+        summary,
         lists,
         warnings,
     })
@@ -504,9 +546,13 @@ impl Plan {
                 audience_id: None,
             })
             .collect();
-        // The ledger is read beside the journal's write transaction, on a connection of its own.
-        let mirrors = self.lists.iter().any(|l| l.diff == Diff::Mirror);
-        let ledger = mirrors.then(|| Store::open(&core.home)).transpose()?;
+        // The ledger and the suppression list are read beside the journal's write
+        // transaction, on a connection of their own.
+        let reads = self
+            .lists
+            .iter()
+            .any(|l| l.diff == Diff::Mirror || l.suppressing);
+        let reader = reads.then(|| Store::open(&core.home)).transpose()?;
         let mut store = core.store.lock();
         let mut new = store.begin_job(&job, &lists)?;
         let size = self.records_per_batch();
@@ -520,16 +566,16 @@ impl Plan {
                 adds: Vec::with_capacity(size),
                 removes: Vec::new(),
             };
-            let ledger = ledger_of(
-                ledger.as_ref(),
-                &self.ad_account_id,
-                list.list_id.as_deref(),
-            );
             walk(
                 &self.file,
                 &list.digests,
                 list.diff,
-                ledger,
+                ledger_of(
+                    reader.as_ref(),
+                    &self.ad_account_id,
+                    list.list_id.as_deref(),
+                ),
+                suppressed_of(reader.as_ref(), list.suppressing, list.list_type),
                 |side, digest| batches.push(side, digest),
             )?;
             batches.finish()?;
@@ -566,8 +612,8 @@ impl Batches<'_, '_> {
     fn push(&mut self, side: Side, digest: Digest) -> Result<(), JobError> {
         match side {
             Side::Add => self.adds.push(digest),
-            Side::Remove => self.removes.push(digest),
-            Side::Unchanged => {}
+            Side::Remove | Side::Withdrawn => self.removes.push(digest),
+            Side::Unchanged | Side::KeptOut => {}
         }
         if self.adds.len() >= self.size {
             self.flush_adds()?;
@@ -616,21 +662,86 @@ fn ledger_of<'a>(
 ) -> impl Iterator<Item = Result<Digest, StoreError>> + 'a {
     store
         .zip(list_id)
-        .map(|(store, id)| LedgerPages::new(store, ad_account_id, id))
+        .map(|(store, id)| DigestPages::ledger(store, ad_account_id, id))
         .into_iter()
         .flatten()
 }
 
+/// The suppression list of `list_type`, when the walk reads it.
+fn suppressed_of<'a>(
+    store: Option<&'a Store>,
+    suppressing: bool,
+    list_type: ListType,
+) -> impl Iterator<Item = Result<Digest, StoreError>> + 'a {
+    store
+        .filter(|_| suppressing)
+        .map(|store| DigestPages::suppressed(store, list_type))
+        .into_iter()
+        .flatten()
+}
+
+/// How many of a list's digests went each way.
+#[derive(Clone, Copy, Debug, Default)]
+struct SideCounts {
+    adds: usize,
+    removes: usize,
+    unchanged: usize,
+    suppressed: usize,
+}
+
+impl SideCounts {
+    fn count(&mut self, side: Side) {
+        match side {
+            Side::Add => self.adds += 1,
+            Side::Remove => self.removes += 1,
+            Side::Unchanged => self.unchanged += 1,
+            Side::KeptOut => self.suppressed += 1,
+            Side::Withdrawn => {
+                self.removes += 1;
+                self.suppressed += 1;
+            }
+        }
+    }
+}
+
+/// The suppression list, asked about digests in increasing order: each question reads it
+/// only as far as that digest.
+struct Suppressed<I> {
+    digests: I,
+    next: Option<Digest>,
+}
+
+impl<I: Iterator<Item = Result<Digest, StoreError>>> Suppressed<I> {
+    fn new(mut digests: I) -> Result<Self, StoreError> {
+        let next = digests.next().transpose()?;
+        Ok(Suppressed { digests, next })
+    }
+
+    fn holds(&mut self, digest: &Digest) -> Result<bool, StoreError> {
+        while let Some(next) = self.next {
+            if next >= *digest {
+                return Ok(next == *digest);
+            }
+            self.next = self.digests.next().transpose()?;
+        }
+        Ok(false)
+    }
+}
+
 /// Sends each of a list's digests to `on` with where it goes. A mirror walks the file's
 /// digests and the ledger's together, both in digest order: only in the file is an addition,
-/// only in the ledger a removal, in both unchanged. Memory stays bounded whatever the sizes.
+/// only in the ledger a removal, in both unchanged. A digest of the file the suppression list
+/// holds is kept out (or, when the list holds it, removed); the file is then in digest order
+/// too. Memory stays bounded whatever the sizes.
 fn walk(
     path: &Path,
     file: &DigestList,
     diff: Diff,
     mut ledger: impl Iterator<Item = Result<Digest, StoreError>>,
+    suppressed: impl Iterator<Item = Result<Digest, StoreError>>,
     mut on: impl FnMut(Side, Digest) -> Result<(), JobError>,
 ) -> Result<(), JobError> {
+    let mut suppressed = Suppressed::new(suppressed)?;
     let mut digests = file.digests();
     let mut next_in_file = || -> Result<Option<Digest>, JobError> {
         Ok(digests
@@ -639,13 +750,18 @@ fn walk(
             .map_err(|e| SourceError::io(path, e))?)
     };
     match diff {
-        Diff::AddAll | Diff::RemoveAll => {
-            let side = if diff == Diff::AddAll {
-                Side::Add
-            } else {
-                Side::Remove
-            };
+        Diff::RemoveAll => {
             while let Some(digest) = next_in_file()? {
+                on(Side::Remove, digest)?;
+            }
+        }
+        Diff::AddAll => {
+            while let Some(digest) = next_in_file()? {
+                let side = if suppressed.holds(&digest)? {
+                    Side::KeptOut
+                } else {
+                    Side::Add
+                };
                 on(side, digest)?;
             }
         }
@@ -662,11 +778,17 @@ fn walk(
                         std::cmp::Ordering::Equal => (Side::Unchanged, a),
                     },
                 };
+                // Only the file's digests are asked about, and those come in order.
+                let side = match side {
+                    Side::Add if suppressed.holds(&digest)? => Side::KeptOut,
+                    Side::Unchanged if suppressed.holds(&digest)? => Side::Withdrawn,
+                    side => side,
+                };
                 on(side, digest)?;
                 if side != Side::Remove {
                     ours = next_in_file()?;
                 }
-                if side != Side::Add {
+                if matches!(side, Side::Remove | Side::Unchanged | Side::Withdrawn) {
                     theirs = ledger.next().transpose()?;
                 }
             }

@@ -80,6 +80,9 @@ pub struct JobProgress {
     pub invalid: BTreeMap<Reason, u64>,
     #[serde(default)]
     pub duplicates: u64,
+    /// Unique identities kept out because the home suppresses them.
+    #[serde(default)]
+    pub suppressed: u64,
     pub batches_total: u64,
     pub batches_acked: u64,
     pub records_total: u64,
@@ -101,6 +104,7 @@ impl JobProgress {
             valid: 0,
             invalid: BTreeMap::new(),
             duplicates: 0,
+            suppressed: 0,
             batches_total: 0,
             batches_acked: 0,
             records_total: 0,
@@ -153,6 +157,7 @@ impl JobProgress {
         self.rows_read = scan.rows;
         self.valid = scan.columns.iter().map(|c| c.valid).sum();
         self.duplicates = scan.columns.iter().map(|c| c.duplicates).sum();
+        self.suppressed = scan.lists.iter().map(|l| l.suppressed).sum();
         let mut invalid = scan.row_rejects.clone();
         for column in &scan.columns {
             for (reason, n) in &column.invalid {

@@ -382,12 +382,13 @@ impl Job {
                 list_type: batch.list_type,
             };
             match self.client.create_customer_list(&self.ad, &request).await {
-                Ok(created) => {
+                Ok(answered) => {
+                    let created = answered.value;
                     let (job, ad, list_id) = (self.id, self.ad.clone(), created.id.clone());
-                    let acked = batch.clone();
+                    let (acked, request_id) = (batch.clone(), answered.request_id);
                     self.journal(move |s| {
                         s.set_job_list(job, acked.list_type, Some(&list_id), None)?;
-                        s.ack_batch(&acked, &ad, &list_id)
+                        s.ack_batch(&acked, &ad, &list_id, request_id.as_deref())
                     })
                     .await?;
                     self.publish(|_| {}).await?;

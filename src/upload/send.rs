@@ -72,9 +72,13 @@ pub(super) async fn send_batch(
     };
     match client.update_customer_list(&ad, &list_id, &update).await {
         // The batch goes to the blocking pool with its write, and comes back with the answer.
-        Ok(_) => {
+        Ok(answered) => {
+            let request_id = answered.request_id;
             let (acked, batch) = store
-                .call(move |s| (s.ack_batch(&batch, &ad, &list_id), batch))
+                .call(move |s| {
+                    let acked = s.ack_batch(&batch, &ad, &list_id, request_id.as_deref());
+                    (acked, batch)
+                })
                 .await;
             match acked {
                 Ok(()) => Outcome::Acked,

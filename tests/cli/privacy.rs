@@ -1,16 +1,8 @@
 //! `find` through the binary: where a person is after uploads and a mirror, from the app's
 //! ledger and journal, for a value typed as the user has it.
 
-use crate::common::cli::{Env, connected_env, text};
+use crate::common::cli::{Env, connected_env, text, write_users};
 use serde_json::Value;
-
-fn write_users(path: &std::path::Path, users: std::ops::Range<u32>) {
-    let mut csv = String::from("email\n");
-    for i in users {
-        csv += &format!("User{i}@Example.com\n");
-    }
-    std::fs::write(path, csv).unwrap();
-}
 
 async fn find(env: &Env, args: &[&str]) -> Value {
     let mut all = vec!["find"];
@@ -28,12 +20,12 @@ async fn find_names_every_list_holding_a_person_and_what_added_or_removed_them()
     };
     let files = tempfile::tempdir().unwrap();
     let file = files.path().join("spring.csv");
-    write_users(&file, 0..150);
+    write_users(&file, "email", 0..150);
     let path = file.to_str().unwrap();
     crate::common::cli::upload_new_list(&env, path, "Spring").await;
     let list = env.sim.lists()[0].id.clone();
     // The next export: the first 50 left, 50 new came.
-    write_users(&file, 50..200);
+    write_users(&file, "email", 50..200);
     let mirror = [
         "upload",
         path,

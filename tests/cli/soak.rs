@@ -9,12 +9,11 @@
 //! `AUDIENCE_DESK_SOAK_SECONDS=180 cargo test --test soak -- --ignored --nocapture`.
 
 use crate::common::expected;
-use std::collections::BTreeSet;
 use std::process::Child;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::common::cli::{Env, connected, python_available, text};
+use crate::common::cli::{Env, connected, members, python_available, text};
 use audience_desk::context::Core;
 use audience_desk::pinterest::Endpoints;
 use audience_desk::sim::Faults;
@@ -62,13 +61,6 @@ fn upload(env: &Env, file: &str, target: &[&str]) -> Child {
     ];
     args.extend_from_slice(target);
     env.command(&args).spawn().unwrap()
-}
-
-fn members(env: &Env, name: &str) -> BTreeSet<String> {
-    let lists = env.sim.lists();
-    let named: Vec<_> = lists.iter().filter(|l| l.name == name).collect();
-    assert_eq!(named.len(), 1, "one list named {name}");
-    named[0].members.clone()
 }
 
 /// Every two seconds every access token stops working, and every four seconds the next call

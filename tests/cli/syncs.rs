@@ -6,16 +6,8 @@ use std::path::Path;
 use std::process::Child;
 use std::time::{Duration, Instant};
 
-use crate::common::cli::{Env, connected_env, text};
+use crate::common::cli::{Env, connected_env, text, write_users};
 use serde_json::Value;
-
-fn write_users(path: &Path, header: &str, users: std::ops::Range<u32>) {
-    let mut csv = format!("{header}\n");
-    for i in users {
-        csv += &format!("User{i}@Example.com\n");
-    }
-    std::fs::write(path, csv).unwrap();
-}
 
 /// `sync add NAME --connection EU --file FILE --list-name LIST` and `more`.
 pub(crate) async fn add_file_sync(env: &Env, name: &str, file: &Path, list: &str, more: &[&str]) {

@@ -159,3 +159,37 @@ pub async fn upload_new_list(env: &Env, path: &str, list: &str) {
         .await;
     assert!(out.status.success(), "{}", text(&out));
 }
+
+/// Writes an export of `users`: a header, then `User{i}@Example.com` per row (as a CRM would
+/// have them, capitals and all).
+pub fn write_users(path: &std::path::Path, header: &str, users: std::ops::Range<u32>) {
+    let mut csv = format!("{header}\n");
+    for i in users {
+        csv += &format!("User{i}@Example.com\n");
+    }
+    std::fs::write(path, csv).unwrap();
+}
+
+/// The SHA-256 Pinterest is sent for `write_users`' user `i`.
+pub fn user_digest(i: u32) -> String {
+    audience_desk::identity::sha256(&format!("user{i}@example.com")).to_hex()
+}
+
+/// The members of the simulator's one list named `name`.
+pub fn members(env: &Env, name: &str) -> std::collections::BTreeSet<String> {
+    let lists = env.sim.lists();
+    let named: Vec<_> = lists.iter().filter(|l| l.name == name).collect();
+    assert_eq!(named.len(), 1, "one list named {name}");
+    named[0].members.clone()
+}
+
+/// A scratch folder holding `customers.csv` (users 0..150), already sent to a new list `list`
+/// on EU; the folder and the file's path.
+pub async fn customers_in_new_list(env: &Env, list: &str) -> (tempfile::TempDir, String) {
+    let files = tempfile::tempdir().unwrap();
+    let file = files.path().join("customers.csv");
+    write_users(&file, "email", 0..150);
+    let path = file.to_str().unwrap().to_owned();
+    upload_new_list(env, &path, list).await;
+    (files, path)
+}

@@ -323,7 +323,8 @@ async fn exercise(release_5_28: bool) {
             },
         )
         .await
-        .unwrap();
+        .unwrap()
+        .value;
     for (operation_type, range) in [(Operation::Add, 150..200), (Operation::Remove, 0..10)] {
         client
             .update_customer_list(
@@ -425,6 +426,7 @@ async fn the_checker_catches_a_bad_request() {
         millis: 0,
         request: Some(serde_json::json!({"operation_type": "REPLACE", "record": "x"})),
         response: None,
+        request_id: None,
     };
     checker.check_entry(&entry);
     let answer = LogEntry {
@@ -435,6 +437,7 @@ async fn the_checker_catches_a_bad_request() {
         millis: 0,
         request: None,
         response: Some(serde_json::json!({"id": "12a", "permissions": ["KING"]})),
+        request_id: None,
     };
     checker.check_entry(&answer);
     let errors = checker.errors.join("\n");
