@@ -159,7 +159,7 @@ pub fn suppress(action: SuppressCommand) -> anyhow::Result<()> {
 }
 
 pub async fn erase(args: EraseArgs) -> anyhow::Result<()> {
-    let core = Core::open()?;
+    let core = Arc::new(Core::open()?);
     if let Some(notice) = &core.notice {
         eprintln!("{notice}");
     }

@@ -18,7 +18,7 @@ use super::state::{State, UploadForm, View};
 use super::tasks::{Opener, Tasks};
 use super::{
     Action, App, Backend, Event, alerts, audiences, connections, file, jobs, notices, notify,
-    syncs, upload,
+    privacy, syncs, upload,
 };
 use crate::context::Core;
 
@@ -251,6 +251,9 @@ impl App {
                 if view == View::Alerts {
                     self.load_alerts(ctx);
                 }
+                if view == View::Privacy {
+                    self.load_privacy(ctx);
+                }
             }
             Action::DismissNotice(id) => self.state.notices.dismiss(id),
             Action::TryDemo => {
@@ -270,6 +273,7 @@ impl App {
             Action::Syncs(action) => self.apply_syncs(action, ctx),
             Action::Audiences(action) => self.apply_audiences(action, ctx),
             Action::Alerts(action) => self.apply_alerts(action, ctx),
+            Action::Privacy(action) => self.apply_privacy(action, ctx),
         }
     }
 
@@ -285,6 +289,7 @@ impl App {
             Event::Syncs(event) => self.on_syncs(event, ctx),
             Event::Audiences(event) => self.on_audiences(event, ctx),
             Event::Alerts(event) => self.on_alerts(event, ctx),
+            Event::Privacy(event) => self.on_privacy(event, ctx),
         }
     }
 
@@ -338,6 +343,9 @@ impl App {
             }),
             View::Alerts => scrolling(ui, |ui| {
                 alerts::view::ui(ui, state, &mut actions);
+            }),
+            View::Privacy => scrolling(ui, |ui| {
+                privacy::view::ui(ui, state, &mut actions);
             }),
         }
         let ctx = ui.ctx().clone();

@@ -17,7 +17,7 @@ pub enum Command {
 
 impl Command {
     /// Every command with a shortcut, for the keyboard handler.
-    pub const ALL: [Command; 9] = [
+    pub const ALL: [Command; 10] = [
         Command::OpenFile,
         Command::StartUpload,
         Command::Cancel,
@@ -27,6 +27,7 @@ impl Command {
         Command::Show(View::ALL[3]),
         Command::Show(View::ALL[4]),
         Command::Show(View::ALL[5]),
+        Command::Show(View::ALL[6]),
     ];
 
     pub fn shortcut(self) -> KeyboardShortcut {
@@ -42,6 +43,7 @@ impl Command {
                     Key::Num4,
                     Key::Num5,
                     Key::Num6,
+                    Key::Num7,
                 ];
                 let at = View::ALL.iter().position(|v| *v == view).unwrap_or(0);
                 KeyboardShortcut::new(Modifiers::COMMAND, keys[at])

@@ -21,6 +21,7 @@ mod lists;
 mod notices;
 mod notify;
 mod picker;
+mod privacy;
 mod state;
 mod syncs;
 mod tasks;
@@ -59,6 +60,7 @@ pub enum Action {
     Syncs(syncs::Action),
     Audiences(audiences::Action),
     Alerts(alerts::Action),
+    Privacy(privacy::Action),
 }
 
 /// The window's way to do what a remedy names: a button's label and its action. `None` where
@@ -132,6 +134,7 @@ pub enum Event {
     Syncs(syncs::Event),
     Audiences(audiences::Event),
     Alerts(alerts::Event),
+    Privacy(privacy::Event),
 }
 
 /// What the app works on once local state is open: the core, and in demo mode the simulator

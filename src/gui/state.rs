@@ -13,6 +13,7 @@ mod jobs;
 mod lists;
 mod model;
 mod notices;
+mod privacy;
 mod syncs;
 mod upload;
 
@@ -25,6 +26,7 @@ pub use file::{
 pub use jobs::{JobsState, LiveJob};
 pub use lists::{AccountsState, ListsState};
 pub use notices::Notices;
+pub use privacy::PrivacyState;
 
 pub use syncs::{LiveRun, PeriodUnit, SaveSyncForm, ScheduleChoice, SyncEditForm, SyncsState};
 pub use upload::{PlanState, UploadForm};
@@ -40,16 +42,18 @@ pub enum View {
     Jobs,
     Syncs,
     Alerts,
+    Privacy,
 }
 
 impl View {
-    /// The views the keyboard cycles through (Ctrl+1..6), in toolbar order.
-    pub const ALL: [View; 6] = [
+    /// The views the keyboard cycles through (Ctrl+1..7), in toolbar order.
+    pub const ALL: [View; 7] = [
         View::Upload,
         View::Jobs,
         View::Syncs,
         View::Audiences,
         View::Alerts,
+        View::Privacy,
         View::Connection,
     ];
 
@@ -61,6 +65,7 @@ impl View {
             View::Connection => "Connection",
             View::Syncs => "Syncs",
             View::Alerts => "Alerts",
+            View::Privacy => "Privacy",
         }
     }
 }
@@ -116,6 +121,7 @@ pub struct State {
     pub syncs: SyncsState,
     pub audiences: AudiencesState,
     pub alerts: AlertsState,
+    pub privacy: PrivacyState,
     /// The ad accounts each connection's login reaches (the share picker, the account picker).
     pub accounts: BTreeMap<String, AccountsState>,
     /// Masks raw and normalized values in the preview (for screen sharing); remembered.

@@ -85,15 +85,19 @@ pub fn start_erasure(core: &Core, identities: &[ErasedIdentity]) -> Result<i64, 
 /// writes its receipt, before sending and again after. A connection that needs a reconnect
 /// leaves its lists pending, with why, and the others go on.
 pub async fn carry_out(
-    core: &Core,
+    core: &Arc<Core>,
     erasure: i64,
     control: Arc<Control>,
 ) -> Result<(Receipt, PathBuf), PrivacyError> {
-    let jobs = prepare(core, erasure)?;
+    let jobs = off_workers(core, move |core| {
+        let jobs = prepare(core, erasure)?;
+        write_receipt(core, &receipt(core, erasure, &BTreeMap::new())?)?;
+        Ok::<_, PrivacyError>(jobs)
+    })
+    .await?;
     let mut notes = BTreeMap::new();
-    write_receipt(core, &receipt(core, erasure, &notes)?)?;
     for job in jobs {
-        let Some(row) = core.store().job(job)? else {
+        let Some(row) = off_workers(core, move |core| core.store().job(job)).await? else {
             continue;
         };
         if row.state == JobState::Completed {
@@ -130,9 +134,22 @@ pub async fn carry_out(
             notes.insert(job, note);
         }
     }
-    let receipt = receipt(core, erasure, &notes)?;
-    let path = write_receipt(core, &receipt)?;
-    Ok((receipt, path))
+    off_workers(core, move |core| {
+        let receipt = receipt(core, erasure, &notes)?;
+        let path = write_receipt(core, &receipt)?;
+        Ok((receipt, path))
+    })
+    .await
+}
+
+/// Runs `work` with the core on the blocking pool: the store is never locked on a runtime
+/// worker.
+async fn off_workers<T: Send + 'static>(
+    core: &Arc<Core>,
+    work: impl FnOnce(&Core) -> T + Send + 'static,
+) -> T {
+    let core = core.clone();
+    crate::store::blocking(move || work(&core)).await
 }
 
 /// Runs one removal job; a login Pinterest stops taking midway stops it (the job would wait

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 pub use erase::{carry_out, identities_in_file, start_erasure};
 pub use find::{Whereabouts, find, identities_of};
-pub use receipt::{ErasedList, Receipt, ReceiptBatch, receipt, receipt_path};
+pub use receipt::{ErasedList, Receipt, ReceiptBatch, receipt, receipt_path, recent_erasures};
 pub use suppress::{Suppression, suppress_file, suppression, unsuppress};
 
 use crate::source::SourceError;

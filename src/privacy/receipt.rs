@@ -130,6 +130,20 @@ pub fn receipt(
     })
 }
 
+/// The latest erasures' receipts as the journal has them now, newest first.
+pub fn recent_erasures(core: &Core, limit: usize) -> Result<Vec<Receipt>, PrivacyError> {
+    let ids: Vec<i64> = core
+        .store()
+        .erasures()?
+        .into_iter()
+        .take(limit)
+        .map(|e| e.id)
+        .collect();
+    ids.into_iter()
+        .map(|id| receipt(core, id, &BTreeMap::new()))
+        .collect()
+}
+
 /// Writes the receipt (replacing an earlier one whole) and returns its path.
 pub(super) fn write_receipt(core: &Core, receipt: &Receipt) -> Result<PathBuf, PrivacyError> {
     let path = receipt_path(core, receipt.erasure);

@@ -10,6 +10,7 @@ mod desktop;
 mod errors;
 mod lists;
 mod preview;
+mod privacy;
 mod secrets;
 mod syncs;
 mod truth;

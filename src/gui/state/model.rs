@@ -117,7 +117,7 @@ impl State {
                 .connection
                 .as_ref()
                 .filter(|_| !self.upload.new_list),
-            View::Connection | View::Jobs | View::Syncs | View::Alerts => None,
+            View::Connection | View::Jobs | View::Syncs | View::Alerts | View::Privacy => None,
         };
         wanted
             .filter(|name| !self.lists.contains_key(*name))
