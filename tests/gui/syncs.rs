@@ -142,6 +142,9 @@ fn every_setting_of_a_sync_is_edited_in_the_window() {
     harness.get_by_label("Edit settings...").click();
     harness.run_steps(2);
     harness.check_accessibility();
+    // The floor, at Pinterest's serving minimum unless the sync says otherwise.
+    let floor = harness.get_by_role_and_label(Role::SpinButton, "Keep at least");
+    assert_eq!(floor.accesskit_node().numeric_value(), Some(100.0));
     let name = harness.get_by_role_and_label(Role::TextInput, "Name");
     name.focus();
     harness.step();

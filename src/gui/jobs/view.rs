@@ -281,6 +281,9 @@ fn detail(ui: &mut egui::Ui, jobs: &JobsState, entry: &JobOverview, actions: &mu
             row("Rows in the file", group(p.rows_read));
             row("Valid values", group(p.valid));
             row("Duplicates", group(p.duplicates));
+            if p.suppressed > 0 {
+                row("Kept out (suppressed)", group(p.suppressed));
+            }
             for (reason, n) in &p.invalid {
                 row(&format!("Rejected: {reason}"), group(*n));
             }

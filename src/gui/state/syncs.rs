@@ -105,6 +105,9 @@ pub struct SyncEditForm {
     pub list: String,
     pub mode: Mode,
     pub create_audience: bool,
+    /// The fewest people a run's removals may leave in a list without a confirmation (0: no
+    /// floor).
+    pub floor: u64,
     pub schedule: ScheduleChoice,
     pub every: u32,
     pub unit: PeriodUnit,
@@ -147,6 +150,7 @@ impl SyncEditForm {
             list,
             mode: settings.mode,
             create_audience: settings.create_audience,
+            floor: settings.floor.unwrap_or(crate::upload::DEFAULT_FLOOR),
             schedule,
             every,
             unit,
@@ -174,7 +178,8 @@ impl SyncEditForm {
             mode: self.mode,
             create_audience: self.create_audience,
             max_removal_share: saved.max_removal_share,
-            floor: saved.floor,
+            // The default stays unset, so a later change of the default reaches the sync.
+            floor: Some(self.floor).filter(|f| *f != crate::upload::DEFAULT_FLOOR),
             schedule: match self.schedule {
                 ScheduleChoice::ByHand => Schedule::Manual,
                 ScheduleChoice::OnChange => Schedule::OnChange,

@@ -119,6 +119,17 @@ pub fn ui(ui: &mut egui::Ui, state: &State, form: &SyncEditForm, actions: &mut V
                 "Create an audience from each new list",
             );
             ui.end_row();
+            let floor = ui.label("Keep at least");
+            ui.horizontal(|ui| {
+                ui.add(egui::DragValue::new(&mut edited.floor).range(0..=10_000_000))
+                    .labelled_by(floor.id)
+                    .on_hover_text(
+                        "Removals that would leave a list with fewer people wait for your \
+                         confirmation; 0 turns this off",
+                    );
+                ui.label("people in each list (Pinterest stops serving an audience under 100)");
+            });
+            ui.end_row();
         });
     if let Some(error) = &form.error {
         widgets::error(ui, error);

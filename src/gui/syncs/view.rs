@@ -306,6 +306,7 @@ fn history(ui: &mut egui::Ui, name: &str, id: i64, runs: &[RunView], actions: &m
                 "Removed",
                 "Unchanged",
                 "Rejected",
+                "Kept out",
                 "Retries",
                 "Rejects",
                 "Note",
@@ -349,6 +350,8 @@ fn history(ui: &mut egui::Ui, name: &str, id: i64, runs: &[RunView], actions: &m
                 ui.label(group(removed));
                 ui.label(group(unchanged));
                 ui.label(report.map_or(String::new(), |r| group(r.rejected.values().sum())));
+                ui.label(report.map_or(String::new(), |r| group(r.suppressed)))
+                    .on_hover_text("Suppressed: never sent (Privacy screen)");
                 ui.label(report.map_or(String::new(), |r| r.retries.to_string()));
                 let rejected: u64 = report.map_or(0, |r| r.rejected.values().sum());
                 if rejected > 0 && row.file_digest.is_some() {
