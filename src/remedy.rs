@@ -48,6 +48,8 @@ pub enum Remedy {
     },
     /// Keep something running the saved syncs on their schedules.
     WatchSyncs,
+    /// Make a visitor audience on an archived tag all the same.
+    ConfirmArchivedTag,
     /// See the jobs there are.
     ListJobs,
     /// See the saved syncs there are.
@@ -94,6 +96,7 @@ impl Remedy {
                 format!("audience-desk sync run {} --confirm-removals", quote(sync))
             }
             Remedy::WatchSyncs => "audience-desk sync watch".into(),
+            Remedy::ConfirmArchivedTag => "add --confirm-archived-tag".into(),
             Remedy::ListJobs => "audience-desk jobs".into(),
             Remedy::ListSyncs => "audience-desk sync list".into(),
             Remedy::AddConnection => "audience-desk connection add --name NAME ...".into(),

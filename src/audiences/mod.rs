@@ -4,6 +4,7 @@
 
 mod follow_up;
 mod reach;
+mod rules;
 
 use serde::Serialize;
 
@@ -11,6 +12,11 @@ pub use follow_up::{
     EARLY_EVERY, FOLLOW_FOR, HealthNews, LATER_EVERY, match_rate, snapshot_due, take_due_snapshots,
 };
 pub use reach::{REACH_MAX_AGE, describe as describe_reach, take_reach};
+pub use rules::{
+    AudienceEdit, DEFAULT_RETENTION_DAYS, ENGAGEMENT_TYPES, EVENT_SOURCES, Engagers,
+    RETENTION_DAYS, UrlRule, VISITOR_EVENTS, Visitors, check_retention, create_engagers,
+    create_visitors, edit_audience, kind_in_words, rule_in_words, tags, websites,
+};
 
 use crate::context::Core;
 use crate::pinterest::{
@@ -34,6 +40,11 @@ pub enum AudienceError {
          have it: ask Pinterest to enable it, or share the audience in Ads Manager"
     )]
     SharingRestricted(ApiError),
+    #[error(
+        "tag {tag} is archived: it no longer sees visitors, so the audience would stay empty \
+         or shrink; confirm to make it on this tag all the same"
+    )]
+    ArchivedTag { tag: String },
     #[error(transparent)]
     Pinterest(#[from] PinterestError),
     #[error(transparent)]
@@ -45,6 +56,7 @@ impl crate::remedy::HasRemedy for AudienceError {
         match self {
             AudienceError::Pinterest(e) => e.remedy(),
             AudienceError::Store(e) => e.remedy(),
+            AudienceError::ArchivedTag { .. } => Some(crate::remedy::Remedy::ConfirmArchivedTag),
             AudienceError::Invalid(_) | AudienceError::SharingRestricted(_) => None,
         }
     }
@@ -73,6 +85,10 @@ pub struct AudienceView {
     pub made_by_app: bool,
     /// The people an ad group targeting it may reach in a month, as last estimated.
     pub reach: Option<Reach>,
+    /// "site visitors", "people who engaged", "customer list", "lookalike".
+    pub kind: &'static str,
+    /// What its rule means: "visited with checkout in the last 30 days, ...".
+    pub rule_in_words: String,
 }
 
 impl AudienceView {
@@ -203,6 +219,11 @@ fn what_the_app_knows(
             let identities = list.as_ref().map(counted).transpose()?;
             let size = audience.size.map(|s| s.max(0) as u64);
             Ok(AudienceView {
+                kind: kind_in_words(audience.audience_type.as_deref()),
+                rule_in_words: rule_in_words(
+                    audience.audience_type.as_deref(),
+                    audience.rule.as_ref(),
+                ),
                 match_rate: identities.and_then(|n| match_rate(size, n)),
                 identities,
                 made_by_app: made.contains(&audience.id),

@@ -166,6 +166,30 @@ pub enum Command {
         #[arg(long)]
         revoke: bool,
     },
+    /// The ad account's Pinterest (conversion) tags: id, name, status, when each last fired.
+    Tags {
+        connection: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The login's websites and whether Pinterest verified each (engagement audiences need a
+    /// verified one).
+    Websites {
+        connection: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make an audience of the site's visitors, as the ad account's Pinterest tag saw them.
+    /// Options not given are left to Pinterest (180 days, filled from what the tag saw).
+    Visitors(VisitorArgs),
+    /// Make an audience of people who engaged with Pins from a verified domain.
+    Engagers(EngagerArgs),
+    /// Change an audience: its name, description, or (site visitors and people who engaged)
+    /// how many days people stay in it.
+    Audience {
+        #[command(subcommand)]
+        action: AudienceCommand,
+    },
     /// How many people an ad group targeting an audience may reach in a month, by Pinterest's
     /// estimate, taken now (and kept: `lists` shows the latest).
     Reach {
@@ -229,6 +253,88 @@ pub enum Command {
     Generate {
         #[command(subcommand)]
         what: GenerateCommand,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct VisitorArgs {
+    pub connection: String,
+    #[arg(long)]
+    pub name: String,
+    /// The Pinterest tag's ID (`audience-desk tags CONNECTION` lists them).
+    #[arg(long, value_name = "TAG_ID")]
+    pub tag: String,
+    /// pagevisit, signup, checkout, viewcategory, search, addtocart, watchvideo, lead, custom,
+    /// or a partner's event name (default: any).
+    #[arg(long)]
+    pub event: Option<String>,
+    /// 1 to 540 days (Pinterest's default: 180).
+    #[arg(long, value_name = "DAYS")]
+    pub retention_days: Option<u64>,
+    /// Only visits of this page address (repeat for several conditions).
+    #[arg(long, value_name = "URL")]
+    pub url_is: Vec<String>,
+    /// Only visits of pages whose address contains TEXT.
+    #[arg(long, value_name = "TEXT")]
+    pub url_contains: Vec<String>,
+    /// Leave out pages whose address contains TEXT.
+    #[arg(long, value_name = "TEXT")]
+    pub url_not_contains: Vec<String>,
+    /// web, mobile or offline (repeat; default: all).
+    #[arg(long, value_name = "SOURCE")]
+    pub source: Vec<String>,
+    /// Start empty instead of filling the audience from what the tag already saw.
+    #[arg(long)]
+    pub no_prefill: bool,
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Make it on an archived tag all the same.
+    #[arg(long)]
+    pub confirm_archived_tag: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EngagerArgs {
+    pub connection: String,
+    #[arg(long)]
+    pub name: String,
+    /// A domain the login verified with Pinterest (`audience-desk websites CONNECTION`).
+    #[arg(long)]
+    pub domain: String,
+    /// click, save, closeup, comment or like (default: all).
+    #[arg(long, value_name = "TYPE")]
+    pub engagement: Option<String>,
+    /// 1 or 2.
+    #[arg(long, value_name = "N")]
+    pub engager_type: Option<u64>,
+    /// 1 to 540 days (Pinterest's default: 180).
+    #[arg(long, value_name = "DAYS")]
+    pub retention_days: Option<u64>,
+    /// Only people who engaged with this Pin (repeat for several).
+    #[arg(long = "pin", value_name = "PIN_ID")]
+    pub pins: Vec<String>,
+    #[arg(long)]
+    pub description: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AudienceCommand {
+    /// Change an audience's name, description or retention days (sent as an UPDATE).
+    Edit {
+        connection: String,
+        audience_id: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+        #[arg(long, value_name = "DAYS")]
+        retention_days: Option<u64>,
+        #[arg(long)]
+        json: bool,
     },
 }
 

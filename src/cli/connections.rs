@@ -234,12 +234,12 @@ pub async fn lists(name: &str, json: bool) -> anyhow::Result<()> {
     out += "\nAudiences:\n";
     out += &format!(
         "  {:<16} {:<32} {:<13} {:>10} {:>11} {:>19} {}\n",
-        "ID", "NAME", "STATUS", "SIZE", "MATCH RATE", "REACH A MONTH", "CUSTOMER LIST"
+        "ID", "NAME", "STATUS", "SIZE", "MATCH RATE", "REACH A MONTH", "WHO"
     );
     for view in &found.audiences {
         let a = &view.audience;
         out += &format!(
-            "  {:<16} {:<32} {:<13} {:>10} {:>11} {:>19} {}\n",
+            "  {:<16} {:<32} {:<13} {:>10} {:>11} {:>19} {}: {}\n",
             a.id,
             a.name.as_deref().unwrap_or(""),
             view.status(),
@@ -254,7 +254,8 @@ pub async fn lists(name: &str, json: bool) -> anyhow::Result<()> {
                 super::text::group(r.lower),
                 super::text::group(r.upper)
             )),
-            view.list_id().unwrap_or("")
+            view.kind,
+            view.rule_in_words
         );
     }
     if found.audiences.is_empty() {

@@ -287,7 +287,7 @@ impl App {
             Event::Upload(event) => self.on_upload(event, ctx),
             Event::Jobs(event) => self.on_jobs(event, ctx),
             Event::Syncs(event) => self.on_syncs(event, ctx),
-            Event::Audiences(event) => self.on_audiences(event, ctx),
+            Event::Audiences(event) => self.on_audiences(*event, ctx),
             Event::Alerts(event) => self.on_alerts(event, ctx),
             Event::Privacy(event) => self.on_privacy(event, ctx),
         }

@@ -117,6 +117,7 @@ pub(crate) fn remedy_action(remedy: &crate::remedy::Remedy) -> Option<(String, A
         | Remedy::MapColumns
         | Remedy::NameArchiveFile
         | Remedy::WatchSyncs
+        | Remedy::ConfirmArchivedTag
         | Remedy::AddSync
         | Remedy::MoveSecretsToFile => return None,
     })
@@ -132,7 +133,7 @@ pub enum Event {
     Upload(upload::Event),
     Jobs(jobs::Event),
     Syncs(syncs::Event),
-    Audiences(audiences::Event),
+    Audiences(Box<audiences::Event>),
     Alerts(alerts::Event),
     Privacy(privacy::Event),
 }

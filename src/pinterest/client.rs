@@ -9,11 +9,13 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::answer::{self, BodyError};
+use super::models::ConversionTags;
 use super::rate_limit::{RateLimiter, RequestKind};
 use super::{
     AdAccount, ApiError, Audience, AudienceSizing, AudienceSizingRequest, AudienceUpdate,
-    CustomerList, CustomerListUpdate, NewAudience, NewCustomerList, Page, PinterestError, Session,
-    SharedAudience, SharedAudienceAccount, SharedAudienceResponse, UserAccount,
+    ConversionTag, CustomerList, CustomerListUpdate, NewAudience, NewCustomerList, Page,
+    PinterestError, Session, SharedAudience, SharedAudienceAccount, SharedAudienceResponse,
+    UserAccount, UserWebsite,
 };
 
 /// How hard to try before giving up.
@@ -247,6 +249,33 @@ impl Client {
         let path = format!("/ad_accounts/{ad_account}/ad_groups/audience_sizing");
         let request = AudienceSizingRequest::of(audience_id);
         self.call(Method::POST, &path, &[], Some(&request), Replay::Safe)
+            .await
+    }
+
+    /// The ad account's Pinterest (conversion) tags: one answer holds them all.
+    pub async fn conversion_tags(
+        &self,
+        ad_account: &str,
+    ) -> Result<Vec<ConversionTag>, PinterestError> {
+        let path = format!("/ad_accounts/{ad_account}/conversion_tags");
+        let tags: ConversionTags = self.get(&path, &[]).await?;
+        Ok(tags.items)
+    }
+
+    /// The login's websites, claimed or not, all pages.
+    pub async fn websites(&self) -> Result<Vec<UserWebsite>, PinterestError> {
+        self.all_pages("/user_account/websites", &[]).await
+    }
+
+    /// Changes an audience's name, description or rule (`operation_type` UPDATE).
+    pub async fn update_audience(
+        &self,
+        ad_account: &str,
+        id: &str,
+        update: &AudienceUpdate,
+    ) -> Result<Audience, PinterestError> {
+        let path = format!("/ad_accounts/{ad_account}/audiences/{id}");
+        self.call(Method::PATCH, &path, &[], Some(update), Replay::Safe)
             .await
     }
 

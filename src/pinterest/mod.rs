@@ -17,9 +17,9 @@ pub use endpoints::{AppCredentials, Endpoints};
 pub use error::{ApiError, PinterestError};
 pub use models::{
     AdAccount, AdAccountOwner, Audience, AudienceRule, AudienceSizing, AudienceSizingRequest,
-    AudienceUpdate, CustomerList, CustomerListUpdate, NewAudience, NewCustomerList, Operation,
-    Page, ShareOperation, SharedAudience, SharedAudienceAccount, SharedAudienceResponse,
-    UserAccount,
+    AudienceUpdate, ConversionTag, CustomerList, CustomerListUpdate, NewAudience, NewCustomerList,
+    OneOf, Operation, Page, ShareOperation, SharedAudience, SharedAudienceAccount,
+    SharedAudienceResponse, UserAccount, UserWebsite,
 };
 pub use oauth::{Callback, judge_callback, open_in_browser, wait_for_callback};
 pub use rate_limit::{RateLimiter, RateLimits, RequestKind};

@@ -138,6 +138,133 @@ pub struct AudienceRule {
         deserialize_with = "count"
     )]
     pub percentage: Option<u64>,
+    /// A visitor audience's Pinterest tag: one ID, sent as a string (what every release
+    /// takes); since release 5.28 Pinterest may answer an array.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "one_or_many",
+        serialize_with = "one_as_string"
+    )]
+    pub visitor_source_id: Option<Vec<String>>,
+    /// Days a person stays in a visitor or engagement audience, 1 to 540 (Pinterest: 180).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "count"
+    )]
+    pub retention_days: Option<u64>,
+    /// The tag event a visitor did: pagevisit, checkout, ... or a partner's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
+    /// Where the events came from: `{"=": ["web", "mobile", "offline"]}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_source: Option<OneOf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ingestion_source: Option<OneOf>,
+    /// Page addresses: a string, or `[{"contains": "/checkout"}, {"!=": "..."}]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<serde_json::Value>,
+    /// Whether Pinterest fills a new visitor audience from what its tag already saw.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefill: Option<bool>,
+    /// An engagement audience's verified domain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engagement_domain: Option<Vec<String>>,
+    /// click, save, closeup, comment or like (all when unset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engagement_type: Option<String>,
+    /// 1 or 2.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "count"
+    )]
+    pub engager_type: Option<u64>,
+    /// Only people who engaged with these Pins.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin_id: Option<Vec<String>>,
+}
+
+/// `{"=": [values]}`: any of these.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub struct OneOf {
+    #[serde(rename = "=", default)]
+    pub any: Vec<String>,
+}
+
+/// One ID as a string, several as an array.
+fn one_as_string<S: serde::Serializer>(ids: &Option<Vec<String>>, s: S) -> Result<S::Ok, S::Error> {
+    match ids.as_deref() {
+        Some([one]) => s.serialize_str(one),
+        Some(many) => many.serialize(s),
+        None => s.serialize_none(),
+    }
+}
+
+/// A string, or an array of strings (release 5.28 answers `visitor_source_id` either way).
+fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    use serde::de::Error;
+    match Option::<serde_json::Value>::deserialize(d)? {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::String(one)) => Ok(Some(vec![one])),
+        Some(serde_json::Value::Array(many)) => many
+            .into_iter()
+            .map(|v| match v {
+                serde_json::Value::String(s) => Ok(s),
+                serde_json::Value::Number(n) => Ok(n.to_string()),
+                other => Err(D::Error::custom(format!("expected an ID, got {other}"))),
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some),
+        Some(other) => Err(D::Error::custom(format!(
+            "expected an ID or a list of IDs, got {other}"
+        ))),
+    }
+}
+
+/// One of an ad account's Pinterest (conversion) tags.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct ConversionTag {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    /// ACTIVE, PAUSED, ARCHIVED, ...
+    #[serde(default)]
+    pub status: Option<String>,
+    /// When it last saw an event, in milliseconds since the epoch.
+    #[serde(default, deserialize_with = "signed")]
+    pub last_fired_time_ms: Option<i64>,
+}
+
+impl ConversionTag {
+    pub fn is_archived(&self) -> bool {
+        self.status.as_deref() == Some("ARCHIVED")
+    }
+}
+
+/// `GET .../conversion_tags`: one page, all of them.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ConversionTags {
+    #[serde(default)]
+    pub items: Vec<ConversionTag>,
+}
+
+/// A website of the login, claimed or not.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct UserWebsite {
+    pub website: String,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub verified_at: Option<String>,
+}
+
+impl UserWebsite {
+    /// Pinterest verified it: its status is "success".
+    pub fn is_verified(&self) -> bool {
+        self.status.as_deref() == Some("success")
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -174,6 +301,21 @@ pub struct NewAudience {
 }
 
 impl NewAudience {
+    /// An audience Pinterest builds from its own data (VISITOR, ENGAGEMENT) by `rule`.
+    pub fn by_rule(
+        name: &str,
+        audience_type: &'static str,
+        rule: AudienceRule,
+        description: Option<String>,
+    ) -> Self {
+        NewAudience {
+            name: name.to_owned(),
+            audience_type,
+            rule,
+            description,
+        }
+    }
+
     pub fn for_customer_list(
         name: &str,
         customer_list_id: &str,
@@ -207,16 +349,38 @@ impl NewAudience {
     }
 }
 
-/// `PATCH .../audiences/{id}`: here only ever to remove one.
+/// `PATCH .../audiences/{id}`: remove one, or change its name, description or rule.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct AudienceUpdate {
     pub operation_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<AudienceRule>,
 }
 
 impl AudienceUpdate {
     pub fn remove() -> Self {
         AudienceUpdate {
             operation_type: "REMOVE",
+            name: None,
+            description: None,
+            rule: None,
+        }
+    }
+
+    pub fn update(
+        name: Option<String>,
+        description: Option<String>,
+        rule: Option<AudienceRule>,
+    ) -> Self {
+        AudienceUpdate {
+            operation_type: "UPDATE",
+            name,
+            description,
+            rule,
         }
     }
 }

@@ -177,7 +177,10 @@ async fn ad_accounts(
         &query,
         &["include_shared_accounts", "bookmark", "page_size"],
     )?;
-    let shared_too = query.get("include_shared_accounts").map(String::as_str) == Some("true");
+    // The description's default is true; clients send `true` or `True`.
+    let shared_too = query
+        .get("include_shared_accounts")
+        .is_none_or(|v| !v.trim().eq_ignore_ascii_case("false"));
     let items = data
         .ad_accounts
         .iter()

@@ -118,6 +118,8 @@ fn audience_state(
             }
         }
         AudienceKind::Actalike { percentage, .. } => ("READY", Some(*percentage as u64 * 250_000)),
+        AudienceKind::Visitor(rule) => ("READY", Some(super::rules::filled_size(rule, true))),
+        AudienceKind::Engagement(rule) => ("READY", Some(super::rules::filled_size(rule, false))),
     }
 }
 
@@ -141,6 +143,11 @@ fn audience_json(audience: &AudienceRecord, data: &Data, behaviour: &AudienceBeh
             "ACTALIKE",
             json!({ "seed_id": seeds, "country": country, "percentage": percentage }),
         ),
+        AudienceKind::Visitor(rule) => (
+            "VISITOR",
+            super::rules::answered_rule(rule, behaviour.release_5_28),
+        ),
+        AudienceKind::Engagement(rule) => ("ENGAGEMENT", rule.clone()),
     };
     let mut answer = json!({
         "id": audience.id,
@@ -234,9 +241,16 @@ async fn create_audience(
             AudienceKind::CustomerList(list_id)
         }
         AudienceType::Actalike => lookalike_rule(&data, &behaviour, &ad, request.rule)?,
+        AudienceType::Visitor => {
+            AudienceKind::Visitor(super::rules::visitor_rule(&data, &ad, &request.rule)?)
+        }
+        AudienceType::Engagement => {
+            AudienceKind::Engagement(super::rules::engagement_rule(&data, &request.rule)?)
+        }
         _ => {
             return Err(bad_request(
-                "The simulator creates CUSTOMER_LIST and ACTALIKE audiences only.",
+                "The simulator creates CUSTOMER_LIST, ACTALIKE, VISITOR and ENGAGEMENT \
+                 audiences only.",
             ));
         }
     };
@@ -360,16 +374,29 @@ async fn update_audience(
     if request.ad_account_id.as_ref().is_some_and(|id| *id != ad) {
         return Err(bad_request("Invalid ad account audience parameters."));
     }
-    if request.rule.is_some() {
-        return Err(bad_request(
-            "The simulator does not change an audience's rule.",
-        ));
-    }
     let key = audience_key(&data, &ad, &audience)?;
+    // A new rule is checked as on creation, for the audience's own type.
+    let rule = match (&request.rule, &data.audiences[&key].kind) {
+        (None, _) => None,
+        (Some(rule), AudienceKind::Visitor(_)) => Some(AudienceKind::Visitor(
+            super::rules::visitor_rule(&data, &ad, rule)?,
+        )),
+        (Some(rule), AudienceKind::Engagement(_)) => Some(AudienceKind::Engagement(
+            super::rules::engagement_rule(&data, rule)?,
+        )),
+        (Some(_), _) => {
+            return Err(bad_request(
+                "Only a VISITOR or ENGAGEMENT audience's rule can be changed.",
+            ));
+        }
+    };
     let found = data
         .audiences
         .get_mut(&key)
         .ok_or_else(audience_not_found)?;
+    if let Some(kind) = rule {
+        found.kind = kind;
+    }
     if let Some(name) = request.name {
         found.name = name;
     }

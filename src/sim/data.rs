@@ -72,6 +72,26 @@ pub enum AudienceKind {
         country: String,
         percentage: i64,
     },
+    /// People the account's tag saw: the rule as checked, `visitor_source_id` as a list.
+    Visitor(serde_json::Value),
+    /// People who engaged with Pins from a verified domain: the rule as checked.
+    Engagement(serde_json::Value),
+}
+
+/// One of an ad account's Pinterest (conversion) tags.
+pub struct TagRecord {
+    pub ad_account_id: String,
+    pub id: String,
+    pub name: String,
+    pub status: &'static str,
+    pub last_fired_time_ms: Option<i64>,
+}
+
+/// One of the user's websites; verified when its status is "success".
+pub struct WebsiteRecord {
+    pub website: String,
+    pub status: &'static str,
+    pub verified_at: Option<&'static str>,
 }
 
 impl AudienceRecord {
@@ -79,7 +99,9 @@ impl AudienceRecord {
     pub fn customer_list_id(&self) -> Option<&str> {
         match &self.kind {
             AudienceKind::CustomerList(id) => Some(id),
-            AudienceKind::Actalike { .. } => None,
+            AudienceKind::Actalike { .. }
+            | AudienceKind::Visitor(_)
+            | AudienceKind::Engagement(_) => None,
         }
     }
 }
@@ -157,6 +179,8 @@ pub struct Data {
     pub ad_accounts: Vec<AdAccountRecord>,
     pub lists: BTreeMap<u64, ListRecord>,
     pub audiences: BTreeMap<u64, AudienceRecord>,
+    pub tags: Vec<TagRecord>,
+    pub websites: Vec<WebsiteRecord>,
     next_id: u64,
     calls: HashMap<String, VecDeque<Instant>>,
     pub rate_limited: u64,
@@ -199,6 +223,41 @@ impl Data {
             ],
             lists: BTreeMap::new(),
             audiences: BTreeMap::new(),
+            tags: vec![
+                TagRecord {
+                    ad_account_id: OWNED_AD_ACCOUNT.into(),
+                    id: super::SHOP_TAG.into(),
+                    name: "Shop tag".into(),
+                    status: "ACTIVE",
+                    last_fired_time_ms: Some((now() - 3600) * 1000),
+                },
+                TagRecord {
+                    ad_account_id: OWNED_AD_ACCOUNT.into(),
+                    id: super::ARCHIVED_TAG.into(),
+                    name: "Old checkout tag".into(),
+                    status: "ARCHIVED",
+                    last_fired_time_ms: None,
+                },
+                TagRecord {
+                    ad_account_id: SISTER_AD_ACCOUNT.into(),
+                    id: "2612345678903".into(),
+                    name: "EU shop tag".into(),
+                    status: "ACTIVE",
+                    last_fired_time_ms: Some((now() - 7200) * 1000),
+                },
+            ],
+            websites: vec![
+                WebsiteRecord {
+                    website: super::VERIFIED_DOMAIN.into(),
+                    status: "success",
+                    verified_at: Some("2026-03-14T09:26:53.589000"),
+                },
+                WebsiteRecord {
+                    website: super::UNVERIFIED_DOMAIN.into(),
+                    status: "pending",
+                    verified_at: None,
+                },
+            ],
             next_id: 2_000_000_000_000,
             calls: HashMap::new(),
             rate_limited: 0,

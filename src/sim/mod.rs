@@ -10,6 +10,7 @@ mod data;
 mod faults;
 mod refusal;
 mod requests;
+mod rules;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -86,6 +87,12 @@ pub const SISTER_AD_ACCOUNT: &str = "549755885177";
 /// An ad account shared with the simulated user with read-only (analyst) access, in another
 /// business (an agency's).
 pub const SHARED_AD_ACCOUNT: &str = "549755885176";
+/// The owned ad account's live Pinterest tag, and one it archived.
+pub const SHOP_TAG: &str = "2612345678901";
+pub const ARCHIVED_TAG: &str = "2612345678902";
+/// The user's website Pinterest verified, and one still waiting for verification.
+pub const VERIFIED_DOMAIN: &str = "shop.example.com";
+pub const UNVERIFIED_DOMAIN: &str = "blog.example.com";
 
 pub(crate) struct Shared {
     pub config: Mutex<SimConfig>,
@@ -208,18 +215,26 @@ impl Drop for SimHandle {
 }
 
 fn router(shared: AppState) -> Router {
-    let api =
-        api::routes()
-            .merge(audiences::routes())
-            .route_layer(axum::middleware::from_fn_with_state(
-                shared.clone(),
-                faults::inject,
-            ));
+    let api = api::routes()
+        .merge(audiences::routes())
+        .merge(rules::routes())
+        .route_layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            faults::inject,
+        ));
     Router::new()
         .route("/oauth/", axum::routing::get(auth::authorize))
         .route("/v5/oauth/token", axum::routing::post(auth::token))
         .nest("/v5", api)
         .merge(data::control_routes())
+        // A route Pinterest does not have is answered in its error shape, not an empty body.
+        .fallback(|| async {
+            refusal::error_response(
+                axum::http::StatusCode::NOT_FOUND,
+                404,
+                "Resource not found.",
+            )
+        })
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
             data::record,

@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use axum::http::StatusCode;
 use serde::Deserialize;
+use serde_json::Value;
 
 use super::refusal::Refusal;
 
@@ -105,6 +106,40 @@ pub struct AudienceRule {
     /// ACTALIKE: 1 to 10.
     #[serde(default)]
     pub percentage: Option<i64>,
+    /// VISITOR: the tag, as a string or (since 5.28) an array of them.
+    #[serde(default)]
+    pub visitor_source_id: Option<Value>,
+    #[serde(default)]
+    pub retention_days: Option<Value>,
+    #[serde(default)]
+    pub event: Option<String>,
+    #[serde(default, rename = "event_data")]
+    _event_data: Option<Value>,
+    #[serde(default)]
+    pub event_source: Option<Value>,
+    #[serde(default)]
+    pub ingestion_source: Option<Value>,
+    #[serde(default)]
+    pub url: Option<Value>,
+    #[serde(default)]
+    pub prefill: Option<bool>,
+    /// ENGAGEMENT: the verified domain.
+    #[serde(default)]
+    pub engagement_domain: Option<Vec<String>>,
+    #[serde(default)]
+    pub engagement_type: Option<String>,
+    #[serde(default)]
+    pub engager_type: Option<i64>,
+    #[serde(default)]
+    pub pin_id: Option<Vec<String>>,
+    #[serde(default)]
+    pub ad_id: Option<Vec<String>>,
+    #[serde(default)]
+    pub campaign_id: Option<Vec<String>>,
+    #[serde(default)]
+    pub objective_type: Option<Vec<String>>,
+    #[serde(default, rename = "ad_account_id")]
+    _ad_account_id: Option<String>,
 }
 
 /// `PATCH .../audiences/{id}`: rename, describe, or remove.

@@ -233,6 +233,47 @@ async fn permissions_and_scopes() {
     assert_eq!((status.as_u16(), answer["code"].as_i64()), (403, Some(29)));
 }
 
+#[tokio::test]
+async fn unknown_routes_answer_in_pinterests_shape_and_shared_accounts_come_by_default() {
+    let raw = raw_full().await;
+    let (status, answer) = raw
+        .send(reqwest::Method::GET, "/v5/no_such_route", None)
+        .await;
+    assert_eq!(status, 404);
+    assert_eq!(answer["code"], 404, "{answer}");
+    assert!(answer["message"].is_string(), "{answer}");
+    // The description's default is true, and Python clients send `True`.
+    for query in [
+        "",
+        "?include_shared_accounts=True",
+        "?include_shared_accounts=true",
+    ] {
+        let (status, answer) = raw
+            .send(
+                reqwest::Method::GET,
+                &format!("/v5/ad_accounts{query}"),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200);
+        let ids: Vec<&str> = answer["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_str().unwrap())
+            .collect();
+        assert!(ids.contains(&SHARED_AD_ACCOUNT), "{query}: {ids:?}");
+    }
+    let (_, answer) = raw
+        .send(
+            reqwest::Method::GET,
+            "/v5/ad_accounts?include_shared_accounts=False",
+            None,
+        )
+        .await;
+    assert_eq!(answer["items"].as_array().unwrap().len(), 2);
+}
+
 async fn raw_full() -> Raw {
     raw("ads:read ads:write user_accounts:read").await
 }

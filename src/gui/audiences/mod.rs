@@ -62,7 +62,7 @@ impl From<Action> for super::Action {
 
 impl From<Event> for super::Event {
     fn from(event: Event) -> Self {
-        super::Event::Audiences(event)
+        super::Event::Audiences(Box::new(event))
     }
 }
 

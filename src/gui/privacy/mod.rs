@@ -42,12 +42,12 @@ pub enum Action {
 type Listed = (Suppression, Vec<(Receipt, String)>);
 
 pub enum Event {
-    Loaded(Result<Listed, PrivacyError>),
+    Loaded(Box<Result<Listed, PrivacyError>>),
     Chosen(Picked),
     Added(Result<SuppressionSource, PrivacyError>),
     Removed(Result<SuppressionSource, PrivacyError>),
     Found(Result<Vec<Whereabouts>, PrivacyError>),
-    Erased(Result<(Receipt, PathBuf), PrivacyError>),
+    Erased(Box<Result<(Receipt, PathBuf), PrivacyError>>),
 }
 
 impl From<Action> for super::Action {
@@ -147,13 +147,13 @@ impl App {
                         crate::privacy::start_erasure(&starting, &people)
                     })
                     .await;
-                    Event::Erased(match started {
+                    Event::Erased(Box::new(match started {
                         Ok(id) => {
                             let control = Arc::new(Control::default());
                             crate::privacy::carry_out(&core, id, control).await
                         }
                         Err(e) => Err(e),
-                    })
+                    }))
                 });
             }
             Action::Finish(id) => {
@@ -164,7 +164,9 @@ impl App {
                 privacy.erasing = true;
                 self.tasks.background(ctx, async move {
                     let control = Arc::new(Control::default());
-                    Event::Erased(crate::privacy::carry_out(&core, id, control).await)
+                    Event::Erased(Box::new(
+                        crate::privacy::carry_out(&core, id, control).await,
+                    ))
                 });
             }
             Action::CopyPath(path) => {
@@ -177,13 +179,15 @@ impl App {
     pub(super) fn on_privacy(&mut self, event: Event, ctx: &egui::Context) {
         let privacy = &mut self.state.privacy;
         match event {
-            Event::Loaded(Ok((suppression, erasures))) => {
-                privacy.suppression = suppression;
-                privacy.erasures = erasures;
-                privacy.loaded = true;
-                privacy.load_error = None;
-            }
-            Event::Loaded(Err(error)) => privacy.load_error = Some(error.to_string()),
+            Event::Loaded(read) => match *read {
+                Ok((suppression, erasures)) => {
+                    privacy.suppression = suppression;
+                    privacy.erasures = erasures;
+                    privacy.loaded = true;
+                    privacy.load_error = None;
+                }
+                Err(error) => privacy.load_error = Some(error.to_string()),
+            },
             Event::Chosen(Picked::Path(path)) => {
                 privacy.file = path.display().to_string();
                 privacy.add_error = None;
@@ -228,7 +232,7 @@ impl App {
             }
             Event::Erased(result) => {
                 privacy.erasing = false;
-                match result {
+                match *result {
                     Ok((receipt, _)) => {
                         let text = if receipt.complete {
                             format!(
@@ -266,7 +270,7 @@ impl App {
                         .collect();
                     Ok((suppression, erasures))
                 });
-                Event::Loaded(read)
+                Event::Loaded(Box::new(read))
             });
         }
     }
