@@ -18,7 +18,9 @@ mod syncs;
 mod upload;
 
 pub use alerts::{AlertForm, AlertKind, AlertsState};
-pub use audiences::{AudienceDialog, AudiencesState, LookalikeForm};
+pub use audiences::{
+    AudienceDialog, AudiencesState, Catalog, EditForm, LookalikeForm, RuleForm, RuleKind, UrlOp,
+};
 pub use connections::{ConnectState, ConnectionForm};
 pub use file::{
     FileState, Found, Loaded, PAGE_ROWS, PathPrompt, PathPurpose, RowsShown, ScanState,

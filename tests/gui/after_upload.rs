@@ -96,7 +96,8 @@ fn badges_match_rate_lookalike_sharing_and_removal() {
         h.query_by_label_contains("Made lookalike").is_some()
     });
     crate::common::step_until(&mut harness, "the lookalike listed", |h| {
-        h.query_by_label("ACTALIKE").is_some()
+        h.query_by_label_contains("lookalike: people like audience")
+            .is_some()
     });
     let made = world
         .sim

@@ -1,6 +1,8 @@
 //! The Audiences screen: a connection's lists and audiences, the picked audience's size over
 //! time, and what admins do next with it: a lookalike, sharing, removal.
 
+pub mod rules;
+mod rules_view;
 pub mod view;
 
 use std::collections::BTreeSet;
@@ -33,6 +35,8 @@ pub enum Action {
     CloseDialog,
     /// The form just opened was brought into view.
     Revealed,
+    /// New audiences by a rule, and edits.
+    Rule(rules::Action),
 }
 
 pub enum Event {
@@ -52,6 +56,7 @@ pub enum Event {
         result: Result<Audience, AudienceError>,
     },
     Reached(Result<crate::store::Reach, AudienceError>),
+    Rule(rules::RuleEvent),
 }
 
 impl From<Action> for super::Action {
@@ -128,11 +133,13 @@ impl App {
             Action::Remove(id) => self.remove_audience(id, ctx),
             Action::TakeReach(id) => self.take_reach(id, ctx),
             Action::CloseDialog => audiences.dialog = AudienceDialog::None,
+            Action::Rule(action) => self.apply_rule(action, ctx),
         }
     }
 
     pub(super) fn on_audiences(&mut self, event: Event, ctx: &egui::Context) {
         match event {
+            Event::Rule(event) => self.on_rule(event, ctx),
             Event::History { list_id, result } => match result {
                 Ok(seen) => {
                     let shown = self.state.selected_audience().and_then(|a| a.list_id());
@@ -302,7 +309,7 @@ impl App {
 
     /// Runs `work` on the shown connection in the background, the screen busy until its
     /// event comes back.
-    fn while_busy<Work>(
+    pub(super) fn while_busy<Work>(
         &mut self,
         ctx: &egui::Context,
         work: impl FnOnce(std::sync::Arc<crate::context::Core>, String) -> Work,
@@ -319,7 +326,7 @@ impl App {
     }
 
     /// Reads the Audiences screen's lists again (something was made or removed).
-    fn reload_shown_lists(&mut self, ctx: &egui::Context) {
+    pub(super) fn reload_shown_lists(&mut self, ctx: &egui::Context) {
         if let Some(name) = self.state.audiences_connection().cloned() {
             self.apply_lists(super::lists::Action::Load(name), ctx);
         }

@@ -132,9 +132,13 @@ fn audiences(
     audiences: &[AudienceView],
     actions: &mut Vec<Action>,
 ) {
-    ui.strong("Audiences");
+    ui.horizontal(|ui| {
+        ui.strong("Audiences");
+        super::rules_view::new_audience_menu(ui, state, actions);
+    });
+    super::rules_view::rule_form(ui, state, actions);
     egui::Grid::new("audiences").striped(true).show(ui, |ui| {
-        for title in ["Name", "Status", "Size", "Match rate", "Type", "List", "ID"] {
+        for title in ["Name", "Status", "Size", "Match rate", "Who", "ID"] {
             ui.strong(title);
         }
         ui.end_row();
@@ -161,8 +165,7 @@ fn audiences(
                     group(identities)
                 ));
             }
-            ui.label(a.audience_type.as_deref().unwrap_or(""));
-            ui.label(view.list_id().unwrap_or(""));
+            ui.label(format!("{}: {}", view.kind, view.rule_in_words));
             ui.label(&a.id);
             ui.end_row();
         }
@@ -218,6 +221,7 @@ fn selected(
         ui.heading(format!("Audience: {name}"));
         badge(ui, view.status());
     });
+    ui.label(format!("Who: {} ({}).", view.rule_in_words, view.kind));
     if view.made_by_app {
         ui.label(RichText::new("Made by Audience Desk.").small());
     }
@@ -257,6 +261,13 @@ fn selected(
         {
             actions.push(Audiences::OpenShare.into());
         }
+        if ui
+            .button("Edit...")
+            .on_hover_text("Its name, description, and how long people stay in it")
+            .clicked()
+        {
+            actions.push(super::rules::Action::OpenEdit.into());
+        }
         if view.made_by_app && ui.button("Remove audience...").clicked() {
             actions.push(Audiences::AskRemove.into());
         }
@@ -267,6 +278,7 @@ fn selected(
         AudienceDialog::None => {}
         AudienceDialog::Lookalike(form) => lookalike(ui, form, busy, actions),
         AudienceDialog::Share(picked) => share(ui, state, connection, lists, picked, actions),
+        AudienceDialog::Edit(form) => super::rules_view::edit_form(ui, form, busy, actions),
         AudienceDialog::Remove => {
             ui.group(|ui| {
                 ui.label(format!(
