@@ -127,6 +127,16 @@ pub mod tone {
     pub const QUIET: Color32 = Color32::from_gray(0x60);
 }
 
+/// A labelled one-line text field as a row of a two-column grid.
+pub fn text_row(ui: &mut egui::Ui, label: &str, value: &mut String) -> Response {
+    let label = ui.label(label);
+    let field = ui
+        .add(egui::TextEdit::singleline(value).desired_width(320.0))
+        .labelled_by(label.id);
+    ui.end_row();
+    field
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -240,3 +240,31 @@ pub fn ready_to_upload(
     harness.run_steps(2);
     (harness, sim, home)
 }
+
+/// The desktop app on a second core of `world`'s home (as a second process would open it),
+/// with `picker` for file dialogs and no background sync runs; two frames drawn.
+pub fn app_on(
+    world: &World,
+    picker: Arc<dyn audience_desk::gui::FilePicker>,
+) -> egui_kittest::Harness<'static, audience_desk::gui::App> {
+    let core = Core::with(
+        world.home.path(),
+        world.core.endpoints.clone(),
+        world.core.secrets.clone(),
+        None,
+    )
+    .unwrap();
+    let mut app = audience_desk::gui::App::with_core(picker, Ok(core), None);
+    app.run_due_syncs = false;
+    let mut harness = harness(app);
+    harness.run_steps(2);
+    harness
+}
+
+/// A world with quick retries, connected.
+pub fn connected_world(runtime: &tokio::runtime::Runtime) -> World {
+    let mut world = runtime.block_on(world());
+    engine::quick(&mut world);
+    runtime.block_on(connect(&world)).unwrap();
+    world
+}

@@ -29,17 +29,7 @@ fn audiences_screen(
     runtime.block_on(crate::common::connect(&world)).unwrap();
     let dir = tempfile::tempdir().unwrap();
     runtime.block_on(crate::common::engine::add_spring_list(&world, dir.path()));
-    let core = audience_desk::context::Core::with(
-        world.home.path(),
-        world.core.endpoints.clone(),
-        world.core.secrets.clone(),
-        None,
-    )
-    .unwrap();
-    let mut app = App::with_core(Arc::new(FixedPicker(None)), Ok(core), None);
-    app.run_due_syncs = false;
-    let mut harness = crate::common::harness(app);
-    harness.run_steps(2);
+    let mut harness = crate::common::app_on(&world, Arc::new(FixedPicker(None)));
     harness.get_by_label("Audiences").click();
     // The list and its audience: both named Spring.
     crate::common::step_until(&mut harness, "the audiences", |h| {

@@ -24,26 +24,14 @@ fn type_into(harness: &mut egui_kittest::Harness<'static, App>, field: &str, tex
 #[test]
 fn opt_outs_are_suppressed_and_a_person_is_found_and_erased_from_the_privacy_screen() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let mut world = runtime.block_on(crate::common::world());
-    crate::common::engine::quick(&mut world);
-    runtime.block_on(crate::common::connect(&world)).unwrap();
+    let world = crate::common::connected_world(&runtime);
     let dir = tempfile::tempdir().unwrap();
     let report = runtime.block_on(crate::common::engine::add_spring_list(&world, dir.path()));
     let list = crate::common::engine::list_id(&report);
     let optouts = dir.path().join("optouts.csv");
     std::fs::write(&optouts, "email\nuser1@example.com\nuser2@example.com\n").unwrap();
 
-    let core = audience_desk::context::Core::with(
-        world.home.path(),
-        world.core.endpoints.clone(),
-        world.core.secrets.clone(),
-        None,
-    )
-    .unwrap();
-    let mut app = App::with_core(Arc::new(FixedPicker(Some(optouts))), Ok(core), None);
-    app.run_due_syncs = false;
-    let mut harness = crate::common::harness(app);
-    harness.run_steps(2);
+    let mut harness = crate::common::app_on(&world, Arc::new(FixedPicker(Some(optouts))));
     harness.get_by_label("Privacy").click();
     step_until(&mut harness, "the suppression list read", |h| {
         h.query_by_label_contains("Empty: every valid identity")

@@ -45,20 +45,8 @@ fn open_new(harness: &mut Harness<'static, App>, kind: &str) {
 #[test]
 fn visitors_and_engagers_are_made_from_the_accounts_own_tags_and_websites() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let mut world = runtime.block_on(crate::common::world());
-    crate::common::engine::quick(&mut world);
-    runtime.block_on(crate::common::connect(&world)).unwrap();
-    let core = audience_desk::context::Core::with(
-        world.home.path(),
-        world.core.endpoints.clone(),
-        world.core.secrets.clone(),
-        None,
-    )
-    .unwrap();
-    let mut app = App::with_core(Arc::new(FixedPicker(None)), Ok(core), None);
-    app.run_due_syncs = false;
-    let mut harness = crate::common::harness(app);
-    harness.run_steps(2);
+    let world = crate::common::connected_world(&runtime);
+    let mut harness = crate::common::app_on(&world, Arc::new(FixedPicker(None)));
     harness.get_by_label("Audiences").click();
     step_until(&mut harness, "the audiences read", |h| {
         h.query_by_label("New audience").is_some()

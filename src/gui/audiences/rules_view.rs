@@ -84,8 +84,8 @@ pub fn rule_form(ui: &mut egui::Ui, state: &State, actions: &mut Vec<Action>) {
             .num_columns(2)
             .spacing([12.0, 6.0])
             .show(ui, |ui| {
-                text_row(ui, "Audience name", &mut edited.name);
-                text_row(ui, "Description (optional)", &mut edited.description);
+                widgets::text_row(ui, "Audience name", &mut edited.name);
+                widgets::text_row(ui, "Description (optional)", &mut edited.description);
                 match form.kind {
                     RuleKind::Visitors => visitor_rows(ui, &mut edited, tags),
                     RuleKind::Engagers => engager_rows(ui, &mut edited, websites),
@@ -138,13 +138,6 @@ pub fn rule_form(ui: &mut egui::Ui, state: &State, actions: &mut Vec<Action>) {
             actions.push(Rule::Edit(edited).into());
         }
     });
-}
-
-fn text_row(ui: &mut egui::Ui, label: &str, value: &mut String) {
-    let label = ui.label(label);
-    ui.add(egui::TextEdit::singleline(value).desired_width(300.0))
-        .labelled_by(label.id);
-    ui.end_row();
 }
 
 fn tag_name(tag: &ConversionTag) -> String {
@@ -321,8 +314,8 @@ pub fn edit_form(ui: &mut egui::Ui, form: &EditForm, busy: bool, actions: &mut V
             .num_columns(2)
             .spacing([12.0, 6.0])
             .show(ui, |ui| {
-                text_row(ui, "Name", &mut edited.name);
-                text_row(ui, "Description", &mut edited.description);
+                widgets::text_row(ui, "Name", &mut edited.name);
+                widgets::text_row(ui, "Description", &mut edited.description);
                 if let Some(days) = edited.retention_days.as_mut() {
                     let label = ui.label("Keep people for");
                     ui.add(

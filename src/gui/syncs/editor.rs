@@ -17,7 +17,7 @@ pub fn ui(ui: &mut egui::Ui, state: &State, form: &SyncEditForm, actions: &mut V
         .num_columns(2)
         .spacing([12.0, 6.0])
         .show(ui, |ui| {
-            text_row(ui, "Name", &mut edited.name);
+            widgets::text_row(ui, "Name", &mut edited.name);
             let label = ui.label("Connection");
             egui::ComboBox::from_id_salt("sync_edit_connection")
                 .selected_text(edited.connection.clone())
@@ -31,10 +31,12 @@ pub fn ui(ui: &mut egui::Ui, state: &State, form: &SyncEditForm, actions: &mut V
                 .labelled_by(label.id);
             ui.end_row();
             match &mut edited.pattern {
-                None => text_row(ui, "File", &mut edited.path),
+                None => {
+                    widgets::text_row(ui, "File", &mut edited.path);
+                }
                 Some(pattern) => {
-                    text_row(ui, "Folder", &mut edited.path);
-                    text_row(ui, "File names", pattern);
+                    widgets::text_row(ui, "Folder", &mut edited.path);
+                    widgets::text_row(ui, "File names", pattern);
                 }
             }
             for column in &mut edited.columns {
@@ -64,7 +66,7 @@ pub fn ui(ui: &mut egui::Ui, state: &State, form: &SyncEditForm, actions: &mut V
                 true => "New lists' name",
                 false => "List ID",
             };
-            text_row(ui, list, &mut edited.list);
+            widgets::text_row(ui, list, &mut edited.list);
             ui.label("Each run");
             ui.vertical(|ui| {
                 ui.radio_value(
@@ -146,11 +148,4 @@ pub fn ui(ui: &mut egui::Ui, state: &State, form: &SyncEditForm, actions: &mut V
         edited.error = None;
         actions.push(Syncs::EditSettings(edited).into());
     }
-}
-
-fn text_row(ui: &mut egui::Ui, label: &str, value: &mut String) {
-    let label = ui.label(label);
-    ui.add(egui::TextEdit::singleline(value).desired_width(320.0))
-        .labelled_by(label.id);
-    ui.end_row();
 }
