@@ -154,8 +154,9 @@ impl Visitors {
                 serde_json::json!({ operator: value })
             })
             .collect();
+        let tag = self.tag.trim();
         AudienceRule {
-            visitor_source_id: Some(vec![self.tag.trim().to_owned()]),
+            visitor_source_id: (!tag.is_empty()).then(|| vec![tag.to_owned()]),
             retention_days: self.retention_days,
             event: self.event.clone(),
             event_source: (!self.sources.is_empty()).then(|| OneOf {
@@ -197,8 +198,9 @@ impl Engagers {
     }
 
     pub fn rule(&self) -> AudienceRule {
+        let domain = self.domain.trim();
         AudienceRule {
-            engagement_domain: Some(vec![self.domain.trim().to_owned()]),
+            engagement_domain: (!domain.is_empty()).then(|| vec![domain.to_owned()]),
             engagement_type: self.engagement_type.clone(),
             engager_type: self.engager_type,
             retention_days: self.retention_days,
@@ -252,11 +254,10 @@ pub fn rule_in_words(audience_type: Option<&str>, rule: Option<&AudienceRule>) -
                 Some("like") => "liked Pins",
                 _ => "engaged with Pins",
             };
-            let domain = rule
-                .engagement_domain
-                .as_deref()
-                .unwrap_or_default()
-                .join(", ");
+            let domain = match rule.engagement_domain.as_deref() {
+                Some(domains) if !domains.is_empty() => domains.join(", "),
+                _ => "a verified website".to_owned(),
+            };
             let mut words = format!("{verb} from {domain} in the last {days} days");
             if let Some(pins) = rule.pin_id.as_ref().filter(|p| !p.is_empty()) {
                 words += &format!(", only Pins {}", pins.join(", "));
