@@ -13,6 +13,15 @@ mod send;
 
 use std::sync::Arc;
 
+/// Where an alert's text turns to the command line: chat and mail get the whole text, the
+/// window what comes before (its screens have the buttons).
+pub const COMMAND_LINE: &str = " On the command line: ";
+
+/// An alert's text as the window shows it: without the command that follows.
+pub fn in_window(message: &str) -> &str {
+    message.split(COMMAND_LINE).next().unwrap_or(message)
+}
+
 use serde::{Deserialize, Serialize};
 
 pub use changes::{Observation, Seen, compare};
@@ -333,6 +342,22 @@ pub async fn test(core: &Arc<Core>) -> Result<Vec<TestOutcome>, AlertError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_window_shows_an_alert_without_its_command() {
+        let job = observe::tests::held_job_text();
+        assert!(
+            job.contains("audience-desk resume 7 --confirm-removals"),
+            "{job}"
+        );
+        let shown = in_window(&job);
+        assert!(
+            shown.ends_with("Confirm them on the app's Jobs screen."),
+            "{shown}"
+        );
+        assert!(!shown.contains("audience-desk"), "{shown}");
+        assert_eq!(in_window("No command here."), "No command here.");
+    }
 
     fn email(smtp: &str, starttls: bool, password: Option<&str>) -> NewDestination {
         NewDestination::Email {

@@ -3,6 +3,7 @@
 //! audiences this app made. Nothing here reaches Pinterest; the looks other work takes
 //! (runs, refreshes, follow-up snapshots) have already written what is read.
 
+use super::COMMAND_LINE;
 use super::changes::{Observation, Seen};
 use crate::context::Core;
 use crate::overview::ConnectionOverview;
@@ -98,7 +99,7 @@ fn sync_seen(core: &Core, sync: &SyncOverview, now: i64) -> Result<Observation, 
             state: "held".into(),
             message: format!(
                 "Sync '{name}' run {} sent its additions and holds its removals{}. Confirm \
-                 them on the app's Syncs screen, or with: {}",
+                 them on the app's Syncs screen.{COMMAND_LINE}{}",
                 run.id,
                 because(run),
                 Remedy::ConfirmSyncRemovals { sync: name.clone() }.command()
@@ -109,7 +110,7 @@ fn sync_seen(core: &Core, sync: &SyncOverview, now: i64) -> Result<Observation, 
                 state: "stale".into(),
                 message: format!(
                     "Sync '{name}' has not completed a run for {} though it runs {}. Is the \
-                     app or `{}` running on this home?",
+                     app, or something that runs the syncs, open on this home?{COMMAND_LINE}{}",
                     crate::display::duration(late),
                     Schedule::Every { seconds: period }.describe(),
                     Remedy::WatchSyncs.command()
@@ -160,12 +161,12 @@ fn job_seen(job: &TroubledJob) -> Observation {
     let message = match job.state.as_str() {
         "held" => format!(
             "Upload job {id} (connection '{connection}') sent its additions and holds its \
-             removals{because}. Confirm them on the app's Jobs screen, or with: {}",
+             removals{because}. Confirm them on the app's Jobs screen.{COMMAND_LINE}{}",
             Remedy::ConfirmJobRemovals { job: id }.command()
         ),
         _ => format!(
             "Upload job {id} (connection '{connection}') failed{because}. What it sent is \
-             kept; resume it on the app's Jobs screen, or with: {}",
+             kept; resume it on the app's Jobs screen.{COMMAND_LINE}{}",
             Remedy::ResumeJob { job: id }.command()
         ),
     };
@@ -205,5 +206,22 @@ fn connection_seen(connection: &ConnectionOverview, now: i64) -> Observation {
         kind: "connection",
         subject: format!("connection '{name}'"),
         seen,
+    }
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    /// The text of a held upload's alert, as chat and mail get it.
+    pub fn held_job_text() -> String {
+        let job = crate::store::TroubledJob {
+            id: 7,
+            connection: "EU".into(),
+            state: "held".into(),
+            message: Some("the removals are held".into()),
+        };
+        match super::job_seen(&job).seen {
+            super::Seen::Trouble { message, .. } => message,
+            _ => panic!("a held job is trouble"),
+        }
     }
 }

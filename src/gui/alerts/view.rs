@@ -56,7 +56,7 @@ fn places(ui: &mut egui::Ui, state: &State, actions: &mut Vec<Action>) {
                 ui.label(place.destination.describe());
                 match (&place.last_error, place.last_delivered_at) {
                     (Some(error), _) => {
-                        widgets::error(ui, format!("failed: {error}"));
+                        widgets::error(ui, format!("failed: {}", crate::display::printable(error)));
                     }
                     (None, Some(at)) => {
                         ui.label(format!("sent {}", crate::display::relative(at)));
@@ -190,7 +190,9 @@ fn recent(ui: &mut egui::Ui, state: &State) {
     for sent in recent {
         ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new(crate::display::relative(sent.message.created_at)).weak());
-            ui.label(&sent.message.message);
+            ui.label(crate::display::printable(crate::alerts::in_window(
+                &sent.message.message,
+            )));
             ui.label(
                 RichText::new(format!(
                     "(delivered to {} of {})",

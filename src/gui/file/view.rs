@@ -85,7 +85,10 @@ fn show_loaded(ui: &mut egui::Ui, loaded: &Loaded, hide: bool, actions: &mut Vec
         ));
     });
     if let Some(unpacked) = &preview.unpacked {
-        ui.label(format!("Read: {}.", unpacked.describe()));
+        ui.label(format!(
+            "Read: {}.",
+            crate::display::printable(&unpacked.describe())
+        ));
     }
     ui.separator();
     // Folds away to give the rows the whole height.
