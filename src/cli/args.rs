@@ -720,8 +720,19 @@ pub enum HeaderChoice {
 /// How to read a customer file.
 #[derive(Debug, Args)]
 pub struct FileArgs {
-    /// The customer file: CSV, TSV, semicolon- or pipe-separated, or one value per line.
-    pub file: PathBuf,
+    /// The customer file: CSV, TSV, semicolon- or pipe-separated, one value per line, a
+    /// workbook, a .gz or a .zip (or, instead, --database with --query).
+    #[arg(required_unless_present = "database")]
+    pub file: Option<PathBuf>,
+
+    /// A database to read the list from instead of a file: postgres://USER@HOST:PORT/DATABASE
+    /// (password from PGPASSWORD or ~/.pgpass) or sqlite:PATH. Run read-only.
+    #[arg(long, value_name = "URL", requires = "query", conflicts_with = "file")]
+    pub database: Option<String>,
+
+    /// The SELECT that gives the list (one statement); its columns map by name like a header.
+    #[arg(long, value_name = "SQL", requires = "database")]
+    pub query: Option<String>,
 
     /// Map a column (header name or 1-based number) to email, email_sha256, gaid, idfa or
     /// ignore. Repeat for several columns; unmapped columns keep their detected namespace.
@@ -747,6 +758,49 @@ pub struct FileArgs {
 }
 
 impl FileArgs {
+    /// The file's preview; for a query, the query is run first and its result (a CSV with a
+    /// header row, kept while the returned value lives) is what is previewed.
+    pub fn load(
+        &self,
+        sample_rows: usize,
+    ) -> anyhow::Result<(crate::source::Preview, Option<crate::source::QueryResult>)> {
+        use crate::source::{Delimiter, Preview, Query, run_query};
+        let (Some(database), Some(sql)) = (&self.database, &self.query) else {
+            let file = self.file.as_ref().ok_or_else(|| {
+                anyhow::anyhow!("name the customer file, or give --database and --query")
+            })?;
+            return Ok((
+                Preview::load(file, &self.preview_options(sample_rows))?,
+                None,
+            ));
+        };
+        let query = Query {
+            database: database.clone(),
+            sql: sql.clone(),
+        };
+        let result = run_query(&query)?;
+        eprintln!(
+            "Read {} of {} ({}) from the query on {}.",
+            crate::display::count(result.rows, "row", "rows"),
+            crate::display::count(result.columns.len() as u64, "column", "columns"),
+            result.columns.join(", "),
+            result.database
+        );
+        let options = PreviewOptions {
+            header: Some(true),
+            delimiter: Some(Delimiter::Comma),
+            ..self.preview_options(sample_rows)
+        };
+        let preview = Preview::load(&result.csv, &options).map_err(|e| match e {
+            crate::source::SourceError::Empty { .. } => anyhow::anyhow!(
+                "the query on {} gave no rows: nothing to send",
+                result.database
+            ),
+            other => other.into(),
+        })?;
+        Ok((preview, Some(result)))
+    }
+
     pub fn preview_options(&self, sample_rows: usize) -> PreviewOptions {
         PreviewOptions {
             header: match self.header {

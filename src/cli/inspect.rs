@@ -14,7 +14,7 @@ struct Inspection<'a> {
 }
 
 pub fn run(args: &FileArgs, json: bool, rows: usize) -> anyhow::Result<()> {
-    let preview = Preview::load(&args.file, &args.preview_options(rows.max(100)))?;
+    let (preview, _query) = args.load(rows.max(100))?;
     if !json {
         text::emit(&first_screen(&preview, rows))?;
     }

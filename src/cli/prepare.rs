@@ -3,10 +3,10 @@ use std::sync::atomic::AtomicBool;
 use super::args::FileArgs;
 use super::{progress, text};
 use crate::prepare::prepare;
-use crate::source::{MemoryBudget, Preview};
+use crate::source::MemoryBudget;
 
 pub fn run(args: &FileArgs, out: &std::path::Path) -> anyhow::Result<()> {
-    let preview = Preview::load(&args.file, &args.preview_options(0))?;
+    let (preview, _query) = args.load(0)?;
     let plan = preview.scan_plan(&MemoryBudget::in_home(&crate::home::home_dir()))?;
     let bar = progress::bar(preview.size, "preparing");
     let report = prepare(

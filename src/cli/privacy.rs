@@ -79,7 +79,7 @@ pub fn suppress(action: SuppressCommand) -> anyhow::Result<()> {
     let core = Core::open()?;
     match action {
         SuppressCommand::Add { file, reason } => {
-            let preview = Preview::load(&file.file, &file.preview_options(0))?;
+            let (preview, _query) = file.load(0)?;
             let bar = super::progress::bar(preview.size, "reading");
             let added = crate::privacy::suppress_file(&core, &preview, &reason, &mut |p| {
                 super::progress::update(&bar, p)

@@ -32,7 +32,7 @@ pub async fn upload(
     writes_per_minute: u32,
 ) -> anyhow::Result<()> {
     let core = Arc::new(open_core(writes_per_minute)?);
-    let preview = crate::source::Preview::load(&file.file, &file.preview_options(0))?;
+    let (preview, _query) = file.load(0)?;
     let bar = progress::bar(preview.size, "reading");
     let plan = plan_upload(&core, connection, &preview, spec, &mut |p| {
         progress::update(&bar, p)

@@ -22,6 +22,10 @@ pub enum SourceError {
     #[error("{} cannot be read: {problem}", path.display())]
     Packed { path: PathBuf, problem: String },
 
+    /// A database query that could not be run or read to its end; nothing of it is used.
+    #[error("the query on {database} {problem}")]
+    Query { database: String, problem: String },
+
     #[error(
         "{} is a ZIP archive of {count} files ({names}): name the one to read",
         path.display()

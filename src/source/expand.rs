@@ -226,25 +226,7 @@ fn expand(
     part: &Part,
 ) -> Result<Expanded, SourceError> {
     file.rewind().map_err(|e| SourceError::io(path, e))?;
-    let prefix = format!("scan-{}-", std::process::id());
-    let mut folder = tempfile::Builder::new();
-    folder.prefix(&prefix);
-    // The folder itself is made 0700. The home's scratch root is the app's own and made
-    // private too; the system's temporary folder is shared and never touched.
-    let dir = match ROOT.get() {
-        Some(root) => {
-            crate::home::private_dir(root).map_err(|e| SourceError::io(root, e))?;
-            folder.tempdir_in(root)
-        }
-        None => folder.tempdir(),
-    }
-    .map_err(|e| SourceError::io(&std::env::temp_dir(), e))?;
-    let csv = dir.path().join("expanded.csv");
-    let mut out = crate::home::private_options()
-        .write(true)
-        .create_new(true)
-        .open(&csv)
-        .map_err(|e| SourceError::io(&csv, e))?;
+    let (dir, csv, mut out) = private_csv("scan", "expanded.csv")?;
     let limit = FREE_BYTES.saturating_add(size.saturating_mul(MAX_RATIO));
     let read = |kind, (part, parts): (String, Vec<String>)| Unpacked {
         kind,
@@ -300,6 +282,33 @@ fn expand(
         csv,
         read,
     })
+}
+
+/// A new private folder (0700) for this process's copies, in the home's scratch root (the
+/// app's own, made private too) or else in the system's temporary folder (shared, so never
+/// touched itself), with an empty private file `name` in it.
+pub(crate) fn private_csv(
+    kind: &str,
+    name: &str,
+) -> Result<(tempfile::TempDir, PathBuf, File), SourceError> {
+    let prefix = format!("{kind}-{}-", std::process::id());
+    let mut folder = tempfile::Builder::new();
+    folder.prefix(&prefix);
+    let dir = match ROOT.get() {
+        Some(root) => {
+            crate::home::private_dir(root).map_err(|e| SourceError::io(root, e))?;
+            folder.tempdir_in(root)
+        }
+        None => folder.tempdir(),
+    }
+    .map_err(|e| SourceError::io(&std::env::temp_dir(), e))?;
+    let csv = dir.path().join(name);
+    let out = crate::home::private_options()
+        .write(true)
+        .create_new(true)
+        .open(&csv)
+        .map_err(|e| SourceError::io(&csv, e))?;
+    Ok((dir, csv, out))
 }
 
 fn unreadable(path: &Path, problem: String) -> SourceError {

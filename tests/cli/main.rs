@@ -13,6 +13,7 @@ mod output_files;
 mod packed_files;
 mod privacy;
 mod processes;
+mod queries;
 mod rule_audiences;
 mod soak;
 mod suppression;

@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod engine;
 pub mod files;
+pub mod postgres;
 pub mod receivers;
 
 use std::sync::Arc;

@@ -1,0 +1,204 @@
+//! Customer lists read from a database through the binary: a PostgreSQL server of the test's
+//! own and a SQLite file, each giving exactly the digests the same rows give as a CSV; an
+//! upload from a query; the password from PGPASSWORD or a password file, never the address;
+//! a query that writes, fails or finds nobody sends nothing.
+
+use std::path::Path;
+use std::process::Output;
+
+use crate::common::cli::{Env, members, text, user_digest, write_users};
+use crate::common::postgres::{Postgres, READER_PASSWORD};
+
+/// The digests `prepare` wrote for emails into `out`.
+fn prepared(out: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(out.join("EMAIL.txt")).unwrap_or_default();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    lines.sort();
+    lines
+}
+
+/// Users 0..150 as a CSV export, prepared: the digests a query's same rows must give.
+fn same_as_csv(env: &Env, scratch: &Path) -> Vec<String> {
+    let csv = scratch.join("same.csv");
+    write_users(&csv, "email", 0..150);
+    let out_dir = scratch.join("from-csv");
+    let args = [
+        "prepare",
+        csv.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+    ];
+    let out = run_with(env, &args, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    prepared(&out_dir)
+}
+
+fn run_with(env: &Env, args: &[&str], vars: &[(&str, &str)]) -> Output {
+    let mut command = env.command(args);
+    command.env_remove("PGPASSWORD").env_remove("PGPASSFILE");
+    for (k, v) in vars {
+        command.env(k, v);
+    }
+    command.output().unwrap()
+}
+
+/// Users 0..150 as a CRM keeps them: mixed case, spaces, a NULL and an empty one.
+const CUSTOMERS: &str = "CREATE TABLE customers (id serial, email text, note text);
+     INSERT INTO customers (email, note)
+       SELECT '  User' || i || '@Example.com ', 'row ' || i FROM generate_series(0, 149) i;
+     INSERT INTO customers (email, note) VALUES (NULL, 'no email'), ('', 'empty');
+     GRANT SELECT ON customers TO reader;";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_postgres_query_gives_the_digests_its_rows_give_as_a_csv() {
+    let Some(pg) = Postgres::start() else {
+        return;
+    };
+    pg.sql(CUSTOMERS);
+    let Some(env) = crate::common::cli::connected_env().await else {
+        return;
+    };
+    let scratch = tempfile::tempdir().unwrap();
+    let from_csv = same_as_csv(&env, scratch.path());
+
+    let url = pg.url();
+    let from_db = scratch.path().join("from-db");
+    let query = "SELECT email, note FROM customers ORDER BY id;";
+    let prepare = [
+        "prepare",
+        "--database",
+        &url,
+        "--query",
+        query,
+        "--out",
+        from_db.to_str().unwrap(),
+    ];
+    let out = run_with(&env, &prepare, &[("PGPASSWORD", READER_PASSWORD)]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("Read 152 rows of 2 columns (email, note) from the query on"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(prepared(&from_db), from_csv);
+    assert_eq!(prepared(&from_db).len(), 150);
+
+    // The password from a password file, as psql reads it.
+    let pgpass = scratch.path().join("pgpass");
+    std::fs::write(
+        &pgpass,
+        format!("127.0.0.1:*:shop:reader:{READER_PASSWORD}\n"),
+    )
+    .unwrap();
+    let again = scratch.path().join("again");
+    let mut with_file = prepare;
+    with_file[6] = again.to_str().unwrap();
+    let out = run_with(
+        &env,
+        &with_file,
+        &[("PGPASSFILE", pgpass.to_str().unwrap())],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(prepared(&again), from_csv);
+
+    // No password, a password in the address, a query that writes, one that finds nobody.
+    let out = run_with(&env, &with_file, &[]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("failed"), "{}", text(&out));
+    let in_address = url.replace("reader@", &format!("reader:{READER_PASSWORD}@"));
+    let out = run_with(
+        &env,
+        &["inspect", "--database", &in_address, "--query", query],
+        &[],
+    );
+    assert!(!out.status.success());
+    assert!(text(&out).contains("PGPASSWORD"), "{}", text(&out));
+    assert!(
+        !text(&out).contains(READER_PASSWORD),
+        "the password is never echoed"
+    );
+    for (sql, says) in [
+        ("DELETE FROM customers", "failed"),
+        ("SELECT email FROM customers WHERE false", "gave no rows"),
+        ("SELECT nonsense FROM customers", "failed"),
+    ] {
+        let out = run_with(
+            &env,
+            &["inspect", "--database", &url, "--query", sql],
+            &[("PGPASSWORD", READER_PASSWORD)],
+        );
+        assert!(!out.status.success(), "{sql}");
+        assert!(text(&out).contains(says), "{sql}: {}", text(&out));
+    }
+    let count = pg.sql("SELECT count(*) FROM customers");
+    assert!(count.contains("152"), "nothing was deleted: {count}");
+
+    // An upload straight from the query.
+    let upload = [
+        "upload",
+        "--database",
+        &url,
+        "--query",
+        "SELECT email FROM customers",
+        "--connection",
+        "EU",
+        "--new-list",
+        "From the CRM",
+    ];
+    let out = run_with(&env, &upload, &[("PGPASSWORD", READER_PASSWORD)]);
+    assert!(out.status.success(), "{}", text(&out));
+    let held = members(&env, "From the CRM");
+    assert_eq!(held.len(), 150);
+    assert!(held.contains(&user_digest(149)));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sqlite_query_gives_the_digests_its_rows_give_as_a_csv() {
+    let env = Env::new().await;
+    let scratch = tempfile::tempdir().unwrap();
+    let path = scratch.path().join("crm.db");
+    let db = rusqlite::Connection::open(&path).unwrap();
+    db.execute_batch("CREATE TABLE customers (email TEXT, gaid TEXT);")
+        .unwrap();
+    for i in 0..150 {
+        db.execute(
+            "INSERT INTO customers VALUES (?1, NULL)",
+            [format!(" User{i}@Example.com")],
+        )
+        .unwrap();
+    }
+    let from_csv = same_as_csv(&env, scratch.path());
+    let from_db = scratch.path().join("from-db");
+    let database = format!("sqlite:{}", path.display());
+    let out = run_with(
+        &env,
+        &[
+            "prepare",
+            "--database",
+            &database,
+            "--query",
+            "SELECT email, gaid FROM customers",
+            "--out",
+            from_db.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(prepared(&from_db), from_csv);
+    let out = run_with(
+        &env,
+        &[
+            "inspect",
+            "--database",
+            "sqlite:/nowhere/crm.db",
+            "--query",
+            "SELECT 1",
+        ],
+        &[],
+    );
+    assert!(
+        text(&out).contains("there is no database file"),
+        "{}",
+        text(&out)
+    );
+}
