@@ -586,6 +586,13 @@ pub struct SyncArgs {
     /// File names to take from --folder, as a glob ("export-*.csv").
     #[arg(long, value_name = "GLOB", requires = "folder")]
     pub pattern: Option<String>,
+    /// A database to run --query on for each run instead of a file: postgres://USER@HOST/DB
+    /// (password from PGPASSWORD or ~/.pgpass) or sqlite:PATH.
+    #[arg(long, value_name = "URL", requires = "query", conflicts_with_all = ["file", "folder"])]
+    pub database: Option<String>,
+    /// The SELECT each run reads (one statement, run read-only).
+    #[arg(long, value_name = "SQL", requires = "database")]
+    pub query: Option<String>,
     /// New lists with this name, made on the first run (one per identity type), then kept.
     /// `--list-name` is the older spelling.
     #[arg(

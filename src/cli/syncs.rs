@@ -62,6 +62,12 @@ pub async fn run(action: SyncCommand) -> anyhow::Result<()> {
 }
 
 fn source_of(args: &SyncArgs) -> Option<Source> {
+    if let (Some(database), Some(sql)) = (&args.database, &args.query) {
+        return Some(Source::Query(crate::source::Query {
+            database: database.clone(),
+            sql: sql.clone(),
+        }));
+    }
     match (&args.file, &args.folder, &args.pattern) {
         (Some(path), _, _) => Some(Source::File(absolute(path))),
         (None, Some(dir), Some(pattern)) => Some(Source::Folder {
@@ -89,12 +95,16 @@ fn schedule_of(args: &SyncArgs) -> anyhow::Result<Option<Schedule>> {
 /// Reads the source's current file for its format and columns, mapped as `args` says.
 fn read_columns(settings: &mut SyncSettings, args: &SyncArgs) -> anyhow::Result<()> {
     let (path, _) = crate::syncs::current_file(&settings.source).map_err(anyhow::Error::msg)?;
+    // A query's result has a header row of its column names, comma-separated.
+    let query = matches!(settings.source, Source::Query(_));
     let preview = Preview::load(
         &path,
         &PreviewOptions {
             mappings: args.map.clone(),
             sample_rows: 0,
             part: settings.part.clone(),
+            header: query.then_some(true),
+            delimiter: query.then_some(crate::source::Delimiter::Comma),
             ..PreviewOptions::default()
         },
     )?;
@@ -109,7 +119,10 @@ fn add(name: &str, args: &SyncArgs) -> anyhow::Result<()> {
         .clone()
         .ok_or_else(|| anyhow::anyhow!("name the connection: --connection NAME"))?;
     let source = source_of(args).ok_or_else(|| {
-        anyhow::anyhow!("name the source: --file PATH, or --folder DIR --pattern GLOB")
+        anyhow::anyhow!(
+            "name the source: --file PATH, --folder DIR --pattern GLOB, or --database URL \
+             --query SQL"
+        )
     })?;
     let target = match (&args.list_name, &args.list) {
         (Some(name), _) => SyncTarget::NewList(name.clone()),

@@ -213,15 +213,22 @@ impl Run<'_> {
                 None,
             ));
         }
-        let (path, seen) = match source_file::current(&self.settings.source) {
+        // A query runs here, off the runtime's workers.
+        let source = self.settings.source.clone();
+        let (path, seen) = match crate::store::blocking(move || source_file::current(&source)).await
+        {
             Ok(found) => found,
             Err(message) => return Ok((Ended::refused(message), None)),
         };
         // A file written a moment ago may still be growing: wait until it is still (whatever
-        // the schedule; a watcher has waited already).
-        let seen = match source_file::settled(&path, seen, super::DEFAULT_SETTLE).await {
-            Ok(seen) => seen,
-            Err(message) => return Ok((Ended::refused(message), None)),
+        // the schedule; a watcher has waited already). A query's result is whole already.
+        let seen = if matches!(self.settings.source, super::Source::Query(_)) {
+            seen
+        } else {
+            match source_file::settled(&path, seen, super::DEFAULT_SETTLE).await {
+                Ok(seen) => seen,
+                Err(message) => return Ok((Ended::refused(message), None)),
+            }
         };
         let digest = {
             let path = path.clone();

@@ -49,6 +49,8 @@ pub enum Source {
         dir: PathBuf,
         pattern: String,
     },
+    /// A database query, run anew for each run; its result is what the run reads.
+    Query(crate::source::Query),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,6 +131,14 @@ impl Source {
             Source::Folder { dir, pattern } => {
                 format!("newest {pattern} in {}", dir.display())
             }
+            Source::Query(query) => {
+                let sql: String = query.sql.split_whitespace().collect::<Vec<_>>().join(" ");
+                let sql = match sql.char_indices().nth(80) {
+                    Some((cut, _)) => format!("{}...", &sql[..cut]),
+                    None => sql,
+                };
+                format!("query on {}: {sql}", query.shown())
+            }
         }
     }
 }
@@ -146,6 +156,13 @@ impl SyncSettings {
         if let Source::Folder { pattern, .. } = &self.source {
             glob::Pattern::new(pattern)
                 .map_err(|e| format!("'{pattern}' is not a file-name pattern: {e}"))?;
+        }
+        if matches!(self.source, Source::Query(_)) && self.schedule == Schedule::OnChange {
+            return Err(
+                "a sync over a query cannot run when its file changes (it has none): run it \
+                 by hand or every so often"
+                    .into(),
+            );
         }
         if self.identity_columns().next().is_none() {
             return Err(

@@ -13,13 +13,39 @@ use crate::store::FileSeen;
 
 /// The file the source names now, with its size and modification time; a sentence for the
 /// user when there is none.
+///
+/// A query is run now (this blocks for as long as it takes) and its result is the file; the
+/// result stays until the query is run again.
 pub fn current(source: &Source) -> Result<(PathBuf, FileSeen), String> {
     let path = match source {
         Source::File(path) => path.clone(),
         Source::Folder { dir, pattern } => newest_match(dir, pattern)?,
+        Source::Query(query) => query_result(query)?,
     };
     let seen = look(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     Ok((path, seen))
+}
+
+/// The latest result of each query this process ran, kept while a run reads it.
+static RESULTS: std::sync::Mutex<Vec<crate::source::QueryResult>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// Runs the query and keeps its result (in place of the one before) for the run to read.
+fn query_result(query: &crate::source::Query) -> Result<PathBuf, String> {
+    let result = crate::source::run_query(query).map_err(|e| e.to_string())?;
+    if result.rows == 0 {
+        return Err(format!(
+            "the query on {} gave no rows; nothing was sent (a mirror would have emptied the \
+             lists)",
+            result.database
+        ));
+    }
+    let path = result.csv.clone();
+    // Invariant: nothing panics while this lock is held.
+    let mut kept = RESULTS.lock().expect("query results");
+    kept.retain(|r| r.database != result.database);
+    kept.push(result);
+    Ok(path)
 }
 
 /// The file's size and modification time now.

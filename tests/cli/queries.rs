@@ -202,3 +202,57 @@ async fn a_sqlite_query_gives_the_digests_its_rows_give_as_a_csv() {
         text(&out)
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sync_over_a_postgres_query_mirrors_its_list_and_a_failed_query_sends_nothing() {
+    let Some(pg) = Postgres::start() else {
+        return;
+    };
+    pg.sql(CUSTOMERS);
+    let Some(env) = crate::common::cli::connected_env().await else {
+        return;
+    };
+    let url = pg.url();
+    let password = [("PGPASSWORD", READER_PASSWORD)];
+    let add = [
+        "sync",
+        "add",
+        "crm",
+        "--connection",
+        "EU",
+        "--database",
+        &url,
+        "--query",
+        "SELECT email FROM customers",
+        "--list-name",
+        "CRM",
+    ];
+    let out = run_with(&env, &add, &password);
+    assert!(out.status.success(), "{}", text(&out));
+    let run = ["sync", "run", "crm"];
+    let out = run_with(&env, &run, &password);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(members(&env, "CRM").len(), 150);
+
+    // Ten customers leave the CRM: the next run takes them out of the list.
+    pg.sql("DELETE FROM customers WHERE id <= 10");
+    let out = run_with(&env, &run, &password);
+    assert!(out.status.success(), "{}", text(&out));
+    let held = members(&env, "CRM");
+    assert_eq!(held.len(), 140);
+    assert!(!held.contains(&user_digest(0)) && held.contains(&user_digest(10)));
+    // The same result again: nothing to send.
+    let out = run_with(&env, &run, &password);
+    assert!(text(&out).contains("has not changed"), "{}", text(&out));
+
+    // The table gone: the run is refused, and the list keeps its people.
+    pg.sql("DROP TABLE customers");
+    let out = run_with(&env, &run, &password);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("failed"), "{}", text(&out));
+    assert_eq!(members(&env, "CRM").len(), 140);
+    let out = run_with(&env, &["sync", "list", "--json"], &[]);
+    let listed = text(&out);
+    assert!(listed.contains("SELECT email FROM customers"), "{listed}");
+    assert!(!listed.contains(READER_PASSWORD));
+}

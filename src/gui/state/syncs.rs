@@ -96,9 +96,11 @@ pub struct SyncEditForm {
     pub editing: String,
     pub name: String,
     pub connection: String,
-    /// The file; for a folder sync, the folder, with `pattern`.
+    /// The file; for a folder sync, the folder, with `pattern`; for a query, the database's
+    /// address, with `query`.
     pub path: String,
     pub pattern: Option<String>,
+    pub query: Option<String>,
     pub columns: Vec<crate::syncs::SavedColumn>,
     pub new_list: bool,
     /// The new lists' name, or the existing list's ID.
@@ -118,9 +120,12 @@ pub struct SyncEditForm {
 impl SyncEditForm {
     pub fn of(name: &str, connection: &str, settings: &crate::syncs::SyncSettings) -> Self {
         use crate::syncs::{Schedule, Source, SyncTarget};
-        let (path, pattern) = match &settings.source {
-            Source::File(path) => (path.display().to_string(), None),
-            Source::Folder { dir, pattern } => (dir.display().to_string(), Some(pattern.clone())),
+        let (path, pattern, query) = match &settings.source {
+            Source::File(path) => (path.display().to_string(), None, None),
+            Source::Folder { dir, pattern } => {
+                (dir.display().to_string(), Some(pattern.clone()), None)
+            }
+            Source::Query(query) => (query.database.clone(), None, Some(query.sql.clone())),
         };
         let (new_list, list) = match &settings.target {
             SyncTarget::NewList(name) => (true, name.clone()),
@@ -145,6 +150,7 @@ impl SyncEditForm {
             connection: connection.to_owned(),
             path,
             pattern,
+            query,
             columns: settings.columns.clone(),
             new_list,
             list,
@@ -163,12 +169,16 @@ impl SyncEditForm {
         use crate::syncs::{Schedule, Source, SyncTarget};
         let path = std::path::PathBuf::from(self.path.trim());
         crate::syncs::SyncSettings {
-            source: match &self.pattern {
-                Some(pattern) => Source::Folder {
+            source: match (&self.query, &self.pattern) {
+                (Some(sql), _) => Source::Query(crate::source::Query {
+                    database: self.path.trim().to_owned(),
+                    sql: sql.trim().to_owned(),
+                }),
+                (None, Some(pattern)) => Source::Folder {
                     dir: path,
                     pattern: pattern.trim().to_owned(),
                 },
-                None => Source::File(path),
+                (None, None) => Source::File(path),
             },
             columns: self.columns.clone(),
             target: match self.new_list {

@@ -30,11 +30,23 @@ pub fn ui(ui: &mut egui::Ui, state: &State, form: &SyncEditForm, actions: &mut V
                 .response
                 .labelled_by(label.id);
             ui.end_row();
-            match &mut edited.pattern {
-                None => {
+            match (&mut edited.query, &mut edited.pattern) {
+                (Some(sql), _) => {
+                    widgets::text_row(ui, "Database", &mut edited.path);
+                    let label = ui.label("Query");
+                    ui.add(
+                        egui::TextEdit::multiline(sql)
+                            .desired_rows(3)
+                            .desired_width(320.0)
+                            .code_editor(),
+                    )
+                    .labelled_by(label.id);
+                    ui.end_row();
+                }
+                (None, None) => {
                     widgets::text_row(ui, "File", &mut edited.path);
                 }
-                Some(pattern) => {
+                (None, Some(pattern)) => {
                     widgets::text_row(ui, "Folder", &mut edited.path);
                     widgets::text_row(ui, "File names", pattern);
                 }

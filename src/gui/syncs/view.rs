@@ -97,7 +97,7 @@ fn detail(ui: &mut egui::Ui, state: &State, sync: &SyncOverview, actions: &mut V
     } else if let Some(settings) = &sync.settings {
         widgets::facts(ui, ("sync_settings", sync.row.id), |row| {
             row("Connection", sync.row.connection.clone());
-            row("File", settings.source.describe());
+            row("Source", settings.source.describe());
             let mapped: Vec<String> = settings
                 .identity_columns()
                 .map(|c| format!("{} as {}", c.name, c.namespace.label()))
