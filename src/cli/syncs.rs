@@ -105,7 +105,6 @@ fn read_columns(settings: &mut SyncSettings, args: &SyncArgs) -> anyhow::Result<
             part: settings.part.clone(),
             header: query.then_some(true),
             delimiter: query.then_some(crate::source::Delimiter::Comma),
-            ..PreviewOptions::default()
         },
     )?;
     settings.take_columns(&preview);

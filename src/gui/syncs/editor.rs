@@ -158,6 +158,6 @@ pub fn ui(ui: &mut egui::Ui, state: &State, form: &SyncEditForm, actions: &mut V
     });
     if edited != *form {
         edited.error = None;
-        actions.push(Syncs::EditSettings(edited).into());
+        actions.push(Syncs::EditSettings(Box::new(edited)).into());
     }
 }

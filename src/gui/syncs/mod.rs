@@ -43,7 +43,7 @@ pub enum Action {
     },
     /// Opens the editor of every setting of the sync.
     OpenEditor(String),
-    EditSettings(SyncEditForm),
+    EditSettings(Box<SyncEditForm>),
     SaveSettings,
     CloseEditor,
 }
@@ -135,7 +135,7 @@ impl App {
                     });
                 syncs.edit = form;
             }
-            Action::EditSettings(form) => syncs.edit = Some(form),
+            Action::EditSettings(form) => syncs.edit = Some(*form),
             Action::CloseEditor => syncs.edit = None,
             Action::SaveSettings => self.save_edit(ctx),
             Action::AskRemove => syncs.confirm_remove = true,
