@@ -15,7 +15,9 @@ installed=$(dpkg -L audience-desk)
 size=$(stat -c %s /usr/bin/audience-desk)
 echo "installed: $(audience-desk --version), /usr/bin/audience-desk $((size / 1048576)) MiB," \
     "package $(dpkg-query -W -f='${Installed-Size}' audience-desk) KiB installed"
-((size <= 40 * 1048576)) || fail "the binary is over 40 MiB"
+# A guard against bloat (debug info left in, a dependency pulled in twice), not a target: the
+# stripped binary was 40.4 MiB once it carried the PostgreSQL client (tokio-postgres).
+((size <= 46 * 1048576)) || fail "the binary is over 46 MiB"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

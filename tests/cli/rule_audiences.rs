@@ -150,6 +150,18 @@ async fn visitor_and_engagement_audiences_are_made_listed_and_edited() {
         text(&out)
     );
 
+    // Reach works for them as for list audiences.
+    let reach = json_of(
+        &env,
+        &["reach", "EU", visitors["id"].as_str().unwrap(), "--json"],
+    )
+    .await;
+    assert!(
+        reach["lower"].as_u64().unwrap() <= reach["upper"].as_u64().unwrap(),
+        "{reach}"
+    );
+    assert!(reach["upper"].as_u64().unwrap() > 0, "{reach}");
+
     // An edit: a new name and retention, sent as an UPDATE with the rule whole.
     let id = visitors["id"].as_str().unwrap();
     let out = env
