@@ -58,12 +58,15 @@ pub fn bytes(n: u64) -> String {
     }
 }
 
+/// Seconds since the epoch as RFC 3339 in UTC, to the second: "2026-11-29T05:12:03Z".
+pub fn rfc3339(at: i64) -> String {
+    let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(at.max(0) as u64);
+    humantime::format_rfc3339_seconds(when).to_string()
+}
+
 /// Seconds since the epoch as "2026-11-29 05:12:03Z" (UTC, to the second).
 pub fn timestamp(at: i64) -> String {
-    let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(at.max(0) as u64);
-    humantime::format_rfc3339_seconds(when)
-        .to_string()
-        .replacen('T', " ", 1)
+    rfc3339(at).replacen('T', " ", 1)
 }
 
 /// Seconds since the epoch as the user's clock shows them: "2026-12-07 14:03".

@@ -41,9 +41,7 @@ impl Payload {
             subject: message.subject.clone(),
             state: message.state.clone(),
             message: message.message.clone(),
-            time: chrono::DateTime::from_timestamp(message.created_at, 0)
-                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-                .unwrap_or_default(),
+            time: crate::display::rfc3339(message.created_at),
             host,
         }
     }

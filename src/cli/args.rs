@@ -798,13 +798,7 @@ impl FileArgs {
             delimiter: Some(Delimiter::Comma),
             ..self.preview_options(sample_rows)
         };
-        let preview = Preview::load(&result.csv, &options).map_err(|e| match e {
-            crate::source::SourceError::Empty { .. } => anyhow::anyhow!(
-                "the query on {} gave no rows: nothing to send",
-                result.database
-            ),
-            other => other.into(),
-        })?;
+        let preview = Preview::load(&result.csv, &options)?;
         Ok((preview, Some(result)))
     }
 

@@ -240,17 +240,15 @@ fn prepare(core: &Core, erasure: i64) -> Result<Vec<i64>, PrivacyError> {
     let mut open = BTreeSet::new();
     for job in &row.jobs {
         let store = core.store();
-        let unfinished = store
-            .job(*job)?
-            .is_some_and(|j| j.state != JobState::Completed);
-        if unfinished {
-            for list in store.job_lists(*job)? {
-                let ad = store
-                    .job(*job)?
-                    .map(|j| j.ad_account_id)
-                    .unwrap_or_default();
-                open.insert((ad, list.list_id.unwrap_or_default()));
-            }
+        let Some(unfinished) = store.job(*job)?.filter(|j| j.state != JobState::Completed) else {
+            continue;
+        };
+        for list in store.job_lists(*job)? {
+            let key = (
+                unfinished.ad_account_id.clone(),
+                list.list_id.unwrap_or_default(),
+            );
+            open.insert(key);
         }
     }
     let mut jobs = row.jobs.clone();

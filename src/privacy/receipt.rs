@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::PrivacyError;
 use crate::context::Core;
+use crate::display::rfc3339;
 use crate::identity::ListType;
 use crate::store::{ErasedIdentity, JobState};
 
@@ -51,11 +52,6 @@ pub struct ReceiptBatch {
     pub request_id: Option<String>,
     pub attempts: u64,
     pub answered_at: Option<String>,
-}
-
-fn rfc3339(at: i64) -> String {
-    let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(at.max(0) as u64);
-    humantime::format_rfc3339_seconds(when).to_string()
 }
 
 /// Where an erasure's receipt is kept.

@@ -132,6 +132,13 @@ pub fn run_query(query: &Query) -> Result<QueryResult, SourceError> {
             problem: "gives no column: write the SELECT that gives the customer list".into(),
         });
     }
+    // Nobody is not a list: a mirror of it would empty the lists.
+    if rows == 0 {
+        return Err(SourceError::Query {
+            database: query.shown(),
+            problem: "gave no rows: nothing to send".into(),
+        });
+    }
     Ok(QueryResult {
         _dir: dir,
         csv,
@@ -276,6 +283,9 @@ async fn postgres(
             .map(|c| format!("audience_desk_query.\"{}\"::text", c.replace('"', "\"\"")))
             .collect();
         let text_sql = format!("SELECT {} FROM {inner}", as_text.join(", "));
+        if let Err(e) = write_row(query, out, columns.iter().map(String::as_str)) {
+            return Ok((columns, Err(e)));
+        }
         let rows = client
             .query_raw(&text_sql, std::iter::empty::<&str>())
             .await?;
@@ -289,7 +299,7 @@ async fn postgres(
     Ok((columns, count))
 }
 
-/// Writes the header and every row; a row that fails to arrive fails the whole result.
+/// Writes every row; a row that fails to arrive fails the whole result.
 async fn rows_to(
     query: &Query,
     out: &mut Out,
@@ -297,13 +307,8 @@ async fn rows_to(
 ) -> Result<u64, SourceError> {
     use futures_util::StreamExt;
     let mut count = 0;
-    let mut header = false;
     while let Some(row) = rows.next().await {
         let row = row.map_err(|e| failed(query, e))?;
-        if !header {
-            write_row(query, out, row.columns().iter().map(|c| c.name()))?;
-            header = true;
-        }
         let cells: Vec<&str> = (0..row.len())
             .map(|i| {
                 row.try_get::<_, Option<&str>>(i)

@@ -27,24 +27,19 @@ pub fn current(source: &Source) -> Result<(PathBuf, FileSeen), String> {
 }
 
 /// The latest result of each query this process ran, kept while a run reads it.
-static RESULTS: std::sync::Mutex<Vec<crate::source::QueryResult>> =
+static RESULTS: std::sync::Mutex<Vec<(crate::source::Query, crate::source::QueryResult)>> =
     std::sync::Mutex::new(Vec::new());
 
 /// Runs the query and keeps its result (in place of the one before) for the run to read.
 fn query_result(query: &crate::source::Query) -> Result<PathBuf, String> {
     let result = crate::source::run_query(query).map_err(|e| e.to_string())?;
-    if result.rows == 0 {
-        return Err(format!(
-            "the query on {} gave no rows; nothing was sent (a mirror would have emptied the \
-             lists)",
-            result.database
-        ));
-    }
     let path = result.csv.clone();
     // Invariant: nothing panics while this lock is held.
     let mut kept = RESULTS.lock().expect("query results");
-    kept.retain(|r| r.database != result.database);
-    kept.push(result);
+    // Only this query's earlier result goes: another sync's on the same database may still
+    // be read.
+    kept.retain(|(q, _)| q != query);
+    kept.push((query.clone(), result));
     Ok(path)
 }
 

@@ -269,3 +269,17 @@ pub fn connected_world(runtime: &tokio::runtime::Runtime) -> World {
     runtime.block_on(connect(&world)).unwrap();
     world
 }
+
+/// Types `text` into the field of `role` labelled `field`, as a user would: focus, then keys.
+pub fn type_into(
+    harness: &mut egui_kittest::Harness<'static, audience_desk::gui::App>,
+    role: eframe::egui::accesskit::Role,
+    field: &str,
+    text: &str,
+) {
+    use egui_kittest::kittest::Queryable;
+    harness.get_by_role_and_label(role, field).focus();
+    harness.step();
+    harness.get_by_role_and_label(role, field).type_text(text);
+    harness.run_steps(2);
+}

@@ -16,10 +16,7 @@ fn type_into(harness: &mut egui_kittest::Harness<'static, App>, field: &str, tex
         "Relay password" => Role::PasswordInput,
         _ => Role::TextInput,
     };
-    harness.get_by_role_and_label(role, field).focus();
-    harness.step();
-    harness.get_by_role_and_label(role, field).type_text(text);
-    harness.run_steps(2);
+    crate::common::type_into(harness, role, field, text);
 }
 
 #[test]

@@ -4,22 +4,11 @@
 
 use std::sync::Arc;
 
-use audience_desk::gui::{App, FixedPicker};
+use audience_desk::gui::FixedPicker;
 use eframe::egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
 
-use crate::common::step_until;
-
-fn type_into(harness: &mut egui_kittest::Harness<'static, App>, field: &str, text: &str) {
-    harness
-        .get_by_role_and_label(Role::TextInput, field)
-        .focus();
-    harness.step();
-    harness
-        .get_by_role_and_label(Role::TextInput, field)
-        .type_text(text);
-    harness.run_steps(2);
-}
+use crate::common::{step_until, type_into};
 
 #[test]
 fn opt_outs_are_suppressed_and_a_person_is_found_and_erased_from_the_privacy_screen() {
@@ -44,7 +33,12 @@ fn opt_outs_are_suppressed_and_a_person_is_found_and_erased_from_the_privacy_scr
     step_until(&mut harness, "the chosen file", |h| {
         !h.state().state.privacy.file.is_empty()
     });
-    type_into(&mut harness, "Why (optional)", "do not sell");
+    type_into(
+        &mut harness,
+        Role::TextInput,
+        "Why (optional)",
+        "do not sell",
+    );
     harness.check_accessibility();
     harness.get_by_label("Add to the suppression list").click();
     step_until(&mut harness, "the source listed", |h| {
@@ -57,6 +51,7 @@ fn opt_outs_are_suppressed_and_a_person_is_found_and_erased_from_the_privacy_scr
     // Found where the upload put them, hashed here.
     type_into(
         &mut harness,
+        Role::TextInput,
         "Email or advertising ID",
         " User5@Example.com ",
     );

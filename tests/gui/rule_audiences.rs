@@ -11,18 +11,7 @@ use eframe::egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 
-use crate::common::step_until;
-
-fn type_into(harness: &mut Harness<'static, App>, field: &str, text: &str) {
-    harness
-        .get_by_role_and_label(Role::TextInput, field)
-        .focus();
-    harness.step();
-    harness
-        .get_by_role_and_label(Role::TextInput, field)
-        .type_text(text);
-    harness.run_steps(2);
-}
+use crate::common::{step_until, type_into};
 
 fn pick(harness: &mut Harness<'static, App>, combo: &str, choice: &str) {
     harness.get_by_role_and_label(Role::ComboBox, combo).click();
@@ -55,7 +44,12 @@ fn visitors_and_engagers_are_made_from_the_accounts_own_tags_and_websites() {
     // Site visitors: nothing can be made before a tag is picked from the account's.
     open_new(&mut harness, "Site visitors...");
     harness.get_by_label("Pick the Pinterest tag first.");
-    type_into(&mut harness, "Audience name", "Checkout visitors");
+    type_into(
+        &mut harness,
+        Role::TextInput,
+        "Audience name",
+        "Checkout visitors",
+    );
     pick(
         &mut harness,
         "Pinterest tag",
@@ -78,7 +72,7 @@ fn visitors_and_engagers_are_made_from_the_accounts_own_tags_and_websites() {
 
     // People who engaged: the unverified website is there, and cannot be picked.
     open_new(&mut harness, "People who engaged...");
-    type_into(&mut harness, "Audience name", "Savers");
+    type_into(&mut harness, Role::TextInput, "Audience name", "Savers");
     harness
         .get_by_role_and_label(Role::ComboBox, "Verified website")
         .click();
@@ -107,7 +101,7 @@ fn visitors_and_engagers_are_made_from_the_accounts_own_tags_and_websites() {
     harness.get_by_label("Edit...").click();
     harness.run_steps(2);
     harness.check_accessibility();
-    type_into(&mut harness, "Name", " (90 days)");
+    type_into(&mut harness, Role::TextInput, "Name", " (90 days)");
     harness.get_by_label("Save").click();
     step_until(&mut harness, "the edit saved", |h| {
         h.query_by_label_contains("Saved \"Savers (90 days)\"")
