@@ -85,6 +85,15 @@ impl AccessReport {
     }
 }
 
+/// Why a database password could not be kept or forgotten.
+#[derive(Debug, thiserror::Error)]
+pub enum DatabasePasswordError {
+    #[error(transparent)]
+    Secret(#[from] crate::store::SecretError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 impl Core {
     /// Local state under `AUDIENCE_DESK_HOME`, endpoints from the environment, secrets where
     /// the home keeps them (a new home: the keyring when reachable, unless
@@ -126,6 +135,16 @@ impl Core {
         let memory = crate::source::MemoryBudget::in_home(home);
         // Archives and workbooks are expanded beside the scratch folders, and cleared as they are.
         crate::source::set_expansion_root(&memory.scratch_root);
+        // Database passwords kept in this home's secret store, for every query it runs.
+        let kept = secrets.clone();
+        crate::source::set_password_lookup(
+            home,
+            Arc::new(move |address| {
+                kept.get(&crate::source::password_key(address))
+                    .ok()
+                    .flatten()
+            }),
+        );
         Core {
             home: home.to_owned(),
             store: SharedStore::new(store),
@@ -140,6 +159,28 @@ impl Core {
             sessions: Mutex::default(),
             limiters: Mutex::default(),
         }
+    }
+
+    /// Keeps the password of the database at `address` (no password in it) in this home's
+    /// secret store, where every query of every process of the home finds it.
+    pub fn remember_database_password(
+        &self,
+        address: &str,
+        password: &str,
+    ) -> Result<(), DatabasePasswordError> {
+        self.secrets
+            .set(&crate::source::password_key(address), password)?;
+        self.store().note_database_password(address.trim(), true)?;
+        Ok(())
+    }
+
+    /// Forgets a kept database password; whether there was one.
+    pub fn forget_database_password(&self, address: &str) -> Result<bool, DatabasePasswordError> {
+        let key = crate::source::password_key(address);
+        let had = self.secrets.get(&key)?.is_some();
+        self.secrets.delete(&key)?;
+        self.store().note_database_password(address.trim(), false)?;
+        Ok(had)
     }
 
     /// The database, for code on a thread of its own; async code uses `self.store.call`.

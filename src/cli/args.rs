@@ -248,6 +248,12 @@ pub enum Command {
         #[command(subcommand)]
         action: SecretsCommand,
     },
+    /// Keeps a database's password in this home's secret store, where every query of the
+    /// home finds it (the window, the command line and scheduled sync runs alike).
+    Database {
+        #[command(subcommand)]
+        action: DatabaseCommand,
+    },
     /// Writes the man page or a shell's completions (for packagers).
     #[command(hide = true)]
     Generate {
@@ -449,6 +455,24 @@ pub enum SecretsCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum DatabaseCommand {
+    /// Reads the password from standard input (one line) and keeps it for ADDRESS:
+    /// `printf '%s' "$PASSWORD" | audience-desk database remember postgres://crm@db/shop`.
+    Remember {
+        /// The database's address, as given to --database (no password in it).
+        #[arg(value_name = "ADDRESS")]
+        address: String,
+    },
+    /// Forgets the password kept for ADDRESS.
+    Forget {
+        #[arg(value_name = "ADDRESS")]
+        address: String,
+    },
+    /// Lists the addresses whose password is kept (never the passwords).
+    List,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum SecretStoreArg {
     Keyring,
@@ -587,7 +611,7 @@ pub struct SyncArgs {
     #[arg(long, value_name = "GLOB", requires = "folder")]
     pub pattern: Option<String>,
     /// A database to run --query on for each run instead of a file: postgres://USER@HOST/DB
-    /// (password from PGPASSWORD or ~/.pgpass) or sqlite:PATH.
+    /// (password from `database remember`, PGPASSWORD or ~/.pgpass) or sqlite:PATH.
     #[arg(long, value_name = "URL", requires = "query", conflicts_with_all = ["file", "folder"])]
     pub database: Option<String>,
     /// The SELECT each run reads (one statement, run read-only).
@@ -733,7 +757,7 @@ pub struct FileArgs {
     pub file: Option<PathBuf>,
 
     /// A database to read the list from instead of a file: postgres://USER@HOST:PORT/DATABASE
-    /// (password from PGPASSWORD or ~/.pgpass) or sqlite:PATH. Run read-only.
+    /// (password from `database remember`, PGPASSWORD or ~/.pgpass) or sqlite:PATH. Run read-only.
     #[arg(long, value_name = "URL", requires = "query", conflicts_with = "file")]
     pub database: Option<String>,
 
@@ -771,7 +795,7 @@ impl FileArgs {
         &self,
         sample_rows: usize,
     ) -> anyhow::Result<(crate::source::Preview, Option<crate::source::QueryResult>)> {
-        use crate::source::{Delimiter, Preview, Query, run_query};
+        use crate::source::{Preview, Query, run_query};
         let (Some(database), Some(sql)) = (&self.database, &self.query) else {
             let file = self.file.as_ref().ok_or_else(|| {
                 anyhow::anyhow!("name the customer file, or give --database and --query")
@@ -785,20 +809,18 @@ impl FileArgs {
             database: database.clone(),
             sql: sql.clone(),
         };
+        // The home's secret store, for a password kept there (commands such as `prepare`
+        // need no home otherwise; without one, PGPASSWORD or ~/.pgpass still serve).
+        if let Err(e) = crate::context::Core::open() {
+            tracing::debug!("no home for database passwords: {e:#}");
+        }
         let result = run_query(&query)?;
         eprintln!(
-            "Read {} of {} ({}) from the query on {}.",
-            crate::display::count(result.rows, "row", "rows"),
-            crate::display::count(result.columns.len() as u64, "column", "columns"),
-            result.columns.join(", "),
+            "Read {} from the query on {}.",
+            result.describe(),
             result.database
         );
-        let options = PreviewOptions {
-            header: Some(true),
-            delimiter: Some(Delimiter::Comma),
-            ..self.preview_options(sample_rows)
-        };
-        let preview = Preview::load(&result.csv, &options)?;
+        let preview = result.preview(self.preview_options(sample_rows))?;
         Ok((preview, Some(result)))
     }
 

@@ -4,6 +4,7 @@ mod alerts;
 mod args;
 mod audiences;
 mod connections;
+mod databases;
 mod generate;
 mod inspect;
 mod prepare;
@@ -137,6 +138,7 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Audience { action } => block_on(audiences::audience(action)),
         Command::Jobs { json } => upload::jobs(json),
         Command::Secrets { action } => secrets::run(action),
+        Command::Database { action } => databases::run(action),
         Command::Alerts { action } => block_on(alerts::run(action)),
         Command::Find {
             value,

@@ -62,17 +62,22 @@ fn describe(core: &Core, place: SecretPlace) -> anyhow::Result<String> {
     Ok(target(core, place)?.describe())
 }
 
-/// Copies every connection's secrets to the other store, records it as the home's, then
-/// removes them from the old one. A copy that fails leaves the home as it was.
+/// Copies every connection's secrets and every kept database password to the other store,
+/// records it as the home's, then removes them from the old one. A copy that fails leaves the home as it was.
 fn move_secrets(core: &Core, to: SecretPlace) -> anyhow::Result<usize> {
     let target = target(core, to)?;
     let mut moved = Vec::new();
-    for connection in core.connections()? {
-        for key in crate::pinterest::secret_keys(&connection) {
-            if let Some(value) = core.secrets.get(&key)? {
-                target.set(&key, &value)?;
-                moved.push(key);
-            }
+    let databases = core.store().databases_with_password()?;
+    let keys = core
+        .connections()?
+        .iter()
+        .flat_map(crate::pinterest::secret_keys)
+        .chain(databases.iter().map(|a| crate::source::password_key(a)))
+        .collect::<Vec<_>>();
+    for key in keys {
+        if let Some(value) = core.secrets.get(&key)? {
+            target.set(&key, &value)?;
+            moved.push(key);
         }
     }
     to.record(&core.home)?;

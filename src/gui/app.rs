@@ -352,6 +352,9 @@ impl App {
         if let Some(prompt) = &self.state.path_prompt {
             file::view::path_prompt(&ctx, prompt, &mut actions);
         }
+        if let Some(form) = &self.state.query_form {
+            file::query_view::dialog(&ctx, form, &mut actions);
+        }
         notices::ui(&ctx, &self.state.notices, &mut actions);
         for action in actions {
             self.apply(action, &ctx);
@@ -380,6 +383,13 @@ impl App {
                     .clicked()
                 {
                     actions.push(file::Action::OpenDialog.into());
+                }
+                if ui
+                    .button("Open query...")
+                    .on_hover_text("Read the list from a PostgreSQL database or an SQLite file")
+                    .clicked()
+                {
+                    actions.push(file::Action::OpenQueryForm.into());
                 }
                 let notices = &self.state.notices;
                 if !notices.is_empty()

@@ -32,7 +32,7 @@ use std::sync::Arc;
 
 pub use picker::{FilePicker, FixedPicker, NoDialog, Picked, RfdPicker};
 pub use state::{
-    ConnectState, FileState, JobsState, PlanState, ScanState, State, UploadForm, View,
+    ConnectState, FileState, JobsState, PlanState, QueryStatus, ScanState, State, UploadForm, View,
 };
 pub use tasks::Opener;
 

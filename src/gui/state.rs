@@ -23,7 +23,8 @@ pub use audiences::{
 };
 pub use connections::{ConnectState, ConnectionForm};
 pub use file::{
-    FileState, Found, Loaded, PAGE_ROWS, PathPrompt, PathPurpose, RowsShown, ScanState,
+    FileState, Found, Loaded, PAGE_ROWS, PathPrompt, PathPurpose, QueryForm, QueryStatus,
+    RowsShown, ScanState,
 };
 pub use jobs::{JobsState, LiveJob};
 pub use lists::{AccountsState, ListsState};
@@ -112,6 +113,8 @@ pub struct State {
     pub file: FileState,
     /// A path asked for in the window, where the desktop has no file dialog.
     pub path_prompt: Option<PathPrompt>,
+    /// The "Open query..." dialog, while open.
+    pub query_form: Option<QueryForm>,
     /// Messages for the user that are not tied to one screen, stacked in a corner.
     pub notices: Notices,
     pub demo: bool,

@@ -276,7 +276,7 @@ fn expand(
             format!("it is a {}, not a ZIP archive of files", read.kind),
         ));
     }
-    out.sync_all().map_err(|e| SourceError::io(&csv, e))?;
+    // A scratch copy: it is read from the page cache, never waited onto the disk.
     Ok(Expanded {
         _dir: dir,
         csv,

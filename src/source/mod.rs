@@ -32,6 +32,8 @@ pub use format::{Delimiter, Format, TextEncoding};
 pub use mapping::{ColumnRef, MapSpec};
 pub use notable::{NotableRows, notable_rows};
 pub use preview::{CellStatus, Preview, PreviewOptions, SampleCell, SampleRow};
-pub use query::{QUERY_TIMEOUT, Query, QueryResult, run_query};
+pub use query::{
+    PasswordLookup, QUERY_TIMEOUT, Query, QueryResult, password_key, run_query, set_password_lookup,
+};
 pub use records::MAX_LINE_BYTES;
 pub use scan::{ScanOutput, ScanPlan, scan};

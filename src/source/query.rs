@@ -7,6 +7,7 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use super::SourceError;
@@ -62,8 +63,8 @@ impl Query {
             if config.get_password().is_some() {
                 return Err(refuse(
                     "carries a password in its address, where the shell history and the \
-                     process list would show it: remove it and set PGPASSWORD, or put it in \
-                     ~/.pgpass",
+                     process list would show it: remove it and keep the password in this \
+                     home's secret store, PGPASSWORD or ~/.pgpass",
                 ));
             }
             return Ok(Database::Postgres(Box::new(config)));
@@ -101,9 +102,14 @@ pub fn run_query(query: &Query) -> Result<QueryResult, SourceError> {
         });
     }
     let (dir, csv, file) = super::expand::private_csv("query", "result.csv")?;
-    let mut out = csv::Writer::from_writer(BufWriter::new(file));
+    let mut out = BufWriter::with_capacity(1 << 20, file);
     let (columns, rows) = match query.database()? {
-        Database::Sqlite(path) => sqlite(query, &path, &mut out)?,
+        Database::Sqlite(path) => {
+            let mut writer = csv::Writer::from_writer(&mut out);
+            let read = sqlite(query, &path, &mut writer)?;
+            writer.flush().map_err(|e| SourceError::io(&csv, e))?;
+            read
+        }
         Database::Postgres(config) => std::thread::scope(|scope| {
             scope
                 .spawn(|| {
@@ -122,10 +128,8 @@ pub fn run_query(query: &Query) -> Result<QueryResult, SourceError> {
                 })
         })?,
     };
-    let file = out
-        .into_inner()
-        .map_err(|e| SourceError::io(&csv, e.into_error()))?;
-    finish(file, &csv)?;
+    // A scratch copy, read once and removed: no need to wait for the disk.
+    out.flush().map_err(|e| SourceError::io(&csv, e))?;
     if columns.is_empty() {
         return Err(SourceError::Query {
             database: query.shown(),
@@ -148,22 +152,54 @@ pub fn run_query(query: &Query) -> Result<QueryResult, SourceError> {
     })
 }
 
-fn finish(mut file: BufWriter<File>, csv: &std::path::Path) -> Result<(), SourceError> {
-    file.flush().map_err(|e| SourceError::io(csv, e))?;
-    let file = file
-        .into_inner()
-        .map_err(|e| SourceError::io(csv, e.into_error()))?;
-    file.sync_all().map_err(|e| SourceError::io(csv, e))
-}
+impl QueryResult {
+    /// The result's preview: a CSV with a header row, its columns mapped by name.
+    pub fn preview(&self, options: super::PreviewOptions) -> Result<super::Preview, SourceError> {
+        let options = super::PreviewOptions {
+            header: Some(true),
+            delimiter: Some(super::Delimiter::Comma),
+            ..options
+        };
+        super::Preview::load(&self.csv, &options)
+    }
 
-fn failed(query: &Query, problem: impl std::fmt::Display) -> SourceError {
-    SourceError::Query {
-        database: query.shown(),
-        problem: format!("failed: {problem}; nothing of it was used"),
+    /// "152 rows of 2 columns (email, note)".
+    pub fn describe(&self) -> String {
+        format!(
+            "{} of {} ({})",
+            crate::display::count(self.rows, "row", "rows"),
+            crate::display::count(self.columns.len() as u64, "column", "columns"),
+            crate::display::names(&self.columns)
+        )
     }
 }
 
-type Out = csv::Writer<BufWriter<File>>;
+fn failed(query: &Query, problem: impl std::error::Error) -> SourceError {
+    // The driver's own words and what they rest on ("invalid configuration: password
+    // missing"), as one line the user can read (a server's text may hold control
+    // characters), never the password.
+    let mut said = problem.to_string();
+    let mut cause = problem.source();
+    while let Some(inner) = cause {
+        let inner_said = inner.to_string();
+        if !said.contains(&inner_said) {
+            said = format!("{said}: {inner_said}");
+        }
+        cause = inner.source();
+    }
+    if said.contains("password missing") {
+        said += " (none is kept in this home for this address, nor in PGPASSWORD or ~/.pgpass)";
+    }
+    SourceError::Query {
+        database: query.shown(),
+        problem: format!(
+            "failed: {}; nothing of it was used",
+            crate::display::printable(&said)
+        ),
+    }
+}
+
+type Out<'a> = csv::Writer<&'a mut BufWriter<File>>;
 
 fn write_row<'a>(
     query: &Query,
@@ -244,16 +280,17 @@ fn sqlite_rows(
     Ok((columns, count))
 }
 
-/// PostgreSQL: a read-only transaction with a statement timeout; the query's columns are
-/// learned first, then read as text (`::text`, as psql shows them), a row at a time.
+/// PostgreSQL: a read-only transaction with a statement timeout, the query's result copied
+/// out as CSV (`COPY (...) TO STDOUT`: every value as its text form, as psql shows it; NULL as
+/// an empty cell), streamed to the file as it arrives.
 async fn postgres(
     query: &Query,
     mut config: tokio_postgres::Config,
-    out: &mut Out,
+    file: &mut BufWriter<File>,
 ) -> Result<(Vec<String>, u64), SourceError> {
-    use futures_util::pin_mut;
+    use futures_util::{StreamExt, pin_mut};
     if config.get_password().is_none()
-        && let Some(password) = password_for(&config)
+        && let Some(password) = password_for(query, &config)
     {
         config.password(password);
     }
@@ -264,71 +301,121 @@ async fn postgres(
         .await
         .map_err(|e| failed(query, e))?;
     let driver = tokio::spawn(connection);
-    let result = async {
+    let mut records = CsvRecords::default();
+    let copied = async {
         client
             .batch_execute(&format!(
                 "BEGIN READ ONLY; SET LOCAL statement_timeout = {}",
                 QUERY_TIMEOUT.as_millis()
             ))
-            .await?;
-        let inner = format!("({}) AS audience_desk_query", query.statement());
-        let described = client.prepare(&format!("SELECT * FROM {inner}")).await?;
-        let columns: Vec<String> = described
-            .columns()
-            .iter()
-            .map(|c| c.name().to_owned())
-            .collect();
-        let as_text: Vec<String> = columns
-            .iter()
-            .map(|c| format!("audience_desk_query.\"{}\"::text", c.replace('"', "\"\"")))
-            .collect();
-        let text_sql = format!("SELECT {} FROM {inner}", as_text.join(", "));
-        if let Err(e) = write_row(query, out, columns.iter().map(String::as_str)) {
-            return Ok((columns, Err(e)));
+            .await
+            .map_err(|e| failed(query, e))?;
+        let copy = format!(
+            "COPY ({}) TO STDOUT (FORMAT csv, HEADER true)",
+            query.statement()
+        );
+        let stream = client.copy_out(&copy).await.map_err(|e| failed(query, e))?;
+        pin_mut!(stream);
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| failed(query, e))?;
+            records.feed(&chunk);
+            file.write_all(&chunk).map_err(|e| failed(query, e))?;
         }
-        let rows = client
-            .query_raw(&text_sql, std::iter::empty::<&str>())
-            .await?;
-        pin_mut!(rows);
-        Ok::<_, tokio_postgres::Error>((columns, rows_to(query, out, rows).await))
+        Ok::<_, SourceError>(())
     }
     .await;
     driver.abort();
-    let (columns, written) = result.map_err(|e| failed(query, e))?;
-    let count = written?;
-    Ok((columns, count))
+    copied?;
+    let rows = records.ended.saturating_sub(1);
+    Ok((records.header, rows))
 }
 
-/// Writes every row; a row that fails to arrive fails the whole result.
-async fn rows_to(
-    query: &Query,
-    out: &mut Out,
-    mut rows: std::pin::Pin<&mut tokio_postgres::RowStream>,
-) -> Result<u64, SourceError> {
-    use futures_util::StreamExt;
-    let mut count = 0;
-    while let Some(row) = rows.next().await {
-        let row = row.map_err(|e| failed(query, e))?;
-        let cells: Vec<&str> = (0..row.len())
-            .map(|i| {
-                row.try_get::<_, Option<&str>>(i)
-                    .map(Option::unwrap_or_default)
-            })
-            .collect::<Result<_, _>>()
-            .map_err(|e| failed(query, e))?;
-        write_row(query, out, cells)?;
-        count += 1;
+/// Counts the records of a CSV as it streams past (a line feed ends one unless it is inside
+/// quotes: a quote toggles, an escaped `""` toggles twice) and keeps the header's names.
+#[derive(Default)]
+struct CsvRecords {
+    quoted: bool,
+    ended: u64,
+    first: Vec<u8>,
+    header: Vec<String>,
+}
+
+impl CsvRecords {
+    fn feed(&mut self, bytes: &[u8]) {
+        let mut rest = bytes;
+        while let Some(at) = memchr::memchr2(b'"', b'\n', rest) {
+            if rest[at] == b'"' {
+                self.quoted = !self.quoted;
+            } else if !self.quoted {
+                self.ended += 1;
+                if self.ended == 1 {
+                    self.first.extend_from_slice(&rest[..at]);
+                    self.header = header_names(&self.first);
+                }
+            }
+            if self.ended == 0 {
+                self.first.extend_from_slice(&rest[..=at]);
+            }
+            rest = &rest[at + 1..];
+        }
+        if self.ended == 0 {
+            self.first.extend_from_slice(rest);
+        }
     }
-    Ok(count)
 }
 
-/// The password PostgreSQL's own tools would use: `PGPASSWORD`, else the first matching line
-/// of `PGPASSFILE` or `~/.pgpass` (host:port:database:user:password, `*` for any).
-fn password_for(config: &tokio_postgres::Config) -> Option<String> {
+fn header_names(line: &[u8]) -> Vec<String> {
+    if line.is_empty() {
+        return Vec::new();
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(line);
+    reader
+        .records()
+        .next()
+        .and_then(Result::ok)
+        .map(|r| r.iter().map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+/// Looks up a database's password by its address (no password in it) in a home's secret
+/// store.
+pub type PasswordLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// The secret stores of the homes this process opened, by home (one, but for tests): every
+/// query of the process finds the passwords kept in them.
+static PASSWORDS: RwLock<Vec<(PathBuf, PasswordLookup)>> = RwLock::new(Vec::new());
+
+/// Where this process finds the passwords kept in `home` (set by the core that opens it).
+pub fn set_password_lookup(home: &std::path::Path, lookup: PasswordLookup) {
+    if let Ok(mut passwords) = PASSWORDS.write() {
+        passwords.retain(|(h, _)| h != home);
+        passwords.push((home.to_owned(), lookup));
+    }
+}
+
+/// The name a database's password is kept under in a home's secret store.
+pub fn password_key(address: &str) -> String {
+    format!("database/{}", address.trim())
+}
+
+/// The password for `query`'s database: `PGPASSWORD`, else the home's secret store, else the
+/// first matching line of `PGPASSFILE` or `~/.pgpass` (host:port:database:user:password, `*`
+/// for any), as PostgreSQL's own tools would.
+fn password_for(query: &Query, config: &tokio_postgres::Config) -> Option<String> {
     if let Ok(password) = std::env::var("PGPASSWORD")
         && !password.is_empty()
     {
         return Some(password);
+    }
+    let address = query.shown();
+    let kept = PASSWORDS
+        .read()
+        .ok()
+        .and_then(|homes| homes.iter().find_map(|(_, find)| find(&address)));
+    if kept.is_some() {
+        return kept;
     }
     let file = std::env::var_os("PGPASSFILE")
         .map(PathBuf::from)

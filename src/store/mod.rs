@@ -3,6 +3,7 @@
 
 mod alerts;
 mod connections;
+mod databases;
 mod erasures;
 mod follow_up;
 mod job_state;

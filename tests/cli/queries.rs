@@ -105,6 +105,32 @@ async fn a_postgres_query_gives_the_digests_its_rows_give_as_a_csv() {
     let out = run_with(&env, &with_file, &[]);
     assert!(!out.status.success());
     assert!(text(&out).contains("failed"), "{}", text(&out));
+
+    // The password kept in the home's secret store: found with nothing in the environment.
+    let mut remember = env.command(&["database", "remember", &url]);
+    remember
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = remember.spawn().unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(stdin, "{READER_PASSWORD}").unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let listed = run_with(&env, &["database", "list"], &[]);
+    assert_eq!(String::from_utf8_lossy(&listed.stdout).trim(), url);
+    let kept = scratch.path().join("kept");
+    with_file[6] = kept.to_str().unwrap();
+    let out = run_with(&env, &with_file, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(prepared(&kept), from_csv);
+    let out = run_with(&env, &["database", "forget", &url], &[]);
+    assert!(text(&out).contains("Forgot"), "{}", text(&out));
+    let out = run_with(&env, &with_file, &[]);
+    assert!(!out.status.success(), "forgotten: {}", text(&out));
     let in_address = url.replace("reader@", &format!("reader:{READER_PASSWORD}@"));
     let out = run_with(
         &env,

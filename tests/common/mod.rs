@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod engine;
 pub mod files;
+pub mod packed;
 pub mod postgres;
 pub mod receivers;
 

@@ -143,6 +143,36 @@ impl Postgres {
         )
     }
 
+    /// Loads a CSV file (with a header row) into `table` of `shop`, through psql's standard
+    /// input (the server's user may not read the file itself).
+    pub fn copy_in(&self, table: &str, csv: &Path) {
+        let out = self
+            .tool("psql")
+            .args(["-h", self.dir.path().to_str().unwrap(), "-p"])
+            .arg(self.port.to_string())
+            .args([
+                "-U",
+                "postgres",
+                "-d",
+                "shop",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-q",
+                "-c",
+            ])
+            .arg(format!("COPY {table} FROM STDIN (FORMAT csv, HEADER true)"))
+            .stdin(std::fs::File::open(csv).unwrap())
+            .current_dir(self.dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "loading {} failed: {}",
+            csv.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     /// The address the app is given: the reader, over TCP, no password in it.
     pub fn url(&self) -> String {
         format!("postgres://reader@127.0.0.1:{}/shop", self.port)

@@ -11,6 +11,7 @@ mod errors;
 mod lists;
 mod preview;
 mod privacy;
+mod queries;
 mod rule_audiences;
 mod secrets;
 mod syncs;

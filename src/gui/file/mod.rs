@@ -2,7 +2,11 @@
 //! that counts it under the current mapping, the pages of rows the table reads, and the
 //! rejects exported.
 
+mod query;
+pub mod query_view;
 pub mod view;
+
+pub use query::QueryFields;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -48,6 +52,15 @@ pub enum Action {
     /// Reads a page of rows for the table (the user scrolled to it).
     LoadPage(u64),
     ExportRejects,
+    /// Reads another sheet of the workbook, or another file of the archive.
+    OpenPart(crate::source::Part),
+    OpenQueryForm,
+    EditQuery(QueryFields),
+    /// Runs the query and says what it read.
+    TestQuery,
+    /// Runs the query and previews its result.
+    RunQuery,
+    CloseQuery,
 }
 
 pub enum Event {
@@ -78,6 +91,10 @@ pub enum Event {
         generation: u64,
         result: Result<NotableRows, SourceError>,
     },
+    QueryDone {
+        query: crate::source::Query,
+        outcome: query::QueryOutcome,
+    },
 }
 
 impl From<Action> for super::Action {
@@ -100,18 +117,22 @@ impl App {
                 self.tasks
                     .blocking(ctx, move |_| Event::Picked(picker.pick_file()));
             }
-            Action::Open(path) => {
-                self.cancel_scan();
-                let loading = path.clone();
-                self.tasks.blocking(ctx, move |_| {
-                    let result = Preview::load(&loading, &PreviewOptions::default());
-                    Event::PreviewLoaded {
-                        path: loading,
-                        result,
-                    }
-                });
-                self.state.file = FileState::Loading(path);
+            Action::Open(path) => self.open(path, PreviewOptions::default(), ctx),
+            Action::OpenPart(part) => {
+                if let Some(loaded) = self.state.loaded() {
+                    let path = loaded.preview.path.clone();
+                    let options = PreviewOptions {
+                        part,
+                        ..PreviewOptions::default()
+                    };
+                    self.open(path, options, ctx);
+                }
             }
+            Action::OpenQueryForm
+            | Action::EditQuery(_)
+            | Action::TestQuery
+            | Action::RunQuery
+            | Action::CloseQuery => self.apply_query(action, ctx),
             Action::Remap { column, namespace } => {
                 if let Some(loaded) = self.state.loaded_mut() {
                     loaded.preview.remap(column, namespace);
@@ -265,6 +286,7 @@ impl App {
                     self.next_problem(ctx);
                 }
             }
+            Event::QueryDone { query, outcome } => self.on_query(query, outcome, ctx),
             Event::RejectsExported(result) => match result {
                 Ok((path, count)) => self.notify(
                     format!(
@@ -277,6 +299,22 @@ impl App {
                 Err(error) => self.notify(format!("Could not export the rejects: {error}"), true),
             },
         }
+    }
+
+    /// Previews the file at `path` in the background (a workbook's sheet or an archive's file
+    /// as `options` names it).
+    fn open(&mut self, path: PathBuf, options: PreviewOptions, ctx: &egui::Context) {
+        self.cancel_scan();
+        let loading = path.clone();
+        self.tasks.blocking(ctx, move |_| {
+            let result = Preview::load(&loading, &options);
+            Event::PreviewLoaded {
+                path: loading,
+                result,
+            }
+        });
+        self.state.file = FileState::Loading(path);
+        self.state.view = super::state::View::Upload;
     }
 
     /// Finds the rows with a problem and with a repeat, once per pass over the file.

@@ -42,6 +42,14 @@ pub fn ui(
                     "or drop a file on this window ({} opens the dialog)",
                     Command::OpenFile.keys()
                 ));
+                ui.add_space(4.0);
+                if ui
+                    .button("Open query...")
+                    .on_hover_text("Read the list from a PostgreSQL database or an SQLite file")
+                    .clicked()
+                {
+                    actions.push(File::OpenQueryForm.into());
+                }
                 if offer_demo {
                     ui.add_space(16.0);
                     ui.label(
@@ -66,9 +74,14 @@ pub fn ui(
         }
         FileState::Failed { error, .. } => {
             widgets::error(ui, error);
-            if ui.button("Open another file...").clicked() {
-                actions.push(File::OpenDialog.into());
-            }
+            ui.horizontal(|ui| {
+                if ui.button("Open another file...").clicked() {
+                    actions.push(File::OpenDialog.into());
+                }
+                if ui.button("Open query...").clicked() {
+                    actions.push(File::OpenQueryForm.into());
+                }
+            });
         }
         FileState::Loaded(loaded) => show_loaded(ui, loaded, hide, actions),
     }
@@ -76,19 +89,39 @@ pub fn ui(
 
 fn show_loaded(ui: &mut egui::Ui, loaded: &Loaded, hide: bool, actions: &mut Vec<Action>) {
     let preview = &loaded.preview;
-    ui.horizontal_wrapped(|ui| {
-        ui.strong(preview.path.display().to_string());
-        ui.label(format!(
-            "{} | {}",
-            crate::display::bytes(preview.size),
-            preview.format
-        ));
-    });
+    match &loaded.from_query {
+        Some((_, result)) => {
+            ui.horizontal_wrapped(|ui| {
+                ui.strong(format!(
+                    "Query on {}",
+                    crate::display::printable(&result.database)
+                ));
+                ui.label(format!(
+                    "| {}",
+                    crate::display::printable(&result.describe())
+                ));
+                if ui
+                    .button("Edit query...")
+                    .on_hover_text("Change the query and run it again")
+                    .clicked()
+                {
+                    actions.push(File::OpenQueryForm.into());
+                }
+            });
+        }
+        None => {
+            ui.horizontal_wrapped(|ui| {
+                ui.strong(preview.path.display().to_string());
+                ui.label(format!(
+                    "{} | {}",
+                    crate::display::bytes(preview.size),
+                    preview.format
+                ));
+            });
+        }
+    }
     if let Some(unpacked) = &preview.unpacked {
-        ui.label(format!(
-            "Read: {}.",
-            crate::display::printable(&unpacked.describe())
-        ));
+        show_part(ui, unpacked, actions);
     }
     ui.separator();
     // Folds away to give the rows the whole height.
@@ -113,6 +146,45 @@ fn show_loaded(ui: &mut egui::Ui, loaded: &Loaded, hide: bool, actions: &mut Vec
         });
     ui.separator();
     show_rows(ui, loaded, hide, actions);
+}
+
+/// What was read of a workbook or an archive and, when it has several sheets or files, a
+/// choice of the one to read.
+fn show_part(ui: &mut egui::Ui, unpacked: &crate::source::Unpacked, actions: &mut Vec<Action>) {
+    ui.horizontal_wrapped(|ui| {
+        ui.label(format!(
+            "Read: {}.",
+            crate::display::printable(&unpacked.describe())
+        ));
+        let (Some(part), true) = (&unpacked.part, unpacked.parts.len() > 1) else {
+            return;
+        };
+        let noun = match unpacked.kind {
+            "workbook" => "Sheet",
+            _ => "File in the archive",
+        };
+        let label = ui.label(noun);
+        egui::ComboBox::from_id_salt("packed-part")
+            .selected_text(crate::display::printable(part))
+            .show_ui(ui, |ui| {
+                for other in &unpacked.parts {
+                    if ui
+                        .selectable_label(other == part, crate::display::printable(other))
+                        .clicked()
+                        && other != part
+                    {
+                        let mut chosen = unpacked.as_part();
+                        match unpacked.kind {
+                            "workbook" => chosen.sheet = Some(other.clone()),
+                            _ => chosen.member = Some(other.clone()),
+                        }
+                        actions.push(File::OpenPart(chosen).into());
+                    }
+                }
+            })
+            .response
+            .labelled_by(label.id);
+    });
 }
 
 fn show_mapping(ui: &mut egui::Ui, loaded: &Loaded, actions: &mut Vec<Action>) {

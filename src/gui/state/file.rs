@@ -37,6 +37,9 @@ pub struct Loaded {
     pub problem_at: Option<usize>,
     /// A table row to bring into view on the next frame.
     pub scroll_to: Option<usize>,
+    /// The query whose result this is (its file is kept while it is open), or none for a
+    /// file.
+    pub from_query: Option<(crate::source::Query, Arc<crate::source::QueryResult>)>,
 }
 
 /// Which rows the preview's table shows.
@@ -78,6 +81,7 @@ impl Loaded {
             found: Found::NotYet,
             problem_at: None,
             scroll_to: None,
+            from_query: None,
         }
     }
 
@@ -136,4 +140,38 @@ pub struct PathPrompt {
     pub text: String,
     /// Why the dialog could not open.
     pub why: String,
+}
+
+/// "Open query...": a database's address, the query, and a password to keep (never shown).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct QueryForm {
+    pub database: String,
+    pub sql: String,
+    /// Typed to be kept in the home's secret store; cleared once kept.
+    pub password: String,
+    pub status: QueryStatus,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum QueryStatus {
+    #[default]
+    Idle,
+    Testing,
+    /// What the test read: "152 rows of 2 columns (email, note)".
+    Tested(String),
+    Opening,
+    Failed(String),
+}
+
+impl QueryForm {
+    pub fn busy(&self) -> bool {
+        matches!(self.status, QueryStatus::Testing | QueryStatus::Opening)
+    }
+
+    pub fn query(&self) -> crate::source::Query {
+        crate::source::Query {
+            database: self.database.trim().to_owned(),
+            sql: self.sql.clone(),
+        }
+    }
 }

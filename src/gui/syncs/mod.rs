@@ -288,8 +288,13 @@ impl App {
             ScheduleChoice::OnChange => Schedule::OnChange,
         };
         let path = &loaded.preview.path;
+        // A query's sync runs the query each time, not its result of today.
+        let source = match &loaded.from_query {
+            Some((query, _)) => Source::Query(query.clone()),
+            None => Source::File(std::path::absolute(path).unwrap_or_else(|_| path.clone())),
+        };
         let mut settings = SyncSettings {
-            source: Source::File(std::path::absolute(path).unwrap_or_else(|_| path.clone())),
+            source,
             header: true,
             delimiter: crate::source::Delimiter::Comma,
             columns: Vec::new(),
