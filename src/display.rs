@@ -135,6 +135,22 @@ pub fn quoted_names<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
     self::names(&quoted)
 }
 
+/// A core's message as a sentence on its own: its first letter a capital, a full stop at its
+/// end.
+pub fn sentence(text: &str) -> String {
+    let mut chars = text.trim().chars();
+    let Some(first) = chars.next() else {
+        return String::new();
+    };
+    let rest = chars.as_str();
+    let stop = if rest.ends_with(['.', '!', '?']) {
+        ""
+    } else {
+        "."
+    };
+    format!("{}{rest}{stop}", first.to_uppercase())
+}
+
 /// Names in a list, at most 20 of them then how many more: a message stays readable whatever
 /// the count.
 pub fn names(names: &[String]) -> String {

@@ -377,20 +377,27 @@ impl App {
                 }
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if ui
-                    .button("Open file...")
-                    .on_hover_text(Command::OpenFile.hint())
-                    .clicked()
-                {
-                    actions.push(file::Action::OpenDialog.into());
-                }
-                if ui
-                    .button("Open query...")
-                    .on_hover_text("Read the list from a PostgreSQL database or an SQLite file")
-                    .clicked()
-                {
-                    actions.push(file::Action::OpenQueryForm.into());
-                }
+                // One menu for both sources: the toolbar keeps its room on a narrow window.
+                ui.menu_button("Open a list", |ui| {
+                    if ui
+                        .button("File...")
+                        .on_hover_text(Command::OpenFile.hint())
+                        .clicked()
+                    {
+                        actions.push(file::Action::OpenDialog.into());
+                        ui.close();
+                    }
+                    if ui
+                        .button("Query...")
+                        .on_hover_text("Read the list from a PostgreSQL database or an SQLite file")
+                        .clicked()
+                    {
+                        actions.push(file::Action::OpenQueryForm.into());
+                        ui.close();
+                    }
+                })
+                .response
+                .on_hover_text("A customer file, or a query on a database");
                 let notices = &self.state.notices;
                 if !notices.is_empty()
                     && ui

@@ -97,6 +97,17 @@ impl crate::remedy::HasRemedy for SourceError {
 
 impl SourceError {
     pub(crate) fn io(path: &std::path::Path, source: io::Error) -> Self {
+        // A packed file's expansion, given up while this reader followed it: its own words.
+        if let Some(failed) = source
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<super::growth::Failed>())
+            && failed.packed
+        {
+            return SourceError::Packed {
+                path: path.to_owned(),
+                problem: failed.problem.clone(),
+            };
+        }
         SourceError::Io {
             path: path.to_owned(),
             source,

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{self, Read, Seek};
+use std::io::{self, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::SystemTime;
@@ -14,6 +14,7 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 
 use super::SourceError;
+use super::growth::{Failed, GrowingWriter, Growth, SourceFile};
 
 /// What a file's first bytes say it holds, when it is not text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -132,7 +133,19 @@ struct Expanded {
     _dir: tempfile::TempDir,
     csv: PathBuf,
     read: Unpacked,
+    /// The copy as its thread writes it.
+    growth: Arc<Growth>,
 }
+
+impl Drop for Expanded {
+    fn drop(&mut self) {
+        // Its folder goes with it: a thread still writing the copy stops.
+        self.growth.abandon();
+    }
+}
+
+/// What goes into the copy, written on the expansion's own thread.
+type Job = Box<dyn FnOnce(&mut dyn Write) -> Result<(), SourceError> + Send>;
 
 /// Names the part of the packed file at `path` that every reader in this process reads.
 pub fn choose_part(path: &Path, part: Part) {
@@ -185,9 +198,14 @@ pub fn set_root(root: &Path) {
     let _ = ROOT.set(root.to_owned());
 }
 
-/// The expanded copy of the packed file at `path`, opened: made on first use, then reused
+/// The expanded copy of the packed file at `path`, opened: made on first use (its rows are
+/// written by a thread of its own, and the copy can be read while they are), then reused
 /// while the file is unchanged.
-pub(crate) fn open_expanded(path: &Path, kind: Packed, file: File) -> Result<File, SourceError> {
+pub(crate) fn open_expanded(
+    path: &Path,
+    kind: Packed,
+    file: File,
+) -> Result<SourceFile, SourceError> {
     let meta = file.metadata().map_err(|e| SourceError::io(path, e))?;
     let part = chosen_part(path);
     let key = (
@@ -202,7 +220,9 @@ pub(crate) fn open_expanded(path: &Path, kind: Packed, file: File) -> Result<Fil
         .expect("expanded files")
         .get_or_insert_with(HashMap::new)
         .get(&key)
-        .cloned();
+        .cloned()
+        // A copy that failed is made again (the failure may have been the disk's).
+        .filter(|e| !e.growth.failed());
     let expanded = match known {
         Some(expanded) => expanded,
         None => {
@@ -215,7 +235,8 @@ pub(crate) fn open_expanded(path: &Path, kind: Packed, file: File) -> Result<Fil
             made
         }
     };
-    File::open(&expanded.csv).map_err(|e| SourceError::io(path, e))
+    let copy = File::open(&expanded.csv).map_err(|e| SourceError::io(path, e))?;
+    Ok(SourceFile::growing(copy, expanded.growth.clone()))
 }
 
 fn expand(
@@ -226,24 +247,31 @@ fn expand(
     part: &Part,
 ) -> Result<Expanded, SourceError> {
     file.rewind().map_err(|e| SourceError::io(path, e))?;
-    let (dir, csv, mut out) = private_csv("scan", "expanded.csv")?;
     let limit = FREE_BYTES.saturating_add(size.saturating_mul(MAX_RATIO));
+    let growth = Arc::new(Growth::default());
     let read = |kind, (part, parts): (String, Vec<String>)| Unpacked {
         kind,
         part: Some(part),
         parts,
         packed_size: size,
     };
-    let read = match kind {
+    // What to read is settled here (a sheet or file that is not there is refused now); the
+    // rows are written on the expansion's thread.
+    let (read, job): (Unpacked, Job) = match kind {
         Packed::Gzip => {
-            let inflated = flate2::read::MultiGzDecoder::new(io::BufReader::new(file));
-            bounded_copy(path, inflated, &mut out, limit, "gzip file")?;
-            Unpacked {
+            growth.set_estimate(gzip_size_hint(&mut file).unwrap_or(0));
+            let packed = path.to_owned();
+            let job: Job = Box::new(move |out| {
+                let inflated = flate2::read::MultiGzDecoder::new(io::BufReader::new(file));
+                bounded_copy(&packed, inflated, out, limit, "gzip file")
+            });
+            let read = Unpacked {
                 kind: "gzip file",
                 part: None,
                 parts: Vec::new(),
                 packed_size: size,
-            }
+            };
+            (read, job)
         }
         Packed::Zip => {
             let archive = zip_archive(path, file)?;
@@ -253,16 +281,17 @@ fn expand(
                 .iter()
                 .any(|n| n == "[Content_Types].xml" || n == "content.xml")
             {
-                read(
-                    "workbook",
-                    workbook(path, archive.into_inner(), &mut out, part)?,
-                )
+                let (sheet, job) = workbook(path, archive.into_inner(), part, &growth)?;
+                (read("workbook", sheet), job)
             } else {
-                let member = archive_member(path, archive, names, &mut out, limit, part)?;
-                read("ZIP archive", member)
+                let (member, job) = archive_member(path, archive, names, limit, part, &growth)?;
+                (read("ZIP archive", member), job)
             }
         }
-        Packed::Ole => read("workbook", workbook(path, file, &mut out, part)?),
+        Packed::Ole => {
+            let (sheet, job) = workbook(path, file, part, &growth)?;
+            (read("workbook", sheet), job)
+        }
     };
     if part.sheet.is_some() && read.kind != "workbook" {
         return Err(unreadable(
@@ -276,12 +305,54 @@ fn expand(
             format!("it is a {}, not a ZIP archive of files", read.kind),
         ));
     }
-    // A scratch copy: it is read from the page cache, never waited onto the disk.
+    let (dir, csv, out) = private_csv("scan", "expanded.csv")?;
+    let writer = GrowingWriter {
+        file: out,
+        growth: growth.clone(),
+    };
+    let written = csv.clone();
+    let ending = growth.clone();
+    // A scratch copy: read from the page cache, never waited onto the disk.
+    std::thread::Builder::new()
+        .name("expand".into())
+        .spawn(move || {
+            let mut out = io::BufWriter::with_capacity(1 << 20, writer);
+            let result =
+                job(&mut out).and_then(|()| out.flush().map_err(|e| SourceError::io(&written, e)));
+            ending.finish(result.map_err(Failed::from));
+        })
+        .map_err(|e| SourceError::io(path, e))?;
     Ok(Expanded {
         _dir: dir,
         csv,
         read,
+        growth,
     })
+}
+
+/// A gzip file's own word on its expanded size (its last four bytes: the size modulo 4 GiB),
+/// for progress while it is expanded.
+fn gzip_size_hint(file: &mut File) -> Option<u64> {
+    let mut tail = [0u8; 4];
+    file.seek(io::SeekFrom::End(-4)).ok()?;
+    file.read_exact(&mut tail).ok()?;
+    file.rewind().ok()?;
+    Some(u64::from(u32::from_le_bytes(tail)))
+}
+
+impl From<SourceError> for Failed {
+    fn from(error: SourceError) -> Self {
+        match error {
+            SourceError::Packed { problem, .. } => Failed {
+                problem,
+                packed: true,
+            },
+            other => Failed {
+                problem: other.to_string(),
+                packed: false,
+            },
+        }
+    }
 }
 
 /// A new private folder (0700) for this process's copies, in the home's scratch root (the
@@ -322,7 +393,7 @@ fn unreadable(path: &Path, problem: String) -> SourceError {
 fn bounded_copy(
     path: &Path,
     from: impl Read,
-    to: &mut File,
+    to: &mut dyn Write,
     limit: u64,
     what: &str,
 ) -> Result<(), SourceError> {
@@ -359,15 +430,16 @@ fn member_names(archive: &zip::ZipArchive<File>) -> Vec<String> {
         .collect()
 }
 
-/// The delimited file of a ZIP archive: the one it holds, or the one named; (it, every file).
+/// The delimited file of a ZIP archive: the one it holds, or the one named; (it, every file)
+/// and the copying of it.
 fn archive_member(
     path: &Path,
     mut archive: zip::ZipArchive<File>,
     names: Vec<String>,
-    out: &mut File,
     limit: u64,
     part: &Part,
-) -> Result<(String, Vec<String>), SourceError> {
+    growth: &Growth,
+) -> Result<((String, Vec<String>), Job), SourceError> {
     let members: Vec<String> = names
         .into_iter()
         .filter(|n| !n.ends_with('/') && !n.starts_with("__MACOSX/"))
@@ -399,21 +471,36 @@ fn archive_member(
             });
         }
     };
-    let entry = archive.by_name(&member).map_err(|e| match e {
-        zip::result::ZipError::UnsupportedArchive(why) if why.contains("assword") => unreadable(
+    let entry = member_of(path, &mut archive, &member)?;
+    growth.set_estimate(entry.size());
+    drop(entry);
+    let (packed, name) = (path.to_owned(), member.clone());
+    let job: Job = Box::new(move |out| {
+        let entry = member_of(&packed, &mut archive, &name)?;
+        bounded_copy(&packed, entry, out, limit, "ZIP archive")
+    });
+    Ok(((member, members), job))
+}
+
+fn member_of<'a>(
+    path: &Path,
+    archive: &'a mut zip::ZipArchive<File>,
+    member: &str,
+) -> Result<zip::read::ZipFile<'a, File>, SourceError> {
+    let protected = || {
+        unreadable(
             path,
             "the ZIP archive is password-protected: unpack it yourself and open the file".into(),
-        ),
+        )
+    };
+    let entry = archive.by_name(member).map_err(|e| match e {
+        zip::result::ZipError::UnsupportedArchive(why) if why.contains("assword") => protected(),
         e => unreadable(path, format!("its file \"{member}\" cannot be read ({e})")),
     })?;
     if entry.encrypted() {
-        return Err(unreadable(
-            path,
-            "the ZIP archive is password-protected: unpack it yourself and open the file".into(),
-        ));
+        return Err(protected());
     }
-    bounded_copy(path, entry, out, limit, "ZIP archive")?;
-    Ok((member, members))
+    Ok(entry)
 }
 
 /// A sheet of a workbook (the first, or the one named) as CSV, each cell as the spreadsheet
@@ -421,9 +508,9 @@ fn archive_member(
 fn workbook(
     path: &Path,
     mut file: File,
-    out: &mut File,
     part: &Part,
-) -> Result<(String, Vec<String>), SourceError> {
+    growth: &Arc<Growth>,
+) -> Result<((String, Vec<String>), Job), SourceError> {
     use calamine::Reader;
     file.rewind().map_err(|e| SourceError::io(path, e))?;
     // The reader wants the workbook in memory (it is compressed XML, far smaller than the
@@ -460,17 +547,73 @@ fn workbook(
             .cloned()
             .ok_or_else(|| unreadable(path, "the workbook has no sheet".into()))?,
     };
-    let range = book
-        .worksheet_range(&sheet)
-        .map_err(|e| unreadable(path, format!("its sheet \"{sheet}\" cannot be read ({e})")))?;
-    let mut writer = csv::Writer::from_writer(io::BufWriter::new(out));
-    for row in range.rows() {
-        writer
-            .write_record(row.iter().map(cell_text))
-            .map_err(|e| unreadable(path, format!("cannot write its copy ({e})")))?;
+    let (packed, name, growth) = (path.to_owned(), sheet.clone(), growth.clone());
+    let job: Job = Box::new(move |out| {
+        let cannot_read = |e: &dyn std::fmt::Display| {
+            unreadable(
+                &packed,
+                format!("its sheet \"{name}\" cannot be read ({e})"),
+            )
+        };
+        let mut writer = csv::Writer::from_writer(out);
+        let written = match &mut book {
+            // An .xlsx sheet is read with its shared strings borrowed, not copied cell by
+            // cell: most of a customer list's cells are shared strings.
+            calamine::Sheets::Xlsx(xlsx) => {
+                use calamine::ReaderRef;
+                let range = xlsx
+                    .worksheet_range_ref(&name)
+                    .map_err(|e| cannot_read(&e))?;
+                growth.set_estimate(estimate(range.rows(), |c| cell_ref_text(c).len()));
+                range.rows().try_for_each(|row| {
+                    for cell in row {
+                        writer.write_field(cell_ref_text(cell).as_bytes())?;
+                    }
+                    // Ends the record of the fields written.
+                    writer.write_record(None::<&[u8]>)
+                })
+            }
+            other => {
+                let range = other.worksheet_range(&name).map_err(|e| cannot_read(&e))?;
+                growth.set_estimate(estimate(range.rows(), |c| cell_text(c).len()));
+                range
+                    .rows()
+                    .try_for_each(|row| writer.write_record(row.iter().map(cell_text)))
+            }
+        };
+        written.map_err(|e| unreadable(&packed, format!("cannot write its copy ({e})")))?;
+        writer.flush().map_err(|e| SourceError::io(&packed, e))
+    });
+    Ok(((sheet, sheets), job))
+}
+
+/// The size of a sheet's copy, from its first thousand rows: for progress.
+fn estimate<'a, T: 'a>(
+    rows: impl ExactSizeIterator<Item = &'a [T]>,
+    width: impl Fn(&T) -> usize,
+) -> u64 {
+    let total = rows.len() as u64;
+    let (mut counted, mut bytes) = (0u64, 0u64);
+    for row in rows.take(1000) {
+        counted += 1;
+        bytes += row.iter().map(|c| width(c) as u64 + 1).sum::<u64>();
     }
-    writer.flush().map_err(|e| SourceError::io(path, e))?;
-    Ok((sheet, sheets))
+    if counted == 0 {
+        0
+    } else {
+        bytes * total / counted
+    }
+}
+
+/// An .xlsx cell as the spreadsheet shows it, text borrowed (see `cell_text`).
+fn cell_ref_text<'a>(cell: &'a calamine::DataRef<'a>) -> std::borrow::Cow<'a, str> {
+    use calamine::DataRef;
+    match cell {
+        DataRef::SharedString(text) => std::borrow::Cow::Borrowed(text),
+        DataRef::String(text) => std::borrow::Cow::Borrowed(text.as_str()),
+        DataRef::Empty => std::borrow::Cow::Borrowed(""),
+        other => std::borrow::Cow::Owned(cell_text(&calamine::Data::from(other.clone()))),
+    }
 }
 
 /// A cell as the spreadsheet shows it: whole numbers without a decimal point or exponent (a

@@ -10,6 +10,7 @@ mod expand;
 mod format;
 #[doc(hidden)]
 pub mod fuzzing;
+mod growth;
 mod mapping;
 mod notable;
 mod open;

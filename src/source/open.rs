@@ -1,4 +1,3 @@
-use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 use std::sync::Arc;
@@ -6,6 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use encoding_rs_io::DecodeReaderBytesBuilder;
 
+use super::growth::SourceFile;
 use super::{SourceError, TextEncoding};
 
 /// How much of the file's start the preview reads and sniffs.
@@ -21,14 +21,16 @@ pub(crate) struct Head {
 
 pub(crate) fn read_head(path: &Path) -> Result<Head, SourceError> {
     let mut file = open_file(path)?;
-    let size = file.metadata().map_err(|e| SourceError::io(path, e))?.len();
-    let mut bytes = Vec::with_capacity(HEAD_BYTES.min(size as usize));
+    let mut bytes = Vec::with_capacity(HEAD_BYTES);
     (&mut file)
         .take(HEAD_BYTES as u64)
         .read_to_end(&mut bytes)
         .map_err(|e| SourceError::io(path, e))?;
     let encoding = detect(path, &bytes)?;
-    let whole_file = bytes.len() as u64 == size;
+    // A copy still being expanded has its expected size until it is whole.
+    let size = file.len().map_err(|e| SourceError::io(path, e))?;
+    let whole_file = bytes.len() < HEAD_BYTES
+        || file.whole_len().map_err(|e| SourceError::io(path, e))? == Some(bytes.len() as u64);
     let mut text = match encoding {
         TextEncoding::Utf8 | TextEncoding::Utf8Bom => {
             let body = &bytes[bom_len(encoding)..];
@@ -99,7 +101,7 @@ pub(crate) fn open_stream(
 /// without blocking, so a named pipe, even one swapped in after a look, never holds the
 /// reader waiting for a writer; a device can stream without end).
 /// A gzipped file, a ZIP archive or a workbook opens as its expanded copy (see `expand`).
-pub(crate) fn open_file(path: &Path) -> Result<File, SourceError> {
+pub(crate) fn open_file(path: &Path) -> Result<SourceFile, SourceError> {
     use std::io::Seek;
     let mut file = crate::home::open_regular(path).map_err(|refused| match refused {
         crate::home::NotRegular::Io(e) => SourceError::io(path, e),
@@ -117,7 +119,7 @@ pub(crate) fn open_file(path: &Path) -> Result<File, SourceError> {
         Some(kind) => super::expand::open_expanded(path, kind, file),
         None => {
             file.rewind().map_err(|e| SourceError::io(path, e))?;
-            Ok(file)
+            Ok(SourceFile::plain(file))
         }
     }
 }

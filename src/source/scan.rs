@@ -57,9 +57,8 @@ pub fn scan(
     }
     // The bytes read are the text's (an archive's expanded copy), and so is the total.
     let total_bytes = super::open::open_file(&plan.path)?
-        .metadata()
-        .map_err(|e| SourceError::io(&plan.path, e))?
-        .len();
+        .len()
+        .map_err(|e| SourceError::io(&plan.path, e))?;
     let (stream, consumed) = open_stream(&plan.path, plan.format.encoding)?;
     let workers = thread::available_parallelism().map_or(2, |n| n.get());
     let namespaces: Vec<Namespace> = plan.columns.iter().map(|c| c.namespace).collect();

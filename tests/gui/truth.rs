@@ -95,9 +95,8 @@ fn notices_stack_in_a_corner_fade_or_stay_and_keep_a_history() {
     let picker = Arc::new(audience_desk::gui::FixedPicker(Some(missing)));
     let mut harness = crate::common::harness(App::new(picker));
     harness.run_steps(2);
-    let open_button = |h: &egui_kittest::Harness<'static, App>| {
-        h.get_all_by_label("Open file...").next().unwrap().rect()
-    };
+    let open_button =
+        |h: &egui_kittest::Harness<'static, App>| h.get_by_label("Open a list").rect();
     let toolbar_before = open_button(&harness);
     // An export of rejects with no file open says nothing; a file that is gone says why.
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::O);

@@ -115,21 +115,13 @@ impl RuleForm {
             RuleKind::Engagers => self.engagers().check(),
         };
         if let Err(e) = checked {
-            return Some(capitalized(&e.to_string()));
+            return Some(crate::display::sentence(&e.to_string()));
         }
         let archived = tags
             .iter()
             .any(|t| Some(&t.id) == self.tag.as_ref() && t.is_archived());
         (self.kind == RuleKind::Visitors && archived && !self.archived_confirmed)
             .then(|| "The tag is archived: confirm below to use it all the same.".into())
-    }
-}
-
-fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
-        None => String::new(),
     }
 }
 

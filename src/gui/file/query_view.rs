@@ -86,7 +86,7 @@ pub fn dialog(ctx: &egui::Context, form: &QueryForm, actions: &mut Vec<Action>) 
                 QueryStatus::Failed(error) => {
                     ui.add(
                         egui::Label::new(
-                            egui::RichText::new(printable(error))
+                            egui::RichText::new(crate::display::sentence(&printable(error)))
                                 .color(ui.visuals().error_fg_color),
                         )
                         .wrap(),
