@@ -598,11 +598,10 @@ fn estimate<'a, T: 'a>(
         counted += 1;
         bytes += row.iter().map(|c| width(c) as u64 + 1).sum::<u64>();
     }
-    if counted == 0 {
-        0
-    } else {
-        bytes * total / counted
-    }
+    bytes
+        .saturating_mul(total)
+        .checked_div(counted)
+        .unwrap_or(0)
 }
 
 /// An .xlsx cell as the spreadsheet shows it, text borrowed (see `cell_text`).

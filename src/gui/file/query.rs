@@ -27,20 +27,18 @@ pub type QueryOutcome = Result<(Arc<QueryResult>, Option<crate::source::Preview>
 impl App {
     pub(super) fn apply_query(&mut self, action: Action, ctx: &egui::Context) {
         match action {
-            Action::OpenQueryForm => {
-                if self.state.query_form.is_none() {
-                    // The query open now, to change it; else a start for an address.
-                    let open = self.state.loaded().and_then(|l| l.from_query.as_ref());
-                    let (database, sql) = match open {
-                        Some((query, _)) => (query.database.clone(), query.sql.clone()),
-                        None => (String::new(), String::new()),
-                    };
-                    self.state.query_form = Some(QueryForm {
-                        database,
-                        sql,
-                        ..QueryForm::default()
-                    });
-                }
+            Action::OpenQueryForm if self.state.query_form.is_none() => {
+                // The query open now, to change it; else a start for an address.
+                let open = self.state.loaded().and_then(|l| l.from_query.as_ref());
+                let (database, sql) = match open {
+                    Some((query, _)) => (query.database.clone(), query.sql.clone()),
+                    None => (String::new(), String::new()),
+                };
+                self.state.query_form = Some(QueryForm {
+                    database,
+                    sql,
+                    ..QueryForm::default()
+                });
             }
             Action::EditQuery(fields) => {
                 if let Some(form) = &mut self.state.query_form {
