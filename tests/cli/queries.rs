@@ -282,3 +282,63 @@ async fn a_sync_over_a_postgres_query_mirrors_its_list_and_a_failed_query_sends_
     assert!(listed.contains("SELECT email FROM customers"), "{listed}");
     assert!(!listed.contains(READER_PASSWORD));
 }
+
+/// A connection cut while the result streams in: the command fails with why, and nothing of
+/// the rows that did arrive is written or sent.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_connection_cut_midway_gives_nothing() {
+    let Some(pg) = Postgres::start() else {
+        return;
+    };
+    let Some(env) = crate::common::cli::connected_env().await else {
+        return;
+    };
+    let scratch = tempfile::tempdir().unwrap();
+    let out_dir = scratch.path().join("out");
+    // Half the rows (megabytes: they reach the client), then the server waits.
+    let query = "SELECT 'user' || i || '@example.com' AS email \
+                 FROM generate_series(1, 200000) i \
+                 WHERE CASE WHEN i = 100000 THEN pg_sleep(20) IS NOT NULL ELSE true END";
+    let mut command = env.command(&[
+        "prepare",
+        "--database",
+        &pg.url(),
+        "--query",
+        query,
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    command.env("PGPASSWORD", READER_PASSWORD);
+    let child = command.spawn().unwrap();
+    // The query is under way (and sleeping) once the server shows it waiting.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let waiting = pg.sql(
+            "SELECT count(*) FROM pg_stat_activity \
+             WHERE application_name = 'audience-desk' AND wait_event = 'PgSleep'",
+        );
+        if waiting.contains(" 1\n") || waiting.trim().ends_with('1') {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never slept: {waiting}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    pg.sql(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE application_name = 'audience-desk'",
+    );
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("nothing of it was used"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        !out_dir.join("EMAIL.txt").exists(),
+        "nothing of a cut result is prepared"
+    );
+}
