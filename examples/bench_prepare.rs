@@ -9,7 +9,7 @@
 //! (for profiling).
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
@@ -23,13 +23,7 @@ fn main() -> anyhow::Result<()> {
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("AUDIENCE_DESK_LOG"))
         .with_writer(std::io::stderr)
         .init();
-    let rows: u64 = std::env::args()
-        .nth(1)
-        .map(|n| n.parse())
-        .transpose()?
-        .unwrap_or(1_000_000);
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
-    fs::create_dir_all(&dir)?;
+    let (rows, dir) = support::rows_and_dir(1_000_000, "bench-data")?;
     // Each file is measured in a process of its own, so that one's memory does not count in
     // the other's peak: this process runs them one after the other (`BENCH_STYLE` picks one).
     let only = std::env::var("BENCH_STYLE").ok();

@@ -38,13 +38,7 @@ fn main() -> anyhow::Result<()> {
     if let (Ok(step), Ok(file)) = (std::env::var("BENCH_STEP"), std::env::var("BENCH_FILE")) {
         return measure(&step, Path::new(&file));
     }
-    let rows: u64 = std::env::args()
-        .nth(1)
-        .map(|n| n.parse())
-        .transpose()?
-        .unwrap_or(20_000_000);
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-scale");
-    fs::create_dir_all(&dir)?;
+    let (rows, dir) = support::rows_and_dir(20_000_000, "bench-scale")?;
     let mut seconds = Vec::new();
     for n in [SMALL.min(rows), rows] {
         let file = dir.join(format!("customers-{n}.csv"));

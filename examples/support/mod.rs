@@ -33,6 +33,21 @@ impl Rng {
     }
 }
 
+/// The rows asked for (the first argument, else `default`) and the benchmark's data folder,
+/// `target/FOLDER`, made.
+pub fn rows_and_dir(default: u64, folder: &str) -> anyhow::Result<(u64, PathBuf)> {
+    let rows = std::env::args()
+        .nth(1)
+        .map(|n| n.parse())
+        .transpose()?
+        .unwrap_or(default);
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join(folder);
+    fs::create_dir_all(&dir)?;
+    Ok((rows, dir))
+}
+
 /// Linux: writing 5 to clear_refs resets the peak RSS, so the figure covers `prepare` only.
 pub fn reset_peak_rss() {
     let _ = fs::write("/proc/self/clear_refs", "5");

@@ -7,13 +7,15 @@ use anyhow::Context;
 use super::args::DatabaseCommand;
 use super::text::emit;
 use crate::context::Core;
-use crate::source::Query;
+use crate::display::printable;
+use crate::source::shown_address;
 
 pub fn run(action: DatabaseCommand) -> anyhow::Result<()> {
     let core = Core::open()?;
     match action {
         DatabaseCommand::Remember { address } => {
             let address = checked(&address)?;
+            let shown = printable(&address);
             let mut password = String::new();
             std::io::stdin()
                 .lock()
@@ -23,11 +25,11 @@ pub fn run(action: DatabaseCommand) -> anyhow::Result<()> {
             anyhow::ensure!(
                 !password.is_empty(),
                 "no password came on standard input: pipe it in, e.g. printf '%s' \"$PASSWORD\" \
-                 | audience-desk database remember {address}"
+                 | audience-desk database remember {shown}"
             );
             core.remember_database_password(&address, password)?;
             emit(&format!(
-                "Kept the password for {address} in {}; every query of this home on that \
+                "Kept the password for {shown} in {}; every query of this home on that \
                  address uses it.\n",
                 core.secrets.describe()
             ))?;
@@ -35,10 +37,11 @@ pub fn run(action: DatabaseCommand) -> anyhow::Result<()> {
         DatabaseCommand::Forget { address } => {
             let address = checked(&address)?;
             let had = core.forget_database_password(&address)?;
+            let shown = printable(&address);
             emit(&if had {
-                format!("Forgot the password kept for {address}.\n")
+                format!("Forgot the password kept for {shown}.\n")
             } else {
-                format!("No password was kept for {address}.\n")
+                format!("No password was kept for {shown}.\n")
             })?;
         }
         DatabaseCommand::List => {
@@ -47,24 +50,21 @@ pub fn run(action: DatabaseCommand) -> anyhow::Result<()> {
                 emit("No database password is kept in this home.\n")?;
             }
             for address in addresses {
-                emit(&format!("{}\n", crate::display::printable(&address)))?;
+                emit(&format!("{}\n", printable(&address)))?;
             }
         }
     }
     Ok(())
 }
 
-/// The address as kept: trimmed, and never one with a password in it.
+/// The address as kept, never one with a password in it.
 fn checked(address: &str) -> anyhow::Result<String> {
-    let shown = Query {
-        database: address.to_owned(),
-        sql: String::new(),
-    }
-    .shown();
+    let shown = shown_address(address);
     anyhow::ensure!(
         shown == address.trim(),
         "the address carries a password, where the shell history and the process list would \
-         show it: give the address without it ({shown}) and the password on standard input"
+         show it: give the address without it ({}) and the password on standard input",
+        printable(&shown)
     );
     Ok(shown)
 }

@@ -127,6 +127,15 @@ pub mod tone {
     pub const QUIET: Color32 = Color32::from_gray(0x60);
 }
 
+/// A dialog in the middle of the window, of a fixed width, that neither folds nor resizes.
+pub fn centered_dialog(title: &str, width: f32) -> egui::Window<'static> {
+    egui::Window::new(title.to_owned())
+        .collapsible(false)
+        .resizable(false)
+        .default_width(width)
+        .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
+}
+
 /// A labelled one-line text field as a row of a two-column grid.
 pub fn text_row(ui: &mut egui::Ui, label: &str, value: &mut String) -> Response {
     let label = ui.label(label);

@@ -87,14 +87,19 @@ pub struct Unpacked {
 impl Unpacked {
     /// The part read, named: what reads the same sheet or file again.
     pub fn as_part(&self) -> Part {
+        self.with_part(self.part.clone())
+    }
+
+    /// The sheet (of a workbook) or file (of an archive) named `name`, of this packed file.
+    pub fn with_part(&self, name: Option<String>) -> Part {
         match self.kind {
             "workbook" => Part {
-                sheet: self.part.clone(),
+                sheet: name,
                 member: None,
             },
             "ZIP archive" => Part {
                 sheet: None,
-                member: self.part.clone(),
+                member: name,
             },
             _ => Part::default(),
         }

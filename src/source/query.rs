@@ -81,14 +81,20 @@ impl Query {
 
     /// The database as shown: its address without a password.
     pub fn shown(&self) -> String {
-        let address = self.database.trim();
-        match url::Url::parse(address) {
-            Ok(mut url) if url.password().is_some() => {
-                let _ = url.set_password(None);
-                url.to_string()
-            }
-            _ => address.to_owned(),
+        shown_address(&self.database)
+    }
+}
+
+/// A database's address as shown and as its kept password is named: trimmed, without a
+/// password.
+pub fn shown_address(address: &str) -> String {
+    let address = address.trim();
+    match url::Url::parse(address) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(None);
+            url.to_string()
         }
+        _ => address.to_owned(),
     }
 }
 
@@ -393,6 +399,13 @@ pub fn set_password_lookup(home: &std::path::Path, lookup: PasswordLookup) {
         passwords.retain(|(h, _)| h != home);
         passwords.push((home.to_owned(), lookup));
     }
+}
+
+/// Whether this process already finds the passwords kept in `home`.
+pub fn password_lookup_set(home: &std::path::Path) -> bool {
+    PASSWORDS
+        .read()
+        .is_ok_and(|passwords| passwords.iter().any(|(h, _)| h == home))
 }
 
 /// The name a database's password is kept under in a home's secret store.

@@ -42,6 +42,17 @@ fn run_with(env: &Env, args: &[&str], vars: &[(&str, &str)]) -> Output {
     command.output().unwrap()
 }
 
+/// A PostgreSQL server holding `tables` (SQL run as its superuser) and a connected home;
+/// `None` where either cannot be had here.
+async fn server_and_env(tables: &str) -> Option<(Postgres, Env)> {
+    let pg = Postgres::start()?;
+    if !tables.is_empty() {
+        pg.sql(tables);
+    }
+    let env = crate::common::cli::connected_env().await?;
+    Some((pg, env))
+}
+
 /// Users 0..150 as a CRM keeps them: mixed case, spaces, a NULL and an empty one.
 const CUSTOMERS: &str = "CREATE TABLE customers (id serial, email text, note text);
      INSERT INTO customers (email, note)
@@ -51,11 +62,7 @@ const CUSTOMERS: &str = "CREATE TABLE customers (id serial, email text, note tex
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_postgres_query_gives_the_digests_its_rows_give_as_a_csv() {
-    let Some(pg) = Postgres::start() else {
-        return;
-    };
-    pg.sql(CUSTOMERS);
-    let Some(env) = crate::common::cli::connected_env().await else {
+    let Some((pg, env)) = server_and_env(CUSTOMERS).await else {
         return;
     };
     let scratch = tempfile::tempdir().unwrap();
@@ -231,11 +238,7 @@ async fn a_sqlite_query_gives_the_digests_its_rows_give_as_a_csv() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_sync_over_a_postgres_query_mirrors_its_list_and_a_failed_query_sends_nothing() {
-    let Some(pg) = Postgres::start() else {
-        return;
-    };
-    pg.sql(CUSTOMERS);
-    let Some(env) = crate::common::cli::connected_env().await else {
+    let Some((pg, env)) = server_and_env(CUSTOMERS).await else {
         return;
     };
     let url = pg.url();
@@ -287,10 +290,7 @@ async fn a_sync_over_a_postgres_query_mirrors_its_list_and_a_failed_query_sends_
 /// the rows that did arrive is written or sent.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_connection_cut_midway_gives_nothing() {
-    let Some(pg) = Postgres::start() else {
-        return;
-    };
-    let Some(env) = crate::common::cli::connected_env().await else {
+    let Some((pg, env)) = server_and_env("").await else {
         return;
     };
     let scratch = tempfile::tempdir().unwrap();

@@ -18,106 +18,98 @@ pub fn dialog(ctx: &egui::Context, form: &QueryForm, actions: &mut Vec<Action>) 
     };
     let sqlite = fields.database.trim_start().starts_with("sqlite:");
     let mut edited = false;
-    egui::Window::new("Open a query")
-        .collapsible(false)
-        .resizable(false)
-        .default_width(560.0)
-        .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
-        .show(ctx, |ui| {
-            ui.add(
-                egui::Label::new(
-                    "Read the customer list from a database: PostgreSQL or an SQLite file. The \
+    widgets::centered_dialog("Open a query", 560.0).show(ctx, |ui| {
+        ui.add(
+            egui::Label::new(
+                "Read the customer list from a database: PostgreSQL or an SQLite file. The \
                      query runs read-only and is stopped after 5 minutes; its columns are mapped \
                      by name, as a file's header.",
-                )
-                .wrap(),
-            );
-            ui.add_space(6.0);
-            let label = ui.label("Database address");
-            edited |= ui
-                .add(
-                    egui::TextEdit::singleline(&mut fields.database)
-                        .hint_text("postgres://crm@db.example.com:5432/shop or sqlite:/path/crm.db")
-                        .desired_width(f32::INFINITY),
-                )
-                .labelled_by(label.id)
-                .changed();
-            let label = ui.label("Query");
-            edited |= ui
-                .add(
-                    egui::TextEdit::multiline(&mut fields.sql)
-                        .code_editor()
-                        .desired_rows(5)
-                        .hint_text("SELECT email, gaid FROM customers WHERE opted_in")
-                        .desired_width(f32::INFINITY),
-                )
-                .labelled_by(label.id)
-                .changed();
-            let label = ui.label("Password (PostgreSQL)");
-            let hint = match sqlite {
-                true => "An SQLite file needs none",
-                false => "Leave empty to use the one kept in this home, PGPASSWORD or ~/.pgpass",
-            };
-            edited |= ui
-                .add_enabled(
-                    !sqlite,
-                    egui::TextEdit::singleline(&mut fields.password)
-                        .password(true)
-                        .hint_text(hint)
-                        .desired_width(f32::INFINITY),
-                )
-                .labelled_by(label.id)
-                .changed();
-            if !sqlite {
-                ui.weak("A password typed here is kept in this home's secret store.");
+            )
+            .wrap(),
+        );
+        ui.add_space(6.0);
+        let label = ui.label("Database address");
+        edited |= ui
+            .add(
+                egui::TextEdit::singleline(&mut fields.database)
+                    .hint_text("postgres://crm@db.example.com:5432/shop or sqlite:/path/crm.db")
+                    .desired_width(f32::INFINITY),
+            )
+            .labelled_by(label.id)
+            .changed();
+        let label = ui.label("Query");
+        edited |= ui
+            .add(
+                egui::TextEdit::multiline(&mut fields.sql)
+                    .code_editor()
+                    .desired_rows(5)
+                    .hint_text("SELECT email, gaid FROM customers WHERE opted_in")
+                    .desired_width(f32::INFINITY),
+            )
+            .labelled_by(label.id)
+            .changed();
+        let label = ui.label("Password (PostgreSQL)");
+        let hint = match sqlite {
+            true => "An SQLite file needs none",
+            false => "Leave empty to use the one kept in this home, PGPASSWORD or ~/.pgpass",
+        };
+        edited |= ui
+            .add_enabled(
+                !sqlite,
+                egui::TextEdit::singleline(&mut fields.password)
+                    .password(true)
+                    .hint_text(hint)
+                    .desired_width(f32::INFINITY),
+            )
+            .labelled_by(label.id)
+            .changed();
+        if !sqlite {
+            ui.weak("A password typed here is kept in this home's secret store.");
+        }
+        ui.add_space(6.0);
+        match &form.status {
+            QueryStatus::Idle => {}
+            QueryStatus::Testing => {
+                widgets::busy(ui, "Running the query...");
             }
-            ui.add_space(6.0);
-            match &form.status {
-                QueryStatus::Idle => {}
-                QueryStatus::Testing => {
-                    widgets::busy(ui, "Running the query...");
-                }
-                QueryStatus::Opening => {
-                    widgets::busy(ui, "Running the query and reading its result...");
-                }
-                QueryStatus::Tested(read) => {
-                    ui.add(egui::Label::new(format!("The query read {}.", printable(read))).wrap());
-                }
-                QueryStatus::Failed(error) => {
-                    ui.add(
-                        egui::Label::new(
-                            egui::RichText::new(crate::display::sentence(&printable(error)))
-                                .color(ui.visuals().error_fg_color),
-                        )
-                        .wrap(),
-                    );
-                }
+            QueryStatus::Opening => {
+                widgets::busy(ui, "Running the query and reading its result...");
             }
-            ui.horizontal(|ui| {
-                let ready = !form.busy()
-                    && !fields.sql.trim().is_empty()
-                    && !fields.database.trim().is_empty();
-                if ui
-                    .add_enabled(ready, egui::Button::new("Test"))
-                    .on_hover_text(
-                        "Runs the query and says how many rows and which columns it read",
+            QueryStatus::Tested(read) => {
+                ui.add(egui::Label::new(format!("The query read {}.", printable(read))).wrap());
+            }
+            QueryStatus::Failed(error) => {
+                ui.add(
+                    egui::Label::new(
+                        egui::RichText::new(crate::display::sentence(&printable(error)))
+                            .color(ui.visuals().error_fg_color),
                     )
-                    .clicked()
-                {
-                    actions.push(File::TestQuery.into());
-                }
-                if ui
-                    .add_enabled(ready, egui::Button::new("Open"))
-                    .on_hover_text("Runs the query and previews its result")
-                    .clicked()
-                {
-                    actions.push(File::RunQuery.into());
-                }
-                if ui.button("Cancel").clicked() {
-                    actions.push(File::CloseQuery.into());
-                }
-            });
+                    .wrap(),
+                );
+            }
+        }
+        ui.horizontal(|ui| {
+            let ready =
+                !form.busy() && !fields.sql.trim().is_empty() && !fields.database.trim().is_empty();
+            if ui
+                .add_enabled(ready, egui::Button::new("Test"))
+                .on_hover_text("Runs the query and says how many rows and which columns it read")
+                .clicked()
+            {
+                actions.push(File::TestQuery.into());
+            }
+            if ui
+                .add_enabled(ready, egui::Button::new("Open"))
+                .on_hover_text("Runs the query and previews its result")
+                .clicked()
+            {
+                actions.push(File::RunQuery.into());
+            }
+            if ui.button("Cancel").clicked() {
+                actions.push(File::CloseQuery.into());
+            }
         });
+    });
     if edited {
         // Before Test or Open of the same frame, which read the form.
         actions.insert(0, File::EditQuery(fields).into());

@@ -173,11 +173,7 @@ fn show_part(ui: &mut egui::Ui, unpacked: &crate::source::Unpacked, actions: &mu
                         .clicked()
                         && other != part
                     {
-                        let mut chosen = unpacked.as_part();
-                        match unpacked.kind {
-                            "workbook" => chosen.sheet = Some(other.clone()),
-                            _ => chosen.member = Some(other.clone()),
-                        }
+                        let chosen = unpacked.with_part(Some(other.clone()));
                         actions.push(File::OpenPart(chosen).into());
                     }
                 }
@@ -625,42 +621,36 @@ pub fn path_prompt(ctx: &egui::Context, prompt: &PathPrompt, actions: &mut Vec<A
         PathPurpose::Open => ("Open a customer file", "Open"),
         PathPurpose::SaveRejects => ("Save the rejects report", "Save"),
     };
-    egui::Window::new(title)
-        .collapsible(false)
-        .resizable(false)
-        .default_width(520.0)
-        .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
-        .show(ctx, |ui| {
-            ui.add(
-                egui::Label::new(format!(
-                    "The file dialog cannot open: {}. Type the file's full path instead (or drop \
+    widgets::centered_dialog(title, 520.0).show(ctx, |ui| {
+        ui.add(
+            egui::Label::new(format!(
+                "The file dialog cannot open: {}. Type the file's full path instead (or drop \
                      the file on the window).",
-                    prompt.why
-                ))
-                .wrap(),
-            );
-            let label = ui.label("Path");
-            let mut text = prompt.text.clone();
-            let field = ui
-                .add(
-                    egui::TextEdit::singleline(&mut text)
-                        .hint_text("/home/you/exports/customers.csv")
-                        .desired_width(f32::INFINITY),
-                )
-                .labelled_by(label.id);
-            if field.changed() {
-                actions.push(File::EditPath(text.clone()).into());
+                prompt.why
+            ))
+            .wrap(),
+        );
+        let label = ui.label("Path");
+        let mut text = prompt.text.clone();
+        let field = ui
+            .add(
+                egui::TextEdit::singleline(&mut text)
+                    .hint_text("/home/you/exports/customers.csv")
+                    .desired_width(f32::INFINITY),
+            )
+            .labelled_by(label.id);
+        if field.changed() {
+            actions.push(File::EditPath(text.clone()).into());
+        }
+        let entered = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        ui.horizontal(|ui| {
+            let ready = !text.trim().is_empty();
+            if ui.add_enabled(ready, egui::Button::new(button)).clicked() || (entered && ready) {
+                actions.push(File::SubmitPath.into());
             }
-            let entered = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-            ui.horizontal(|ui| {
-                let ready = !text.trim().is_empty();
-                if ui.add_enabled(ready, egui::Button::new(button)).clicked() || (entered && ready)
-                {
-                    actions.push(File::SubmitPath.into());
-                }
-                if ui.button("Cancel").clicked() {
-                    actions.push(File::ClosePathPrompt.into());
-                }
-            });
+            if ui.button("Cancel").clicked() {
+                actions.push(File::ClosePathPrompt.into());
+            }
         });
+    });
 }
