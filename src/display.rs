@@ -105,6 +105,15 @@ pub fn duration(seconds: u64) -> String {
 }
 
 /// "1 record", "2 records": `count` with its noun, in the singular for one.
+/// What a preview, a plan or a job read: its file, or the query on a database (whose result's
+/// scratch copy means nothing to the user).
+pub fn source(file: &std::path::Path, query: Option<&str>) -> String {
+    match query {
+        Some(database) => format!("query on {}", printable(database)),
+        None => file.display().to_string(),
+    }
+}
+
 pub fn count(n: u64, singular: &str, plural: &str) -> String {
     match n {
         1 => format!("1 {singular}"),

@@ -142,7 +142,7 @@ pub fn describe_plan(plan: &Plan) -> String {
     let duplicates: u64 = s.columns.iter().map(|c| c.duplicates).sum();
     let mut out = format!(
         "{}: {}; {}, {} refused whole, {}.\n",
-        plan.file.display(),
+        crate::display::source(&plan.file, plan.query.as_deref()),
         count(s.rows, "row", "rows"),
         count(invalid, "invalid cell", "invalid cells"),
         count(s.row_rejects.values().sum(), "row", "rows"),
@@ -265,6 +265,7 @@ pub fn jobs(json: bool) -> anyhow::Result<()> {
                     "connection": job.row.connection,
                     "ad_account_id": job.row.ad_account_id,
                     "file": job.row.file.to_string_lossy(),
+                    "query": job.row.query,
                     "state": job.row.state,
                     "message": job.row.message,
                     "created_at": job.row.created_at,
@@ -292,7 +293,7 @@ pub fn jobs(json: bool) -> anyhow::Result<()> {
             row.state.label(),
             row.connection,
             format!("{}/{}", group(counts.records_acked), group(counts.records)),
-            row.file.display()
+            row.source()
         );
         if row.state.is_unfinished() && row.state != JobState::Running {
             out += &format!("       resume with: audience-desk resume {}\n", row.id);

@@ -287,6 +287,7 @@ fn removal_job(
         connection: list.connection.clone(),
         ad_account_id: list.ad_account_id.clone(),
         file: PathBuf::from(format!("erasure {erasure}")),
+        query: None,
         spec,
         state: JobState::Running,
         message: None,

@@ -96,6 +96,9 @@ pub struct Preview {
     /// For a workbook, an archive or a gzip file: what was read of it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unpacked: Option<super::Unpacked>,
+    /// For a query's result: the database, as shown (`path` is then the result's scratch copy).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
     #[serde(skip)]
     records: Vec<HeadRecord>,
     #[serde(skip)]
@@ -148,6 +151,7 @@ impl Preview {
             columns,
             rows: Vec::new(),
             unpacked: super::unpacked(path),
+            query: None,
             records,
             sample_rows: options.sample_rows,
         };

@@ -101,6 +101,15 @@ pub fn shown_address(address: &str) -> String {
 /// Runs the query to its end and writes the result; blocks the calling thread (the database
 /// is reached on a runtime of its own, so any caller may use it).
 pub fn run_query(query: &Query) -> Result<QueryResult, SourceError> {
+    run_query_with_password(query, None)
+}
+
+/// `run_query`, with a password the user just typed tried before any kept one (a PostgreSQL
+/// database's; SQLite has none), so that it is kept only once it proved right.
+pub fn run_query_with_password(
+    query: &Query,
+    typed: Option<&str>,
+) -> Result<QueryResult, SourceError> {
     if query.statement().is_empty() {
         return Err(SourceError::Query {
             database: query.shown(),
@@ -116,7 +125,10 @@ pub fn run_query(query: &Query) -> Result<QueryResult, SourceError> {
             writer.flush().map_err(|e| SourceError::io(&csv, e))?;
             read
         }
-        Database::Postgres(config) => std::thread::scope(|scope| {
+        Database::Postgres(mut config) => std::thread::scope(|scope| {
+            if let Some(password) = typed.filter(|p| !p.is_empty()) {
+                config.password(password);
+            }
             scope
                 .spawn(|| {
                     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -166,7 +178,9 @@ impl QueryResult {
             delimiter: Some(super::Delimiter::Comma),
             ..options
         };
-        super::Preview::load(&self.csv, &options)
+        let mut preview = super::Preview::load(&self.csv, &options)?;
+        preview.query = Some(self.database.clone());
+        Ok(preview)
     }
 
     /// "152 rows of 2 columns (email, note)".

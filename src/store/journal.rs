@@ -76,6 +76,9 @@ pub struct JobRow {
     /// The file as the OS names it, kept byte for byte (a name that is not UTF-8 included).
     #[serde(serialize_with = "super::paths::lossy")]
     pub file: std::path::PathBuf,
+    /// For a job read from a query: the database, as shown (no password); `file` is then the
+    /// result's scratch copy.
+    pub query: Option<String>,
     /// The job's settings as JSON (`upload::JobSpec`).
     pub spec: String,
     pub state: JobState,
@@ -85,6 +88,24 @@ pub struct JobRow {
     pub scan: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+impl JobRow {
+    /// What the job read, as shown: its file, or the query on a database.
+    pub fn source(&self) -> String {
+        crate::display::source(&self.file, self.query.as_deref())
+    }
+
+    /// What the job read, in a word or two: the file's name (a local path says more about this
+    /// machine than an audience's description or a list's line needs), or "a query".
+    pub fn source_name(&self) -> String {
+        if self.query.is_some() {
+            return "a database query".into();
+        }
+        self.file
+            .file_name()
+            .map_or_else(|| "a file".to_owned(), |n| n.to_string_lossy().into_owned())
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -165,13 +186,14 @@ impl Store {
         let now = crate::os::now();
         let tx = self.db.transaction()?;
         tx.execute(
-            "INSERT INTO jobs (connection, ad_account_id, file, spec, state, scan, created_at,
-                               updated_at, heartbeat_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?7)",
+            "INSERT INTO jobs (connection, ad_account_id, file, query, spec, state, scan,
+                               created_at, updated_at, heartbeat_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?8)",
             params![
                 job.connection,
                 job.ad_account_id,
                 super::paths::to_sql(&job.file),
+                job.query,
                 job.spec,
                 JobState::Running.as_str(),
                 job.scan,
@@ -216,8 +238,8 @@ impl Store {
         let now = crate::os::now();
         let rows = stmt.query_map([limit as i64], |row| {
             let mut job = job_row(row)?;
-            let heartbeat: Option<i64> = row.get(11)?;
-            let lease: Option<String> = row.get(12)?;
+            let heartbeat: Option<i64> = row.get(12)?;
+            let lease: Option<String> = row.get(13)?;
             let stale = heartbeat.is_none_or(|h| now - h > stale_after)
                 || lease.as_deref().is_some_and(Lease::holder_gone);
             if job.state.is_live() && stale {
@@ -472,7 +494,7 @@ impl Store {
 }
 
 const JOB_COLUMNS: &str = "id, connection, ad_account_id, file, spec, state, message, summary, \
-                           created_at, updated_at, scan";
+                           created_at, updated_at, scan, query";
 
 fn job_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<JobRow> {
     Ok(JobRow {
@@ -487,6 +509,7 @@ fn job_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<JobRow> {
         created_at: row.get(8)?,
         updated_at: row.get(9)?,
         scan: row.get(10)?,
+        query: row.get(11)?,
     })
 }
 
@@ -557,6 +580,7 @@ pub(super) mod tests {
             connection: "EU".into(),
             ad_account_id: "1".into(),
             file: "a.csv".into(),
+            query: None,
             spec: "{}".into(),
             state: JobState::Running,
             message: None,

@@ -208,6 +208,9 @@ const MIGRATIONS: &[&str] = &[
         source_id INTEGER REFERENCES suppression_sources(id) ON DELETE SET NULL
     );
     ALTER TABLE batches ADD COLUMN request_id TEXT;",
+    // 12: a job read from a database query: the query's database as shown (its file is
+    // then the result's scratch copy, which says nothing to the user).
+    "ALTER TABLE jobs ADD COLUMN query TEXT;",
 ];
 
 /// Brings the schema up to date. The version is read inside an immediate (write-locked)

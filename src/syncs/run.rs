@@ -302,6 +302,9 @@ impl Run<'_> {
             Ok(preview) => preview,
             Err(e) => return Ok((Ended::refused(e.to_string()), None)),
         };
+        if let super::Source::Query(query) = &self.settings.source {
+            preview.query = Some(query.shown());
+        }
         let note = match self.settings.apply_columns(&mut preview) {
             Ok(note) => note,
             Err(refusal) => return Ok((Ended::refused(refusal), None)),

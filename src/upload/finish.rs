@@ -63,12 +63,10 @@ impl Job {
             if let Some(audience) = found {
                 return Ok(audience.id);
             }
-            // The file's name only: a local path says more about this machine than Pinterest needs.
-            let file_name = self
-                .file
-                .file_name()
-                .map_or_else(|| "a file".to_owned(), |n| n.to_string_lossy().into_owned());
-            let description = Some(format!("Uploaded by Audience Desk from {file_name}"));
+            let description = Some(format!(
+                "Uploaded by Audience Desk from {}",
+                self.source_name
+            ));
             let request = NewAudience::for_customer_list(name, list_id, description);
             match self.client.create_audience(&self.ad, &request).await {
                 Ok(audience) => return Ok(audience.id),

@@ -37,7 +37,8 @@ pub(super) struct Job {
     pub(super) connection: String,
     pub(super) ad: String,
     pub(super) spec: JobSpec,
-    pub(super) file: std::path::PathBuf,
+    /// What the job read, in a word or two (`JobRow::source_name`).
+    pub(super) source_name: String,
     pub(super) store: SharedStore,
     pub(super) client: Arc<Client>,
     pub(super) control: Arc<Control>,
@@ -82,7 +83,7 @@ pub async fn run_job(
         connection: row.connection.clone(),
         ad: row.ad_account_id.clone(),
         spec,
-        file: row.file.clone(),
+        source_name: row.source_name(),
         store: core.store.clone(),
         client: Arc::new(core.client(&row.connection).await?),
         control,

@@ -183,6 +183,13 @@ async fn a_postgres_query_gives_the_digests_its_rows_give_as_a_csv() {
     let held = members(&env, "From the CRM");
     assert_eq!(held.len(), 150);
     assert!(held.contains(&user_digest(149)));
+    // The job names the query it read, not the result's scratch copy.
+    let listed = text(&run_with(&env, &["jobs"], &[]));
+    assert!(listed.contains(&format!("query on {url}")), "{listed}");
+    assert!(!listed.contains("result.csv"), "{listed}");
+    let listed: serde_json::Value =
+        serde_json::from_slice(&run_with(&env, &["jobs", "--json"], &[]).stdout).unwrap();
+    assert_eq!(listed[0]["query"], url.as_str(), "{listed}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -28,6 +28,7 @@ fn a_jobs_list_that_cannot_be_read_is_said() {
                 connection: "EU".into(),
                 ad_account_id: "1".into(),
                 file: "a.csv".into(),
+                query: None,
                 spec: "{}".into(),
                 state: audience_desk::store::JobState::Running,
                 message: None,

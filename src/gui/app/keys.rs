@@ -34,9 +34,15 @@ impl App {
         actions
     }
 
-    /// What Esc stops: the login being waited for, the running job on the jobs screen, or the
-    /// pass over the file.
+    /// What Esc stops: an open dialog (it closes, as its Cancel), the login being waited for,
+    /// the running job on the jobs screen, or the pass over the file.
     fn cancel_on_screen(&self) -> Option<Action> {
+        if self.state.query_form.is_some() {
+            return Some(file::Action::CloseQuery.into());
+        }
+        if self.state.path_prompt.is_some() {
+            return Some(file::Action::ClosePathPrompt.into());
+        }
         if matches!(self.state.connect, ConnectState::Waiting(_)) {
             return Some(connections::Action::CancelConnect.into());
         }

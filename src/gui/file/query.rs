@@ -1,7 +1,8 @@
 //! "Open query...": a customer list read from a database. Test runs the query and says what
-//! it read; Open runs it and previews the result like a file. A password typed is kept in
-//! the home's secret store first, where every later query of the home (the command line and
-//! scheduled sync runs too) finds it. The query runs off the UI thread.
+//! it read; Open runs it and previews the result like a file. A password typed is tried
+//! first and, once the query ran with it, kept in the home's secret store, where every later
+//! query of the home (the command line and scheduled sync runs too) finds it; a wrong one is
+//! not kept. The query runs off the UI thread.
 
 use std::sync::Arc;
 
@@ -10,7 +11,7 @@ use eframe::egui;
 use super::super::App;
 use super::super::state::{FileState, Loaded, QueryForm, QueryStatus, View};
 use super::{Action, Event};
-use crate::source::{PreviewOptions, Query, QueryResult, run_query};
+use crate::source::{PreviewOptions, Query, QueryResult, run_query_with_password};
 
 /// What the dialog's fields say now.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,8 +67,10 @@ impl App {
                     false => QueryStatus::Opening,
                 };
                 self.tasks.blocking(ctx, move |_| {
-                    let outcome = keep_password(core.as_deref(), &query, &password)
-                        .and_then(|()| read(&query, test));
+                    let outcome = read(&query, &password, test).and_then(|read| {
+                        keep_password(core.as_deref(), &query, &password)?;
+                        Ok(read)
+                    });
                     Event::QueryDone { query, outcome }
                 });
             }
@@ -101,7 +104,7 @@ impl App {
     }
 }
 
-/// Keeps a typed password in the home's secret store before the query needs it.
+/// Keeps a typed password, which the query just ran with, in the home's secret store.
 fn keep_password(
     core: Option<&crate::context::Core>,
     query: &Query,
@@ -112,12 +115,13 @@ fn keep_password(
     }
     let core = core.ok_or("the home is not open, so the password cannot be kept")?;
     core.remember_database_password(&query.shown(), password)
-        .map_err(|e| format!("could not keep the password: {e}"))
+        .map_err(|e| format!("The query ran, but its password could not be kept: {e}"))
 }
 
-/// Runs the query and, to open it, previews its result.
-fn read(query: &Query, test: bool) -> QueryOutcome {
-    let result = run_query(query).map_err(|e| e.to_string())?;
+/// Runs the query (a typed password tried first) and, to open it, previews its result.
+fn read(query: &Query, password: &str, test: bool) -> QueryOutcome {
+    let typed = Some(password).filter(|p| !p.is_empty());
+    let result = run_query_with_password(query, typed).map_err(|e| e.to_string())?;
     let preview = match test {
         true => None,
         false => Some(

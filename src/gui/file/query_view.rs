@@ -64,7 +64,7 @@ pub fn dialog(ctx: &egui::Context, form: &QueryForm, actions: &mut Vec<Action>) 
             .labelled_by(label.id)
             .changed();
         if !sqlite {
-            ui.weak("A password typed here is kept in this home's secret store.");
+            ui.weak("A password typed here is kept in this home's secret store once the query ran with it.");
         }
         ui.add_space(6.0);
         match &form.status {

@@ -14,12 +14,6 @@ use crate::overview::JobOverview;
 use crate::store::JobState;
 use crate::upload::{JobProgress, JobReport};
 
-fn file_name(path: &std::path::Path) -> std::borrow::Cow<'_, str> {
-    path.file_name()
-        .unwrap_or(path.as_os_str())
-        .to_string_lossy()
-}
-
 fn fraction(p: &JobProgress) -> f32 {
     if p.records_total == 0 {
         return if p.state == JobState::Completed {
@@ -108,7 +102,7 @@ pub fn ui(ui: &mut egui::Ui, state: &State, actions: &mut Vec<Action>) {
             let p = jobs.progress_of(entry);
             let text = format!(
                 "Job {id}: {} ({}){}",
-                file_name(&entry.row.file),
+                entry.row.source_name(),
                 p.state.label(),
                 entry
                     .sync
@@ -160,7 +154,7 @@ fn detail(ui: &mut egui::Ui, jobs: &JobsState, entry: &JobOverview, actions: &mu
     ui.add(
         egui::Label::new(format!(
             "{} to ad account {} via '{}'",
-            entry.row.file.display(),
+            entry.row.source(),
             entry.row.ad_account_id,
             entry.row.connection
         ))
