@@ -54,9 +54,13 @@ fn first_screen(preview: &Preview, rows: usize) -> String {
         .as_ref()
         .map(|u| format!("Read:    {}\n", u.describe()))
         .unwrap_or_default();
+    // A query's result is a scratch file: the database is what the user knows.
+    let source = match &preview.query {
+        Some(database) => format!("Query:   on {}", crate::display::printable(database)),
+        None => format!("File:    {}", preview.path.display()),
+    };
     let mut out = format!(
-        "File:    {} ({})\n{read}Format:  {}\n\nColumns:\n",
-        preview.path.display(),
+        "{source} ({})\n{read}Format:  {}\n\nColumns:\n",
         text::bytes(preview.size),
         preview.format
     );

@@ -19,6 +19,7 @@ mod query;
 mod records;
 mod scan;
 mod spares;
+mod tls;
 
 pub use browse::{MARK_EVERY, RowIndex, read_rows};
 pub use columns::Column;

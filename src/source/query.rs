@@ -36,7 +36,7 @@ pub struct QueryResult {
 }
 
 enum Database {
-    Postgres(Box<tokio_postgres::Config>),
+    Postgres(Box<tokio_postgres::Config>, super::tls::Tls),
     Sqlite(PathBuf),
 }
 
@@ -55,7 +55,8 @@ impl Query {
             return Ok(Database::Sqlite(PathBuf::from(path)));
         }
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let config: tokio_postgres::Config = url.parse().map_err(|e| {
+            let (url, tls) = super::tls::split(url).map_err(|problem| refuse(&problem))?;
+            let mut config: tokio_postgres::Config = url.parse().map_err(|e| {
                 refuse(&format!(
                     "cannot be used: the address is not understood ({e})"
                 ))
@@ -67,7 +68,8 @@ impl Query {
                      home's secret store, PGPASSWORD or ~/.pgpass",
                 ));
             }
-            return Ok(Database::Postgres(Box::new(config)));
+            config.ssl_mode(tls.postgres_mode());
+            return Ok(Database::Postgres(Box::new(config), tls));
         }
         Err(refuse(
             "cannot be used: give a postgres://USER@HOST:PORT/DATABASE address or sqlite:PATH",
@@ -125,7 +127,7 @@ pub fn run_query_with_password(
             writer.flush().map_err(|e| SourceError::io(&csv, e))?;
             read
         }
-        Database::Postgres(mut config) => std::thread::scope(|scope| {
+        Database::Postgres(mut config, tls) => std::thread::scope(|scope| {
             if let Some(password) = typed.filter(|p| !p.is_empty()) {
                 config.password(password);
             }
@@ -135,7 +137,7 @@ pub fn run_query_with_password(
                         .enable_all()
                         .build()
                         .map_err(|e| SourceError::io(&csv, e))?;
-                    runtime.block_on(postgres(query, *config, &mut out))
+                    runtime.block_on(postgres(query, *config, &tls, &mut out))
                 })
                 .join()
                 .unwrap_or_else(|_| {
@@ -306,6 +308,7 @@ fn sqlite_rows(
 async fn postgres(
     query: &Query,
     mut config: tokio_postgres::Config,
+    tls: &super::tls::Tls,
     file: &mut BufWriter<File>,
 ) -> Result<(Vec<String>, u64), SourceError> {
     use futures_util::{StreamExt, pin_mut};
@@ -316,10 +319,21 @@ async fn postgres(
     }
     config.connect_timeout(Duration::from_secs(15));
     config.application_name("audience-desk");
-    let (client, connection) = config
-        .connect(tokio_postgres::NoTls)
-        .await
-        .map_err(|e| failed(query, e))?;
+    let refuse = |problem: String| SourceError::Query {
+        database: query.shown(),
+        problem,
+    };
+    let connector = tls.connector().map_err(refuse)?;
+    let (client, connection) = config.connect(connector).await.map_err(|e| {
+        let host = match config.get_hosts().first() {
+            Some(tokio_postgres::config::Host::Tcp(host)) => host.clone(),
+            _ => "the host".to_owned(),
+        };
+        match super::tls::refusal(&e, &host) {
+            Some(why) => refuse(format!("failed: {why}; nothing of it was used")),
+            None => failed(query, e),
+        }
+    })?;
     let driver = tokio::spawn(connection);
     let mut records = CsvRecords::default();
     let copied = async {

@@ -1,13 +1,14 @@
 //! Customer lists read from a database through the binary: a PostgreSQL server of the test's
 //! own and a SQLite file, each giving exactly the digests the same rows give as a CSV; an
 //! upload from a query; the password from PGPASSWORD or a password file, never the address;
-//! a query that writes, fails or finds nobody sends nothing.
+//! a query that writes, fails or finds nobody sends nothing; TLS as the address's sslmode
+//! says.
 
 use std::path::Path;
 use std::process::Output;
 
 use crate::common::cli::{Env, members, text, user_digest, write_users};
-use crate::common::postgres::{Postgres, READER_PASSWORD};
+use crate::common::postgres::{Certificates, Postgres, READER_PASSWORD};
 
 /// The digests `prepare` wrote for emails into `out`.
 fn prepared(out: &Path) -> Vec<String> {
@@ -347,5 +348,94 @@ async fn a_connection_cut_midway_gives_nothing() {
     assert!(
         !out_dir.join("EMAIL.txt").exists(),
         "nothing of a cut result is prepared"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tls_is_used_and_the_certificate_checked_as_the_addresses_sslmode_says() {
+    let Some(certificates) = Certificates::make() else {
+        return;
+    };
+    let Some(pg) = Postgres::start_tls(&certificates) else {
+        return;
+    };
+    pg.sql(CUSTOMERS);
+    let env = Env::new().await;
+    let inspect = |address: String| {
+        let args = [
+            "inspect",
+            "--database",
+            &address,
+            "--query",
+            "SELECT email FROM customers",
+        ];
+        run_with(&env, &args, &[("PGPASSWORD", READER_PASSWORD)])
+    };
+    let at =
+        |host: &str, options: &str| format!("postgres://reader@{host}:{}/shop{options}", pg.port);
+    let ca = certificates.path("ca.pem");
+
+    // The server takes TCP logins over TLS only: without TLS it says no.
+    let out = inspect(at("127.0.0.1", "?sslmode=disable"));
+    assert!(!out.status.success());
+    assert!(text(&out).contains("no encryption"), "{}", text(&out));
+
+    // prefer (the default) and require: encrypted, the certificate not checked.
+    for options in ["", "?sslmode=require"] {
+        let out = inspect(at("127.0.0.1", options));
+        assert!(out.status.success(), "{options}: {}", text(&out));
+        assert!(text(&out).contains("Read 152 rows"), "{}", text(&out));
+        // The preview names the query, not the result's scratch file.
+        assert!(
+            text(&out).contains("Query:   on postgres://"),
+            "{}",
+            text(&out)
+        );
+    }
+
+    // verify-full: signed by the named authority, and naming the host connected to.
+    let out = inspect(at(
+        "localhost",
+        &format!("?sslmode=verify-full&sslrootcert={ca}"),
+    ));
+    assert!(out.status.success(), "{}", text(&out));
+    let out = inspect(at(
+        "127.0.0.1",
+        &format!("?sslmode=verify-full&sslrootcert={ca}"),
+    ));
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("the server's certificate does not name 127.0.0.1"),
+        "{}",
+        text(&out)
+    );
+    // verify-ca: the authority only, whatever the name.
+    let out = inspect(at(
+        "127.0.0.1",
+        &format!("?sslmode=verify-ca&sslrootcert={ca}"),
+    ));
+    assert!(out.status.success(), "{}", text(&out));
+    // Another authority, or the system's, did not sign it.
+    let other = certificates.path("other-ca.pem");
+    for options in [
+        format!("?sslmode=verify-full&sslrootcert={other}"),
+        format!("?sslmode=require&sslrootcert={other}"),
+        "?sslmode=verify-ca&sslrootcert=system".to_owned(),
+    ] {
+        let out = inspect(at("localhost", &options));
+        assert!(!out.status.success(), "{options}");
+        assert!(
+            text(&out).contains("the server's certificate is not trusted"),
+            "{options}: {}",
+            text(&out)
+        );
+        assert!(text(&out).contains("sslrootcert=PATH"), "{}", text(&out));
+    }
+    // A mode PostgreSQL does not know is refused before anything is reached.
+    let out = inspect(at("localhost", "?sslmode=strict"));
+    assert!(
+        text(&out).contains("sslmode=strict is not one PostgreSQL knows"),
+        "{}",
+        text(&out)
     );
 }

@@ -29,6 +29,16 @@ impl Postgres {
     /// A running server, or `None` (with a note, failing under CI) where PostgreSQL is not
     /// installed.
     pub fn start() -> Option<Postgres> {
+        Postgres::start_with(None)
+    }
+
+    /// A server that takes the reader over TLS only, with `certificates`' server
+    /// certificate.
+    pub fn start_tls(certificates: &Certificates) -> Option<Postgres> {
+        Postgres::start_with(Some(certificates))
+    }
+
+    fn start_with(tls: Option<&Certificates>) -> Option<Postgres> {
         let Some(bin) = bin_dir() else {
             super::skip("no PostgreSQL server (Debian: apt-get install postgresql)");
             return None;
@@ -62,6 +72,9 @@ impl Postgres {
                 "--no-sync",
             ],
         );
+        if let Some(certificates) = tls {
+            server.serve_tls_only(certificates);
+        }
         let options = format!(
             "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
             server.port,
@@ -86,6 +99,40 @@ impl Postgres {
         );
         server.sql_in("postgres", "CREATE DATABASE shop");
         Some(server)
+    }
+
+    /// The server's certificate and key in its data folder, TLS on, and TCP logins over
+    /// TLS only.
+    fn serve_tls_only(&self, certificates: &Certificates) {
+        let data = self.data();
+        for name in ["server.crt", "server.key"] {
+            std::fs::copy(certificates.dir.path().join(name), data.join(name)).unwrap();
+        }
+        let mut conf = std::fs::read_to_string(data.join("postgresql.conf")).unwrap();
+        conf += "\nssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n";
+        std::fs::write(data.join("postgresql.conf"), conf).unwrap();
+        std::fs::write(
+            data.join("pg_hba.conf"),
+            "local all all trust\n\
+             hostssl all all 127.0.0.1/32 scram-sha-256\n\
+             hostssl all all ::1/128 scram-sha-256\n",
+        )
+        .unwrap();
+        if self.as_postgres {
+            let chown = Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(&data)
+                .status()
+                .unwrap();
+            assert!(chown.success());
+        }
+        // PostgreSQL refuses a key others may read.
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            data.join("server.key"),
+            std::fs::Permissions::from_mode(0o600),
+        )
+        .unwrap();
     }
 
     fn data(&self) -> PathBuf {
@@ -200,4 +247,81 @@ fn is_root() -> bool {
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
         .unwrap_or(false)
+}
+
+/// A certificate authority of the test's own (`ca.pem`), a server certificate it signed for
+/// the name `localhost` only (`server.crt`, `server.key`), and another authority that signed
+/// nothing here (`other-ca.pem`); made with the `openssl` tool.
+pub struct Certificates {
+    pub dir: tempfile::TempDir,
+}
+
+impl Certificates {
+    pub fn make() -> Option<Certificates> {
+        if Command::new("openssl").arg("version").output().is_err() {
+            super::skip("no openssl tool (Debian: apt-get install openssl)");
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let openssl = |args: &[&str]| {
+            let out = Command::new("openssl")
+                .args(args)
+                .current_dir(dir.path())
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        let key = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+        ];
+        for (name, subject) in [
+            ("ca", "/CN=Audience Desk test CA"),
+            ("other-ca", "/CN=Another CA"),
+        ] {
+            let (pem, private) = (format!("{name}.pem"), format!("{name}.key"));
+            let mut args = vec!["req", "-x509", "-days", "2", "-subj", subject];
+            args.extend(key);
+            args.extend(["-keyout", &private, "-out", &pem]);
+            openssl(&args);
+        }
+        let mut args = vec!["req", "-subj", "/CN=localhost", "-keyout", "server.key"];
+        args.extend(key);
+        args.extend(["-out", "server.csr"]);
+        openssl(&args);
+        std::fs::write(
+            dir.path().join("names.ext"),
+            "subjectAltName=DNS:localhost\n",
+        )
+        .unwrap();
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "names.ext",
+            "-out",
+            "server.crt",
+        ]);
+        Some(Certificates { dir })
+    }
+
+    pub fn path(&self, name: &str) -> String {
+        self.dir.path().join(name).display().to_string()
+    }
 }
