@@ -36,6 +36,10 @@ pub fn dialog(ctx: &egui::Context, form: &QueryForm, actions: &mut Vec<Action>) 
                     .desired_width(f32::INFINITY),
             )
             .labelled_by(label.id)
+            .on_hover_text(
+                "TLS as the address's sslmode says, as for psql: add \
+                 ?sslmode=verify-full&sslrootcert=/path/ca.pem to check the server's certificate",
+            )
             .changed();
         let label = ui.label("Query");
         edited |= ui
