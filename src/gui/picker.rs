@@ -25,30 +25,31 @@ pub struct RfdPicker;
 impl RfdPicker {
     /// Why no dialog can open, when none can: rfd answers a missing service as a cancel.
     fn unavailable() -> Option<String> {
-        if cfg!(not(target_os = "linux")) || portal_answers() || on_path("zenity") {
+        if cfg!(not(target_os = "linux")) || file_chooser_answers() || on_path("zenity") {
             return None;
         }
         Some("this desktop has no file-dialog service (xdg-desktop-portal or zenity)".to_owned())
     }
 }
 
-/// Whether the session bus has the desktop portal, running or to be started on demand.
-fn portal_answers() -> bool {
-    const PORTAL: &str = "org.freedesktop.portal.Desktop";
-    let Ok(bus) = zbus::blocking::Connection::session() else {
-        return false;
+/// Whether the desktop portal offers its file chooser: asking for the chooser's version
+/// starts the portal if it is not running. A portal can be there without one (no backend
+/// for this desktop: "No skeleton to export"), and rfd would then answer every dialog as
+/// cancelled, leaving the user with nothing.
+fn file_chooser_answers() -> bool {
+    let asked = || -> zbus::Result<zbus::zvariant::OwnedValue> {
+        // A portal starting its backend answers in a second or two; one that hangs is none.
+        let bus = zbus::blocking::connection::Builder::session()?
+            .method_timeout(std::time::Duration::from_secs(10))
+            .build()?;
+        let properties = zbus::blocking::fdo::PropertiesProxy::builder(&bus)
+            .destination("org.freedesktop.portal.Desktop")?
+            .path("/org/freedesktop/portal/desktop")?
+            .build()?;
+        let chooser = zbus::names::InterfaceName::try_from("org.freedesktop.portal.FileChooser")?;
+        Ok(properties.get(chooser, "version")?)
     };
-    let Ok(dbus) = zbus::blocking::fdo::DBusProxy::new(&bus) else {
-        return false;
-    };
-    let running = zbus::names::BusName::try_from(PORTAL)
-        .ok()
-        .and_then(|name| dbus.name_has_owner(name).ok())
-        .unwrap_or(false);
-    running
-        || dbus
-            .list_activatable_names()
-            .is_ok_and(|names| names.iter().any(|n| n.as_str() == PORTAL))
+    asked().is_ok()
 }
 
 fn on_path(program: &str) -> bool {
