@@ -54,16 +54,17 @@ fn first_screen(preview: &Preview, rows: usize) -> String {
         .as_ref()
         .map(|u| format!("Read:    {}\n", u.describe()))
         .unwrap_or_default();
-    // A query's result is a scratch file: the database is what the user knows.
+    // A query's result is a scratch file of ours: the database is what the user knows, and
+    // the result's format is not theirs.
     let source = match &preview.query {
-        Some(database) => format!("Query:   on {}", crate::display::printable(database)),
-        None => format!("File:    {}", preview.path.display()),
+        Some(database) => format!("Query:   on {}\n", crate::display::printable(database)),
+        None => format!(
+            "File:    {}\n{read}Format:  {}\n",
+            preview.path.display(),
+            preview.shown_format()
+        ),
     };
-    let mut out = format!(
-        "{source} ({})\n{read}Format:  {}\n\nColumns:\n",
-        text::bytes(preview.size),
-        preview.format
-    );
+    let mut out = format!("{source}\nColumns:\n");
     let name_width = preview
         .columns
         .iter()

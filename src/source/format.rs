@@ -138,6 +138,17 @@ pub(crate) fn is_blank(record: &csv::ByteRecord) -> bool {
     record.len() == 1 && record[0].is_empty()
 }
 
+impl Format {
+    /// "header row" or "no header row".
+    pub fn header_words(&self) -> &'static str {
+        if self.has_header {
+            "header row"
+        } else {
+            "no header row"
+        }
+    }
+}
+
 impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -145,11 +156,7 @@ impl fmt::Display for Format {
             "{}, {}, {}, {} line endings",
             self.encoding.label(),
             self.delimiter.label(),
-            if self.has_header {
-                "header row"
-            } else {
-                "no header row"
-            },
+            self.header_words(),
             if self.crlf { "CRLF" } else { "LF" }
         )
     }

@@ -159,6 +159,27 @@ impl Preview {
         Ok(preview)
     }
 
+    /// The file's size and format as the user knows them. A workbook's cells have no encoding,
+    /// delimiter or line endings (those are of the copy it is read through), so it is named
+    /// as a workbook; a compressed file's text has them, and both sizes are given.
+    pub fn shown_format(&self) -> String {
+        let bytes = crate::display::bytes;
+        match &self.unpacked {
+            Some(unpacked) if unpacked.kind == "workbook" => format!(
+                "{} workbook, {}",
+                bytes(unpacked.packed_size),
+                self.format.header_words()
+            ),
+            Some(unpacked) => format!(
+                "{} ({} unpacked), {}",
+                bytes(unpacked.packed_size),
+                bytes(self.size),
+                self.format
+            ),
+            None => format!("{}, {}", bytes(self.size), self.format),
+        }
+    }
+
     /// Maps a column to another namespace and recomputes the sample.
     pub fn remap(&mut self, column: usize, namespace: Namespace) {
         if let Some(c) = self.columns.get_mut(column) {

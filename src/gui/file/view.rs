@@ -112,11 +112,7 @@ fn show_loaded(ui: &mut egui::Ui, loaded: &Loaded, hide: bool, actions: &mut Vec
         None => {
             ui.horizontal_wrapped(|ui| {
                 ui.strong(preview.path.display().to_string());
-                ui.label(format!(
-                    "{} | {}",
-                    crate::display::bytes(preview.size),
-                    preview.format
-                ));
+                ui.label(preview.shown_format());
             });
         }
     }
