@@ -794,7 +794,10 @@ impl FileArgs {
     pub fn load(
         &self,
         sample_rows: usize,
-    ) -> anyhow::Result<(crate::source::Preview, Option<crate::source::QueryResult>)> {
+    ) -> anyhow::Result<(
+        crate::source::Preview,
+        Option<std::sync::Arc<crate::source::QueryResult>>,
+    )> {
         use crate::source::{Preview, Query, run_query};
         let (Some(database), Some(sql)) = (&self.database, &self.query) else {
             let file = self.file.as_ref().ok_or_else(|| {
@@ -814,7 +817,7 @@ impl FileArgs {
         if let Err(e) = crate::context::Core::open() {
             tracing::debug!("no home for database passwords: {e:#}");
         }
-        let result = run_query(&query)?;
+        let result = std::sync::Arc::new(run_query(&query)?);
         eprintln!(
             "Read {} from the query on {}.",
             result.describe(),

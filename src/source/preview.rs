@@ -99,6 +99,11 @@ pub struct Preview {
     /// For a query's result: the database, as shown (`path` is then the result's scratch copy).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
+    /// For a query's result: the result itself, so that its scratch copy lives as long as
+    /// anything reads it (this preview, a plan made from it) and not only the screen that
+    /// opened it.
+    #[serde(skip)]
+    pub held: Option<std::sync::Arc<super::QueryResult>>,
     #[serde(skip)]
     records: Vec<HeadRecord>,
     #[serde(skip)]
@@ -152,6 +157,7 @@ impl Preview {
             rows: Vec::new(),
             unpacked: super::unpacked(path),
             query: None,
+            held: None,
             records,
             sample_rows: options.sample_rows,
         };

@@ -173,8 +173,12 @@ pub fn run_query_with_password(
 }
 
 impl QueryResult {
-    /// The result's preview: a CSV with a header row, its columns mapped by name.
-    pub fn preview(&self, options: super::PreviewOptions) -> Result<super::Preview, SourceError> {
+    /// The result's preview: a CSV with a header row, its columns mapped by name. The preview
+    /// holds the result.
+    pub fn preview(
+        self: &Arc<Self>,
+        options: super::PreviewOptions,
+    ) -> Result<super::Preview, SourceError> {
         let options = super::PreviewOptions {
             header: Some(true),
             delimiter: Some(super::Delimiter::Comma),
@@ -182,6 +186,7 @@ impl QueryResult {
         };
         let mut preview = super::Preview::load(&self.csv, &options)?;
         preview.query = Some(self.database.clone());
+        preview.held = Some(self.clone());
         Ok(preview)
     }
 
@@ -572,5 +577,30 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(said.contains("failed"), "one statement only: {said}");
+    }
+
+    #[test]
+    fn a_results_copy_lives_as_long_as_a_preview_of_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("crm.db");
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .execute_batch("CREATE TABLE c (email TEXT); INSERT INTO c VALUES ('a@example.com');")
+            .unwrap();
+        let query = Query {
+            database: format!("sqlite:{}", db.display()),
+            sql: "SELECT email FROM c".into(),
+        };
+        let result = Arc::new(run_query(&query).unwrap());
+        let preview = result
+            .preview(super::super::PreviewOptions::default())
+            .unwrap();
+        assert_eq!(preview.query.as_deref(), Some(query.shown().as_str()));
+        // The screen that opened it lets go; a plan still reading through the preview does not.
+        drop(result);
+        assert!(preview.path.is_file());
+        let path = preview.path.clone();
+        drop(preview);
+        assert!(!path.exists(), "the copy goes with the last holder");
     }
 }

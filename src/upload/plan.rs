@@ -262,6 +262,9 @@ pub struct Plan {
     pub file: PathBuf,
     /// For a query's result: the database, as shown (`file` is the result's scratch copy).
     pub query: Option<String>,
+    /// The query's result, held while the plan may still read its copy (`create_job`).
+    #[serde(skip)]
+    pub held: Option<std::sync::Arc<crate::source::QueryResult>>,
     pub spec: JobSpec,
     pub summary: Summary,
     pub lists: Vec<ListPlan>,
@@ -423,6 +426,7 @@ pub fn plan_upload(
         ad_account_id: connection.ad_account_id,
         file: preview.path.clone(),
         query: preview.query.clone(),
+        held: preview.held.clone(),
         spec,
         summary,
         lists,

@@ -121,7 +121,7 @@ fn keep_password(
 /// Runs the query (a typed password tried first) and, to open it, previews its result.
 fn read(query: &Query, password: &str, test: bool) -> QueryOutcome {
     let typed = Some(password).filter(|p| !p.is_empty());
-    let result = run_query_with_password(query, typed).map_err(|e| e.to_string())?;
+    let result = Arc::new(run_query_with_password(query, typed).map_err(|e| e.to_string())?);
     let preview = match test {
         true => None,
         false => Some(
@@ -130,5 +130,5 @@ fn read(query: &Query, password: &str, test: bool) -> QueryOutcome {
                 .map_err(|e| e.to_string())?,
         ),
     };
-    Ok((Arc::new(result), preview))
+    Ok((result, preview))
 }
