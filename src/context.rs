@@ -170,7 +170,8 @@ impl Core {
     ) -> Result<(), DatabasePasswordError> {
         self.secrets
             .set(&crate::source::password_key(address), password)?;
-        self.store().note_database_password(address.trim(), true)?;
+        let address = crate::source::password_address(address);
+        self.store().note_database_password(&address, true)?;
         Ok(())
     }
 
@@ -179,7 +180,8 @@ impl Core {
         let key = crate::source::password_key(address);
         let had = self.secrets.get(&key)?.is_some();
         self.secrets.delete(&key)?;
-        self.store().note_database_password(address.trim(), false)?;
+        let address = crate::source::password_address(address);
+        self.store().note_database_password(&address, false)?;
         Ok(had)
     }
 

@@ -35,8 +35,8 @@ pub use mapping::{ColumnRef, MapSpec};
 pub use notable::{NotableRows, notable_rows};
 pub use preview::{CellStatus, Preview, PreviewOptions, SampleCell, SampleRow};
 pub use query::{
-    PasswordLookup, QUERY_TIMEOUT, Query, QueryResult, password_key, password_lookup_set,
-    run_query, run_query_with_password, set_password_lookup, shown_address,
+    PasswordLookup, QUERY_TIMEOUT, Query, QueryResult, password_address, password_key,
+    password_lookup_set, run_query, run_query_with_password, set_password_lookup, shown_address,
 };
 pub use records::MAX_LINE_BYTES;
 pub use scan::{ScanOutput, ScanPlan, scan};

@@ -441,9 +441,24 @@ pub fn password_lookup_set(home: &std::path::Path) -> bool {
         .is_ok_and(|passwords| passwords.iter().any(|(h, _)| h == home))
 }
 
+/// The address a database's password is kept under: as shown, without its options
+/// (`?sslmode=verify-full`, ...), which say how to reach the database, not whose password it is;
+/// so adding TLS to an address keeps finding its password.
+pub fn password_address(address: &str) -> String {
+    let shown = shown_address(address);
+    match url::Url::parse(&shown) {
+        Ok(mut url) if url.query().is_some() || url.fragment().is_some() => {
+            url.set_query(None);
+            url.set_fragment(None);
+            url.to_string()
+        }
+        _ => shown,
+    }
+}
+
 /// The name a database's password is kept under in a home's secret store.
 pub fn password_key(address: &str) -> String {
-    format!("database/{}", address.trim())
+    format!("database/{}", password_address(address))
 }
 
 /// The password for `query`'s database: `PGPASSWORD`, else the home's secret store, else the
@@ -602,5 +617,21 @@ mod tests {
         let path = preview.path.clone();
         drop(preview);
         assert!(!path.exists(), "the copy goes with the last holder");
+    }
+
+    #[test]
+    fn a_password_is_kept_under_the_address_without_its_options() {
+        assert_eq!(
+            password_key(" postgres://crm@db:5432/shop?sslmode=verify-full&sslrootcert=/ca.pem "),
+            "database/postgres://crm@db:5432/shop"
+        );
+        assert_eq!(
+            password_address("postgres://crm@db/shop"),
+            "postgres://crm@db/shop"
+        );
+        assert_eq!(
+            password_address("sqlite:/data/crm.db"),
+            "sqlite:/data/crm.db"
+        );
     }
 }

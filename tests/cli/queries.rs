@@ -135,6 +135,14 @@ async fn a_postgres_query_gives_the_digests_its_rows_give_as_a_csv() {
     let out = run_with(&env, &with_file, &[]);
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(prepared(&kept), from_csv);
+    // The same database with options (TLS here) finds the same password.
+    let with_options = format!("{url}?sslmode=prefer");
+    let out = run_with(
+        &env,
+        &["inspect", "--database", &with_options, "--query", query],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out));
     let out = run_with(&env, &["database", "forget", &url], &[]);
     assert!(text(&out).contains("Forgot"), "{}", text(&out));
     let out = run_with(&env, &with_file, &[]);
