@@ -414,8 +414,12 @@ fn show_rows(ui: &mut egui::Ui, loaded: &Loaded, hide: bool, actions: &mut Vec<A
             (preview.rows.len() as u64, None)
         }
     };
-    let row_height = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
-    // Rows have one height: a cell never wraps onto a second line, it is cut.
+    // Rows have one height: a cell is cut rather than wrapped past it. In a narrow window the
+    // values take two lines each rather than be cut to a few characters.
+    let narrow = ui.available_width() < NARROW_TABLE;
+    let lines = if narrow { 2 } else { 1 };
+    let line_height = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
+    let row_height = line_height + (lines - 1) as f32 * (line_height - 4.0);
     ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
     let mut wanted = BTreeSet::new();
     let mut scroll = None;
@@ -426,13 +430,13 @@ fn show_rows(ui: &mut egui::Ui, loaded: &Loaded, hide: bool, actions: &mut Vec<A
         scroll = Some(to);
     }
     egui::ScrollArea::horizontal().show(ui, |ui| {
-        table(ui, row_height, scroll).body(|body| {
+        table(ui, line_height, scroll, narrow).body(|body| {
             body.rows(row_height, (rows * per_row) as usize, |mut row| {
                 let i = row.index() as u64;
                 let (k, cell) = (i / per_row, (i % per_row) as usize);
                 let file_row = only.map_or(k, |rows| rows[k as usize]);
                 match sample_row(loaded, file_row, &mut wanted) {
-                    Some(sample) => draw_cell(&mut row, preview, sample, cell, hide),
+                    Some(sample) => draw_cell(&mut row, preview, sample, cell, hide, lines),
                     None => {
                         row.col(|ui| {
                             ui.weak("...");
@@ -507,21 +511,49 @@ fn show_choice(ui: &mut egui::Ui, loaded: &Loaded, actions: &mut Vec<Action>) {
     }
 }
 
-fn table(ui: &mut egui::Ui, row_height: f32, scroll: Option<usize>) -> egui_extras::Table<'_> {
-    let mut builder = TableBuilder::new(ui);
+fn table(
+    ui: &mut egui::Ui,
+    header_height: f32,
+    scroll: Option<usize>,
+    narrow: bool,
+) -> egui_extras::Table<'_> {
+    // Raw, normalized and SHA-256 share the width there is, so all three are on screen at
+    // 900 px as at 1200 (fixed widths pushed SHA-256 out of sight under the side panel); each
+    // clips its text, shows it whole on hover, and can be widened by dragging.
+    // Narrow: the line, the column and the status take less (their text is short or cut).
+    let width = ui.available_width();
+    let [line, column, status] = if narrow {
+        [36.0, (width * 0.14).clamp(56.0, 96.0), 76.0]
+    } else {
+        [48.0, 96.0, 110.0]
+    };
+    let least = if narrow { 64.0 } else { 80.0 };
+    let spacing = ui.spacing().item_spacing.x;
+    let shared = (width - line - column - status - 6.0 * spacing).max(3.0 * least);
+    // Widths dragged by the user are kept while the width is the same; a wider or narrower
+    // window (or the first frames, while the side panels settle) shares it anew.
+    let mut builder = TableBuilder::new(ui).id_salt(("rows", (width / 16.0).round() as i32));
     if let Some(row) = scroll {
         builder = builder.scroll_to_row(row, Some(egui::Align::Center));
     }
     builder
         .striped(true)
         .resizable(true)
-        .column(TableColumn::auto().at_least(48.0))
-        .column(TableColumn::auto().at_least(90.0))
-        .column(TableColumn::initial(150.0).at_least(110.0).clip(true))
-        .column(TableColumn::initial(230.0).clip(true))
-        .column(TableColumn::initial(210.0).clip(true))
-        .column(TableColumn::remainder().at_least(DIGEST_WIDTH))
-        .header(row_height, |mut header| {
+        .column(TableColumn::auto().at_least(line))
+        .column(TableColumn::initial(column).at_least(line).clip(true))
+        .column(TableColumn::initial(status).at_least(line).clip(true))
+        .column(
+            TableColumn::initial(shared * 0.36)
+                .at_least(least)
+                .clip(true),
+        )
+        .column(
+            TableColumn::initial(shared * 0.34)
+                .at_least(least)
+                .clip(true),
+        )
+        .column(TableColumn::remainder().at_least(least).clip(true))
+        .header(header_height, |mut header| {
             // Status before the values: why a row is refused is what matters first.
             for title in ["Line", "Column", "Status", "Raw", "Normalized", "SHA-256"] {
                 header.col(|ui| {
@@ -541,7 +573,6 @@ fn table(ui: &mut egui::Ui, row_height: f32, scroll: Option<usize>) -> egui_extr
 const HIDDEN: &str = "(hidden)";
 /// A digest is shown by its first characters, whole on hover: enough to tell rows apart.
 const DIGEST_SHOWN: usize = 12;
-const DIGEST_WIDTH: f32 = 120.0;
 
 fn draw_cell(
     row: &mut egui_extras::TableRow<'_, '_>,
@@ -549,6 +580,7 @@ fn draw_cell(
     sample: &SampleRow,
     cell: usize,
     hide: bool,
+    lines: usize,
 ) {
     row.col(|ui| {
         ui.label(sample.line.to_string());
@@ -591,24 +623,48 @@ fn draw_cell(
         if hide {
             ui.weak(HIDDEN);
         } else {
-            ui.monospace(format!("{:?}", cell.raw));
+            let raw = format!("{:?}", cell.raw);
+            value(ui, &raw, lines, &raw);
         }
     });
     row.col(|ui| match &cell.normalized {
         Some(_) if hide => {
             ui.weak(HIDDEN);
         }
-        normalized => {
-            ui.monospace(normalized.as_deref().unwrap_or(""));
+        Some(normalized) => {
+            value(ui, normalized, lines, normalized);
         }
+        None => {}
     });
     row.col(|ui| {
         if let Some(digest) = &cell.digest {
             let shown = digest.get(..DIGEST_SHOWN).unwrap_or(digest);
-            ui.monospace(format!("{shown}..."))
-                .on_hover_text(format!("SHA-256: {digest}"));
+            value(
+                ui,
+                &format!("{shown}..."),
+                lines,
+                &format!("SHA-256: {digest}"),
+            );
         }
     });
+}
+
+/// Below this width the table's rows take two lines.
+const NARROW_TABLE: f32 = 640.0;
+
+/// A value of the table in monospace, on at most `lines` lines, cut with an ellipsis past
+/// them; `hover` (the whole of it) on hover.
+fn value(ui: &mut egui::Ui, text: &str, lines: usize, hover: &str) {
+    let font = egui::TextStyle::Monospace.resolve(ui.style());
+    let mut job = egui::text::LayoutJob::simple(
+        text.to_owned(),
+        font,
+        ui.visuals().text_color(),
+        ui.available_width(),
+    );
+    job.wrap.max_rows = lines;
+    job.wrap.break_anywhere = true;
+    ui.add(egui::Label::new(job).wrap()).on_hover_text(hover);
 }
 
 /// The path field offered where the desktop has no file dialog: it says so, and takes a path.
