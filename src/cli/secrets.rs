@@ -36,7 +36,8 @@ pub fn run(action: SecretsCommand) -> anyhow::Result<()> {
             }
             let moved = move_secrets(&core, to)?;
             Ok(emit(&format!(
-                "Moved {moved} secrets to {}; every process of this home uses it from now on.\n",
+                "Moved {} to {}; every process of this home uses it from now on.\n",
+                crate::display::count(moved as u64, "secret", "secrets"),
                 describe(&core, to)?
             ))?)
         }
