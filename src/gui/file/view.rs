@@ -603,7 +603,9 @@ fn draw_cell(
         return;
     };
     row.col(|ui| {
-        ui.label(&preview.columns[cell.column].name);
+        // Cut in a narrow window: the whole name on hover.
+        let name = &preview.columns[cell.column].name;
+        ui.label(name).on_hover_text(name);
     });
     row.col(|ui| {
         let text = cell.status.label();
