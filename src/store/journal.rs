@@ -97,7 +97,7 @@ impl JobRow {
     }
 
     /// What the job read, in a word or two: the file's name (a local path says more about this
-    /// machine than an audience's description or a list's line needs), or "a query".
+    /// machine than an audience's description or a list's line needs), or "a database query".
     pub fn source_name(&self) -> String {
         if self.query.is_some() {
             return "a database query".into();
