@@ -335,7 +335,12 @@ async fn postgres(
             _ => "the host".to_owned(),
         };
         match super::tls::refusal(&e, &host) {
-            Some(why) => refuse(format!("failed: {why}; nothing of it was used")),
+            // The host is the user's and the certificate's error may quote the server: one
+            // printable line.
+            Some(why) => refuse(format!(
+                "failed: {}; nothing of it was used",
+                crate::display::printable(&why)
+            )),
             None => failed(query, e),
         }
     })?;

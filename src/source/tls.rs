@@ -74,6 +74,7 @@ pub(super) fn split(address: &str) -> Result<(String, Tls), String> {
         Some("verify-ca") => SslMode::VerifyCa,
         Some("verify-full") => SslMode::VerifyFull,
         Some(other) => {
+            let other = crate::display::printable(other);
             return Err(format!(
                 "cannot be used: sslmode={other} is not one PostgreSQL knows (disable, prefer, \
                  require, verify-ca or verify-full)"
@@ -127,13 +128,12 @@ impl Tls {
     /// The TLS connector: it checks the server's certificate as the mode and roots say.
     pub(super) fn connector(&self) -> Result<tokio_postgres_rustls::MakeRustlsConnect, String> {
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let checks_name = self.mode == SslMode::VerifyFull;
-        let verifier: Arc<dyn ServerCertVerifier> = match &self.roots {
-            None => Arc::new(Unchecked(provider.clone())),
-            Some(Roots::System) => Arc::new(
+        let chain: Option<Arc<dyn ServerCertVerifier>> = match &self.roots {
+            None => None,
+            Some(Roots::System) => Some(Arc::new(
                 rustls_platform_verifier::Verifier::new(provider.clone())
                     .map_err(|e| format!("cannot use the system's certificate authorities: {e}"))?,
-            ),
+            )),
             Some(Roots::File(path)) => {
                 let mut store = rustls::RootCertStore::empty();
                 let certificates = CertificateDer::pem_file_iter(path)
@@ -151,17 +151,22 @@ impl Tls {
                         path.display()
                     ));
                 }
-                rustls::client::WebPkiServerVerifier::builder_with_provider(
-                    Arc::new(store),
-                    provider.clone(),
+                Some(
+                    rustls::client::WebPkiServerVerifier::builder_with_provider(
+                        Arc::new(store),
+                        provider.clone(),
+                    )
+                    .build()
+                    .map_err(|e| format!("cannot use sslrootcert={}: {e}", path.display()))?,
                 )
-                .build()
-                .map_err(|e| format!("cannot use sslrootcert={}: {e}", path.display()))?
             }
         };
-        let verifier: Arc<dyn ServerCertVerifier> = match (&self.roots, checks_name) {
-            (Some(_), false) => Arc::new(AnyName(verifier)),
-            _ => verifier,
+        let verifier: Arc<dyn ServerCertVerifier> = match chain {
+            Some(full) if self.mode == SslMode::VerifyFull => full,
+            chain => Arc::new(Lenient {
+                chain,
+                provider: provider.clone(),
+            }),
         };
         let config = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
@@ -208,62 +213,18 @@ pub(super) fn refusal(error: &(dyn std::error::Error + 'static), host: &str) -> 
     None
 }
 
-/// Accepts any certificate (libpq's `prefer` and `require` without a root certificate), while
-/// still checking that the server holds its key.
+/// libpq's checks short of `verify-full`: the chain against the roots when there are some
+/// (`verify-ca`, or `require` with a root certificate), nothing without (`prefer`, `require`);
+/// never the name (rustls checks the name after the chain, so a name error means the chain
+/// passed). Whatever the certificate, the server must hold its key: the handshake's signatures
+/// are checked.
 #[derive(Debug)]
-struct Unchecked(Arc<CryptoProvider>);
-
-impl ServerCertVerifier for Unchecked {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
+struct Lenient {
+    chain: Option<Arc<dyn ServerCertVerifier>>,
+    provider: Arc<CryptoProvider>,
 }
 
-/// `verify-ca`: the chain is checked, the name is not (rustls checks the name after the
-/// chain, so a name error means the chain passed).
-#[derive(Debug)]
-struct AnyName(Arc<dyn ServerCertVerifier>);
-
-impl ServerCertVerifier for AnyName {
+impl ServerCertVerifier for Lenient {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -272,10 +233,10 @@ impl ServerCertVerifier for AnyName {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        match self
-            .0
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-        {
+        let Some(chain) = &self.chain else {
+            return Ok(ServerCertVerified::assertion());
+        };
+        match chain.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
             Err(rustls::Error::InvalidCertificate(
                 CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
             )) => Ok(ServerCertVerified::assertion()),
@@ -289,7 +250,12 @@ impl ServerCertVerifier for AnyName {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls12_signature(message, cert, dss)
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -298,11 +264,18 @@ impl ServerCertVerifier for AnyName {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls13_signature(message, cert, dss)
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_verify_schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
 
