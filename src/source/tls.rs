@@ -135,6 +135,13 @@ impl Tls {
                     .map_err(|e| format!("cannot use the system's certificate authorities: {e}"))?,
             )),
             Some(Roots::File(path)) => {
+                // A FIFO or a device would be waited on, or read without end.
+                if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+                    return Err(format!(
+                        "cannot use sslrootcert={}: it is not a file",
+                        path.display()
+                    ));
+                }
                 let mut store = rustls::RootCertStore::empty();
                 let certificates = CertificateDer::pem_file_iter(path)
                     .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
@@ -332,5 +339,24 @@ mod tests {
             panic!("a file of no certificate is refused");
         };
         assert!(refused.contains("ca.pem"), "{refused}");
+
+        // A FIFO is refused, not waited on.
+        let fifo = dir.path().join("fifo.pem");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let (_, tls) = split(&format!(
+            "postgres://crm@db/shop?sslmode=verify-full&sslrootcert={}",
+            fifo.display()
+        ))
+        .unwrap();
+        let Err(refused) = tls.connector() else {
+            panic!("a FIFO is refused");
+        };
+        assert!(refused.contains("not a file"), "{refused}");
     }
 }
